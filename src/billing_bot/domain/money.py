@@ -1,0 +1,254 @@
+"""Money: exact Decimal amounts in an ISO 4217 currency, and their minor-unit forms.
+
+Rounding to a currency's minor unit is half-up and happens only in `Currency.round`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import (
+    format_currency,
+    get_currency_name,
+    get_currency_precision,
+    list_currencies,
+)
+
+from billing_bot.domain.errors import InvalidValue
+
+# Stripe takes these currencies in whole units (https://docs.stripe.com/currencies#zero-decimal).
+STRIPE_ZERO_DECIMAL = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
+     "XAF", "XOF", "XPF"}
+)  # fmt: skip
+# Stripe takes these in thousandths, but only amounts whose last digit is 0 can be charged.
+STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+# ISK became zero-decimal, yet for backwards compatibility Stripe still expects hundredths
+# that are always a multiple of 100.
+STRIPE_WHOLE_UNITS_AS_HUNDREDTHS = frozenset({"ISK"})
+
+
+def _require_exact(value: object, what: str) -> None:
+    if isinstance(value, float):
+        raise TypeError(f"{what} must be a Decimal, not a float: floats cannot hold money exactly")
+
+
+@cache
+def _known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+@dataclass(frozen=True, slots=True)
+class Currency:
+    """An ISO 4217 currency that Babel's CLDR data knows."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, str) or self.code not in _known_currencies():
+            raise InvalidValue(
+                f"'{self.code}' is not a currency code. Use a three-letter ISO 4217 code such "
+                "as USD, EUR or GBP."
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Currency:
+        """Read a code as a person types it (' usd ' is USD)."""
+        return cls(text.strip().upper())
+
+    @property
+    def exponent(self) -> int:
+        """Digits after the decimal point in the currency's minor unit (JPY 0, USD 2, KWD 3)."""
+        return _exponent(self.code)
+
+    @property
+    def quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-self.exponent)
+
+    @property
+    def name(self) -> str:
+        return str(get_currency_name(self.code, locale="en"))
+
+    def round(self, amount: Decimal | int) -> Money:
+        """Round an exact amount half-up to this currency's minor unit: the one rounding rule."""
+        _require_exact(amount, "amount")
+        if not isinstance(amount, (Decimal, int)):
+            raise TypeError(f"amount must be a Decimal or int, not {type(amount).__name__}")
+        return Money(Decimal(amount).quantize(self.quantum, rounding=ROUND_HALF_UP), self)
+
+    def zero(self) -> Money:
+        return Money(Decimal(0).quantize(self.quantum), self)
+
+    def from_minor_units(self, minor: int) -> Money:
+        """The amount stored as an integer count of minor units (cents for USD)."""
+        if not isinstance(minor, int) or isinstance(minor, bool):
+            raise TypeError("minor units must be an int")
+        return Money(Decimal(minor).scaleb(-self.exponent), self)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@cache
+def _exponent(code: str) -> int:
+    return int(get_currency_precision(code))
+
+
+class AmountNotChargeable(InvalidValue):
+    """Stripe cannot charge this exact amount in this currency."""
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount in a currency, always at the currency's minor unit."""
+
+    amount: Decimal
+    currency: Currency
+
+    def __post_init__(self) -> None:
+        _require_exact(self.amount, "Money.amount")
+        if isinstance(self.amount, int) and not isinstance(self.amount, bool):
+            object.__setattr__(self, "amount", Decimal(self.amount))
+        if not isinstance(self.amount, Decimal):
+            raise TypeError(f"Money.amount must be a Decimal, not {type(self.amount).__name__}")
+        if not isinstance(self.currency, Currency):
+            raise TypeError("Money.currency must be a Currency")
+        if not self.amount.is_finite():
+            raise InvalidValue("An amount must be a finite number.")
+        exponent = self.amount.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if -exponent > self.currency.exponent:
+            raise InvalidValue(
+                f"{self.currency.code} amounts have at most {self.currency.exponent} decimal "
+                f"places; round {self.amount} with Currency.round first."
+            )
+        # One canonical scale, so 5 and 5.00 USD compare, hash and print alike.
+        object.__setattr__(self, "amount", self.amount.quantize(self.currency.quantum))
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, currency: Currency | str) -> Money:
+        """Build from a Decimal, int or decimal string; refuses floats and extra decimals."""
+        _require_exact(amount, "amount")
+        if isinstance(currency, str):
+            currency = Currency(currency)
+        if isinstance(amount, str):
+            amount = parse_decimal(amount)
+        return cls(Decimal(amount), currency)
+
+    # Arithmetic keeps the currency and never rounds silently: only multiplication by a
+    # ratio produces extra digits, and it goes through Currency.round.
+    def _same_currency(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            _require_exact(other, "operand")
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise InvalidValue(
+                f"Cannot combine {self.currency.code} with {other.currency.code}; an invoice "
+                "has one currency."
+            )
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.amount + self._same_currency(other).amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.amount - self._same_currency(other).amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._same_currency(other).amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same_currency(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same_currency(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same_currency(other).amount
+
+    def times(self, factor: Decimal | int) -> Money:
+        """Multiply by an exact factor (a quantity, a rate) and round half-up once."""
+        _require_exact(factor, "factor")
+        if not isinstance(factor, (Decimal, int)):
+            raise TypeError(f"factor must be a Decimal or int, not {type(factor).__name__}")
+        return self.currency.round(self.amount * Decimal(factor))
+
+    @property
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    @property
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
+    @property
+    def minor_units(self) -> int:
+        """The amount as an integer count of minor units, as it is stored."""
+        return int(self.amount.scaleb(self.currency.exponent))
+
+    def format(self, locale: str = "en_US") -> str:
+        """Format for people, e.g. '$1,234.50' or '¥1,234'."""
+        return str(format_currency(self.amount, self.currency.code, locale=locale))
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def sum_money(amounts: list[Money] | tuple[Money, ...], currency: Currency) -> Money:
+    """Sum amounts of one currency; the empty sum is that currency's zero."""
+    total = currency.zero()
+    for amount in amounts:
+        total = total + amount
+    return total
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Read a number typed by a person ('1,250.50', ' 12 '); floats never enter."""
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    if not cleaned:
+        raise InvalidValue("Enter a number.")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidValue(f"'{text.strip()}' is not a number. Use digits, e.g. 120.50.") from None
+    if not value.is_finite():
+        raise InvalidValue(f"'{text.strip()}' is not a number. Use digits, e.g. 120.50.")
+    return value
+
+
+def _stripe_exponent(currency: Currency) -> int:
+    if currency.code in STRIPE_ZERO_DECIMAL:
+        return 0
+    if currency.code in STRIPE_THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def to_stripe_amount(money: Money) -> int:
+    """The integer `amount` Stripe expects for this money, or AmountNotChargeable."""
+    exponent = _stripe_exponent(money.currency)
+    scaled = money.amount.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise AmountNotChargeable(
+            f"Stripe cannot charge {money.format()}: {money.currency.code} is charged in "
+            f"units of {Decimal(1).scaleb(-exponent)}."
+        )
+    units = int(scaled)
+    if money.currency.code in STRIPE_THREE_DECIMAL and units % 10:
+        raise AmountNotChargeable(
+            f"Stripe cannot charge {money.format()}: {money.currency.code} amounts must be a "
+            "multiple of 0.010."
+        )
+    return units
+
+
+def from_stripe_amount(units: int, currency: Currency) -> Money:
+    """The money that a Stripe integer `amount` in `currency` stands for."""
+    if not isinstance(units, int) or isinstance(units, bool):
+        raise TypeError("a Stripe amount is an int")
+    return Money(Decimal(units).scaleb(-_stripe_exponent(currency)).normalize(), currency)

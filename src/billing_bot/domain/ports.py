@@ -1,0 +1,154 @@
+"""The ports the use cases need, as Protocols: storage, clock and id generation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from billing_bot.domain.appointments import Appointment
+from billing_bot.domain.audit import AuditEvent
+from billing_bot.domain.clients import Client
+from billing_bot.domain.ids import (
+    AppointmentId,
+    ClientId,
+    InvoiceId,
+    PracticeId,
+    ServiceTypeId,
+    TaxRateId,
+)
+from billing_bot.domain.invoices import Invoice, InvoiceStatus
+from billing_bot.domain.money import Money
+from billing_bot.domain.practice import Practice, TaxRate
+from billing_bot.domain.services import ServiceType
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str:
+        """A new globally unique, unguessable id."""
+        ...
+
+
+class PracticeRepository(Protocol):
+    def get(self, practice_id: PracticeId) -> Practice | None: ...
+    def for_workspace(self, workspace_id: str) -> Practice | None: ...
+    def add(self, practice: Practice) -> None: ...
+    def update(self, practice: Practice) -> None:
+        """Store a changed practice; raises StaleEdit if its version moved meanwhile."""
+        ...
+
+
+class TaxRateRepository(Protocol):
+    def get(self, practice_id: PracticeId, tax_rate_id: TaxRateId) -> TaxRate | None: ...
+    def list(self, practice_id: PracticeId, *, include_archived: bool = False) -> list[TaxRate]: ...
+    def add(self, rate: TaxRate) -> None: ...
+    def update(self, rate: TaxRate) -> None: ...
+    def is_used(self, practice_id: PracticeId, tax_rate_id: TaxRateId) -> bool:
+        """Whether any invoice line or service type refers to the rate."""
+        ...
+
+
+class ClientRepository(Protocol):
+    def get(self, practice_id: PracticeId, client_id: ClientId) -> Client | None: ...
+    def list(self, practice_id: PracticeId) -> list[Client]: ...
+    def add(self, client: Client) -> None: ...
+    def update(self, client: Client) -> None: ...
+
+
+class ServiceTypeRepository(Protocol):
+    def get(
+        self, practice_id: PracticeId, service_type_id: ServiceTypeId
+    ) -> ServiceType | None: ...
+    def list(
+        self, practice_id: PracticeId, *, include_inactive: bool = False
+    ) -> list[ServiceType]: ...
+    def add(self, service: ServiceType) -> None: ...
+    def update(self, service: ServiceType) -> None: ...
+
+
+class AppointmentRepository(Protocol):
+    def get(self, practice_id: PracticeId, appointment_id: AppointmentId) -> Appointment | None: ...
+    def list(
+        self, practice_id: PracticeId, *, client_id: ClientId | None = None
+    ) -> list[Appointment]: ...
+    def add(self, appointment: Appointment) -> None: ...
+    def update(self, appointment: Appointment) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceFilter:
+    """Which invoices a list shows; every criterion given must hold."""
+
+    statuses: frozenset[InvoiceStatus] = frozenset()
+    overdue_on: date | None = None
+    client_id: ClientId | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
+    limit: int = 200
+
+
+class InvoiceRepository(Protocol):
+    def get(self, practice_id: PracticeId, invoice_id: InvoiceId) -> Invoice | None: ...
+    def add(self, invoice: Invoice) -> None:
+        """Store a new invoice; raises AppointmentAlreadyInvoiced if one of its appointments
+        is already on another invoice that is not void."""
+        ...
+
+    def update(self, invoice: Invoice) -> None:
+        """Store a changed invoice; raises StaleEdit if its version moved meanwhile."""
+        ...
+
+    def next_sequence(self, practice_id: PracticeId) -> int:
+        """Take the practice's next invoice sequence number (gapless: taken in the caller's
+        transaction, so a rollback gives it back)."""
+        ...
+
+    def for_appointment(
+        self, practice_id: PracticeId, appointment_id: AppointmentId
+    ) -> Invoice | None:
+        """The invoice that is not void and bills this appointment, if any."""
+        ...
+
+    def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]: ...
+    def count(self, practice_id: PracticeId) -> int: ...
+    def unpaid(self, practice_id: PracticeId) -> list[Invoice]: ...
+    def payments_between(
+        self, practice_id: PracticeId, start: datetime, end: datetime
+    ) -> Sequence[Money]:
+        """Signed ledger amounts (refunds negative) received in [start, end)."""
+        ...
+
+
+class AuditLog(Protocol):
+    def record(self, event: AuditEvent) -> None: ...
+    def for_subject(self, practice_id: PracticeId, subject_id: str) -> list[AuditEvent]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: nothing is kept unless `commit()` is called before the block ends."""
+
+    practices: PracticeRepository
+    tax_rates: TaxRateRepository
+    clients: ClientRepository
+    service_types: ServiceTypeRepository
+    appointments: AppointmentRepository
+    invoices: InvoiceRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

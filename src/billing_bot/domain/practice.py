@@ -1,0 +1,277 @@
+"""A practice (one Slack workspace) and its settings: billing details, tax rates,
+invoice settings and reminder policy."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel import Locale
+
+from billing_bot.domain.errors import InvalidValue
+from billing_bot.domain.ids import PracticeId, TaxRateId
+from billing_bot.domain.money import Currency, Money, parse_decimal
+from billing_bot.domain.text import optional_text, required_text
+
+MAX_TAX_PERCENT_DECIMALS = 4
+MAX_REMINDER_OFFSETS = 10
+MAX_REMINDER_OFFSET_DAYS = 365
+MAX_PAYMENT_TERMS_DAYS = 365
+NUMBER_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,11}$")
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    territories = Locale("en").territories
+    return {code: name for code, name in territories.items() if len(code) == 2 and code.isalpha()}
+
+
+def parse_country(text: str) -> str:
+    """An ISO 3166-1 alpha-2 country code ('us' is US)."""
+    code = text.strip().upper()
+    if code not in _country_names():
+        raise InvalidValue(f"'{text.strip()}' is not a country code. Use two letters such as US.")
+    return code
+
+
+def parse_time_zone(text: str) -> str:
+    """An IANA time zone name such as America/New_York."""
+    name = text.strip()
+    if name not in available_timezones():
+        raise InvalidValue(
+            f"'{name}' is not a time zone. Use an IANA name such as America/New_York."
+        )
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(f"'{name}' is not a time zone this server knows.") from None
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A postal address; every part is optional except that a country is a real one."""
+
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+    def lines(self) -> list[str]:
+        locality = " ".join(part for part in (self.city, self.region, self.postal_code) if part)
+        country = _country_names().get(self.country, self.country)
+        return [part for part in (self.line1, self.line2, locality, country) if part]
+
+    @property
+    def is_blank(self) -> bool:
+        return not any((self.line1, self.line2, self.city, self.region, self.postal_code))
+
+
+@dataclass(frozen=True, slots=True)
+class BillingDetails:
+    """What identifies the practice on its invoices."""
+
+    name: str
+    currency: Currency
+    address: Address
+    time_zone: str
+    tax_number: str = ""
+    licence_number: str = ""
+
+
+class InvoiceTemplate(enum.StrEnum):
+    CLASSIC = "classic"
+    MODERN = "modern"
+    MINIMAL = "minimal"
+
+
+class InvoiceTheme(enum.StrEnum):
+    SLATE = "slate"
+    OCEAN = "ocean"
+    FOREST = "forest"
+    PLUM = "plum"
+    SUNSET = "sunset"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceSettings:
+    """How invoices look and read."""
+
+    template: InvoiceTemplate = InvoiceTemplate.CLASSIC
+    theme: InvoiceTheme = InvoiceTheme.SLATE
+    logo_ref: str | None = None
+    details: str = ""
+    payment_terms_days: int = 14
+    footer: str = ""
+    number_prefix: str = "INV-"
+
+    def format_number(self, sequence: int) -> str:
+        """The invoice number shown to people: prefix plus at least four digits."""
+        return f"{self.number_prefix}{sequence:04d}"
+
+
+def parse_number_prefix(text: str) -> str:
+    prefix = text.strip()
+    if prefix and not NUMBER_PREFIX_PATTERN.match(prefix):
+        raise InvalidValue(
+            "Use up to 12 letters, digits or - / _ . for the prefix, starting with a letter or "
+            "digit (e.g. INV-)."
+        )
+    return prefix
+
+
+def parse_payment_terms(value: int) -> int:
+    if not 0 <= value <= MAX_PAYMENT_TERMS_DAYS:
+        raise InvalidValue(f"Payment terms are 0 to {MAX_PAYMENT_TERMS_DAYS} days; got {value}.")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPolicy:
+    """When payment reminders go out: days relative to the due date, at a local time."""
+
+    enabled: bool = False
+    offsets: tuple[int, ...] = (-3, 0, 7)
+    send_time: time = time(9, 0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "offsets", validate_offsets(self.offsets))
+        if self.send_time.tzinfo is not None:
+            raise InvalidValue("The send time is a local time of day, without a time zone.")
+
+    @staticmethod
+    def parse_offsets(text: str) -> tuple[int, ...]:
+        """Read a schedule typed as '-3, 0, 7' (days before the due date are negative)."""
+        pieces = [piece.strip() for piece in re.split(r"[,\s]+", text.strip()) if piece.strip()]
+        offsets: list[int] = []
+        for piece in pieces:
+            if not re.fullmatch(r"[+-]?\d{1,4}", piece):
+                raise InvalidValue(
+                    f"'{piece}' is not a whole number of days. Write the schedule like -3, 0, 7."
+                )
+            offsets.append(int(piece))
+        return validate_offsets(tuple(offsets))
+
+    @staticmethod
+    def parse_send_time(text: str) -> time:
+        """Read a local time of day written as HH:MM in 24-hour form."""
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise InvalidValue(f"'{text.strip()}' is not a time of day. Use HH:MM, e.g. 09:00.")
+        return time(int(match[1]), int(match[2]))
+
+
+def validate_offsets(offsets: tuple[int, ...]) -> tuple[int, ...]:
+    """Sorted, unique offsets: at most 10, each within a year of the due date."""
+    if any(isinstance(offset, bool) or not isinstance(offset, int) for offset in offsets):
+        raise TypeError("reminder offsets are whole numbers of days")
+    if len(offsets) > MAX_REMINDER_OFFSETS:
+        raise InvalidValue(
+            f"A schedule has at most {MAX_REMINDER_OFFSETS} reminders; this one has {len(offsets)}."
+        )
+    for offset in offsets:
+        if abs(offset) > MAX_REMINDER_OFFSET_DAYS:
+            raise InvalidValue(
+                f"{offset} days is too far from the due date; use -{MAX_REMINDER_OFFSET_DAYS} "
+                f"to {MAX_REMINDER_OFFSET_DAYS}."
+            )
+    if len(set(offsets)) != len(offsets):
+        raise InvalidValue("Each day appears once in the schedule; remove the repeated days.")
+    return tuple(sorted(offsets))
+
+
+def parse_tax_percent(value: Decimal | str) -> Decimal:
+    """A tax percentage from 0 to 100 with at most four decimals ('7.25' is 7.25 %)."""
+    if isinstance(value, float):
+        raise TypeError("a tax percentage must be a Decimal or text, not a float")
+    percent = parse_decimal(value.rstrip().rstrip("%")) if isinstance(value, str) else value
+    if not isinstance(percent, Decimal) or not percent.is_finite():
+        raise InvalidValue("Enter the rate as a number, e.g. 7.5.")
+    if percent < 0 or percent > 100:
+        raise InvalidValue(f"A tax rate is between 0 and 100 %; got {percent}.")
+    exponent = percent.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > MAX_TAX_PERCENT_DECIMALS and percent != percent.quantize(Decimal("0.0001")):
+        raise InvalidValue(
+            f"A tax rate has at most {MAX_TAX_PERCENT_DECIMALS} decimals; got {percent}."
+        )
+    return percent.quantize(Decimal("0.0001"))
+
+
+@dataclass(frozen=True, slots=True)
+class TaxRate:
+    """A named tax rate of one practice; archived, never deleted, once it has been used."""
+
+    id: TaxRateId
+    practice_id: PracticeId
+    name: str
+    percent: Decimal
+    archived_at: datetime | None = None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def tax_on(self, net: Money) -> Money:
+        return tax_on(net, self.percent)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({format_percent(self.percent)})"
+
+
+def tax_on(net: Money, percent: Decimal) -> Money:
+    """Tax on a net amount at a percentage, rounded half-up to the minor unit."""
+    return net.times(percent.scaleb(-2))
+
+
+def format_percent(percent: Decimal) -> str:
+    text = format(percent.normalize(), "f")
+    return f"{text} %"
+
+
+def parse_tax_rate_name(text: str) -> str:
+    return required_text(text, label="tax rate name", max_length=50)
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    """One practice: a Slack workspace that installed the app, with all its settings."""
+
+    id: PracticeId
+    workspace_id: str
+    billing: BillingDetails
+    invoice_settings: InvoiceSettings = field(default_factory=InvoiceSettings)
+    reminder_policy: ReminderPolicy = field(default_factory=ReminderPolicy)
+    default_tax_rate_id: TaxRateId | None = None
+    privacy_mode: bool = True
+    version: int = 1
+
+    @property
+    def currency(self) -> Currency:
+        return self.billing.currency
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.billing.time_zone)
+
+    def today(self, now: datetime) -> datetime:
+        """`now` in the practice's time zone (its date is the practice's today)."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        return now.astimezone(self.zone)
+
+
+def parse_practice_name(text: str) -> str:
+    return required_text(text, label="practice name", max_length=120)
+
+
+def parse_registration_number(text: str | None, label: str) -> str:
+    return optional_text(text, label=label, max_length=60)

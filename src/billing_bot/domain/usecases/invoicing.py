@@ -1,0 +1,305 @@
+"""Create, edit, issue and void invoices: blank, for a client, or from an appointment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from billing_bot.domain.appointments import Appointment
+from billing_bot.domain.errors import (
+    AppointmentAlreadyInvoiced,
+    FieldErrors,
+    NotFound,
+    StaleEdit,
+)
+from billing_bot.domain.ids import (
+    AppointmentId,
+    ClientId,
+    InvoiceId,
+    InvoiceLineId,
+    PracticeId,
+    ServiceTypeId,
+    TaxRateId,
+)
+from billing_bot.domain.invoices import (
+    Invoice,
+    InvoiceLine,
+    LineInput,
+    check_dates,
+    validate_lines,
+)
+from billing_bot.domain.ports import UnitOfWork
+from billing_bot.domain.practice import Practice
+from billing_bot.domain.text import optional_text
+from billing_bot.domain.usecases._common import Env, audit, load_practice, practice_today
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePrefill:
+    """What the new-invoice form starts with."""
+
+    client_id: ClientId | None
+    issue_date: date
+    due_date: date
+    lines: tuple[LineInput, ...]
+
+
+def load_invoice(uow: UnitOfWork, practice_id: PracticeId, invoice_id: InvoiceId) -> Invoice:
+    invoice = uow.invoices.get(practice_id, invoice_id)
+    if invoice is None:
+        raise NotFound("invoice", invoice_id)
+    return invoice
+
+
+def _line_for_appointment(
+    practice: Practice, appointment: Appointment, uow: UnitOfWork
+) -> LineInput:
+    service = uow.service_types.get(practice.id, appointment.service_type_id)
+    if service is None:
+        raise NotFound("service type", appointment.service_type_id)
+    return LineInput(
+        service_date=appointment.start.astimezone(practice.zone).date(),
+        description=service.name,
+        quantity=Decimal(1),
+        unit_price=service.default_price,
+        tax_rate_id=service.default_tax_rate_id or practice.default_tax_rate_id,
+        service_type_id=service.id,
+        appointment_id=appointment.id,
+    )
+
+
+def _ensure_not_invoiced(
+    uow: UnitOfWork, practice_id: PracticeId, appointment_id: AppointmentId
+) -> None:
+    existing = uow.invoices.for_appointment(practice_id, appointment_id)
+    if existing is not None:
+        raise AppointmentAlreadyInvoiced(appointment_id, existing.number)
+
+
+def prefill_invoice(
+    practice_id: PracticeId,
+    uow: UnitOfWork,
+    env: Env,
+    *,
+    client_id: ClientId | None = None,
+    appointment_id: AppointmentId | None = None,
+) -> InvoicePrefill:
+    """The new-invoice form: blank, for a client, or from an appointment (at most once)."""
+    with uow:
+        practice = load_practice(uow, practice_id)
+        today = practice_today(practice, env)
+        due = today + timedelta(days=practice.invoice_settings.payment_terms_days)
+        if appointment_id is not None:
+            appointment = uow.appointments.get(practice_id, appointment_id)
+            if appointment is None:
+                raise NotFound("appointment", appointment_id)
+            _ensure_not_invoiced(uow, practice_id, appointment_id)
+            line = _line_for_appointment(practice, appointment, uow)
+            return InvoicePrefill(appointment.client_id, today, due, (line,))
+        if client_id is not None and uow.clients.get(practice_id, client_id) is None:
+            raise NotFound("client", client_id)
+        return InvoicePrefill(client_id, today, due, ())
+
+
+@dataclass(frozen=True, slots=True)
+class CreateInvoice:
+    practice_id: PracticeId
+    actor: str
+    client_id: ClientId | None
+    lines: tuple[LineInput, ...]
+    issue_date: date | None = None
+    due_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditDraft:
+    practice_id: PracticeId
+    actor: str
+    invoice_id: InvoiceId
+    expected_version: int
+    client_id: ClientId | None
+    issue_date: date
+    due_date: date
+    lines: tuple[LineInput, ...]
+
+
+def _build_lines(
+    practice: Practice,
+    client_id: ClientId | None,
+    inputs: tuple[LineInput, ...],
+    uow: UnitOfWork,
+    env: Env,
+    errors: FieldErrors,
+    own_invoice: InvoiceId | None = None,
+) -> tuple[InvoiceLine, ...]:
+    """Check each line against the practice's records and turn it into an invoice line."""
+    lines: list[InvoiceLine] = []
+    seen_appointments: set[AppointmentId] = set()
+    for index, line in validate_lines(inputs, practice.currency, errors):
+        field = f"lines.{index}."
+        description = line.description.strip()
+        service_type_id: ServiceTypeId | None = None
+        if line.service_type_id is not None:
+            service = uow.service_types.get(practice.id, line.service_type_id)
+            if service is None:
+                errors.add(field + "service_type", "Pick one of the practice's services.")
+                continue
+            service_type_id = service.id
+            description = description or service.name
+        tax_rate_id: TaxRateId | None = None
+        tax_name, tax_percent = "", Decimal(0)
+        if line.tax_rate_id is not None:
+            rate = uow.tax_rates.get(practice.id, line.tax_rate_id)
+            if rate is None or rate.is_archived:
+                errors.add(field + "tax_rate", "Pick one of the practice's active tax rates.")
+                continue
+            tax_rate_id, tax_name, tax_percent = rate.id, rate.name, rate.percent
+        if line.appointment_id is not None:
+            appointment = uow.appointments.get(practice.id, line.appointment_id)
+            if appointment is None:
+                errors.add(field + "appointment", "That appointment is not in this practice.")
+                continue
+            if client_id is not None and appointment.client_id != client_id:
+                errors.add(field + "appointment", "That appointment is another client's.")
+                continue
+            if appointment.id in seen_appointments:
+                errors.add(field + "appointment", "This appointment is already on another line.")
+                continue
+            seen_appointments.add(appointment.id)
+            existing = uow.invoices.for_appointment(practice.id, appointment.id)
+            if existing is not None and existing.id != own_invoice:
+                raise AppointmentAlreadyInvoiced(appointment.id, existing.number)
+        lines.append(
+            InvoiceLine(
+                id=InvoiceLineId(env.ids.new_id()),
+                service_date=line.service_date,
+                description=description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate_id=tax_rate_id,
+                tax_name=tax_name,
+                tax_percent=tax_percent,
+                service_type_id=service_type_id,
+                appointment_id=line.appointment_id,
+            )
+        )
+    return tuple(lines)
+
+
+def _check_client(
+    uow: UnitOfWork, practice_id: PracticeId, client_id: ClientId | None, errors: FieldErrors
+) -> None:
+    if client_id is None:
+        errors.add("client", "Pick the client this invoice is for.")
+    elif uow.clients.get(practice_id, client_id) is None:
+        errors.add("client", "Pick one of the practice's clients.")
+
+
+def _check_dates(issue_date: date, due_date: date, errors: FieldErrors) -> None:
+    errors.check("due_date", lambda: check_dates(issue_date, due_date))
+
+
+def create_invoice(cmd: CreateInvoice, uow: UnitOfWork, env: Env) -> Invoice:
+    """Create a draft invoice with the practice's next number; an appointment goes on at
+    most one invoice that is not void."""
+    with uow:
+        practice = load_practice(uow, cmd.practice_id)
+        today = practice_today(practice, env)
+        issue_date = cmd.issue_date or today
+        due_date = cmd.due_date or issue_date + timedelta(
+            days=practice.invoice_settings.payment_terms_days
+        )
+        errors = FieldErrors()
+        _check_client(uow, practice.id, cmd.client_id, errors)
+        _check_dates(issue_date, due_date, errors)
+        lines = _build_lines(practice, cmd.client_id, cmd.lines, uow, env, errors)
+        errors.raise_if_any()
+        assert cmd.client_id is not None
+        sequence = uow.invoices.next_sequence(practice.id)
+        invoice = Invoice(
+            id=InvoiceId(env.ids.new_id()),
+            practice_id=practice.id,
+            number=practice.invoice_settings.format_number(sequence),
+            client_id=cmd.client_id,
+            currency=practice.currency,
+            issue_date=issue_date,
+            due_date=due_date,
+            lines=lines,
+            created_at=env.clock.now(),
+            created_by=cmd.actor,
+        )
+        uow.invoices.add(invoice)
+        audit(uow, env, practice.id, cmd.actor, "invoice.created", "invoice", invoice.id,
+              number=invoice.number)  # fmt: skip
+        uow.commit()
+        return invoice
+
+
+def create_invoice_from_appointment(
+    practice_id: PracticeId, appointment_id: AppointmentId, actor: str, uow: UnitOfWork, env: Env
+) -> Invoice:
+    """A draft for one appointment, priced from its service; refused if already invoiced."""
+    prefill = prefill_invoice(practice_id, uow, env, appointment_id=appointment_id)
+    return create_invoice(
+        CreateInvoice(practice_id, actor, prefill.client_id, prefill.lines, prefill.issue_date,
+                      prefill.due_date),
+        uow, env,
+    )  # fmt: skip
+
+
+def edit_draft(cmd: EditDraft, uow: UnitOfWork, env: Env) -> Invoice:
+    """Replace a draft's client, dates and lines; refused for anything but a current draft."""
+    with uow:
+        practice = load_practice(uow, cmd.practice_id)
+        invoice = load_invoice(uow, practice.id, cmd.invoice_id)
+        if invoice.version != cmd.expected_version:
+            raise StaleEdit(
+                f"{invoice.number} was changed by someone else meanwhile. Reopen it and try again."
+            )
+        errors = FieldErrors()
+        _check_client(uow, practice.id, cmd.client_id, errors)
+        _check_dates(cmd.issue_date, cmd.due_date, errors)
+        lines = _build_lines(
+            practice, cmd.client_id, cmd.lines, uow, env, errors, own_invoice=invoice.id
+        )
+        errors.raise_if_any()
+        assert cmd.client_id is not None
+        revised = invoice.revise(
+            client_id=cmd.client_id, issue_date=cmd.issue_date, due_date=cmd.due_date, lines=lines
+        )
+        uow.invoices.update(revised)
+        audit(uow, env, practice.id, cmd.actor, "invoice.edited", "invoice", invoice.id)
+        uow.commit()
+        return revised
+
+
+def issue_invoice(
+    practice_id: PracticeId, invoice_id: InvoiceId, actor: str, uow: UnitOfWork, env: Env
+) -> Invoice:
+    """Draft -> open: from now on it can be sent, paid and reminded about."""
+    with uow:
+        invoice = load_invoice(uow, practice_id, invoice_id)
+        issued = invoice.issue(env.clock.now())
+        uow.invoices.update(issued)
+        audit(uow, env, practice_id, actor, "invoice.issued", "invoice", invoice.id,
+              total_minor=str(issued.total.minor_units), currency=issued.currency.code)  # fmt: skip
+        uow.commit()
+        return issued
+
+
+def void_invoice(
+    practice_id: PracticeId, invoice_id: InvoiceId, reason: str, actor: str, uow: UnitOfWork,
+    env: Env,
+) -> Invoice:  # fmt: skip
+    """Cancel an invoice for good; its appointments can then be invoiced again."""
+    with uow:
+        invoice = load_invoice(uow, practice_id, invoice_id)
+        errors = FieldErrors()
+        why = errors.check("reason", lambda: optional_text(reason, label="reason", max_length=500))
+        errors.raise_if_any()
+        voided = invoice.void(env.clock.now(), why or "")
+        uow.invoices.update(voided)
+        audit(uow, env, practice_id, actor, "invoice.voided", "invoice", invoice.id)
+        uow.commit()
+        return voided

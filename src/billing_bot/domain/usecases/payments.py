@@ -1,0 +1,118 @@
+"""Record money received by hand (cash, bank transfer) and refunds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import partial
+
+from billing_bot.domain.errors import FieldErrors, InvalidValue
+from billing_bot.domain.ids import InvoiceId, PaymentId, PracticeId
+from billing_bot.domain.invoices import Invoice
+from billing_bot.domain.money import Money, parse_decimal
+from billing_bot.domain.payments import EntryKind, LedgerEntry, PaymentMethod
+from billing_bot.domain.ports import UnitOfWork
+from billing_bot.domain.practice import Practice
+from billing_bot.domain.text import optional_text
+from billing_bot.domain.usecases._common import Env, audit, load_practice, practice_today
+from billing_bot.domain.usecases.invoicing import load_invoice
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPayment:
+    practice_id: PracticeId
+    actor: str
+    invoice_id: InvoiceId
+    amount: str | Decimal
+    method: PaymentMethod | str
+    received_on: date | None = None
+    reference: str = ""
+
+
+def _positive_amount(value: str | Decimal, invoice: Invoice) -> Money:
+    if isinstance(value, float):
+        raise TypeError("an amount must be a Decimal or text, not a float")
+    amount = parse_decimal(value) if isinstance(value, str) else value
+    if amount <= 0:
+        raise InvalidValue("Enter an amount greater than 0.")
+    if amount != amount.quantize(invoice.currency.quantum):
+        raise InvalidValue(
+            f"{invoice.currency.code} amounts have at most {invoice.currency.exponent} decimals."
+        )
+    return Money(amount, invoice.currency)
+
+
+def _method(value: PaymentMethod | str) -> PaymentMethod:
+    try:
+        return PaymentMethod(value)
+    except ValueError:
+        choices = ", ".join(method.label.lower() for method in PaymentMethod)
+        raise InvalidValue(f"'{value}' is not a payment method. Choose {choices}.") from None
+
+
+def _received_at(practice: Practice, received_on: date | None, env: Env) -> datetime:
+    """A date a person picked, as a moment: noon in the practice's zone keeps the day the same
+    in every zone a report may use."""
+    today = practice_today(practice, env)
+    if received_on is None or received_on == today:
+        return env.clock.now()
+    if received_on > today:
+        raise InvalidValue("The payment date is in the future. Pick today or an earlier day.")
+    return datetime.combine(received_on, time(12), tzinfo=practice.zone)
+
+
+def _record(
+    cmd: RecordPayment, kind: EntryKind, uow: UnitOfWork, env: Env
+) -> tuple[Invoice, LedgerEntry]:
+    with uow:
+        practice = load_practice(uow, cmd.practice_id)
+        invoice = load_invoice(uow, practice.id, cmd.invoice_id)
+        errors = FieldErrors()
+        amount = errors.check("amount", partial(_positive_amount, cmd.amount, invoice))
+        method = errors.check("method", partial(_method, cmd.method))
+        received_at = errors.check(
+            "received_on", partial(_received_at, practice, cmd.received_on, env)
+        )
+        reference = errors.check(
+            "reference", partial(optional_text, cmd.reference, label="reference", max_length=120)
+        )
+        if kind is EntryKind.PAYMENT and amount is not None and amount > invoice.balance:
+            balance = invoice.balance.format() if not invoice.balance.is_negative else "nothing"
+            errors.add(
+                "amount",
+                f"{amount.format()} is more than the balance of {invoice.balance.format()} on "
+                f"{invoice.number}. Enter at most {balance}.",
+            )
+        errors.raise_if_any()
+        assert amount is not None and method is not None and received_at is not None
+        entry = LedgerEntry(
+            id=PaymentId(env.ids.new_id()),
+            kind=kind,
+            method=method,
+            amount=amount,
+            received_at=received_at,
+            recorded_by=cmd.actor,
+            reference=reference or "",
+        )
+        updated = invoice.record(entry)
+        uow.invoices.update(updated)
+        audit(uow, env, practice.id, cmd.actor, f"{kind.value}.recorded", "invoice", invoice.id,
+              payment_id=entry.id, method=method.value, amount_minor=str(amount.minor_units),
+              currency=amount.currency.code)  # fmt: skip
+        uow.commit()
+        return updated, entry
+
+
+def record_manual_payment(cmd: RecordPayment, uow: UnitOfWork, env: Env) -> Invoice:
+    """Record cash, a bank transfer or another payment taken outside Stripe.
+
+    Refused when larger than the balance (the message quotes it) or on a void invoice."""
+    invoice, _ = _record(cmd, EntryKind.PAYMENT, uow, env)
+    return invoice
+
+
+def record_manual_refund(cmd: RecordPayment, uow: UnitOfWork, env: Env) -> Invoice:
+    """Record money given back outside Stripe; at most what has been paid."""
+    invoice, _ = _record(cmd, EntryKind.REFUND, uow, env)
+    return invoice
