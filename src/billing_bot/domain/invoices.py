@@ -268,7 +268,10 @@ class Invoice:
                 f"{self.number} is {self.status.label.lower()}; only drafts can be edited. "
                 "Void it and create a new invoice instead."
             )
-        check_dates(issue_date, due_date)
+        try:
+            check_dates(issue_date, due_date)
+        except InvalidValue as problem:
+            raise ValidationError.single("due_date", str(problem)) from None
         return self._edited(
             client_id=client_id, issue_date=issue_date, due_date=due_date, lines=lines
         )
@@ -321,19 +324,22 @@ class Invoice:
     ) -> bool:
         """Whether a Stripe payment or refund is already in the ledger (webhooks repeat)."""
         return any(
-            (payment_intent_id and entry.stripe_payment_intent_id == payment_intent_id
-             and entry.kind is EntryKind.PAYMENT)
+            (
+                payment_intent_id
+                and entry.stripe_payment_intent_id == payment_intent_id
+                and entry.kind is EntryKind.PAYMENT
+            )
             or (refund_id and entry.stripe_refund_id == refund_id)
             for entry in self.ledger
-        )  # fmt: skip
+        )
 
 
 def check_dates(issue_date: date, due_date: date) -> None:
+    """Raises InvalidValue (about the due date) when it is before the issue date."""
     if due_date < issue_date:
-        raise ValidationError.single(
-            "due_date",
+        raise InvalidValue(
             f"The due date ({due_date.isoformat()}) is before the issue date "
-            f"({issue_date.isoformat()}). Pick the issue date or a later day.",
+            f"({issue_date.isoformat()}). Pick the issue date or a later day."
         )
 
 

@@ -20,9 +20,25 @@ from billing_bot.domain.errors import InvalidValue
 
 # Stripe takes these currencies in whole units (https://docs.stripe.com/currencies#zero-decimal).
 STRIPE_ZERO_DECIMAL = frozenset(
-    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
-     "XAF", "XOF", "XPF"}
-)  # fmt: skip
+    {
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    }
+)
 # Stripe takes these in thousandths, but only amounts whose last digit is 0 can be charged.
 STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 # ISK became zero-decimal, yet for backwards compatibility Stripe still expects hundredths

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from decimal import Decimal
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
@@ -261,6 +262,10 @@ class Practice:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.billing.time_zone)
+
+    def with_changes(self, **changes: Any) -> Practice:
+        """A copy with some settings changed and the version moved on."""
+        return replace(self, version=self.version + 1, **changes)
 
     def today(self, now: datetime) -> datetime:
         """`now` in the practice's time zone (its date is the practice's today)."""

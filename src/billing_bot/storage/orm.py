@@ -1,21 +1,342 @@
-"""SQLAlchemy 2 typed table mappings; money is kept as integer minor units beside a currency."""
+"""SQLAlchemy 2 typed table mappings.
+
+Money is kept as integer minor units beside a currency column; percentages and quantities
+as scaled integers, because SQLite has no exact decimal type. Every table a practice owns
+carries `practice_id`, and references between its rows are composite foreign keys that
+include it, so the database itself refuses a row that points into another practice.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names let Alembic alter and drop constraints on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+ID = String(32)
+PERCENT_SCALE = 4  # tax percentages are stored in ten-thousandths of a percent
+QUANTITY_SCALE = 3  # quantities in thousandths
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC; SQLite keeps no zone, so it is put back on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 class Base(DeclarativeBase):
     metadata = metadata
+
+
+def _practice_fk(*columns: str, table: str, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """A reference to another row of the same practice."""
+    return ForeignKeyConstraint(
+        ["practice_id", *columns],
+        [f"{table}.practice_id", *(f"{table}.id" for _ in columns)],
+        ondelete=ondelete,
+    )
+
+
+class PracticeRow(Base):
+    __tablename__ = "practices"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3))
+    address_line1: Mapped[str] = mapped_column(String(120), default="")
+    address_line2: Mapped[str] = mapped_column(String(120), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    region: Mapped[str] = mapped_column(String(80), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    time_zone: Mapped[str] = mapped_column(String(64))
+    tax_number: Mapped[str] = mapped_column(String(60), default="")
+    licence_number: Mapped[str] = mapped_column(String(60), default="")
+    privacy_mode: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_tax_rate_id: Mapped[str | None] = mapped_column(ID)
+    invoice_template: Mapped[str] = mapped_column(String(20))
+    invoice_theme: Mapped[str] = mapped_column(String(20))
+    logo_ref: Mapped[str | None] = mapped_column(String(200))
+    invoice_details: Mapped[str] = mapped_column(Text, default="")
+    payment_terms_days: Mapped[int] = mapped_column(Integer)
+    invoice_footer: Mapped[str] = mapped_column(Text, default="")
+    number_prefix: Mapped[str] = mapped_column(String(12))
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminder_offsets: Mapped[list[int]] = mapped_column(JSON)
+    reminder_send_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local to time_zone
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceCounterRow(Base):
+    """The last invoice sequence number a practice used; bumped inside the invoice's own
+    transaction, so numbers stay gapless."""
+
+    __tablename__ = "invoice_counters"
+
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaxRateRow(Base):
+    __tablename__ = "tax_rates"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "id"),
+        CheckConstraint("percent_e4 >= 0 AND percent_e4 <= 1000000", name="percent_range"),
+        # Active names are unique, ignoring case; an archived name may be used again.
+        Index(
+            "uq_tax_rates_active_name",
+            "practice_id",
+            func.lower(text("name")),
+            unique=True,
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID, ForeignKey("practices.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    percent_e4: Mapped[int] = mapped_column(Integer)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ClientRow(Base):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("practice_id", "id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    address_line1: Mapped[str] = mapped_column(String(120), default="")
+    address_line2: Mapped[str] = mapped_column(String(120), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    region: Mapped[str] = mapped_column(String(80), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ServiceTypeRow(Base):
+    __tablename__ = "service_types"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "id"),
+        _practice_fk("default_tax_rate_id", table="tax_rates"),
+        CheckConstraint("default_price_minor >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    default_price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    default_tax_rate_id: Mapped[str | None] = mapped_column(ID)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AppointmentRow(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "id"),
+        _practice_fk("client_id", table="clients"),
+        _practice_fk("service_type_id", table="service_types"),
+        CheckConstraint("duration_minutes BETWEEN 1 AND 1440", name="duration_range"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[str] = mapped_column(ID)
+    service_type_id: Mapped[str] = mapped_column(ID)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    clinician: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceRow(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "id"),
+        UniqueConstraint("practice_id", "number"),
+        UniqueConstraint("practice_id", "sequence"),
+        _practice_fk("client_id", table="clients"),
+        CheckConstraint("due_date >= issue_date", name="due_not_before_issue"),
+        Index("ix_invoices_practice_status_due", "practice_id", "status", "due_date"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID, ForeignKey("practices.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(24))
+    sequence: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str] = mapped_column(ID, index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10))
+    # Derived by the domain and kept here so lists and totals can filter in SQL.
+    status: Mapped[str] = mapped_column(String(16))
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    paid_minor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(32))
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceLineRow(Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (
+        _practice_fk("invoice_id", table="invoices", ondelete="CASCADE"),
+        _practice_fk("tax_rate_id", table="tax_rates"),
+        _practice_fk("service_type_id", table="service_types"),
+        _practice_fk("appointment_id", table="appointments"),
+        UniqueConstraint("invoice_id", "position"),
+        CheckConstraint("quantity_e3 > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_minor >= 0", name="price_not_negative"),
+        Index("ix_invoice_lines_tax_rate", "practice_id", "tax_rate_id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID)
+    invoice_id: Mapped[str] = mapped_column(ID)
+    position: Mapped[int] = mapped_column(Integer)
+    service_date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(200))
+    quantity_e3: Mapped[int] = mapped_column(BigInteger)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    tax_rate_id: Mapped[str | None] = mapped_column(ID)
+    tax_name: Mapped[str] = mapped_column(String(50), default="")
+    tax_percent_e4: Mapped[int] = mapped_column(Integer, default=0)
+    service_type_id: Mapped[str | None] = mapped_column(ID)
+    appointment_id: Mapped[str | None] = mapped_column(ID)
+
+
+class AppointmentInvoiceRow(Base):
+    """Which invoice that is not void holds an appointment. The primary key is the rule
+    'an appointment is on at most one non-void invoice'; voiding deletes the row."""
+
+    __tablename__ = "appointment_invoices"
+    __table_args__ = (
+        _practice_fk("appointment_id", table="appointments"),
+        _practice_fk("invoice_id", table="invoices", ondelete="CASCADE"),
+    )
+
+    practice_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ID, index=True)
+
+
+class LedgerEntryRow(Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        _practice_fk("invoice_id", table="invoices", ondelete="CASCADE"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        UniqueConstraint("invoice_id", "position"),
+        Index("ix_ledger_entries_practice_received", "practice_id", "received_at"),
+        # A Stripe payment or refund is recorded once, however often its webhook arrives.
+        Index(
+            "uq_ledger_entries_stripe_payment",
+            "stripe_payment_intent_id",
+            unique=True,
+            sqlite_where=text("kind = 'payment' AND stripe_payment_intent_id IS NOT NULL"),
+            postgresql_where=text("kind = 'payment' AND stripe_payment_intent_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_ledger_entries_stripe_refund",
+            "stripe_refund_id",
+            unique=True,
+            sqlite_where=text("stripe_refund_id IS NOT NULL"),
+            postgresql_where=text("stripe_refund_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID)
+    invoice_id: Mapped[str] = mapped_column(ID, index=True)
+    position: Mapped[int] = mapped_column(Integer)  # order of recording within the invoice
+    kind: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(255))
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255))
+    refund_of: Mapped[str | None] = mapped_column(ID)
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "practice_id", "subject_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID, ForeignKey("practices.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    details: Mapped[dict[str, str]] = mapped_column(JSON)

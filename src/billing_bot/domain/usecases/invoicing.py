@@ -230,8 +230,16 @@ def create_invoice(cmd: CreateInvoice, uow: UnitOfWork, env: Env) -> Invoice:
             created_by=cmd.actor,
         )
         uow.invoices.add(invoice)
-        audit(uow, env, practice.id, cmd.actor, "invoice.created", "invoice", invoice.id,
-              number=invoice.number)  # fmt: skip
+        audit(
+            uow,
+            env,
+            practice.id,
+            cmd.actor,
+            "invoice.created",
+            "invoice",
+            invoice.id,
+            number=invoice.number,
+        )
         uow.commit()
         return invoice
 
@@ -242,10 +250,17 @@ def create_invoice_from_appointment(
     """A draft for one appointment, priced from its service; refused if already invoiced."""
     prefill = prefill_invoice(practice_id, uow, env, appointment_id=appointment_id)
     return create_invoice(
-        CreateInvoice(practice_id, actor, prefill.client_id, prefill.lines, prefill.issue_date,
-                      prefill.due_date),
-        uow, env,
-    )  # fmt: skip
+        CreateInvoice(
+            practice_id,
+            actor,
+            prefill.client_id,
+            prefill.lines,
+            prefill.issue_date,
+            prefill.due_date,
+        ),
+        uow,
+        env,
+    )
 
 
 def edit_draft(cmd: EditDraft, uow: UnitOfWork, env: Env) -> Invoice:
@@ -282,16 +297,29 @@ def issue_invoice(
         invoice = load_invoice(uow, practice_id, invoice_id)
         issued = invoice.issue(env.clock.now())
         uow.invoices.update(issued)
-        audit(uow, env, practice_id, actor, "invoice.issued", "invoice", invoice.id,
-              total_minor=str(issued.total.minor_units), currency=issued.currency.code)  # fmt: skip
+        audit(
+            uow,
+            env,
+            practice_id,
+            actor,
+            "invoice.issued",
+            "invoice",
+            invoice.id,
+            total_minor=str(issued.total.minor_units),
+            currency=issued.currency.code,
+        )
         uow.commit()
         return issued
 
 
 def void_invoice(
-    practice_id: PracticeId, invoice_id: InvoiceId, reason: str, actor: str, uow: UnitOfWork,
+    practice_id: PracticeId,
+    invoice_id: InvoiceId,
+    reason: str,
+    actor: str,
+    uow: UnitOfWork,
     env: Env,
-) -> Invoice:  # fmt: skip
+) -> Invoice:
     """Cancel an invoice for good; its appointments can then be invoiced again."""
     with uow:
         invoice = load_invoice(uow, practice_id, invoice_id)

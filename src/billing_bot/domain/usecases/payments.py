@@ -97,9 +97,19 @@ def _record(
         )
         updated = invoice.record(entry)
         uow.invoices.update(updated)
-        audit(uow, env, practice.id, cmd.actor, f"{kind.value}.recorded", "invoice", invoice.id,
-              payment_id=entry.id, method=method.value, amount_minor=str(amount.minor_units),
-              currency=amount.currency.code)  # fmt: skip
+        audit(
+            uow,
+            env,
+            practice.id,
+            cmd.actor,
+            f"{kind.value}.recorded",
+            "invoice",
+            invoice.id,
+            payment_id=entry.id,
+            method=method.value,
+            amount_minor=str(amount.minor_units),
+            currency=amount.currency.code,
+        )
         uow.commit()
         return updated, entry
 

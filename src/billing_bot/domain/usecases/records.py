@@ -124,9 +124,14 @@ def edit_client(cmd: EditClient, uow: UnitOfWork, env: Env) -> Client:
             raise StaleEdit("Someone else changed this client meanwhile. Reopen it and try again.")
         name, email, phone, address, notes = _checked_client_fields(cmd.details, practice)
         updated = replace(
-            client, name=name, email=email, phone=phone, address=address, notes=notes,
+            client,
+            name=name,
+            email=email,
+            phone=phone,
+            address=address,
+            notes=notes,
             version=client.version + 1,
-        )  # fmt: skip
+        )
         uow.clients.update(updated)
         audit(uow, env, practice.id, cmd.actor, "client.edited", "client", client.id)
         uow.commit()
@@ -190,9 +195,13 @@ def add_service_type(cmd: AddServiceType, uow: UnitOfWork, env: Env) -> ServiceT
 
 
 def set_service_type_active(
-    practice_id: PracticeId, service_type_id: ServiceTypeId, active: bool, actor: str,
-    uow: UnitOfWork, env: Env,
-) -> ServiceType:  # fmt: skip
+    practice_id: PracticeId,
+    service_type_id: ServiceTypeId,
+    active: bool,
+    actor: str,
+    uow: UnitOfWork,
+    env: Env,
+) -> ServiceType:
     """Retire a service type from new invoices (or bring it back)."""
     with uow:
         service = uow.service_types.get(practice_id, service_type_id)
@@ -200,8 +209,15 @@ def set_service_type_active(
             raise NotFound("service type", service_type_id)
         updated = replace(service, active=active, version=service.version + 1)
         uow.service_types.update(updated)
-        audit(uow, env, practice_id, actor, "service_type.activated" if active
-              else "service_type.deactivated", "service_type", service.id)  # fmt: skip
+        audit(
+            uow,
+            env,
+            practice_id,
+            actor,
+            "service_type.activated" if active else "service_type.deactivated",
+            "service_type",
+            service.id,
+        )
         uow.commit()
         return updated
 
@@ -234,20 +250,30 @@ def schedule_appointment(cmd: ScheduleAppointment, uow: UnitOfWork, env: Env) ->
         errors.raise_if_any()
         assert duration is not None and clinician is not None
         appointment = Appointment(
-            AppointmentId(env.ids.new_id()), practice.id, cmd.client_id, cmd.service_type_id,
-            cmd.start, duration, clinician,
-        )  # fmt: skip
+            AppointmentId(env.ids.new_id()),
+            practice.id,
+            cmd.client_id,
+            cmd.service_type_id,
+            cmd.start,
+            duration,
+            clinician,
+        )
         uow.appointments.add(appointment)
-        audit(uow, env, practice.id, cmd.actor, "appointment.scheduled", "appointment",
-              appointment.id)  # fmt: skip
+        audit(
+            uow, env, practice.id, cmd.actor, "appointment.scheduled", "appointment", appointment.id
+        )
         uow.commit()
         return appointment
 
 
 def set_appointment_status(
-    practice_id: PracticeId, appointment_id: AppointmentId, status: AppointmentStatus,
-    actor: str, uow: UnitOfWork, env: Env,
-) -> Appointment:  # fmt: skip
+    practice_id: PracticeId,
+    appointment_id: AppointmentId,
+    status: AppointmentStatus,
+    actor: str,
+    uow: UnitOfWork,
+    env: Env,
+) -> Appointment:
     """Mark an appointment attended, cancelled or a no-show."""
     with uow:
         appointment = uow.appointments.get(practice_id, appointment_id)
@@ -255,7 +281,15 @@ def set_appointment_status(
             raise NotFound("appointment", appointment_id)
         updated = replace(appointment, status=status, version=appointment.version + 1)
         uow.appointments.update(updated)
-        audit(uow, env, practice_id, actor, "appointment.status_changed", "appointment",
-              appointment.id, status=status.value)  # fmt: skip
+        audit(
+            uow,
+            env,
+            practice_id,
+            actor,
+            "appointment.status_changed",
+            "appointment",
+            appointment.id,
+            status=status.value,
+        )
         uow.commit()
         return updated

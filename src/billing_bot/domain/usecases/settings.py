@@ -142,8 +142,7 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
         errors.raise_if_any()
         assert name is not None and currency is not None and zone is not None
         assert tax_number is not None and licence is not None
-        updated = replace(
-            practice,
+        updated = practice.with_changes(
             billing=BillingDetails(name, currency, address, zone, tax_number, licence),
             privacy_mode=cmd.privacy_mode,
         )
@@ -188,9 +187,17 @@ def add_tax_rate(cmd: AddTaxRate, uow: UnitOfWork, env: Env) -> TaxRate:
         rate = TaxRate(TaxRateId(env.ids.new_id()), practice.id, name, percent)
         uow.tax_rates.add(rate)
         if cmd.make_default or practice.default_tax_rate_id is None:
-            uow.practices.update(replace(practice, default_tax_rate_id=rate.id))
-        audit(uow, env, practice.id, cmd.actor, "tax_rate.added", "tax_rate", rate.id,
-              percent=str(percent))  # fmt: skip
+            uow.practices.update(practice.with_changes(default_tax_rate_id=rate.id))
+        audit(
+            uow,
+            env,
+            practice.id,
+            cmd.actor,
+            "tax_rate.added",
+            "tax_rate",
+            rate.id,
+            percent=str(percent),
+        )
         uow.commit()
         return rate
 
@@ -270,10 +277,18 @@ def set_default_tax_rate(
                 raise ValidationError.single(
                     "default_tax_rate", f"'{rate.name}' is archived; pick an active rate."
                 )
-        updated = replace(practice, default_tax_rate_id=tax_rate_id)
+        updated = practice.with_changes(default_tax_rate_id=tax_rate_id)
         uow.practices.update(updated)
-        audit(uow, env, practice_id, actor, "tax_rate.default_set", "practice", practice_id,
-              tax_rate_id=tax_rate_id or "")  # fmt: skip
+        audit(
+            uow,
+            env,
+            practice_id,
+            actor,
+            "tax_rate.default_set",
+            "practice",
+            practice_id,
+            tax_rate_id=tax_rate_id or "",
+        )
         uow.commit()
         return updated
 
@@ -335,7 +350,7 @@ def configure_invoice_settings(
         assert template is not None and theme is not None and terms is not None
         assert prefix is not None and details is not None and footer is not None
         settings = InvoiceSettings(template, theme, cmd.logo_ref, details, terms, footer, prefix)
-        updated = replace(practice, invoice_settings=settings)
+        updated = practice.with_changes(invoice_settings=settings)
         uow.practices.update(updated)
         audit(uow, env, practice.id, cmd.actor, "invoice_settings.updated", "practice", practice.id)
         uow.commit()
@@ -376,9 +391,19 @@ def configure_reminders(cmd: ConfigureReminders, uow: UnitOfWork, env: Env) -> P
             errors.add("offsets", "Add at least one day to send reminders on, e.g. -3, 0, 7.")
         errors.raise_if_any()
         assert offsets is not None and send_time is not None
-        updated = replace(practice, reminder_policy=ReminderPolicy(cmd.enabled, offsets, send_time))
+        updated = practice.with_changes(
+            reminder_policy=ReminderPolicy(cmd.enabled, offsets, send_time)
+        )
         uow.practices.update(updated)
-        audit(uow, env, practice.id, cmd.actor, "reminders.updated", "practice", practice.id,
-              enabled=str(cmd.enabled).lower())  # fmt: skip
+        audit(
+            uow,
+            env,
+            practice.id,
+            cmd.actor,
+            "reminders.updated",
+            "practice",
+            practice.id,
+            enabled=str(cmd.enabled).lower(),
+        )
         uow.commit()
         return updated

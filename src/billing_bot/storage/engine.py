@@ -1,0 +1,172 @@
+"""Engines for the two supported databases: an embedded SQLite file and PostgreSQL (psycopg 3).
+
+Nothing here runs at import time: an engine exists only once `create_engine_for` is called,
+and it opens its first connection only when it is first used.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+log = logging.getLogger(__name__)
+
+#: How long a SQLite writer waits for another writer's lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+#: Execution option that lets a SQLite transaction start with a plain (deferred) BEGIN, so a
+#: read does not queue behind writers: ``engine.execution_options(**READ_ONLY)``.
+READ_ONLY: dict[str, Any] = {"billing_bot_read_only": True}
+
+# Sized for one gunicorn worker: its threads each hold at most one connection, plus the
+# scheduler and a little headroom before a request waits for a connection.
+POSTGRES_POOL_SIZE = 10
+POSTGRES_MAX_OVERFLOW = 10
+
+_SUPPORTED_DRIVERS = {"sqlite", "sqlite+pysqlite", "postgresql+psycopg"}
+
+
+class UnsupportedDatabaseUrl(ValueError):
+    """The URL names a database or driver other than SQLite or PostgreSQL via psycopg 3."""
+
+
+def normalize_database_url(url: str) -> str:
+    """Return `url` with ``postgres://`` and ``postgresql://`` rewritten to psycopg 3's dialect.
+
+    Hosting providers hand out ``postgres://`` URLs, which SQLAlchemy does not accept, and a bare
+    ``postgresql://`` would select psycopg2, which is not installed.
+
+    Raises `UnsupportedDatabaseUrl` for any other backend or driver, or for text that is not a URL.
+    """
+    text = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if text.startswith(prefix):
+            text = "postgresql+psycopg://" + text[len(prefix) :]
+            break
+    try:
+        parsed = make_url(text)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError or ValueError for bad text
+        raise UnsupportedDatabaseUrl(f"not a database URL: {exc}") from exc
+    if parsed.drivername not in _SUPPORTED_DRIVERS:
+        raise UnsupportedDatabaseUrl(
+            f"unsupported database driver {parsed.drivername!r}; "
+            "supported: sqlite, postgresql (psycopg 3)"
+        )
+    return text
+
+
+def redact_url(url: str | URL) -> str:
+    """Render a database URL with its password replaced by ``***``, safe for logs and output."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """Return the file a SQLite URL points at, or None for in-memory and non-SQLite URLs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_engine_for(url: str | URL, *, pool_size: int | None = None) -> Engine:
+    """Build the engine for `url` (SQLite file or PostgreSQL) without connecting to it.
+
+    SQLite: the file's parent directory is created; every connection runs in WAL mode with a
+    busy timeout and foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE``
+    unless it runs with the `READ_ONLY` execution option.
+    PostgreSQL: pooled connections are checked before use, so a restarted server costs one
+    retry rather than an error.
+
+    Raises `UnsupportedDatabaseUrl` if the URL is not SQLite or PostgreSQL.
+    """
+    text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    parsed = make_url(normalize_database_url(text))
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return _postgres_engine(parsed, pool_size=pool_size or POSTGRES_POOL_SIZE)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # pysqlite's own transaction handling starts with a deferred BEGIN, so two writers
+        # that both read first deadlock on the lock upgrade and one fails at once with
+        # "database is locked" without waiting. Taking control of BEGIN (below) makes a
+        # writer take the write lock up front, where the busy timeout applies.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            if path is not None:
+                # WAL lets readers proceed while one writer writes; NORMAL is durable in WAL
+                # mode except for the last transactions before a power loss.
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get("billing_bot_read_only"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
+        # A server that vanished behind a firewall would otherwise hang a health check or a
+        # request for the kernel's TCP timeout (minutes).
+        connect_args={"connect_timeout": 5, "application_name": "billing-bot"},
+    )
+
+
+def database_status(engine: Engine) -> dict[str, Any]:
+    """Report whether the database answers and which schema revision it is at.
+
+    Returns ``{"status": "ok" | "unavailable", "dialect": str, "revision": str | None,
+    "head": str | None}``: `revision` is the database's Alembic revision (None when it was
+    never migrated or cannot be reached), `head` the newest revision this code ships.
+    Never raises for an unreachable database; the reason is logged, not returned, because the
+    health endpoint is public.
+    """
+    # migrate.py builds engines with this module, so it is imported here rather than above.
+    from billing_bot.storage.migrate import current_revision, head_revision
+
+    status: dict[str, Any] = {
+        "status": "ok",
+        "dialect": engine.dialect.name,
+        "revision": None,
+        "head": head_revision(),
+    }
+    try:
+        status["revision"] = current_revision(engine.execution_options(**READ_ONLY))
+    except SQLAlchemyError as exc:
+        log.warning(
+            "event=database_unavailable url=%s error=%s",
+            redact_url(engine.url),
+            type(exc).__name__,
+        )
+        status["status"] = "unavailable"
+    return status

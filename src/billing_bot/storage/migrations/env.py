@@ -1,0 +1,57 @@
+"""Alembic environment, driven by `billing_bot.storage.migrate` (no alembic.ini needed).
+
+`migrate` hands over either an open connection (``config.attributes["connection"]``, online
+mode) or a URL (``config.attributes["url"]``, offline mode, which prints SQL instead).
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+
+from billing_bot.storage.orm import metadata
+
+config = context.config
+
+
+def _options(dialect_name: str) -> dict[str, object]:
+    return {
+        "target_metadata": metadata,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+        "render_as_batch": dialect_name == "sqlite",
+        "compare_type": True,
+        # Also true of SQLite here: storage.engine issues BEGIN itself, so pysqlite no longer
+        # commits before each DDL statement and a failed migration rolls back entirely.
+        "transactional_ddl": True,
+    }
+
+
+def run_migrations_offline() -> None:
+    url = make_url(config.attributes["url"])
+    context.configure(
+        url=url,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+        **_options(url.get_backend_name()),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if not isinstance(connection, Connection):
+        raise RuntimeError(
+            "run migrations through billing_bot.storage.migrate (e.g. `billing-bot migrate`), "
+            "which passes the connection to this environment"
+        )
+    context.configure(connection=connection, **_options(connection.dialect.name))
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

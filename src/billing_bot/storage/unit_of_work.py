@@ -1,0 +1,86 @@
+"""The unit of work over SQLAlchemy: one session and transaction per Slack request,
+webhook or job run."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from billing_bot.storage.engine import READ_ONLY
+from billing_bot.storage.repositories import (
+    SqlAppointmentRepository,
+    SqlAuditLog,
+    SqlClientRepository,
+    SqlInvoiceRepository,
+    SqlPracticeRepository,
+    SqlServiceTypeRepository,
+    SqlTaxRateRepository,
+)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Objects never outlive their unit of work as ORM rows (repositories hand out frozen
+    # domain objects), so nothing needs reloading after commit.
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+class SqlAlchemyUnitOfWork:
+    """Implements `billing_bot.domain.ports.UnitOfWork`; rolls back unless `commit()` ran.
+
+    The same object may be entered again after it exits; each entry is a new transaction.
+    `read_only=True` lets SQLite readers start without queueing behind writers.
+    """
+
+    practices: SqlPracticeRepository
+    tax_rates: SqlTaxRateRepository
+    clients: SqlClientRepository
+    service_types: SqlServiceTypeRepository
+    appointments: SqlAppointmentRepository
+    invoices: SqlInvoiceRepository
+    audit: SqlAuditLog
+
+    def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
+        self._sessions = sessions
+        self._read_only = read_only
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already in use; units of work do not nest")
+        session = self._sessions()
+        if self._read_only:
+            session.connection(execution_options=READ_ONLY)
+        self._session = session
+        self.practices = SqlPracticeRepository(session)
+        self.tax_rates = SqlTaxRateRepository(session)
+        self.clients = SqlClientRepository(session)
+        self.service_types = SqlServiceTypeRepository(session)
+        self.appointments = SqlAppointmentRepository(session)
+        self.invoices = SqlInvoiceRepository(session)
+        self.audit = SqlAuditLog(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                session.rollback()
+            finally:
+                session.close()
+
+    def commit(self) -> None:
+        if self._session is None:
+            raise RuntimeError("commit() outside the unit of work's with-block")
+        self._session.commit()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()

@@ -1,0 +1,89 @@
+"""Small helpers shared by the tests: free ports, polling with a deadline, running the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from billing_bot.settings import Settings
+
+T = TypeVar("T")
+
+#: Every variable the app reads, so a test can start from a clean environment.
+SETTINGS_VARIABLES = tuple(name.upper() for name in Settings.model_fields)
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until(
+    predicate: Callable[[], T],
+    timeout: float,
+    *,
+    interval: float = 0.05,
+    ignore: tuple[type[BaseException], ...] = (),
+    what: str = "condition",
+) -> T:
+    """Call `predicate` until it returns something truthy, and return that; fail at `timeout`.
+
+    Exceptions of the `ignore` types count as "not yet" (e.g. connection refused while a
+    server starts); the last one is quoted in the failure message.
+    """
+    deadline = time.monotonic() + timeout
+    last_error: BaseException | None = None
+    while True:
+        try:
+            result = predicate()
+        except ignore as exc:
+            last_error = exc
+        else:
+            if result:
+                return result
+        if time.monotonic() >= deadline:
+            detail = f"; last error: {last_error!r}" if last_error else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
+        time.sleep(interval)
+
+
+def billing_bot_executable() -> str:
+    """The ``billing-bot`` console script of the interpreter running the tests."""
+    beside = Path(sys.executable).with_name("billing-bot")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("billing-bot")
+    assert found, "billing-bot is not installed; run `make test`"
+    return found
+
+
+def cli_env(**settings: str) -> dict[str, str]:
+    """The current environment without any of the app's settings, plus `settings`."""
+    env = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
+    env.update(settings)
+    return env
+
+
+def run_cli(
+    *arguments: str, cwd: Path, env: Mapping[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``billing-bot ARGUMENTS`` to completion in `cwd` (whose ``.env`` it reads)."""
+    return subprocess.run(
+        [billing_bot_executable(), *arguments],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,40 @@
+"""Integration fixtures: real repositories over a migrated SQLite or PostgreSQL database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from billing_bot.domain.usecases._common import Env
+from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return datetime(2026, 11, 25, 15, 30, tzinfo=UTC)
+
+
+class _Ids:
+    def new_id(self) -> str:
+        return uuid.uuid4().hex
+
+
+@pytest.fixture
+def env() -> Env:
+    return Env(clock=_Clock(), ids=_Ids())
+
+
+@pytest.fixture
+def new_uow(engine: Engine) -> Callable[[], SqlAlchemyUnitOfWork]:
+    """Each call is a fresh unit of work, as each Slack request or webhook gets one."""
+    sessions = session_factory(engine)
+    return lambda: SqlAlchemyUnitOfWork(sessions)
+
+
+@pytest.fixture
+def uow(new_uow: Callable[[], SqlAlchemyUnitOfWork]) -> SqlAlchemyUnitOfWork:
+    return new_uow()

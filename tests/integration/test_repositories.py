@@ -1,0 +1,129 @@
+"""What the use cases store comes back exactly as it was, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+from storage_scenario import ADMIN, a_practice_with_records, an_invoice
+
+from billing_bot.domain.invoices import InvoiceStatus
+from billing_bot.domain.payments import EntryKind
+from billing_bot.domain.ports import InvoiceFilter
+from billing_bot.domain.usecases import invoicing, payments, reporting, settings
+
+
+def test_practice_settings_survive_a_round_trip(uow, env):
+    setup = a_practice_with_records(uow, env)
+    settings.configure_billing_details(
+        settings.ConfigureBillingDetails(
+            setup.practice.id,
+            ADMIN,
+            "Calm Minds Therapy",
+            "USD",
+            "Europe/London",
+            address_line1="1 High Street",
+            city="London",
+            postal_code="N1 9GU",
+            country="gb",
+            tax_number="GB123456789",
+            licence_number="HCPC-42",
+            privacy_mode=False,
+        ),
+        uow,
+        env,
+    )
+    settings.configure_invoice_settings(
+        settings.ConfigureInvoiceSettings(
+            setup.practice.id,
+            ADMIN,
+            "modern",
+            "ocean",
+            "30",
+            "CM-",
+            "Licensed",
+            "Thank you",
+            "logos/abc.png",
+        ),
+        uow,
+        env,
+    )
+    expected = settings.configure_reminders(
+        settings.ConfigureReminders(setup.practice.id, ADMIN, True, "14, -3, 0, 7", "08:30"),
+        uow,
+        env,
+    )
+
+    with uow:
+        stored = uow.practices.get(setup.practice.id)
+
+    assert stored == expected
+    assert stored.billing.address.country == "GB"
+    assert stored.reminder_policy.offsets == (-3, 0, 7, 14)
+    assert stored.reminder_policy.send_time == time(8, 30)
+    assert stored.invoice_settings.format_number(42) == "CM-0042"
+    assert stored.default_tax_rate_id == setup.rate.id
+
+
+def test_invoice_with_lines_and_payments_comes_back_identical(uow, env):
+    setup = a_practice_with_records(uow, env)
+    invoice = an_invoice(uow, env, setup, lines=5)
+    invoice = invoicing.issue_invoice(setup.practice.id, invoice.id, ADMIN, uow, env)
+    invoice = payments.record_manual_payment(
+        payments.RecordPayment(setup.practice.id, ADMIN, invoice.id, "100.00", "cash"), uow, env
+    )
+    invoice = payments.record_manual_refund(
+        payments.RecordPayment(
+            setup.practice.id, ADMIN, invoice.id, "20.00", "bank_transfer", reference="REF-1"
+        ),
+        uow,
+        env,
+    )
+
+    with uow:
+        stored = uow.invoices.get(setup.practice.id, invoice.id)
+
+    assert stored == invoice
+    assert stored.totals == invoice.totals
+    assert [entry.kind for entry in stored.ledger] == [EntryKind.PAYMENT, EntryKind.REFUND]
+    assert stored.amount_paid.amount == Decimal("80.00")
+    assert stored.status is InvoiceStatus.PARTIALLY_PAID
+    assert stored.lines[1].quantity == Decimal("1.5")
+    assert stored.lines[0].tax_percent == Decimal("8.875")
+
+
+def test_invoice_lists_filter_in_the_database(uow, env):
+    setup = a_practice_with_records(uow, env)
+    draft = an_invoice(uow, env, setup, lines=1)
+    issued = invoicing.issue_invoice(
+        setup.practice.id, an_invoice(uow, env, setup, lines=2).id, ADMIN, uow, env
+    )
+
+    open_ones = reporting.list_invoices(
+        setup.practice.id, InvoiceFilter(statuses=frozenset({InvoiceStatus.OPEN})), uow
+    )
+    overdue_later = reporting.list_invoices(
+        setup.practice.id, InvoiceFilter(overdue_on=date(2027, 6, 1)), uow
+    )
+    all_of_client = reporting.list_invoices(
+        setup.practice.id, InvoiceFilter(client_id=setup.client.id), uow
+    )
+
+    assert [invoice.number for invoice in open_ones] == [issued.number]
+    assert [invoice.number for invoice in overdue_later] == [issued.number]
+    assert [invoice.number for invoice in all_of_client] == [issued.number, draft.number]
+
+
+def test_audit_log_records_who_did_what(uow, env):
+    setup = a_practice_with_records(uow, env)
+    invoice = an_invoice(uow, env, setup, lines=1)
+    invoicing.issue_invoice(setup.practice.id, invoice.id, "U0STAFF01", uow, env)
+
+    with uow:
+        events = uow.audit.for_subject(setup.practice.id, invoice.id)
+
+    assert [(event.actor, event.action) for event in events] == [
+        (ADMIN, "invoice.created"),
+        ("U0STAFF01", "invoice.issued"),
+    ]
+    assert "Ada" not in repr(events)
