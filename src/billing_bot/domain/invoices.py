@@ -124,14 +124,16 @@ def compute_totals(
     currency: Currency, lines: Sequence[InvoiceLine], ledger: Sequence[LedgerEntry] = ()
 ) -> InvoiceTotals:
     """Totals that are, by construction, the sums of the per-line figures shown."""
-    subtotal = sum_money([line.net for line in lines], currency)
+    subtotal = currency.zero()
     groups: dict[tuple[TaxRateId | None, str, Decimal], tuple[Money, Money]] = {}
     for line in lines:
+        net = line.net
+        subtotal = subtotal + net
         if not line.tax_percent and line.tax_rate_id is None:
             continue
         key = (line.tax_rate_id, line.tax_name, line.tax_percent)
         taxable, tax = groups.get(key, (currency.zero(), currency.zero()))
-        groups[key] = (taxable + line.net, tax + line.tax)
+        groups[key] = (taxable + net, tax + tax_on(net, line.tax_percent))
     taxes = tuple(
         TaxSummary(rate_id, name, percent, taxable, tax)
         for (rate_id, name, percent), (taxable, tax) in groups.items()

@@ -5,7 +5,7 @@ Rounding to a currency's minor unit is half-up and happens only in `Currency.rou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
@@ -44,6 +44,8 @@ STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 # ISK became zero-decimal, yet for backwards compatibility Stripe still expects hundredths
 # that are always a multiple of 100.
 STRIPE_WHOLE_UNITS_AS_HUNDREDTHS = frozenset({"ISK"})
+# Typed numbers have at most this many digits before the decimal point.
+MAX_TYPED_INTEGER_DIGITS = 15
 
 
 def _require_exact(value: object, what: str) -> None:
@@ -61,6 +63,10 @@ class Currency:
     """An ISO 4217 currency that Babel's CLDR data knows."""
 
     code: str
+    # Looked up once: money arithmetic asks for them on every operation.
+    exponent: int = field(init=False, repr=False, compare=False)
+    """Digits after the decimal point in the currency's minor unit (JPY 0, USD 2, KWD 3)."""
+    quantum: Decimal = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or self.code not in _known_currencies():
@@ -68,20 +74,14 @@ class Currency:
                 f"'{self.code}' is not a currency code. Use a three-letter ISO 4217 code such "
                 "as USD, EUR or GBP."
             )
+        exponent = _exponent(self.code)
+        object.__setattr__(self, "exponent", exponent)
+        object.__setattr__(self, "quantum", Decimal(1).scaleb(-exponent))
 
     @classmethod
     def parse(cls, text: str) -> Currency:
         """Read a code as a person types it (' usd ' is USD)."""
         return cls(text.strip().upper())
-
-    @property
-    def exponent(self) -> int:
-        """Digits after the decimal point in the currency's minor unit (JPY 0, USD 2, KWD 3)."""
-        return _exponent(self.code)
-
-    @property
-    def quantum(self) -> Decimal:
-        return Decimal(1).scaleb(-self.exponent)
 
     @property
     def name(self) -> str:
@@ -124,6 +124,11 @@ class Money:
     currency: Currency
 
     def __post_init__(self) -> None:
+        amount = self.amount
+        if type(amount) is Decimal and type(self.currency) is Currency:
+            exponent = amount.as_tuple().exponent
+            if exponent == -self.currency.exponent:
+                return  # already canonical: the common case in arithmetic
         _require_exact(self.amount, "Money.amount")
         if isinstance(self.amount, int) and not isinstance(self.amount, bool):
             object.__setattr__(self, "amount", Decimal(self.amount))
@@ -234,6 +239,10 @@ def parse_decimal(text: str) -> Decimal:
         raise InvalidValue(f"'{text.strip()}' is not a number. Use digits, e.g. 120.50.") from None
     if not value.is_finite():
         raise InvalidValue(f"'{text.strip()}' is not a number. Use digits, e.g. 120.50.")
+    # No bill comes near a quadrillion; refusing such input here keeps later rounding within
+    # Decimal's 28 significant digits, where '1e30' would raise InvalidOperation instead.
+    if value.adjusted() >= MAX_TYPED_INTEGER_DIGITS:
+        raise InvalidValue(f"'{text.strip()}' is too large. Check the number.")
     return value
 
 
