@@ -846,7 +846,7 @@ class SqlAuditLog:
         rows = self._session.scalars(
             select(AuditEventRow)
             .where(AuditEventRow.practice_id == practice_id, AuditEventRow.subject_id == subject_id)
-            .order_by(AuditEventRow.at, AuditEventRow.id)
+            .order_by(AuditEventRow.seq)
         )
         return [
             AuditEvent(

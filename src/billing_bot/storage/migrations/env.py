@@ -15,25 +15,18 @@ from billing_bot.storage.orm import metadata
 config = context.config
 
 
-def _options(dialect_name: str) -> dict[str, object]:
-    return {
-        "target_metadata": metadata,
-        # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-        "render_as_batch": dialect_name == "sqlite",
-        "compare_type": True,
-        # Also true of SQLite here: storage.engine issues BEGIN itself, so pysqlite no longer
-        # commits before each DDL statement and a failed migration rolls back entirely.
-        "transactional_ddl": True,
-    }
-
-
 def run_migrations_offline() -> None:
     url = make_url(config.attributes["url"])
     context.configure(
         url=url,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
-        **_options(url.get_backend_name()),
+        target_metadata=metadata,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+        render_as_batch=url.get_backend_name() == "sqlite",
+        compare_type=True,
+        # The script is applied as one transaction on SQLite too.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -46,7 +39,15 @@ def run_migrations_online() -> None:
             "run migrations through billing_bot.storage.migrate (e.g. `billing-bot migrate`), "
             "which passes the connection to this environment"
         )
-    context.configure(connection=connection, **_options(connection.dialect.name))
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        # True of SQLite here as well: storage.engine issues BEGIN itself, so pysqlite no
+        # longer commits before each DDL statement and a failed migration rolls back entirely.
+        transactional_ddl=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

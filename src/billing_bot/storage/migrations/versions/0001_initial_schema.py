@@ -57,6 +57,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit_events",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("practice_id", sa.String(length=32), nullable=False),
         sa.Column("actor", sa.String(length=32), nullable=False),
@@ -71,7 +77,8 @@ def upgrade() -> None:
             name=op.f("fk_audit_events_practice_id_practices"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_events")),
+        sa.UniqueConstraint("id", name=op.f("uq_audit_events_id")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(
