@@ -73,7 +73,9 @@ class PostgresServer:
 
     def drop_all(self) -> None:
         for name in list(self._created):
-            self.drop_database(self._admin.url.set(database=name).render_as_string(False))
+            self.drop_database(
+                self._admin.url.set(database=name).render_as_string(hide_password=False)
+            )
         self._admin.dispose()
 
 
@@ -114,13 +116,16 @@ def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     except OperationalError as exc:
         first_line = str(exc.orig or exc).strip().splitlines()[0]
         reason = f"cannot connect to {url.render_as_string(hide_password=True)} ({first_line})"
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
-        request.config.stash[_POSTGRES_SKIPPED] = reason
-        pytest.skip(f"PostgreSQL half skipped: {reason}; {HOW_TO_ENABLE}")
-    server = PostgresServer(admin)
-    yield server
-    server.drop_all()
+    else:
+        server = PostgresServer(admin)
+        yield server
+        server.drop_all()
+        return
+    # Outside the except block, so the report shows one line rather than a chained traceback.
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
+    request.config.stash[_POSTGRES_SKIPPED] = reason
+    pytest.skip(f"PostgreSQL half skipped: {reason}; {HOW_TO_ENABLE}")
 
 
 @pytest.fixture(

@@ -26,10 +26,19 @@ MAX_PAYMENT_TERMS_DAYS = 365
 NUMBER_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,11}$")
 
 
+# CLDR names these two-letter codes too, but they are groupings (EU, EZ, UN, QO), pseudo
+# locales (XA, XB) or "Unknown Region" (ZZ), not countries.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+
+
 @cache
 def _country_names() -> dict[str, str]:
     territories = Locale("en").territories
-    return {code: name for code, name in territories.items() if len(code) == 2 and code.isalpha()}
+    return {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
 
 
 def parse_country(text: str) -> str:

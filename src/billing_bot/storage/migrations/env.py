@@ -6,13 +6,24 @@ mode) or a URL (``config.attributes["url"]``, offline mode, which prints SQL ins
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
-from billing_bot.storage.orm import metadata
+from billing_bot.storage.orm import UTCDateTime, metadata
 
 config = context.config
+
+
+def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Render the project's column types as plain SQLAlchemy ones, so a migration never
+    imports application code that may change after it was written."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_offline() -> None:
@@ -25,6 +36,7 @@ def run_migrations_offline() -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=url.get_backend_name() == "sqlite",
         compare_type=True,
+        render_item=render_item,
         # The script is applied as one transaction on SQLite too.
         transactional_ddl=True,
     )
@@ -44,6 +56,7 @@ def run_migrations_online() -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
         # True of SQLite here as well: storage.engine issues BEGIN itself, so pysqlite no
         # longer commits before each DDL statement and a failed migration rolls back entirely.
         transactional_ddl=True,

@@ -1,0 +1,122 @@
+"""The ``billing-bot`` command: serve, migrate, check-config.
+
+Exit codes: 0 success; 1 the command failed at run time (database unreachable, address in
+use, ``check-config --strict`` found missing settings); 2 bad usage or a bad setting, reported
+as one line per variable on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from billing_bot.logs import configure_logging
+from billing_bot.settings import Settings, SettingsError, config_report, load_settings
+
+app = typer.Typer(
+    name="billing-bot",
+    help="Billing Bot: billing for health and therapy practices, run from Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+    # A traceback with local variables could print a secret setting.
+    pretty_exceptions_enable=False,
+)
+
+
+def _settings(*, migrations: bool = False, **overrides: Any) -> Settings:
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        _fail(*exc.problems, status=2)
+    configure_logging(settings.log_level, migrations=migrations)
+    return settings
+
+
+def _fail(*lines: str, status: int) -> NoReturn:
+    for line in lines:
+        typer.echo(f"billing-bot: {line}", err=True)
+    raise typer.Exit(status)
+
+
+def _first_line(exc: BaseException) -> str:
+    # SQLAlchemy wraps the driver's error and appends a documentation link on later lines.
+    original = getattr(exc, "orig", None) or exc
+    return (str(original).strip().splitlines() or [type(original).__name__])[0]
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: HOST or 127.0.0.1].")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on [default: PORT or 8000]."),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="Threads per worker process.")] = 8,
+) -> None:
+    """Serve Slack, Stripe and the web pages over HTTP until SIGTERM or Ctrl-C."""
+    # Imported here so `--help`, `migrate` and `check-config` do not load gunicorn.
+    from billing_bot.server import serve as run_server
+
+    settings = _settings(host=host, port=port)
+    run_server(settings, workers=workers, threads=threads)
+
+
+@app.command()
+def migrate(
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL instead of running it.")
+    ] = False,
+) -> None:
+    """Bring the database schema up to date; running it again changes nothing."""
+    from billing_bot.storage.migrate import sql_script, upgrade
+
+    settings = _settings(migrations=True)
+    if sql:
+        script = sql_script(settings.database_url)
+        typer.echo(script if script.strip() else "-- no migrations to apply")
+        return
+    try:
+        revision = upgrade(settings.database_url)
+    except SQLAlchemyError as exc:
+        _fail(f"cannot migrate {settings.redacted_database_url()}: {_first_line(exc)}", status=1)
+    typer.echo(
+        f"Database {settings.redacted_database_url()} is at revision "
+        f"{revision or '(none: this version ships no migrations)'}."
+    )
+
+
+@app.command("check-config")
+def check_config(
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 1 if any area is incomplete.")
+    ] = False,
+) -> None:
+    """Show which settings Slack, Stripe and e-mail still need (names only, never values).
+
+    Exits 0 when every setting present is valid, even if an area is incomplete (the server
+    starts and serves what is configured); 2 if a setting is invalid; with --strict, 1 if an
+    area is incomplete.
+    """
+    settings = _settings()
+    typer.echo(f"{'Database':<8}  {settings.redacted_database_url()}")
+    typer.echo(
+        f"{'Server':<8}  listens on {settings.host}:{settings.port}, "
+        f"public URL {settings.public_base_url}"
+    )
+    reports = config_report(settings)
+    for report in reports:
+        state = "ok" if report.complete else "missing " + ", ".join(report.missing)
+        notes = "".join(f"; {note}" for note in report.notes)
+        typer.echo(f"{report.area:<8}  {state}{notes}")
+    if strict and not all(report.complete for report in reports):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point (``billing-bot``)."""
+    app(prog_name="billing-bot")

@@ -1,0 +1,66 @@
+"""Process-wide logging: one ``key=value`` line per record on stderr.
+
+Log lines carry ids and events, never a client's name, e-mail or service (health data): write
+``log.info("event=invoice_issued invoice_id=%s", invoice.id)``, not the invoice itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+from datetime import UTC, datetime
+from typing import Any
+
+
+class KeyValueFormatter(logging.Formatter):
+    """``ts=... level=... logger=... event=...``; prose messages become a quoted ``msg=``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        timestamp = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        message = record.getMessage()
+        if not message.startswith("event="):
+            # Third-party prose (gunicorn, Alembic) is quoted so the line stays machine-readable.
+            message = "msg=" + _quote(message)
+        line = f"ts={timestamp} level={record.levelname} logger={record.name} {message}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def logging_config(level: str, *, migrations: bool = False) -> dict[str, Any]:
+    """Return the `logging.config.dictConfig` schema for `level`, also handed to gunicorn.
+
+    Alembic's progress lines are shown only when `migrations` is true (``billing-bot migrate``):
+    elsewhere they would repeat on every health check. Gunicorn's access log is always off.
+    """
+    alembic_level = level if migrations or level == "DEBUG" else "WARNING"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"key_value": {"()": KeyValueFormatter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "key_value",
+                "stream": "ext://sys.stderr",
+            },
+            "null": {"class": "logging.NullHandler"},
+        },
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {
+            # Gunicorn attaches its own handlers; empty lists route its records through ours.
+            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
+            # Request lines would record /pay/{token} capability links and query strings.
+            "gunicorn.access": {"level": "INFO", "handlers": ["null"], "propagate": False},
+            "alembic": {"level": alembic_level},
+        },
+    }
+
+
+def configure_logging(level: str, *, migrations: bool = False) -> None:
+    """Send every log record at `level` or above to stderr as one key=value line."""
+    logging.config.dictConfig(logging_config(level, migrations=migrations))
