@@ -30,6 +30,8 @@ def parse_clinician(user_id: str) -> str:
 
 
 def parse_duration(minutes: int) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise TypeError("a duration is a whole number of minutes")
     if not 1 <= minutes <= MAX_DURATION_MINUTES:
         raise InvalidValue(f"A duration is 1 to {MAX_DURATION_MINUTES} minutes; got {minutes}.")
     return minutes

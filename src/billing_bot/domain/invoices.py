@@ -299,14 +299,18 @@ class Invoice:
             )
         return self._edited(state=InvoiceState.VOID, voided_at=at, void_reason=reason)
 
-    def record(self, entry: LedgerEntry) -> Invoice:
-        """Add a ledger entry after checking the rules every payment or refund obeys."""
+    def check_can_take_payments(self) -> None:
+        """Raises InvoiceIsVoid or InvoiceStateConflict unless the invoice is issued."""
         if self.state is InvoiceState.VOID:
             raise InvoiceIsVoid(f"{self.number} is void; no payment can be recorded on it.")
         if self.state is InvoiceState.DRAFT:
             raise InvoiceStateConflict(
                 f"{self.number} is a draft. Issue it before recording a payment."
             )
+
+    def record(self, entry: LedgerEntry) -> Invoice:
+        """Add a ledger entry after checking the rules every payment or refund obeys."""
+        self.check_can_take_payments()
         if entry.amount.currency != self.currency:
             raise ValidationError.single(
                 "amount", f"This invoice is in {self.currency.code}; enter the amount in it."

@@ -5,6 +5,7 @@ Rounding to a currency's minor unit is half-up and happens only in `Currency.rou
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
@@ -41,9 +42,6 @@ STRIPE_ZERO_DECIMAL = frozenset(
 )
 # Stripe takes these in thousandths, but only amounts whose last digit is 0 can be charged.
 STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
-# ISK became zero-decimal, yet for backwards compatibility Stripe still expects hundredths
-# that are always a multiple of 100.
-STRIPE_WHOLE_UNITS_AS_HUNDREDTHS = frozenset({"ISK"})
 # Typed numbers have at most this many digits before the decimal point.
 MAX_TYPED_INTEGER_DIGITS = 15
 
@@ -228,9 +226,21 @@ def sum_money(amounts: list[Money] | tuple[Money, ...], currency: Currency) -> M
     return total
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def parse_decimal(text: str) -> Decimal:
-    """Read a number typed by a person ('1,250.50', ' 12 '); floats never enter."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
+    """Read a number typed by a person ('1,250.50', ' 12 '); floats never enter.
+
+    Commas are accepted only as thousands separators: '120,50' is refused rather than
+    guessed, since it means 120.50 in much of Europe and 12050 elsewhere.
+    """
+    stripped = text.strip()
+    if "," in stripped and not _THOUSANDS.fullmatch(stripped):
+        raise InvalidValue(
+            f"'{stripped}' is ambiguous. Use a dot for decimals and no commas, e.g. 1250.50."
+        )
+    cleaned = stripped.replace(",", "").replace("_", "")
     if not cleaned:
         raise InvalidValue("Enter a number.")
     try:
@@ -251,6 +261,8 @@ def _stripe_exponent(currency: Currency) -> int:
         return 0
     if currency.code in STRIPE_THREE_DECIMAL:
         return 3
+    # Everything else, ISK included, is sent in hundredths: ISK became zero-decimal, but for
+    # backwards compatibility Stripe still takes it as a two-decimal amount ending in 00.
     return 2
 
 

@@ -68,6 +68,8 @@ def _record(
     with uow:
         practice = load_practice(uow, cmd.practice_id)
         invoice = load_invoice(uow, practice.id, cmd.invoice_id)
+        # The invoice's state is the first thing to tell: no amount would be accepted.
+        invoice.check_can_take_payments()
         errors = FieldErrors()
         amount = errors.check("amount", partial(_positive_amount, cmd.amount, invoice))
         method = errors.check("method", partial(_method, cmd.method))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -16,13 +16,26 @@ from billing_bot.domain.usecases._common import Env, load_practice, practice_tod
 
 
 def list_invoices(
-    practice_id: PracticeId, criteria: InvoiceFilter, uow: UnitOfWork
+    practice_id: PracticeId,
+    criteria: InvoiceFilter,
+    uow: UnitOfWork,
+    env: Env | None = None,
+    *,
+    overdue: bool = False,
 ) -> list[Invoice]:
-    """The practice's invoices that match every given criterion, newest number first."""
+    """The practice's invoices that match every given criterion, newest number first.
+
+    `overdue=True` keeps the unpaid ones past due on the practice's today (in its time
+    zone), which needs `env` for the clock.
+    """
     if criteria.issued_from and criteria.issued_to and criteria.issued_to < criteria.issued_from:
         raise ValidationError.single("issued_to", "The end of the range is before its start.")
     with uow:
-        load_practice(uow, practice_id)
+        practice = load_practice(uow, practice_id)
+        if overdue:
+            if env is None:
+                raise TypeError("overdue=True needs env to know the practice's today")
+            criteria = replace(criteria, overdue_on=practice_today(practice, env))
         return uow.invoices.find(practice_id, criteria)
 
 

@@ -319,6 +319,8 @@ def _invalid(message: str) -> InvalidValue:
 
 
 def _whole_days(value: int | str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError("payment terms are a whole number of days")
     if isinstance(value, str):
         text = value.strip()
         if not text.isdigit():

@@ -1,0 +1,480 @@
+"""In-memory stand-ins for the domain's ports: a unit of work with its repositories, a clock
+and an id generator.
+
+The fake keeps the promises the SQL storage keeps, so that a use case that passes here does
+not lean on something the database would refuse: every read and write is scoped to a
+practice, nothing outlives a `with` block without `commit()`, invoice numbers are gapless per
+practice, an appointment sits on at most one invoice that is not void, and an update of a
+record whose stored version moved is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from types import TracebackType
+from typing import Self
+
+from billing_bot.domain.appointments import Appointment
+from billing_bot.domain.audit import AuditEvent
+from billing_bot.domain.clients import Client
+from billing_bot.domain.errors import AppointmentAlreadyInvoiced, StaleEdit
+from billing_bot.domain.ids import (
+    AppointmentId,
+    ClientId,
+    InvoiceId,
+    PracticeId,
+    ServiceTypeId,
+    TaxRateId,
+)
+from billing_bot.domain.invoices import UNPAID_STATUSES, Invoice
+from billing_bot.domain.money import Money
+from billing_bot.domain.ports import (
+    AppointmentRepository,
+    AuditLog,
+    ClientRepository,
+    InvoiceFilter,
+    InvoiceRepository,
+    PracticeRepository,
+    ServiceTypeRepository,
+    TaxRateRepository,
+    UnitOfWork,
+)
+from billing_bot.domain.practice import Practice, TaxRate
+from billing_bot.domain.services import ServiceType
+
+# -- ports that are not storage ---------------------------------------------------------------
+
+
+class FixedClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = _aware(now or datetime(2025, 3, 14, 15, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        self._now = _aware(moment)
+
+    def advance(self, delta: timedelta | None = None, /, **parts: float) -> None:
+        """Move forward by `delta` or by `timedelta(**parts)` (days=3, hours=2, ...)."""
+        self._now += delta if delta is not None else timedelta(**parts)
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("the clock tells timezone-aware time")
+    return moment
+
+
+class SequentialIds:
+    """Predictable ids ('id-0001', 'id-0002', ...) so failures are easy to read."""
+
+    def __init__(self, prefix: str = "id-") -> None:
+        self._prefix = prefix
+        self._counter = count(1)
+
+    def new_id(self) -> str:
+        return f"{self._prefix}{next(self._counter):04d}"
+
+
+# -- the stored state ---------------------------------------------------------------------------
+
+
+@dataclass
+class FakeState:
+    """Everything the fake database holds; `==` compares contents, so a test can assert that
+    a refused request left it as it was."""
+
+    practices: dict[PracticeId, Practice] = field(default_factory=dict)
+    tax_rates: dict[TaxRateId, TaxRate] = field(default_factory=dict)
+    clients: dict[ClientId, Client] = field(default_factory=dict)
+    service_types: dict[ServiceTypeId, ServiceType] = field(default_factory=dict)
+    appointments: dict[AppointmentId, Appointment] = field(default_factory=dict)
+    # Insertion order is number order: a sequence is taken and its invoice added in one
+    # transaction.
+    invoices: dict[InvoiceId, Invoice] = field(default_factory=dict)
+    last_sequence: dict[PracticeId, int] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+
+    def copy(self) -> FakeState:
+        """An independent copy; the records themselves are frozen, so sharing them is safe."""
+        return FakeState(
+            practices=dict(self.practices),
+            tax_rates=dict(self.tax_rates),
+            clients=dict(self.clients),
+            service_types=dict(self.service_types),
+            appointments=dict(self.appointments),
+            invoices=dict(self.invoices),
+            last_sequence=dict(self.last_sequence),
+            audit=list(self.audit),
+        )
+
+
+class _Repository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _state(self) -> FakeState:
+        return self._uow.staged()
+
+
+def _stale(what: str) -> StaleEdit:
+    return StaleEdit(f"This {what} was changed by someone else meanwhile. Reload it and try again.")
+
+
+def _check_version(stored_version: int | None, new_version: int, what: str) -> None:
+    """The rule every versioned update obeys: the change was made to the stored version."""
+    if stored_version is None or stored_version != new_version - 1:
+        raise _stale(what)
+
+
+def _require(found: object, what: str) -> None:
+    """A reference into another practice (or to nothing), which a foreign key refuses."""
+    if found is None:
+        raise ValueError(f"foreign key: no such {what} in this practice")
+
+
+def _new(table: Container[str], key: str, what: str) -> None:
+    if key in table:
+        raise ValueError(f"primary key: {what} {key} is already stored")
+
+
+# -- repositories -------------------------------------------------------------------------------
+
+
+class FakePracticeRepository(_Repository):
+    def get(self, practice_id: PracticeId) -> Practice | None:
+        return self._state.practices.get(practice_id)
+
+    def for_workspace(self, workspace_id: str) -> Practice | None:
+        return next(
+            (p for p in self._state.practices.values() if p.workspace_id == workspace_id), None
+        )
+
+    def add(self, practice: Practice) -> None:
+        _new(self._state.practices, practice.id, "practice")
+        if self.for_workspace(practice.workspace_id) is not None:
+            raise ValueError(f"unique: workspace {practice.workspace_id} has a practice already")
+        self._state.practices[practice.id] = practice
+        self._state.last_sequence[practice.id] = 0
+
+    def update(self, practice: Practice) -> None:
+        stored = self._state.practices.get(practice.id)
+        _check_version(stored.version if stored else None, practice.version, "practice")
+        if practice.default_tax_rate_id is not None:
+            _require(self._uow.tax_rates.get(practice.id, practice.default_tax_rate_id), "tax rate")
+        self._state.practices[practice.id] = practice
+
+
+class FakeTaxRateRepository(_Repository):
+    def get(self, practice_id: PracticeId, tax_rate_id: TaxRateId) -> TaxRate | None:
+        rate = self._state.tax_rates.get(tax_rate_id)
+        return rate if rate is not None and rate.practice_id == practice_id else None
+
+    def list(self, practice_id: PracticeId, *, include_archived: bool = False) -> list[TaxRate]:
+        return [
+            rate
+            for rate in self._state.tax_rates.values()
+            if rate.practice_id == practice_id and (include_archived or not rate.is_archived)
+        ]
+
+    def add(self, rate: TaxRate) -> None:
+        _new(self._state.tax_rates, rate.id, "tax rate")
+        _require(self._state.practices.get(rate.practice_id), "practice")
+        self._check_name(rate)
+        self._state.tax_rates[rate.id] = rate
+
+    def update(self, rate: TaxRate) -> None:
+        # Tax rates carry no version: a rename is harmless, and the percentage of a rate in
+        # use never changes.
+        if self.get(rate.practice_id, rate.id) is None:
+            raise _stale("tax rate")
+        self._check_name(rate)
+        self._state.tax_rates[rate.id] = rate
+
+    def _check_name(self, rate: TaxRate) -> None:
+        """The unique index on active names, ignoring case; an archived name may come back."""
+        if rate.is_archived:
+            return
+        for other in self.list(rate.practice_id):
+            if other.id != rate.id and other.name.casefold() == rate.name.casefold():
+                raise ValueError(f"unique: an active tax rate is already called {other.name!r}")
+
+    def is_used(self, practice_id: PracticeId, tax_rate_id: TaxRateId) -> bool:
+        state = self._state
+        return any(
+            service.default_tax_rate_id == tax_rate_id
+            for service in state.service_types.values()
+            if service.practice_id == practice_id
+        ) or any(
+            line.tax_rate_id == tax_rate_id
+            for invoice in state.invoices.values()
+            if invoice.practice_id == practice_id
+            for line in invoice.lines
+        )
+
+
+class FakeClientRepository(_Repository):
+    def get(self, practice_id: PracticeId, client_id: ClientId) -> Client | None:
+        client = self._state.clients.get(client_id)
+        return client if client is not None and client.practice_id == practice_id else None
+
+    def list(self, practice_id: PracticeId) -> list[Client]:
+        return [c for c in self._state.clients.values() if c.practice_id == practice_id]
+
+    def add(self, client: Client) -> None:
+        _new(self._state.clients, client.id, "client")
+        _require(self._state.practices.get(client.practice_id), "practice")
+        self._state.clients[client.id] = client
+
+    def update(self, client: Client) -> None:
+        stored = self.get(client.practice_id, client.id)
+        _check_version(stored.version if stored else None, client.version, "client")
+        self._state.clients[client.id] = client
+
+
+class FakeServiceTypeRepository(_Repository):
+    def get(self, practice_id: PracticeId, service_type_id: ServiceTypeId) -> ServiceType | None:
+        service = self._state.service_types.get(service_type_id)
+        return service if service is not None and service.practice_id == practice_id else None
+
+    def list(self, practice_id: PracticeId, *, include_inactive: bool = False) -> list[ServiceType]:
+        return [
+            service
+            for service in self._state.service_types.values()
+            if service.practice_id == practice_id and (include_inactive or service.active)
+        ]
+
+    def add(self, service: ServiceType) -> None:
+        _new(self._state.service_types, service.id, "service type")
+        self._check_references(service)
+        self._state.service_types[service.id] = service
+
+    def update(self, service: ServiceType) -> None:
+        stored = self.get(service.practice_id, service.id)
+        _check_version(stored.version if stored else None, service.version, "service type")
+        self._check_references(service)
+        self._state.service_types[service.id] = service
+
+    def _check_references(self, service: ServiceType) -> None:
+        _require(self._state.practices.get(service.practice_id), "practice")
+        if service.default_tax_rate_id is not None:
+            _require(
+                self._uow.tax_rates.get(service.practice_id, service.default_tax_rate_id),
+                "tax rate",
+            )
+
+
+class FakeAppointmentRepository(_Repository):
+    def get(self, practice_id: PracticeId, appointment_id: AppointmentId) -> Appointment | None:
+        found = self._state.appointments.get(appointment_id)
+        return found if found is not None and found.practice_id == practice_id else None
+
+    def list(
+        self, practice_id: PracticeId, *, client_id: ClientId | None = None
+    ) -> list[Appointment]:
+        return sorted(
+            (
+                appointment
+                for appointment in self._state.appointments.values()
+                if appointment.practice_id == practice_id
+                and (client_id is None or appointment.client_id == client_id)
+            ),
+            key=lambda appointment: appointment.start,
+        )
+
+    def add(self, appointment: Appointment) -> None:
+        _new(self._state.appointments, appointment.id, "appointment")
+        self._check_references(appointment)
+        self._state.appointments[appointment.id] = appointment
+
+    def update(self, appointment: Appointment) -> None:
+        stored = self.get(appointment.practice_id, appointment.id)
+        _check_version(stored.version if stored else None, appointment.version, "appointment")
+        self._check_references(appointment)
+        self._state.appointments[appointment.id] = appointment
+
+    def _check_references(self, appointment: Appointment) -> None:
+        practice_id = appointment.practice_id
+        _require(self._uow.clients.get(practice_id, appointment.client_id), "client")
+        _require(
+            self._uow.service_types.get(practice_id, appointment.service_type_id), "service type"
+        )
+
+
+class FakeInvoiceRepository(_Repository):
+    def get(self, practice_id: PracticeId, invoice_id: InvoiceId) -> Invoice | None:
+        invoice = self._state.invoices.get(invoice_id)
+        return invoice if invoice is not None and invoice.practice_id == practice_id else None
+
+    def add(self, invoice: Invoice) -> None:
+        _new(self._state.invoices, invoice.id, "invoice")
+        if any(other.number == invoice.number for other in self._of(invoice.practice_id)):
+            raise ValueError(f"unique: invoice number {invoice.number} is taken")
+        self._check_references(invoice)
+        self._state.invoices[invoice.id] = invoice
+
+    def update(self, invoice: Invoice) -> None:
+        stored = self.get(invoice.practice_id, invoice.id)
+        _check_version(stored.version if stored else None, invoice.version, "invoice")
+        self._check_references(invoice)
+        self._state.invoices[invoice.id] = invoice
+
+    def next_sequence(self, practice_id: PracticeId) -> int:
+        sequences = self._state.last_sequence
+        if practice_id not in sequences:
+            raise ValueError(f"foreign key: no practice {practice_id}")
+        sequences[practice_id] += 1
+        return sequences[practice_id]
+
+    def for_appointment(
+        self, practice_id: PracticeId, appointment_id: AppointmentId
+    ) -> Invoice | None:
+        return next(
+            (
+                invoice
+                for invoice in self._of(practice_id)
+                if invoice.blocks_its_appointments and appointment_id in invoice.appointment_ids
+            ),
+            None,
+        )
+
+    def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]:
+        found = [
+            invoice
+            for invoice in reversed(self._of(practice_id))
+            if (not criteria.statuses or invoice.status in criteria.statuses)
+            and (criteria.overdue_on is None or invoice.is_overdue(criteria.overdue_on))
+            and (criteria.client_id is None or invoice.client_id == criteria.client_id)
+            and (criteria.issued_from is None or invoice.issue_date >= criteria.issued_from)
+            and (criteria.issued_to is None or invoice.issue_date <= criteria.issued_to)
+        ]
+        return found[: criteria.limit]
+
+    def count(self, practice_id: PracticeId) -> int:
+        return len(self._of(practice_id))
+
+    def unpaid(self, practice_id: PracticeId) -> list[Invoice]:
+        return [invoice for invoice in self._of(practice_id) if invoice.status in UNPAID_STATUSES]
+
+    def payments_between(
+        self, practice_id: PracticeId, start: datetime, end: datetime
+    ) -> Sequence[Money]:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("compare aware moments only")
+        return [
+            entry.signed_amount
+            for invoice in self._of(practice_id)
+            for entry in invoice.ledger
+            if start <= entry.received_at < end
+        ]
+
+    def _of(self, practice_id: PracticeId) -> list[Invoice]:
+        return [i for i in self._state.invoices.values() if i.practice_id == practice_id]
+
+    def _check_references(self, invoice: Invoice) -> None:
+        practice_id = invoice.practice_id
+        _require(self._uow.clients.get(practice_id, invoice.client_id), "client")
+        for line in invoice.lines:
+            if line.tax_rate_id is not None:
+                _require(self._uow.tax_rates.get(practice_id, line.tax_rate_id), "tax rate")
+            if line.service_type_id is not None:
+                _require(
+                    self._uow.service_types.get(practice_id, line.service_type_id), "service type"
+                )
+            if line.appointment_id is not None:
+                _require(
+                    self._uow.appointments.get(practice_id, line.appointment_id), "appointment"
+                )
+        # The partial unique index on (appointment) over invoices that are not void.
+        if invoice.blocks_its_appointments:
+            for appointment_id in invoice.appointment_ids:
+                holder = self.for_appointment(practice_id, appointment_id)
+                if holder is not None and holder.id != invoice.id:
+                    raise AppointmentAlreadyInvoiced(appointment_id, holder.number)
+
+
+class FakeAuditLog(_Repository):
+    def record(self, event: AuditEvent) -> None:
+        _require(self._state.practices.get(event.practice_id), "practice")
+        self._state.audit.append(event)
+
+    def for_subject(self, practice_id: PracticeId, subject_id: str) -> list[AuditEvent]:
+        return [
+            event
+            for event in self._state.audit
+            if event.practice_id == practice_id and event.subject_id == subject_id
+        ]
+
+
+# -- the unit of work ---------------------------------------------------------------------------
+
+
+class FakeUnitOfWork:
+    """A transaction over a `FakeState`: `with` stages a copy, `commit()` publishes it, and
+    leaving the block without committing throws the staged changes away."""
+
+    practices: PracticeRepository
+    tax_rates: TaxRateRepository
+    clients: ClientRepository
+    service_types: ServiceTypeRepository
+    appointments: AppointmentRepository
+    invoices: InvoiceRepository
+    audit: AuditLog
+
+    def __init__(self) -> None:
+        self._committed = FakeState()
+        self._staged: FakeState | None = None
+        self.commits = 0
+        self.practices = FakePracticeRepository(self)
+        self.tax_rates = FakeTaxRateRepository(self)
+        self.clients = FakeClientRepository(self)
+        self.service_types = FakeServiceTypeRepository(self)
+        self.appointments = FakeAppointmentRepository(self)
+        self.invoices = FakeInvoiceRepository(self)
+        self.audit = FakeAuditLog(self)
+
+    def __enter__(self) -> Self:
+        if self._staged is not None:
+            # A real unit of work would open a second, independent transaction here.
+            raise RuntimeError("this unit of work is already in a transaction")
+        self._staged = self._committed.copy()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._staged = None
+
+    def commit(self) -> None:
+        self._committed = self.staged().copy()
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self.staged()
+        self._staged = self._committed.copy()
+
+    def staged(self) -> FakeState:
+        """The transaction's working copy; repositories are unusable outside `with`."""
+        if self._staged is None:
+            raise RuntimeError("use the repositories inside `with uow:`")
+        return self._staged
+
+    @property
+    def committed(self) -> FakeState:
+        """A copy of what has been committed, for assertions."""
+        return self._committed.copy()
+
+
+def _type_checks(uow: FakeUnitOfWork) -> UnitOfWork:
+    """mypy proves here that the fake implements every port."""
+    return uow
