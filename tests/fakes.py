@@ -30,6 +30,7 @@ from billing_bot.domain.ids import (
     TaxRateId,
 )
 from billing_bot.domain.invoices import UNPAID_STATUSES, Invoice
+from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Money
 from billing_bot.domain.ports import (
     AppointmentRepository,
@@ -37,12 +38,15 @@ from billing_bot.domain.ports import (
     ClientRepository,
     InvoiceFilter,
     InvoiceRepository,
+    LogoRepository,
+    MemberRepository,
     PracticeRepository,
     ServiceTypeRepository,
     TaxRateRepository,
     UnitOfWork,
 )
 from billing_bot.domain.practice import Practice, TaxRate
+from billing_bot.domain.roles import Member
 from billing_bot.domain.services import ServiceType
 
 # -- ports that are not storage ---------------------------------------------------------------
@@ -99,6 +103,8 @@ class FakeState:
     # transaction.
     invoices: dict[InvoiceId, Invoice] = field(default_factory=dict)
     last_sequence: dict[PracticeId, int] = field(default_factory=dict)
+    members: dict[tuple[PracticeId, str], Member] = field(default_factory=dict)
+    logos: dict[tuple[PracticeId, str], Logo] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
 
     def copy(self) -> FakeState:
@@ -111,6 +117,8 @@ class FakeState:
             appointments=dict(self.appointments),
             invoices=dict(self.invoices),
             last_sequence=dict(self.last_sequence),
+            members=dict(self.members),
+            logos=dict(self.logos),
             audit=list(self.audit),
         )
 
@@ -400,6 +408,33 @@ class FakeInvoiceRepository(_Repository):
                     raise AppointmentAlreadyInvoiced(appointment_id, holder.number)
 
 
+class FakeMemberRepository(_Repository):
+    def get(self, practice_id: PracticeId, user_id: str) -> Member | None:
+        return self._state.members.get((practice_id, user_id))
+
+    def list(self, practice_id: PracticeId) -> list[Member]:
+        return sorted(
+            (m for (pid, _), m in self._state.members.items() if pid == practice_id),
+            key=lambda member: member.user_id,
+        )
+
+    def save(self, member: Member) -> None:
+        _require(self._state.practices.get(member.practice_id), "practice")
+        self._state.members[(member.practice_id, member.user_id)] = member
+
+    def remove(self, practice_id: PracticeId, user_id: str) -> None:
+        self._state.members.pop((practice_id, user_id), None)
+
+
+class FakeLogoRepository(_Repository):
+    def add(self, practice_id: PracticeId, logo_id: str, logo: Logo) -> None:
+        _require(self._state.practices.get(practice_id), "practice")
+        self._state.logos[(practice_id, logo_id)] = logo
+
+    def get(self, practice_id: PracticeId, logo_id: str) -> Logo | None:
+        return self._state.logos.get((practice_id, logo_id))
+
+
 class FakeAuditLog(_Repository):
     def record(self, event: AuditEvent) -> None:
         _require(self._state.practices.get(event.practice_id), "practice")
@@ -426,6 +461,8 @@ class FakeUnitOfWork:
     service_types: ServiceTypeRepository
     appointments: AppointmentRepository
     invoices: InvoiceRepository
+    members: MemberRepository
+    logos: LogoRepository
     audit: AuditLog
 
     def __init__(self) -> None:
@@ -438,6 +475,8 @@ class FakeUnitOfWork:
         self.service_types = FakeServiceTypeRepository(self)
         self.appointments = FakeAppointmentRepository(self)
         self.invoices = FakeInvoiceRepository(self)
+        self.members = FakeMemberRepository(self)
+        self.logos = FakeLogoRepository(self)
         self.audit = FakeAuditLog(self)
 
     def __enter__(self) -> Self:

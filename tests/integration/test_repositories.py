@@ -12,6 +12,8 @@ from billing_bot.domain.payments import EntryKind
 from billing_bot.domain.ports import InvoiceFilter
 from billing_bot.domain.usecases import invoicing, payments, reporting, settings
 
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
 
 def test_practice_settings_survive_a_round_trip(uow, env):
     setup = a_practice_with_records(uow, env)
@@ -43,7 +45,7 @@ def test_practice_settings_survive_a_round_trip(uow, env):
             "CM-",
             "Licensed",
             "Thank you",
-            "logos/abc.png",
+            new_logo=settings.LogoUpload("logo.png", PNG),
         ),
         uow,
         env,
@@ -63,6 +65,9 @@ def test_practice_settings_survive_a_round_trip(uow, env):
     assert stored.reminder_policy.send_time == time(8, 30)
     assert stored.invoice_settings.format_number(42) == "CM-0042"
     assert stored.default_tax_rate_id == setup.rate.id
+    with uow:
+        logo = uow.logos.get(setup.practice.id, stored.invoice_settings.logo_ref)
+    assert (logo.content_type, logo.content) == ("image/png", PNG)
 
 
 def test_invoice_with_lines_and_payments_comes_back_identical(uow, env):

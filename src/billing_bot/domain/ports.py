@@ -20,8 +20,10 @@ from billing_bot.domain.ids import (
     TaxRateId,
 )
 from billing_bot.domain.invoices import Invoice, InvoiceStatus
+from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Money
 from billing_bot.domain.practice import Practice, TaxRate
+from billing_bot.domain.roles import Member
 from billing_bot.domain.services import ServiceType
 
 
@@ -132,6 +134,21 @@ class AuditLog(Protocol):
     def for_subject(self, practice_id: PracticeId, subject_id: str) -> list[AuditEvent]: ...
 
 
+class MemberRepository(Protocol):
+    def get(self, practice_id: PracticeId, user_id: str) -> Member | None: ...
+    def list(self, practice_id: PracticeId) -> list[Member]: ...
+    def save(self, member: Member) -> None:
+        """Grant the member's role, replacing any role the user held."""
+        ...
+
+    def remove(self, practice_id: PracticeId, user_id: str) -> None: ...
+
+
+class LogoRepository(Protocol):
+    def add(self, practice_id: PracticeId, logo_id: str, logo: Logo) -> None: ...
+    def get(self, practice_id: PracticeId, logo_id: str) -> Logo | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: nothing is kept unless `commit()` is called before the block ends."""
 
@@ -141,6 +158,8 @@ class UnitOfWork(Protocol):
     service_types: ServiceTypeRepository
     appointments: AppointmentRepository
     invoices: InvoiceRepository
+    members: MemberRepository
+    logos: LogoRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...

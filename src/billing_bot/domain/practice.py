@@ -262,6 +262,9 @@ class Practice:
     reminder_policy: ReminderPolicy = field(default_factory=ReminderPolicy)
     default_tax_rate_id: TaxRateId | None = None
     privacy_mode: bool = True
+    billing_channel_id: str | None = None
+    # False once the workspace uninstalled the app: its data stays, its jobs stop.
+    active: bool = True
     version: int = 1
 
     @property

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,12 +25,14 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -100,6 +104,8 @@ class PracticeRow(Base):
     tax_number: Mapped[str] = mapped_column(String(60), default="")
     licence_number: Mapped[str] = mapped_column(String(60), default="")
     privacy_mode: Mapped[bool] = mapped_column(Boolean, default=True)
+    billing_channel_id: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     default_tax_rate_id: Mapped[str | None] = mapped_column(ID)
     invoice_template: Mapped[str] = mapped_column(String(20))
     invoice_theme: Mapped[str] = mapped_column(String(20))
@@ -344,3 +350,53 @@ class AuditEventRow(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     details: Mapped[dict[str, str]] = mapped_column(JSON)
+
+
+class MemberRow(Base):
+    """A Slack user's billing role in one practice."""
+
+    __tablename__ = "practice_members"
+
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LogoRow(Base):
+    """An invoice logo, kept in the database so every replica can serve it."""
+
+    __tablename__ = "practice_logos"
+    __table_args__ = (UniqueConstraint("practice_id", "id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID, ForeignKey("practices.id", ondelete="CASCADE"))
+    content_type: Mapped[str] = mapped_column(String(32))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SlackRequestRow(Base):
+    """Signatures of Slack requests already accepted, so a replayed request is refused.
+
+    Rows older than Slack's five-minute signature window are useless and get purged."""
+
+    __tablename__ = "slack_request_signatures"
+
+    signature: Mapped[str] = mapped_column(String(80), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# slack_sdk's own stores keep installations, bot tokens and OAuth states; their tables are
+# declared here so that Alembic creates and migrates them with everything else.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    metadata, SQLAlchemyOAuthStateStore.default_table_name
+)

@@ -35,6 +35,7 @@ from billing_bot.domain.invoices import (
     InvoiceLine,
     InvoiceState,
 )
+from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Currency, Money
 from billing_bot.domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from billing_bot.domain.ports import InvoiceFilter
@@ -48,6 +49,7 @@ from billing_bot.domain.practice import (
     ReminderPolicy,
     TaxRate,
 )
+from billing_bot.domain.roles import Member, Role
 from billing_bot.domain.services import ServiceType
 from billing_bot.storage.orm import (
     PERCENT_SCALE,
@@ -60,6 +62,8 @@ from billing_bot.storage.orm import (
     InvoiceLineRow,
     InvoiceRow,
     LedgerEntryRow,
+    LogoRow,
+    MemberRow,
     PracticeRow,
     ServiceTypeRow,
     TaxRateRow,
@@ -126,6 +130,8 @@ def _practice_values(practice: Practice) -> dict[str, object]:
         "tax_number": billing.tax_number,
         "licence_number": billing.licence_number,
         "privacy_mode": practice.privacy_mode,
+        "billing_channel_id": practice.billing_channel_id,
+        "active": practice.active,
         "default_tax_rate_id": practice.default_tax_rate_id,
         "invoice_template": settings.template.value,
         "invoice_theme": settings.theme.value,
@@ -176,6 +182,8 @@ def _practice(row: PracticeRow) -> Practice:
         ),
         default_tax_rate_id=TaxRateId(row.default_tax_rate_id) if row.default_tax_rate_id else None,
         privacy_mode=row.privacy_mode,
+        billing_channel_id=row.billing_channel_id,
+        active=row.active,
         version=row.version,
     )
 
@@ -861,3 +869,66 @@ class SqlAuditLog:
             )
             for row in rows
         ]
+
+
+# -- members and logos ----------------------------------------------------------------------
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        PracticeId(row.practice_id), row.user_id, Role(row.role), row.granted_by, row.granted_at
+    )
+
+
+class SqlMemberRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, practice_id: PracticeId, user_id: str) -> Member | None:
+        row = self._session.get(MemberRow, (practice_id, user_id))
+        return _member(row) if row else None
+
+    def list(self, practice_id: PracticeId) -> list[Member]:
+        query = select(MemberRow).where(MemberRow.practice_id == practice_id)
+        return [_member(row) for row in self._session.scalars(query.order_by(MemberRow.user_id))]
+
+    def save(self, member: Member) -> None:
+        self.remove(member.practice_id, member.user_id)
+        self._session.execute(
+            insert(MemberRow).values(
+                practice_id=member.practice_id,
+                user_id=member.user_id,
+                role=member.role.value,
+                granted_by=member.granted_by,
+                granted_at=member.granted_at,
+            )
+        )
+
+    def remove(self, practice_id: PracticeId, user_id: str) -> None:
+        self._session.execute(
+            delete(MemberRow).where(
+                MemberRow.practice_id == practice_id, MemberRow.user_id == user_id
+            )
+        )
+        self._session.expire_all()
+
+
+class SqlLogoRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, practice_id: PracticeId, logo_id: str, logo: Logo) -> None:
+        self._session.execute(
+            insert(LogoRow).values(
+                id=logo_id,
+                practice_id=practice_id,
+                content_type=logo.content_type,
+                content=logo.content,
+            )
+        )
+
+    def get(self, practice_id: PracticeId, logo_id: str) -> Logo | None:
+        row = self._session.scalar(
+            select(LogoRow).where(LogoRow.practice_id == practice_id, LogoRow.id == logo_id)
+        )
+        return Logo(row.content_type, row.content) if row else None

@@ -15,6 +15,8 @@ from billing_bot.storage.repositories import (
     SqlAuditLog,
     SqlClientRepository,
     SqlInvoiceRepository,
+    SqlLogoRepository,
+    SqlMemberRepository,
     SqlPracticeRepository,
     SqlServiceTypeRepository,
     SqlTaxRateRepository,
@@ -40,6 +42,8 @@ class SqlAlchemyUnitOfWork:
     service_types: SqlServiceTypeRepository
     appointments: SqlAppointmentRepository
     invoices: SqlInvoiceRepository
+    members: SqlMemberRepository
+    logos: SqlLogoRepository
     audit: SqlAuditLog
 
     def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
@@ -60,6 +64,8 @@ class SqlAlchemyUnitOfWork:
         self.service_types = SqlServiceTypeRepository(session)
         self.appointments = SqlAppointmentRepository(session)
         self.invoices = SqlInvoiceRepository(session)
+        self.members = SqlMemberRepository(session)
+        self.logos = SqlLogoRepository(session)
         self.audit = SqlAuditLog(session)
         return self
 

@@ -16,6 +16,7 @@ from billing_bot.domain.errors import (
     ValidationError,
 )
 from billing_bot.domain.ids import PracticeId, TaxRateId
+from billing_bot.domain.logos import check_logo
 from billing_bot.domain.money import Currency
 from billing_bot.domain.ports import UnitOfWork
 from billing_bot.domain.practice import (
@@ -91,6 +92,7 @@ class ConfigureBillingDetails:
     tax_number: str = ""
     licence_number: str = ""
     privacy_mode: bool = True
+    billing_channel_id: str | None = None
 
 
 def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env: Env) -> Practice:
@@ -145,6 +147,7 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
         updated = practice.with_changes(
             billing=BillingDetails(name, currency, address, zone, tax_number, licence),
             privacy_mode=cmd.privacy_mode,
+            billing_channel_id=cmd.billing_channel_id or None,
         )
         uow.practices.update(updated)
         audit(uow, env, practice.id, cmd.actor, "billing_details.updated", "practice", practice.id)
@@ -303,7 +306,15 @@ class ConfigureInvoiceSettings:
     number_prefix: str
     details: str = ""
     footer: str = ""
-    logo_ref: str | None = None
+    new_logo: LogoUpload | None = None
+    """An image to store and use from now on; None keeps the current logo."""
+    remove_logo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LogoUpload:
+    filename: str
+    content: bytes
 
 
 def _choice(kind: type[Choice], value: str, label: str) -> Choice:
@@ -348,10 +359,20 @@ def configure_invoice_settings(
         footer = errors.check(
             "footer", lambda: optional_text(cmd.footer, label="footer", max_length=500)
         )
+        upload = cmd.new_logo
+        logo = (
+            errors.check("logo", lambda: check_logo(upload.filename, upload.content))
+            if upload
+            else None
+        )
         errors.raise_if_any()
         assert template is not None and theme is not None and terms is not None
         assert prefix is not None and details is not None and footer is not None
-        settings = InvoiceSettings(template, theme, cmd.logo_ref, details, terms, footer, prefix)
+        logo_ref = None if cmd.remove_logo else practice.invoice_settings.logo_ref
+        if logo is not None:
+            logo_ref = env.ids.new_id()
+            uow.logos.add(practice.id, logo_ref, logo)
+        settings = InvoiceSettings(template, theme, logo_ref, details, terms, footer, prefix)
         updated = practice.with_changes(invoice_settings=settings)
         uow.practices.update(updated)
         audit(uow, env, practice.id, cmd.actor, "invoice_settings.updated", "practice", practice.id)
