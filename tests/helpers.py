@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -87,3 +89,37 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    stdout: Path
+    stderr: Path
+
+    def output(self) -> str:
+        return self.stdout.read_text() + self.stderr.read_text()
+
+
+@contextmanager
+def running_server(tmp_path: Path, *, threads: int = 2, **settings: str) -> Iterator[RunningServer]:
+    """``billing-bot serve`` on a free port; killed at the end if the test did not stop it."""
+    port = free_port()
+    stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
+    command = [billing_bot_executable(), "serve", "--port", str(port), "--workers", "1"]
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [*command, "--threads", str(threads)],
+            cwd=tmp_path,
+            env=cli_env(**settings),
+            stdout=out,
+            stderr=err,
+        )
+    server = RunningServer(process, f"http://127.0.0.1:{port}", stdout, stderr)
+    try:
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)

@@ -10,12 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing_bot.bot.deps import BotDeps
+from billing_bot.bot.replay import RequestGuard
+from billing_bot.bot.slack_app import build_slack_app
+from billing_bot.domain.usecases._common import Env
+from billing_bot.gateways.system import RandomIds, SystemClock
 from billing_bot.settings import Settings
 from billing_bot.storage.engine import create_engine_for
 from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+
+
+@dataclass(frozen=True)
+class SlackSurface:
+    """The Bolt app and the guard that screens requests before it (None: Slack not set up)."""
+
+    app: App
+    guard: RequestGuard
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,8 @@ class Container:
     session_factory: sessionmaker[Session]
     #: A fresh unit of work per Slack request, webhook or job run.
     uow_factory: Callable[[], SqlAlchemyUnitOfWork]
+    env: Env
+    slack: SlackSurface | None
     # --- later issues add here: clock, id generator, Stripe gateway, mailer, scheduler,
     # --- Bolt app; each built in `build_container` from settings, none at import time.
 
@@ -42,9 +58,47 @@ def build_container(settings: Settings) -> Container:
     """
     engine = create_engine_for(settings.database_url)
     sessions = session_factory(engine)
+    env = Env(clock=SystemClock(), ids=RandomIds())
+
+    def uow_factory() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(sessions)
+
     return Container(
         settings=settings,
         engine=engine,
         session_factory=sessions,
-        uow_factory=lambda: SqlAlchemyUnitOfWork(sessions),
+        uow_factory=uow_factory,
+        env=env,
+        slack=_slack_surface(settings, engine, sessions, uow_factory, env),
     )
+
+
+def _slack_surface(
+    settings: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork],
+    env: Env,
+) -> SlackSurface | None:
+    secret = settings.slack_signing_secret
+    client_secret = settings.slack_client_secret
+    bot_token = settings.slack_bot_token
+    oauth = bool(settings.slack_client_id and client_secret)
+    if secret is None or not (oauth or bot_token):
+        return None
+    deps = BotDeps(
+        uow=uow_factory,
+        env=env,
+        public_base_url=settings.public_base_url,
+        install_on_first_contact=not oauth,
+    )
+    app = build_slack_app(
+        deps,
+        signing_secret=secret.get_secret_value(),
+        api_url=settings.slack_api_url,
+        engine=engine,
+        client_id=settings.slack_client_id if oauth else None,
+        client_secret=client_secret.get_secret_value() if oauth and client_secret else None,
+        bot_token=bot_token.get_secret_value() if bot_token and not oauth else None,
+    )
+    return SlackSurface(app, RequestGuard(secret.get_secret_value(), sessions, env.clock))

@@ -1,4 +1,4 @@
-"""The ``billing-bot`` command: serve, migrate, check-config.
+"""The ``billing-bot`` command: serve, socket, migrate, check-config.
 
 Exit codes: 0 success; 1 the command failed at run time (database unreachable, address in
 use, ``check-config --strict`` found missing settings); 2 bad usage or a bad setting, reported
@@ -64,6 +64,31 @@ def serve(
 
     settings = _settings(host=host, port=port)
     run_server(settings, workers=workers, threads=threads)
+
+
+@app.command()
+def socket(
+    host: Annotated[
+        str | None, typer.Option(help="Address for the web routes [default: HOST].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port for the web routes [default: PORT].")
+    ] = None,
+) -> None:
+    """Development: Slack over Socket Mode (no public URL needed), web routes over HTTP."""
+    settings = _settings(host=host, port=port)
+    if settings.slack_app_token is None:
+        _fail(
+            "SLACK_APP_TOKEN: set the app-level token (xapp-...) from your Slack app's "
+            "Basic Information page, with the connections:write scope",
+            status=2,
+        )
+    from billing_bot.socket_mode import run_socket_mode
+
+    try:
+        run_socket_mode(settings)
+    except ValueError as exc:
+        _fail(str(exc), status=2)
 
 
 @app.command()

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # App-level token (xapp-...) for `billing-bot socket`, Socket Mode in development.
+    slack_app_token: SecretStr | None = None
 
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
@@ -340,10 +342,14 @@ def config_report(settings: Settings) -> list[AreaReport]:
         if settings.slack_client_secret is None:
             slack.append("SLACK_CLIENT_SECRET")
     slack_notes = []
-    if settings.slack_bot_token is not None:
-        slack_notes.append("single-workspace mode (SLACK_BOT_TOKEN)")
-    elif settings.slack_client_id is not None and settings.slack_client_secret is not None:
+    if settings.slack_client_id is not None and settings.slack_client_secret is not None:
         slack_notes.append("OAuth install mode (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET)")
+        if settings.slack_bot_token is not None:
+            slack_notes.append("SLACK_BOT_TOKEN is ignored while OAuth is configured")
+    elif settings.slack_bot_token is not None:
+        slack_notes.append("single-workspace mode (SLACK_BOT_TOKEN)")
+    if settings.slack_app_token is None:
+        slack_notes.append("SLACK_APP_TOKEN not set: `billing-bot socket` is unavailable")
 
     stripe = [
         name

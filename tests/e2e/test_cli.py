@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,7 +11,14 @@ from sqlalchemy import inspect
 
 from billing_bot.storage.engine import create_engine_for
 from billing_bot.storage.migrate import current_revision, head_revision, upgrade
-from helpers import billing_bot_executable, cli_env, free_port, run_cli, wait_until
+from helpers import (
+    RunningServer,
+    cli_env,
+    free_port,
+    run_cli,
+    running_server,
+    wait_until,
+)
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:
@@ -124,40 +127,6 @@ def test_check_config_names_missing_settings_but_never_prints_secrets(tmp_path: 
     assert "missing STRIPE_WEBHOOK_SECRET" in lines["Stripe"]
     assert "missing MAIL_FROM" in lines["E-mail"]
     assert strict.returncode == 1
-
-
-@dataclass
-class RunningServer:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    stdout: Path
-    stderr: Path
-
-    def output(self) -> str:
-        return self.stdout.read_text() + self.stderr.read_text()
-
-
-@contextmanager
-def running_server(tmp_path: Path, **settings: str) -> Iterator[RunningServer]:
-    """``billing-bot serve`` on a free port; killed at the end if the test did not stop it."""
-    port = free_port()
-    stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
-    command = [billing_bot_executable(), "serve", "--port", str(port), "--workers", "1"]
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [*command, "--threads", "2"],
-            cwd=tmp_path,
-            env=cli_env(**settings),
-            stdout=out,
-            stderr=err,
-        )
-    server = RunningServer(process, f"http://127.0.0.1:{port}", stdout, stderr)
-    try:
-        yield server
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def _healthz(server: RunningServer) -> httpx.Response:

@@ -11,11 +11,15 @@ import secrets
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from billing_bot.bot.replay import RequestGuard
+from billing_bot.bot.slack_auth import INSTALL_PATH, REDIRECT_PATH
 from billing_bot.storage.engine import database_status
 
 log = logging.getLogger(__name__)
@@ -26,6 +30,17 @@ class WebDependencies(Protocol):
 
     @property
     def engine(self) -> Engine: ...
+
+    @property
+    def slack(self) -> SlackSurfaceLike | None: ...
+
+
+class SlackSurfaceLike(Protocol):
+    @property
+    def app(self) -> App: ...
+
+    @property
+    def guard(self) -> RequestGuard: ...
 
 
 def create_web_app(container: WebDependencies) -> Flask:
@@ -46,6 +61,9 @@ def create_web_app(container: WebDependencies) -> Flask:
         response.headers["Cache-Control"] = "no-store"
         return response, status
 
+    if container.slack is not None:
+        _mount_slack(app, container.slack)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> WerkzeugResponse:
         # get_response() keeps headers such as Allow on a 405; only the body is replaced.
@@ -61,6 +79,30 @@ def create_web_app(container: WebDependencies) -> Flask:
         return jsonify({"error": "Internal Server Error", "status": 500, "id": error_id}), 500
 
     return app
+
+
+def _mount_slack(app: Flask, slack: SlackSurfaceLike) -> None:
+    """Slack's endpoints: events and interactivity (screened first), and the OAuth install."""
+    handler = SlackRequestHandler(slack.app)
+
+    @app.post("/slack/events")
+    def slack_events() -> WerkzeugResponse | tuple[Response, int]:
+        refusal = slack.guard.refusal(
+            request.get_data(),
+            request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+        )
+        if refusal is not None:
+            return jsonify({"error": refusal, "status": 401}), 401
+        return handler.handle(request)  # type: ignore[no-any-return]
+
+    @app.get(INSTALL_PATH)
+    def slack_install() -> WerkzeugResponse:
+        return handler.handle(request)  # type: ignore[no-any-return]
+
+    @app.get(REDIRECT_PATH)
+    def slack_oauth_redirect() -> WerkzeugResponse:
+        return handler.handle(request)  # type: ignore[no-any-return]
 
 
 def health(engine: Engine, app_version: str) -> tuple[dict[str, Any], int]:

@@ -1,0 +1,213 @@
+"""Billing details: the practice's name, currency, address, time zone, registration
+numbers, billing channel and privacy mode."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    ConversationSelectElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    Option,
+)
+from slack_sdk.models.views import View
+
+from billing_bot.bot import home
+from billing_bot.bot.blocks import note, text_input
+from billing_bot.bot.deps import BotDeps, Caller
+from billing_bot.bot.listen import Saved, action, open_or_push, submission
+from billing_bot.bot.state import ViewState
+from billing_bot.domain.practice import Practice
+from billing_bot.domain.roles import Role
+from billing_bot.domain.usecases.settings import ConfigureBillingDetails, configure_billing_details
+
+log = logging.getLogger(__name__)
+
+CALLBACK_ID = "billing_details"
+
+NAME = "name"
+CURRENCY = "currency"
+TIME_ZONE = "time_zone"
+ADDRESS_LINE1 = "address_line1"
+ADDRESS_LINE2 = "address_line2"
+CITY = "city"
+REGION = "region"
+POSTAL_CODE = "postal_code"
+COUNTRY = "country"
+TAX_NUMBER = "tax_number"
+LICENCE_NUMBER = "licence_number"
+BILLING_CHANNEL = "billing_channel"
+PRIVACY = "privacy_mode"
+PRIVACY_ON = "on"
+
+# Domain field -> the block that shows its error (they share names here).
+BLOCK_FOR_FIELD = {
+    field: field
+    for field in (
+        NAME,
+        CURRENCY,
+        TIME_ZONE,
+        ADDRESS_LINE1,
+        ADDRESS_LINE2,
+        CITY,
+        REGION,
+        POSTAL_CODE,
+        COUNTRY,
+        TAX_NUMBER,
+        LICENCE_NUMBER,
+    )
+}
+
+
+def billing_details_modal(practice: Practice) -> View:
+    """The billing details form, filled with what is saved."""
+    billing, address = practice.billing, practice.billing.address
+    privacy = Option(value=PRIVACY_ON, text="Privacy mode: initials only in channel posts")
+    channel = ConversationSelectElement(
+        action_id=BILLING_CHANNEL,
+        initial_conversation=practice.billing_channel_id,
+        filter={"include": ["public", "private"], "exclude_bot_users": True},
+    )
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title="Billing details",
+        submit="Save",
+        close="Cancel",
+        blocks=[
+            text_input(NAME, "Practice name", billing.name, max_length=120),
+            text_input(
+                CURRENCY,
+                "Currency",
+                billing.currency.code,
+                max_length=3,
+                hint="Three-letter ISO code, e.g. USD, EUR, GBP. Fixed once invoices exist.",
+            ),
+            text_input(
+                TIME_ZONE,
+                "Time zone",
+                billing.time_zone,
+                max_length=64,
+                hint="IANA name such as America/New_York; due dates and reminders follow it.",
+            ),
+            DividerBlock(),
+            HeaderBlock(text="Billing address"),
+            text_input(ADDRESS_LINE1, "Street", address.line1, optional=True, max_length=120),
+            text_input(
+                ADDRESS_LINE2, "Address line 2", address.line2, optional=True, max_length=120
+            ),
+            text_input(CITY, "City", address.city, optional=True, max_length=80),
+            text_input(REGION, "State or region", address.region, optional=True, max_length=80),
+            text_input(
+                POSTAL_CODE, "Postal code", address.postal_code, optional=True, max_length=20
+            ),
+            text_input(
+                COUNTRY,
+                "Country",
+                address.country,
+                optional=True,
+                max_length=2,
+                hint="Two-letter code, e.g. US, GB, DE.",
+            ),
+            DividerBlock(),
+            text_input(TAX_NUMBER, "Tax number", billing.tax_number, optional=True, max_length=60),
+            text_input(
+                LICENCE_NUMBER,
+                "Licence number",
+                billing.licence_number,
+                optional=True,
+                max_length=60,
+            ),
+            InputBlock(
+                block_id=BILLING_CHANNEL,
+                label="Billing channel",
+                optional=True,
+                hint="Invoice cards and payment news are posted here.",
+                element=channel,
+            ),
+            InputBlock(
+                block_id=PRIVACY,
+                label="Client privacy",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=PRIVACY,
+                    options=[privacy],
+                    initial_options=[privacy] if practice.privacy_mode else None,
+                ),
+            ),
+            note(
+                "With privacy mode on, channel posts show a client's initials and the invoice "
+                "number, never the name or the service."
+            ),
+        ],
+    )
+
+
+def _command(caller: Caller, view: dict[str, Any]) -> ConfigureBillingDetails:
+    state = ViewState(view)
+    return ConfigureBillingDetails(
+        practice_id=caller.practice.id,
+        actor=caller.user_id,
+        name=state.text(NAME),
+        currency=state.text(CURRENCY),
+        time_zone=state.text(TIME_ZONE),
+        address_line1=state.text(ADDRESS_LINE1),
+        address_line2=state.text(ADDRESS_LINE2),
+        city=state.text(CITY),
+        region=state.text(REGION),
+        postal_code=state.text(POSTAL_CODE),
+        country=state.text(COUNTRY),
+        tax_number=state.text(TAX_NUMBER),
+        licence_number=state.text(LICENCE_NUMBER),
+        privacy_mode=PRIVACY_ON in state.checked(PRIVACY),
+        billing_channel_id=state.conversation(BILLING_CHANNEL),
+    )
+
+
+def _join_billing_channel(client: WebClient, practice: Practice, user_id: str) -> None:
+    """Join the chosen channel, or tell the admin how to invite the app to a private one."""
+    channel = practice.billing_channel_id
+    if not channel:
+        return
+    try:
+        client.conversations_join(channel=channel)
+        client.chat_postMessage(
+            channel=channel,
+            text="Billing Bot will post invoice updates and payment news here.",
+        )
+    except SlackApiError as error:
+        code = error.response.get("error")
+        log.info("event=billing_channel_join_failed channel=%s error=%s", channel, code)
+        client.chat_postMessage(
+            channel=user_id,
+            text=(
+                f"I can't join <#{channel}> by myself (Slack said `{code}`). Invite me with "
+                f"`/invite @Billing Bot` in that channel, so invoice updates can be posted there."
+            ),
+        )
+
+
+def register(app: App, deps: BotDeps) -> None:
+    def save(caller: Caller, view: dict[str, Any], client: WebClient) -> Saved:
+        before = caller.practice.billing_channel_id
+        practice = configure_billing_details(_command(caller, view), deps.uow(), deps.env)
+
+        def then() -> None:
+            if practice.billing_channel_id != before:
+                _join_billing_channel(client, practice, caller.user_id)
+            home.refresh(client, deps, caller.practice.workspace_id, caller.user_id)
+
+        return Saved(then=then)
+
+    def open_modal(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+        open_or_push(client, body, billing_details_modal(caller.practice))
+
+    app.action(home.OPEN_BILLING_DETAILS)(action(deps, Role.ADMIN, open_modal))
+    app.view(CALLBACK_ID)(submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, save))

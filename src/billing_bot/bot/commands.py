@@ -1,0 +1,77 @@
+"""`/invoice`: what is outstanding and the latest invoices, shown only to the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+
+from billing_bot.bot.blocks import escape, note
+from billing_bot.bot.deps import BotDeps, Caller
+from billing_bot.bot.hub import USAGE
+from billing_bot.bot.listen import command
+from billing_bot.domain.invoices import Invoice
+from billing_bot.domain.ports import InvoiceFilter
+from billing_bot.domain.roles import Role
+from billing_bot.domain.usecases.reporting import CurrencyTotals, billing_totals
+
+INVOICE_COMMAND = "/invoice"
+LATEST = 5
+
+
+def invoice_summary(totals: list[CurrencyTotals], latest: list[tuple[Invoice, str]]) -> list[Block]:
+    """An ephemeral summary (only the caller sees it, so client names may appear)."""
+    if not latest:
+        return [
+            SectionBlock(text=MarkdownTextObject(text="No invoices yet.")),
+            note("Invoices are created from an appointment or a client record."),
+        ]
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*Outstanding* {t.outstanding.format()} ({t.unpaid_count}) · "
+                f"*Overdue* {t.overdue.format()} ({t.overdue_count}) · "
+                f"*Paid this month* {t.paid_this_month.format()}"
+            )
+        )
+        for t in totals
+    ]
+    blocks.extend(
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{invoice.number}* · {escape(name)} · {invoice.total.format()} · "
+                f"{invoice.status.label} · due {invoice.due_date.isoformat()}"
+            )
+        )
+        for invoice, name in latest
+    )
+    return blocks
+
+
+def register(app: App, deps: BotDeps) -> None:
+    def invoices(
+        caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
+    ) -> None:
+        if text in ("help", "?"):
+            ack(USAGE)
+            return
+        caller.require(Role.STAFF)
+        practice = caller.practice
+        with deps.uow() as uow:
+            found = uow.invoices.find(practice.id, InvoiceFilter(limit=LATEST))
+            latest = [
+                (
+                    invoice,
+                    client.name
+                    if (client := uow.clients.get(practice.id, invoice.client_id))
+                    else "?",
+                )
+                for invoice in found
+            ]
+        totals = billing_totals(practice.id, deps.uow(), deps.env) if latest else []
+        blocks = invoice_summary(totals, latest)
+        ack(text="Invoices", blocks=blocks)
+
+    app.command(INVOICE_COMMAND)(command(deps, invoices))

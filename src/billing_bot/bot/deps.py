@@ -1,0 +1,58 @@
+"""What every Slack listener needs, and how it learns who is asking: the practice of the
+workspace and the user's billing role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from billing_bot.domain.errors import NotFound
+from billing_bot.domain.practice import Practice
+from billing_bot.domain.roles import NotPermitted, Role
+from billing_bot.domain.usecases._common import Env
+from billing_bot.domain.usecases.access import InstallApp, admins_of, install_app
+from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork
+
+
+@dataclass(frozen=True)
+class BotDeps:
+    uow: Callable[[], SqlAlchemyUnitOfWork]
+    env: Env
+    public_base_url: str
+    # Single-workspace mode has no OAuth install: the workspace becomes a practice, and its
+    # first user a billing admin, on first contact.
+    install_on_first_contact: bool = False
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a Slack request: the practice of their workspace and their billing role."""
+
+    practice: Practice
+    user_id: str
+    role: Role | None
+    admins: tuple[str, ...]
+
+    def require(self, needed: Role) -> None:
+        """Raises NotPermitted (naming the admins) unless the caller's role allows `needed`."""
+        if self.role is None or not self.role.allows(needed):
+            raise NotPermitted(needed, list(self.admins))
+
+
+class PracticeNotInstalled(NotFound):
+    """The workspace never installed the app, or uninstalled it."""
+
+
+def identify(deps: BotDeps, team_id: str | None, user_id: str | None) -> Caller:
+    """Look up the caller in one read-only transaction."""
+    if not team_id or not user_id:
+        raise PracticeNotInstalled("practice for workspace", team_id or "?")
+    if deps.install_on_first_contact:
+        install_app(InstallApp(team_id, "", user_id), deps.uow(), deps.env)
+    with deps.uow() as uow:
+        practice = uow.practices.for_workspace(team_id)
+        if practice is None or not practice.active:
+            raise PracticeNotInstalled("practice for workspace", team_id)
+        member = uow.members.get(practice.id, user_id)
+        admins = tuple(admins_of(uow, practice.id))
+    return Caller(practice, user_id, member.role if member else None, admins)

@@ -1,0 +1,208 @@
+"""The App Home tab: the setup checklist, and once invoices exist the practice's totals,
+latest invoices and quick actions. Only billing roles see billing data."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from billing_bot.bot.blocks import escape, note
+from billing_bot.bot.deps import BotDeps, PracticeNotInstalled, identify
+from billing_bot.domain.invoices import Invoice
+from billing_bot.domain.ports import InvoiceFilter
+from billing_bot.domain.practice import InvoiceSettings, Practice
+from billing_bot.domain.roles import Role
+from billing_bot.domain.usecases.reporting import CurrencyTotals, billing_totals
+
+log = logging.getLogger(__name__)
+
+# The modules that own these modals register these action ids.
+OPEN_HUB = "hub_open"
+OPEN_BILLING_DETAILS = "billing_details_open"
+OPEN_TAX_RATES = "tax_rates_open"
+OPEN_INVOICE_SETTINGS = "invoice_settings_open"
+OPEN_REMINDERS = "reminders_open"
+OPEN_SERVICES = "services_open"
+OPEN_ROLES = "roles_open"
+STRIPE_SETUP = "stripe_setup_open"
+LATEST_COUNT = 5
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    label: str
+    done: bool
+    action_id: str
+    explain: str
+
+
+@dataclass(frozen=True)
+class HomeData:
+    practice: Practice
+    role: Role | None
+    admins: tuple[str, ...]
+    steps: tuple[SetupStep, ...]
+    totals: tuple[CurrencyTotals, ...]
+    latest: tuple[tuple[Invoice, str], ...]
+    """The newest invoices with their client's name."""
+
+
+def setup_steps(practice: Practice, active_rates: int, services: int) -> tuple[SetupStep, ...]:
+    return (
+        SetupStep(
+            "Billing details",
+            bool(practice.billing.address.country),
+            OPEN_BILLING_DETAILS,
+            "Name, currency, address, time zone",
+        ),
+        SetupStep("Tax rates", active_rates > 0, OPEN_TAX_RATES, "Named rates and a default"),
+        SetupStep(
+            "Invoice settings",
+            practice.invoice_settings != InvoiceSettings(),
+            OPEN_INVOICE_SETTINGS,
+            "Template, logo, theme, terms, footer",
+        ),
+        SetupStep(
+            "Reminders",
+            practice.reminder_policy.enabled,
+            OPEN_REMINDERS,
+            "Automatic payment reminders",
+        ),
+        SetupStep("Services", services > 0, OPEN_SERVICES, "What you bill for, with prices"),
+        SetupStep("Stripe", False, STRIPE_SETUP, "Card payments (coming with Stripe setup)"),
+    )
+
+
+def home_view(data: HomeData) -> View:
+    """The Home tab for one user; pure, so tests assert on its blocks."""
+    practice = data.practice
+    blocks: list[Block] = [HeaderBlock(text=f"Billing for {practice.billing.name}"[:150])]
+    if data.role is None:
+        admins = ", ".join(f"<@{admin}>" for admin in data.admins) or "your workspace admin"
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="You don't have a billing role in this practice, so there is nothing "
+                    f"to show you here. Ask {admins} if you need one."
+                )
+            )
+        )
+        return View(type="home", blocks=blocks)
+
+    blocks.append(
+        note(
+            f"You are *{data.role.label.lower()}* · currency "
+            f"{practice.currency.code} · {practice.billing.time_zone}"
+        )
+    )
+    if data.totals and data.latest:
+        for totals in data.totals:
+            blocks.append(
+                SectionBlock(
+                    fields=[
+                        MarkdownTextObject(
+                            text=f"*Outstanding*\n{totals.outstanding.format()}"
+                            f" ({totals.unpaid_count})"
+                        ),
+                        MarkdownTextObject(
+                            text=f"*Overdue*\n{totals.overdue.format()} ({totals.overdue_count})"
+                        ),
+                        MarkdownTextObject(
+                            text=f"*Paid this month*\n{totals.paid_this_month.format()}"
+                        ),
+                    ]
+                )
+            )
+        blocks.append(HeaderBlock(text="Latest invoices"))
+        for invoice, client_name in data.latest:
+            blocks.append(
+                SectionBlock(
+                    text=MarkdownTextObject(
+                        text=f"*{invoice.number}* · {escape(client_name)} · "
+                        f"{invoice.total.format()} · {invoice.status.label} · due "
+                        f"{invoice.due_date.isoformat()}"
+                    )
+                )
+            )
+        blocks.append(DividerBlock())
+
+    pending = [step for step in data.steps if not step.done]
+    blocks.append(HeaderBlock(text="Setup" if pending else "Setup complete"))
+    for step in data.steps:
+        mark = ":white_check_mark:" if step.done else ":white_square:"
+        accessory = None
+        if data.role is Role.ADMIN and step.action_id != STRIPE_SETUP:
+            accessory = ButtonElement(
+                text="Edit" if step.done else "Set up",
+                action_id=step.action_id,
+                style=None if step.done else "primary",
+            )
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"{mark} *{step.label}*\n{step.explain}"),
+                accessory=accessory,
+            )
+        )
+    actions = [ButtonElement(text="Settings", action_id=OPEN_HUB)]
+    if data.role is Role.ADMIN:
+        actions.append(ButtonElement(text="Roles", action_id=OPEN_ROLES))
+    blocks += [DividerBlock(), ActionsBlock(block_id="home_actions", elements=actions)]
+    if data.role is Role.STAFF:
+        blocks.append(note("Settings are changed by billing admins."))
+    return View(type="home", blocks=blocks)
+
+
+def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
+    caller = identify(deps, team_id, user_id)
+    practice = caller.practice
+    with deps.uow() as uow:
+        rates = len(uow.tax_rates.list(practice.id))
+        services = len(uow.service_types.list(practice.id))
+        steps = setup_steps(practice, rates, services)
+        if caller.role is None:
+            return HomeData(practice, None, caller.admins, steps, (), ())
+        invoices = uow.invoices.find(practice.id, InvoiceFilter(limit=LATEST_COUNT))
+        latest = tuple(
+            (
+                invoice,
+                client.name if (client := uow.clients.get(practice.id, invoice.client_id)) else "?",
+            )
+            for invoice in invoices
+        )
+    totals = tuple(billing_totals(practice.id, deps.uow(), deps.env)) if latest else ()
+    return HomeData(practice, caller.role, caller.admins, steps, totals, latest)
+
+
+def refresh(client: WebClient, deps: BotDeps, team_id: str, user_id: str) -> None:
+    """Publish the user's Home tab again after something it shows changed."""
+    try:
+        data = load_home(deps, team_id, user_id)
+    except PracticeNotInstalled:
+        return
+    client.views_publish(user_id=user_id, view=home_view(data))
+
+
+def register(app: App, deps: BotDeps) -> None:
+    @app.event("app_home_opened")
+    def opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if event.get("tab") != "home":
+            return
+        try:
+            data = load_home(deps, context.team_id, event["user"])
+        except PracticeNotInstalled:
+            return
+        client.views_publish(user_id=event["user"], view=home_view(data))

@@ -1,0 +1,85 @@
+"""`/billing`: the settings hub, and usage help for anything it does not understand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import ButtonElement, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from billing_bot.bot import home
+from billing_bot.bot.blocks import note
+from billing_bot.bot.deps import BotDeps, Caller
+from billing_bot.bot.listen import action, command, open_or_push
+from billing_bot.domain.roles import Role
+
+COMMAND = "/billing"
+CALLBACK_ID = "billing_hub"
+
+USAGE = (
+    "*Billing Bot*\n"
+    "• `/billing` opens the billing settings (billing admins).\n"
+    "• `/billing help` shows this help.\n"
+    "• `/invoice` shows what is outstanding and the latest invoices.\n"
+    "• `/client` adds a client; `/appointment` schedules an appointment.\n"
+    "The Billing Bot Home tab shows the setup checklist and your totals."
+)
+
+SECTIONS = (
+    (
+        "Billing details",
+        "Name, currency, address, time zone, billing channel, privacy",
+        home.OPEN_BILLING_DETAILS,
+    ),
+    ("Tax rates", "Named rates, the default rate, archiving", home.OPEN_TAX_RATES),
+    (
+        "Invoice settings",
+        "Template, theme, logo, details, terms, footer, numbering",
+        home.OPEN_INVOICE_SETTINGS,
+    ),
+    ("Reminders", "Automatic payment reminders and their schedule", home.OPEN_REMINDERS),
+    ("Services", "What you bill for, with default prices and tax", home.OPEN_SERVICES),
+    ("Roles", "Who are billing admins and billing staff", home.OPEN_ROLES),
+)
+
+
+def hub_modal(practice_name: str) -> View:
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title="Billing settings",
+        close="Done",
+        blocks=[
+            note(f"Settings of *{practice_name}*"),
+            *(
+                SectionBlock(
+                    block_id=action_id,
+                    text=MarkdownTextObject(text=f"*{title}*\n{explain}"),
+                    accessory=ButtonElement(text="Open", action_id=action_id),
+                )
+                for title, explain, action_id in SECTIONS
+            ),
+        ],
+    )
+
+
+def register(app: App, deps: BotDeps) -> None:
+    def billing(
+        caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
+    ) -> None:
+        if text:
+            ack(USAGE)
+            return
+        caller.require(Role.ADMIN)
+        ack()
+        client.views_open(
+            trigger_id=body["trigger_id"], view=hub_modal(caller.practice.billing.name)
+        )
+
+    def open_hub(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+        open_or_push(client, body, hub_modal(caller.practice.billing.name))
+
+    app.command(COMMAND)(command(deps, billing))
+    app.action(home.OPEN_HUB)(action(deps, Role.ADMIN, open_hub))

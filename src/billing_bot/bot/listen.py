@@ -1,0 +1,115 @@
+"""Wrappers that give every listener the same edges: who is asking, whether their role
+allows it, and how each kind of failure is answered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from billing_bot.bot.deps import BotDeps, Caller, PracticeNotInstalled, identify
+from billing_bot.bot.respond import apology, modal_errors, notice_modal, problem_text
+from billing_bot.bot.slack_app_text import NOT_INSTALLED
+from billing_bot.domain.errors import DomainError, ValidationError
+from billing_bot.domain.roles import Role
+
+Listener = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a submission handler answers: how to ack (nothing: close the modal) and what to
+    do after the ack, such as Slack calls that must not delay it past three seconds."""
+
+    ack: dict[str, Any] = field(default_factory=dict)
+    then: Callable[[], None] | None = None
+
+
+SubmissionHandler = Callable[[Caller, dict[str, Any], WebClient], Saved]
+ActionHandler = Callable[[Caller, dict[str, Any], WebClient], None]
+CommandHandler = Callable[[Caller, str, dict[str, Any], WebClient, Ack], None]
+
+
+def submission(
+    deps: BotDeps, needed: Role, block_for_field: Mapping[str, str], handle: SubmissionHandler
+) -> Listener:
+    """A view_submission listener: field errors go back into the modal and nothing is saved;
+    a missing role or a conflict replaces the modal with a notice saying why."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        try:
+            caller = identify(deps, context.team_id, context.user_id)
+            caller.require(needed)
+            answer = handle(caller, body["view"], client)
+        except ValidationError as error:
+            ack(response_action="errors", errors=modal_errors(error, block_for_field))
+            return
+        except DomainError as error:
+            text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)
+            ack(response_action="update", view=notice_modal("Not saved", text))
+            return
+        except Exception as error:
+            ack(response_action="update", view=notice_modal("Not saved", apology(error)))
+            raise
+        ack(**answer.ack)
+        if answer.then is not None:
+            answer.then()
+
+    return listener
+
+
+def action(deps: BotDeps, needed: Role | None, handle: ActionHandler) -> Listener:
+    """A block_actions listener (a button in a message, Home or a modal). Problems open a
+    notice modal, since an action may come from the Home tab where there is no channel."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        trigger = body.get("trigger_id")
+        try:
+            caller = identify(deps, context.team_id, context.user_id)
+            if needed is not None:
+                caller.require(needed)
+            handle(caller, body, client)
+        except DomainError as error:
+            text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)
+            if trigger:
+                client.views_open(trigger_id=trigger, view=notice_modal("Billing Bot", text))
+        except Exception as error:
+            text = apology(error)
+            if trigger:
+                client.views_open(trigger_id=trigger, view=notice_modal("Billing Bot", text))
+            raise
+
+    return listener
+
+
+def command(deps: BotDeps, handle: CommandHandler) -> Listener:
+    """A slash command listener: the handler acks (with a reply or after opening a modal);
+    problems are answered as a message only the user sees."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        try:
+            caller = identify(deps, context.team_id, context.user_id)
+            handle(caller, str(body.get("text") or "").strip(), body, client, ack)
+        except PracticeNotInstalled:
+            ack(NOT_INSTALLED)
+        except DomainError as error:
+            ack(problem_text(error))
+        except Exception as error:
+            ack(apology(error))
+            raise
+
+    return listener
+
+
+def open_or_push(client: WebClient, body: dict[str, Any], view: Any) -> None:
+    """Show a modal from a button: stacked on the modal it was pressed in, else opened."""
+    container = body.get("container") or {}
+    in_modal = container.get("type") == "view" and (body.get("view") or {}).get("type") == "modal"
+    if in_modal:
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -1,0 +1,67 @@
+"""How errors reach a Slack user: field errors in the modal, a short message for a missing
+role or a conflict, and an apology with an error id for anything unexpected."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+
+from slack_sdk.models.blocks import SectionBlock
+from slack_sdk.models.views import View
+
+from billing_bot.domain.errors import DomainError, ValidationError
+from billing_bot.domain.roles import NotPermitted
+
+log = logging.getLogger(__name__)
+
+
+def modal_errors(error: ValidationError, block_for_field: Mapping[str, str]) -> dict[str, str]:
+    """Slack's `response_action: errors` map: each domain field's message under its block.
+
+    A field the modal has no block for is shown under `fallback` (the first key of the map)
+    rather than lost."""
+    fallback = next(iter(block_for_field.values()))
+    shown: dict[str, str] = {}
+    for field, message in error.errors.items():
+        block = block_for_field.get(field) or block_for_field.get(field.split(".")[0], fallback)
+        # Slack shows one message per block; keep the first, which names the first problem.
+        shown.setdefault(block, message[:150] if len(message) <= 150 else message[:147] + "...")
+    return shown
+
+
+def permission_text(error: NotPermitted) -> str:
+    if error.admins:
+        who = ", ".join(f"<@{admin}>" for admin in error.admins)
+        return (
+            f"You need the {error.needed.label.lower()} role for this. "
+            f"Ask one of the practice's billing admins: {who}."
+        )
+    return (
+        f"You need the {error.needed.label.lower()} role for this. The practice has no admin yet."
+    )
+
+
+def problem_text(error: DomainError) -> str:
+    if isinstance(error, NotPermitted):
+        return permission_text(error)
+    return str(error)
+
+
+def apology(exc: BaseException) -> str:
+    """Log an unexpected failure under a fresh error id and return what the user is told.
+
+    The log line carries the id and the exception, never the request's content."""
+    error_id = secrets.token_hex(4)
+    log.error("event=listener_failed error_id=%s", error_id, exc_info=exc)
+    return f"Sorry, something went wrong on our side (error {error_id}). Please try again."
+
+
+def notice_modal(title: str, text: str) -> View:
+    """A small modal that only tells the user something (used where there is no channel)."""
+    return View(
+        type="modal",
+        title=title[:24],
+        close="OK",
+        blocks=[SectionBlock(text=text[:3000])],
+    )

@@ -1,0 +1,92 @@
+"""The Bolt app: built once per worker from settings, with every feature's listeners."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from billing_bot.bot import (
+    billing_details,
+    commands,
+    home,
+    hub,
+    invoice_settings,
+    lifecycle,
+    reminders,
+    roles,
+    services,
+    tax_rates,
+)
+from billing_bot.bot.deps import BotDeps
+from billing_bot.bot.slack_app_text import NOT_INSTALLED
+from billing_bot.bot.slack_auth import (
+    InstallationStoreAuthorize,
+    installation_store,
+    oauth_settings,
+)
+
+log = logging.getLogger(__name__)
+
+FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
+    home.register,
+    hub.register,
+    billing_details.register,
+    tax_rates.register,
+    invoice_settings.register,
+    reminders.register,
+    services.register,
+    roles.register,
+    commands.register,
+    lifecycle.register,
+)
+
+
+def build_slack_app(
+    deps: BotDeps,
+    *,
+    signing_secret: str,
+    api_url: str,
+    engine: Engine,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    bot_token: str | None = None,
+) -> App:
+    """OAuth (multi-workspace) when a client id and secret are given, else single-workspace
+    with one bot token. Every Web API call goes to `api_url`; nothing is called at build."""
+    client = WebClient(base_url=api_url)
+    if client_id and client_secret:
+        store = installation_store(client_id, engine)
+        app = App(
+            signing_secret=signing_secret,
+            client=client,
+            installation_store=store,
+            authorize=InstallationStoreAuthorize(store),
+            oauth_settings=oauth_settings(
+                deps,
+                client_id=client_id,
+                client_secret=client_secret,
+                api_url=api_url,
+                store=store,
+                engine=engine,
+            ),
+            user_facing_authorize_error_message=NOT_INSTALLED,
+            # Our RequestGuard has verified the signature before Bolt sees the request.
+            request_verification_enabled=True,
+        )
+    elif bot_token:
+        app = App(
+            signing_secret=signing_secret,
+            client=client,
+            token=bot_token,
+            token_verification_enabled=False,
+            user_facing_authorize_error_message=NOT_INSTALLED,
+        )
+    else:
+        raise ValueError("Slack needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or SLACK_BOT_TOKEN")
+    for register in FEATURES:
+        register(app, deps)
+    return app

@@ -1,0 +1,163 @@
+"""Installing the app into a workspace (OAuth) and authorizing each request from the
+installation store, without a round trip to Slack."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+from urllib.parse import urljoin
+
+from slack_bolt import BoltContext, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine
+
+from billing_bot.bot.deps import BotDeps
+from billing_bot.domain.usecases.access import InstallApp, install_app
+
+log = logging.getLogger(__name__)
+
+# Only what the app uses: posting its own messages (and DMs to the Messages tab), slash
+# commands, joining the billing channel, reading the logo a user uploads in a modal, and
+# reading a user's time zone. app_manifest.yml lists the same; a test keeps them equal.
+BOT_SCOPES = ["channels:join", "chat:write", "commands", "files:read", "users:read"]
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+
+
+def authorize_url_for(api_url: str) -> str:
+    """Slack's OAuth authorize page sits beside its Web API: https://slack.com/oauth/v2/authorize
+    for https://slack.com/api/, and likewise on a local stand-in."""
+    return urljoin(api_url, "../oauth/v2/authorize")
+
+
+class InstallationStoreAuthorize(Authorize):
+    """Answer Bolt's authorization from the stored bot token alone.
+
+    Bolt's own version calls auth.test on every uncached request; the installation already
+    holds the bot's ids, so asking Slack again only adds latency and a failure mode."""
+
+    def __init__(self, store: InstallationStore) -> None:
+        self._store = store
+
+    def __call__(
+        self,
+        *,
+        context: BoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **_actor: Any,
+    ) -> AuthorizeResult | None:
+        bot = self._store.find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=bool(context.is_enterprise_install),
+        )
+        if bot is None or not bot.bot_token:
+            return None
+        return AuthorizeResult(
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            bot_token=bot.bot_token,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            bot_scopes=bot.bot_scopes,
+            user_id=user_id,
+        )
+
+
+def installation_store(client_id: str, engine: Engine) -> SQLAlchemyInstallationStore:
+    return SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
+
+
+def _page(title: str, message: str, status: int) -> BoltResponse:
+    body = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;"
+        "padding:0 1rem;color:#1d1c1d}h1{font-size:1.5rem}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{message}</p></body></html>"
+    )
+    return BoltResponse(
+        status=status, body=body, headers={"Content-Type": "text/html; charset=utf-8"}
+    )
+
+
+def oauth_settings(
+    deps: BotDeps,
+    *,
+    client_id: str,
+    client_secret: str,
+    api_url: str,
+    store: SQLAlchemyInstallationStore,
+    engine: Engine,
+) -> OAuthSettings:
+    """OAuth install at /slack/install: the installing workspace becomes a practice and the
+    installing user its billing admin; installing again keeps the practice and its data."""
+
+    def succeeded(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        zone = None
+        try:
+            client = WebClient(token=installation.bot_token, base_url=api_url)
+            zone = client.users_info(user=installation.user_id)["user"].get("tz")
+        except SlackApiError as error:
+            log.warning(
+                "event=installer_tz_unknown team=%s error=%s",
+                installation.team_id,
+                error.response.get("error"),
+            )
+        installed = install_app(
+            InstallApp(
+                workspace_id=installation.team_id or "",
+                workspace_name=installation.team_name or "",
+                installer_user_id=installation.user_id,
+                installer_time_zone=zone,
+            ),
+            deps.uow(),
+            deps.env,
+        )
+        log.info(
+            "event=app_installed team=%s practice=%s new=%s",
+            installation.team_id,
+            installed.practice.id,
+            installed.created,
+        )
+        return _page(
+            "Billing Bot is installed",
+            "Open Billing Bot's Home tab in Slack to finish setting up billing, or type "
+            "<code>/billing</code> in any channel.",
+            200,
+        )
+
+    def failed(args: FailureArgs) -> BoltResponse:
+        log.warning("event=install_failed reason=%s", args.reason)
+        return _page(
+            "Billing Bot was not installed",
+            f"Slack said: {html.escape(args.reason)}. "
+            f"<a href='{INSTALL_PATH}'>Try installing again</a>.",
+            args.suggested_status_code,
+        )
+
+    return OAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=BOT_SCOPES,
+        installation_store=store,
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, logger=log),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        redirect_uri=f"{deps.public_base_url}{REDIRECT_PATH}",
+        authorization_url=authorize_url_for(api_url),
+        callback_options=CallbackOptions(success=succeeded, failure=failed),
+    )

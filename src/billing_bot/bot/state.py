@@ -1,0 +1,44 @@
+"""Reading a submitted modal's `view.state.values` by block id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ViewState:
+    """Typed access to what the user entered; every block and action share one id."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self._values: dict[str, dict[str, Any]] = view.get("state", {}).get("values", {})
+
+    def _element(self, block_id: str) -> dict[str, Any]:
+        block = self._values.get(block_id, {})
+        return block.get(block_id) or next(iter(block.values()), {})
+
+    def text(self, block_id: str) -> str:
+        return str(self._element(block_id).get("value") or "")
+
+    def selected(self, block_id: str) -> str | None:
+        option = self._element(block_id).get("selected_option")
+        return str(option["value"]) if option else None
+
+    def checked(self, block_id: str) -> set[str]:
+        return {
+            str(option["value"]) for option in self._element(block_id).get("selected_options") or []
+        }
+
+    def conversation(self, block_id: str) -> str | None:
+        element = self._element(block_id)
+        value = element.get("selected_conversation") or element.get("selected_channel")
+        return str(value) if value else None
+
+    def user(self, block_id: str) -> str | None:
+        value = self._element(block_id).get("selected_user")
+        return str(value) if value else None
+
+    def time(self, block_id: str) -> str | None:
+        value = self._element(block_id).get("selected_time")
+        return str(value) if value else None
+
+    def files(self, block_id: str) -> list[dict[str, Any]]:
+        return list(self._element(block_id).get("files") or [])
