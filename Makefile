@@ -25,7 +25,7 @@ test: $(DEV_STAMP)
 check: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src/billing_bot/domain
+	$(BIN)/mypy --strict src/billing_bot/domain src/billing_bot/bot
 	$(BIN)/lint-imports
 
 bench: $(DEV_STAMP)

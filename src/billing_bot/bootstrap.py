@@ -90,6 +90,7 @@ def _slack_surface(
         uow=uow_factory,
         env=env,
         public_base_url=settings.public_base_url,
+        slack_api_url=settings.slack_api_url,
         install_on_first_contact=not oauth,
     )
     app = build_slack_app(

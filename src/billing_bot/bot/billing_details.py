@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
     CheckboxesElement,
+    ConversationFilter,
     ConversationSelectElement,
     DividerBlock,
     HeaderBlock,
@@ -73,7 +74,7 @@ def billing_details_modal(practice: Practice) -> View:
     channel = ConversationSelectElement(
         action_id=BILLING_CHANNEL,
         initial_conversation=practice.billing_channel_id,
-        filter={"include": ["public", "private"], "exclude_bot_users": True},
+        filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
     )
     return View(
         type="modal",

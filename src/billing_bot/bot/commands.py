@@ -12,8 +12,8 @@ from billing_bot.bot.blocks import escape, note
 from billing_bot.bot.deps import BotDeps, Caller
 from billing_bot.bot.hub import USAGE
 from billing_bot.bot.listen import command
+from billing_bot.bot.reading import latest_invoices
 from billing_bot.domain.invoices import Invoice
-from billing_bot.domain.ports import InvoiceFilter
 from billing_bot.domain.roles import Role
 from billing_bot.domain.usecases.reporting import CurrencyTotals, billing_totals
 
@@ -60,16 +60,7 @@ def register(app: App, deps: BotDeps) -> None:
         caller.require(Role.STAFF)
         practice = caller.practice
         with deps.uow() as uow:
-            found = uow.invoices.find(practice.id, InvoiceFilter(limit=LATEST))
-            latest = [
-                (
-                    invoice,
-                    client.name
-                    if (client := uow.clients.get(practice.id, invoice.client_id))
-                    else "?",
-                )
-                for invoice in found
-            ]
+            latest = latest_invoices(uow, practice, LATEST)
         totals = billing_totals(practice.id, deps.uow(), deps.env) if latest else []
         blocks = invoice_summary(totals, latest)
         ack(text="Invoices", blocks=blocks)

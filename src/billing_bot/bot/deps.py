@@ -7,18 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing_bot.domain.errors import NotFound
+from billing_bot.domain.ports import UnitOfWork
 from billing_bot.domain.practice import Practice
 from billing_bot.domain.roles import NotPermitted, Role
 from billing_bot.domain.usecases._common import Env
 from billing_bot.domain.usecases.access import InstallApp, admins_of, install_app
-from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork
 
 
 @dataclass(frozen=True)
 class BotDeps:
-    uow: Callable[[], SqlAlchemyUnitOfWork]
+    uow: Callable[[], UnitOfWork]
     env: Env
     public_base_url: str
+    # Where the Web API lives (the stand-in in tests); files a user gives the app are
+    # fetched with the bot token only from this origin or files.slack.com.
+    slack_api_url: str = "https://slack.com/api/"
     # Single-workspace mode has no OAuth install: the workspace becomes a practice, and its
     # first user a billing admin, on first contact.
     install_on_first_contact: bool = False

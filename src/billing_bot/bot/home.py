@@ -22,8 +22,8 @@ from slack_sdk.models.views import View
 
 from billing_bot.bot.blocks import escape, note
 from billing_bot.bot.deps import BotDeps, PracticeNotInstalled, identify
+from billing_bot.bot.reading import latest_invoices
 from billing_bot.domain.invoices import Invoice
-from billing_bot.domain.ports import InvoiceFilter
 from billing_bot.domain.practice import InvoiceSettings, Practice
 from billing_bot.domain.roles import Role
 from billing_bot.domain.usecases.reporting import CurrencyTotals, billing_totals
@@ -175,14 +175,7 @@ def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
         steps = setup_steps(practice, rates, services)
         if caller.role is None:
             return HomeData(practice, None, caller.admins, steps, (), ())
-        invoices = uow.invoices.find(practice.id, InvoiceFilter(limit=LATEST_COUNT))
-        latest = tuple(
-            (
-                invoice,
-                client.name if (client := uow.clients.get(practice.id, invoice.client_id)) else "?",
-            )
-            for invoice in invoices
-        )
+        latest = tuple(latest_invoices(uow, practice, LATEST_COUNT))
     totals = tuple(billing_totals(practice.id, deps.uow(), deps.env)) if latest else ()
     return HomeData(practice, caller.role, caller.admins, steps, totals, latest)
 

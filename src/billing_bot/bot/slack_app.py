@@ -10,7 +10,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from billing_bot.bot import (
+    appointments,
     billing_details,
+    clients,
     commands,
     home,
     hub,
@@ -40,6 +42,8 @@ FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
     reminders.register,
     services.register,
     roles.register,
+    clients.register,
+    appointments.register,
     commands.register,
     lifecycle.register,
 )
@@ -64,7 +68,9 @@ def build_slack_app(
             signing_secret=signing_secret,
             client=client,
             installation_store=store,
-            authorize=InstallationStoreAuthorize(store),
+            # Bolt accepts an Authorize instance beside OAuth settings; its annotation
+            # names only plain functions.
+            authorize=InstallationStoreAuthorize(store),  # type: ignore[arg-type]
             oauth_settings=oauth_settings(
                 deps,
                 client_id=client_id,

@@ -40,5 +40,9 @@ class ViewState:
         value = self._element(block_id).get("selected_time")
         return str(value) if value else None
 
+    def date(self, block_id: str) -> str | None:
+        value = self._element(block_id).get("selected_date")
+        return str(value) if value else None
+
     def files(self, block_id: str) -> list[dict[str, Any]]:
         return list(self._element(block_id).get("files") or [])

@@ -94,15 +94,15 @@ def _mount_slack(app: Flask, slack: SlackSurfaceLike) -> None:
         )
         if refusal is not None:
             return jsonify({"error": refusal, "status": 401}), 401
-        return handler.handle(request)  # type: ignore[no-any-return]
+        return handler.handle(request)
 
     @app.get(INSTALL_PATH)
     def slack_install() -> WerkzeugResponse:
-        return handler.handle(request)  # type: ignore[no-any-return]
+        return handler.handle(request)
 
     @app.get(REDIRECT_PATH)
     def slack_oauth_redirect() -> WerkzeugResponse:
-        return handler.handle(request)  # type: ignore[no-any-return]
+        return handler.handle(request)
 
 
 def health(engine: Engine, app_version: str) -> tuple[dict[str, Any], int]:

@@ -1,0 +1,238 @@
+"""`/appointment`: the "Schedule appointment" modal, for billing staff; `/appointment help`
+shows usage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    Block,
+    DatePickerElement,
+    InputBlock,
+    NumberInputElement,
+    TimePickerElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from billing_bot.bot.blocks import escape, note, select_input
+from billing_bot.bot.deps import BotDeps, Caller
+from billing_bot.bot.listen import Saved, command, submission
+from billing_bot.bot.respond import notice_modal
+from billing_bot.bot.state import ViewState
+from billing_bot.domain.appointments import Appointment
+from billing_bot.domain.clients import Client
+from billing_bot.domain.errors import FieldErrors, InvalidValue
+from billing_bot.domain.ids import ClientId, ServiceTypeId
+from billing_bot.domain.roles import Role
+from billing_bot.domain.services import ServiceType
+from billing_bot.domain.usecases._common import practice_today
+from billing_bot.domain.usecases.records import ScheduleAppointment, schedule_appointment
+
+COMMAND = "/appointment"
+CALLBACK_ID = "appointment_schedule"
+
+CLIENT = "client"
+SERVICE = "service_type"
+DATE = "date"
+START_TIME = "start_time"
+DURATION = "duration_minutes"
+CLINICIAN = "clinician"
+
+# Domain field -> block. The domain's `start` is the date and time together; a problem
+# with it is shown under the time.
+BLOCK_FOR_FIELD = {
+    CLIENT: CLIENT,
+    SERVICE: SERVICE,
+    DATE: DATE,
+    "start": START_TIME,
+    START_TIME: START_TIME,
+    DURATION: DURATION,
+    CLINICIAN: CLINICIAN,
+}
+# Slack allows 100 options in a static select and 75 characters in an option's text.
+MAX_OPTIONS = 100
+OPTION_TEXT = 75
+
+USAGE = (
+    "*`/appointment`* opens a form to schedule an appointment (billing staff and admins).\n"
+    "• `/appointment help` shows this help.\n"
+    "• `/client` adds a client first, if they are new."
+)
+NO_CLIENTS = "There are no clients yet. Add one with `/client`, then run `/appointment` again."
+NO_SERVICES = (
+    "There are no active services yet. A billing admin adds them in `/billing` → Services."
+)
+
+
+def _option_text(text: str) -> str:
+    return text if len(text) <= OPTION_TEXT else text[: OPTION_TEXT - 1] + "…"
+
+
+def appointment_modal(
+    clients: Sequence[Client],
+    services: Sequence[ServiceType],
+    today: date,
+    clinician: str,
+    time_zone: str,
+) -> View:
+    """The scheduling form: the practice's clients and active services to pick from, today's
+    date and the user as clinician to start with."""
+    client_choices = [(c.id, _option_text(f"{c.name} ({c.email})")) for c in clients]
+    service_choices = [
+        (s.id, _option_text(f"{s.name} · {s.default_price.format()}")) for s in services
+    ]
+    blocks: list[Block] = [
+        select_input(CLIENT, "Client", client_choices[:MAX_OPTIONS], None),
+        select_input(SERVICE, "Service", service_choices[:MAX_OPTIONS], None),
+        InputBlock(
+            block_id=DATE,
+            label="Date",
+            element=DatePickerElement(action_id=DATE, initial_date=today.isoformat()),
+        ),
+        InputBlock(
+            block_id=START_TIME,
+            label=f"Start time ({time_zone})",
+            element=TimePickerElement(action_id=START_TIME),
+        ),
+        InputBlock(
+            block_id=DURATION,
+            label="Duration (minutes)",
+            element=NumberInputElement(
+                action_id=DURATION, is_decimal_allowed=False, placeholder="50"
+            ),
+        ),
+        InputBlock(
+            block_id=CLINICIAN,
+            label="Clinician",
+            element=UserSelectElement(action_id=CLINICIAN, initial_user=clinician),
+        ),
+    ]
+    if len(clients) > MAX_OPTIONS:
+        blocks.append(note(f"Showing the first {MAX_OPTIONS} of {len(clients)} clients by name."))
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title="Schedule appointment",
+        submit="Schedule",
+        close="Cancel",
+        blocks=blocks,
+    )
+
+
+def _day(text: str | None) -> date:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        raise InvalidValue("Pick the date of the appointment.") from None
+
+
+def _time_of_day(text: str | None) -> time:
+    try:
+        return time.fromisoformat(text or "")
+    except ValueError:
+        raise InvalidValue("Pick the start time of the appointment.") from None
+
+
+def _minutes(text: str) -> int:
+    # The domain takes whole minutes; a number input can still send "1.5" or nothing.
+    if not re.fullmatch(r"\d{1,6}", text.strip()):
+        raise InvalidValue("Enter the duration in whole minutes, e.g. 50.")
+    return int(text)
+
+
+def start_from(view: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, int]:
+    """The start, as the picked date and time on the practice's clock, and the duration.
+
+    Raises ValidationError naming the date, time or duration block."""
+    state = ViewState(view)
+    picked_date = state.date(DATE)
+    errors = FieldErrors()
+    day = errors.check(DATE, partial(_day, picked_date))
+    at = errors.check(START_TIME, partial(_time_of_day, state.time(START_TIME)))
+    minutes = errors.check(DURATION, partial(_minutes, state.text(DURATION)))
+    errors.raise_if_any()
+    assert day is not None and at is not None and minutes is not None
+    return datetime.combine(day, at, tzinfo=zone), minutes
+
+
+def scheduled_modal(appointment: Appointment, client: str, service: str) -> View:
+    """What the form turns into once the appointment is saved."""
+    start, end = appointment.start, appointment.end
+    return notice_modal(
+        "Appointment scheduled",
+        f"*{escape(client)}* · {escape(service)}\n"
+        f"{start:%a %d %b %Y}, {start:%H:%M}–{end:%H:%M} ({start.tzinfo}) "
+        f"with <@{appointment.clinician}>",
+    )
+
+
+def save_appointment(
+    deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClient
+) -> Saved:
+    """Schedule the appointment on the practice's clock; the domain checks the rest."""
+    practice = caller.practice
+    state = ViewState(view)
+    start, minutes = start_from(view, practice.zone)
+    appointment = schedule_appointment(
+        ScheduleAppointment(
+            practice_id=practice.id,
+            actor=caller.user_id,
+            client_id=ClientId(state.selected(CLIENT) or ""),
+            service_type_id=ServiceTypeId(state.selected(SERVICE) or ""),
+            start=start,
+            duration_minutes=minutes,
+            clinician=state.user(CLINICIAN) or "",
+        ),
+        deps.uow(),
+        deps.env,
+    )
+    with deps.uow() as uow:
+        who = uow.clients.get(practice.id, appointment.client_id)
+        what = uow.service_types.get(practice.id, appointment.service_type_id)
+    done = scheduled_modal(appointment, who.name if who else "?", what.name if what else "?")
+    # Nothing on the Home tab shows appointments, so there is nothing to republish.
+    return Saved(ack={"response_action": "update", "view": done})
+
+
+def appointment_command(
+    deps: BotDeps, caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
+) -> None:
+    if text:
+        # `help`, and any words the command does not take, get the usage.
+        ack(USAGE)
+        return
+    caller.require(Role.STAFF)
+    practice = caller.practice
+    with deps.uow() as uow:
+        clients = sorted(uow.clients.list(practice.id), key=lambda c: c.name.casefold())
+        services = sorted(uow.service_types.list(practice.id), key=lambda s: s.name.casefold())
+    if not clients:
+        ack(NO_CLIENTS)
+        return
+    if not services:
+        ack(NO_SERVICES)
+        return
+    ack()
+    modal = appointment_modal(
+        clients,
+        services,
+        practice_today(practice, deps.env),
+        caller.user_id,
+        practice.billing.time_zone,
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+
+def register(app: App, deps: BotDeps) -> None:
+    app.command(COMMAND)(command(deps, partial(appointment_command, deps)))
+    app.view(CALLBACK_ID)(
+        submission(deps, Role.STAFF, BLOCK_FOR_FIELD, partial(save_appointment, deps))
+    )
