@@ -1,0 +1,48 @@
+"""A local stand-in for Slack: Web API, OAuth, files and response URLs over HTTP on 127.0.0.1,
+plus a driver that sends the app signed commands, interactions and events.
+
+Used by the app's end-to-end tests, the benchmarks and the offline demo console; production
+code never imports it (an import-linter contract says so). Start with `SlackStandIn`.
+"""
+
+from billing_bot.sandbox.slack.clock import ManualClock
+from billing_bot.sandbox.slack.driver import InvalidAppResponse, SlackDriver
+from billing_bot.sandbox.slack.interactions import EventDelivery, Interaction, Submission
+from billing_bot.sandbox.slack.model import (
+    Channel,
+    File,
+    Installation,
+    Message,
+    RecordedCall,
+    ResponseUrlPost,
+    User,
+    View,
+    Workspace,
+)
+from billing_bot.sandbox.slack.scopes import DEFAULT_BOT_SCOPES
+from billing_bot.sandbox.slack.standin import SlackStandIn
+from billing_bot.sandbox.slack.transport import AppResponse, Tamper
+from billing_bot.sandbox.slack.view_state import SlackClientRefused
+
+__all__ = [
+    "DEFAULT_BOT_SCOPES",
+    "AppResponse",
+    "Channel",
+    "EventDelivery",
+    "File",
+    "Installation",
+    "Interaction",
+    "InvalidAppResponse",
+    "ManualClock",
+    "Message",
+    "RecordedCall",
+    "ResponseUrlPost",
+    "SlackClientRefused",
+    "SlackDriver",
+    "SlackStandIn",
+    "Submission",
+    "Tamper",
+    "User",
+    "View",
+    "Workspace",
+]

@@ -1,0 +1,145 @@
+"""Files: the three-step external upload, ``files.info``, and private downloads.
+
+The app uploads with ``files.getUploadURLExternal`` → POST the bytes to ``upload_url`` →
+``files.completeUploadExternal``. Downloading ``url_private`` needs a live token of the file's
+workspace in ``Authorization: Bearer``; without one Slack redirects to its sign-in page (so a
+careless app downloads HTML instead of the file), and the stand-in does the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from billing_bot.sandbox.slack import ids
+from billing_bot.sandbox.slack.api import Call, Handler
+from billing_bot.sandbox.slack.errors import SlackApiError
+from billing_bot.sandbox.slack.methods_chat import writable_channel
+from billing_bot.sandbox.slack.model import File, Message
+from billing_bot.sandbox.slack.shapes import file_json, file_type_of
+from billing_bot.sandbox.slack.state import SlackState
+
+_PRIVATE_PATH = re.compile(r"^/files-pri/(?P<team>T[A-Z0-9]+)-(?P<file>F[A-Z0-9]+)/")
+SIGN_IN_PAGE = (
+    "<!DOCTYPE html><html><head><title>Sign in | Slack</title></head><body></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class Download:
+    """An HTTP answer for ``GET url_private``."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def get_upload_url(call: Call) -> dict[str, Any]:
+    name = call.text("filename", missing="invalid_arguments") or ""
+    try:
+        length = int(call.args.get("length") or "")
+    except ValueError:
+        raise SlackApiError("invalid_arguments") from None
+    mimetype, filetype = file_type_of(name)
+    file = call.state.add_file(
+        File(
+            id=ids.slack_id("F"),
+            team_id=call.team_id,
+            user_id=call.installation.bot_user_id,
+            name=name,
+            title=name,
+            mimetype=mimetype,
+            filetype=filetype,
+            created=int(call.state.now()),
+            upload_key=ids.opaque(),
+            declared_size=length,
+            alt_txt=call.text("alt_txt"),
+        )
+    )
+    return {"upload_url": f"{call.state.base_url}/upload/v1/{file.upload_key}", "file_id": file.id}
+
+
+def complete_upload(call: Call) -> dict[str, Any]:
+    entries = call.decoded("files", bad_format="invalid_arguments")
+    if not isinstance(entries, list) or not entries:
+        raise SlackApiError("invalid_arguments")
+    uploaded = []
+    for entry in entries:
+        file = call.state.file(call.team_id, str(entry.get("id", "")))
+        if file.content is None:
+            raise SlackApiError("file_not_found")
+        file.title = str(entry.get("title") or file.title)
+        uploaded.append(file)
+    channel_ref = call.text("channel_id") or call.text("channels")
+    if channel_ref:
+        _share(call, channel_ref, uploaded)
+    for file in uploaded:
+        file.complete = True
+    return {"files": [{"id": file.id, "title": file.title} for file in uploaded]}
+
+
+def files_info(call: Call) -> dict[str, Any]:
+    file = call.state.file(call.team_id, call.text("file", missing="file_not_found") or "")
+    return {
+        "file": file_json(call.state, file),
+        "comments": [],
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+def receive_upload(state: SlackState, upload_key: str, content: bytes) -> tuple[int, str]:
+    """Store the bytes POSTed to an upload URL; Slack answers ``OK - <size>``."""
+    with state.lock:
+        for file in state.files.values():
+            if file.upload_key == upload_key and not file.complete:
+                file.content = content
+                return 200, f"OK - {len(content)}"
+    return 404, "upload URL not found"
+
+
+def download(state: SlackState, path: str, bearer: str | None) -> Download:
+    """Serve a private file to a live token of its workspace, else the sign-in redirect."""
+    match = _PRIVATE_PATH.match(path)
+    with state.lock:
+        file = state.files.get(match["file"]) if match else None
+        if file is None or file.content is None or match is None or file.team_id != match["team"]:
+            return Download(404, b"file not found")
+        token = state.tokens.get(bearer or "")
+        if token is None or token.revoked or token.team_id != file.team_id:
+            return Download(302, b"", {"Location": f"{state.base_url}/signin?redir={path}"})
+        return Download(
+            200,
+            file.content,
+            {
+                "Content-Type": file.mimetype,
+                "Content-Disposition": f'attachment; filename="{file.name}"',
+            },
+        )
+
+
+def _share(call: Call, channel_ref: str, uploaded: list[File]) -> None:
+    channel = writable_channel(call, channel_ref.split(",")[0])
+    for file in uploaded:
+        file.channels.append(channel.id)
+    call.state.add_message(
+        Message(
+            team_id=call.team_id,
+            channel_id=channel.id,
+            ts=call.state.next_ts(),
+            text=call.text("initial_comment") or "",
+            blocks=[],
+            user=call.installation.bot_user_id,
+            bot_id=call.installation.bot_id,
+            thread_ts=call.text("thread_ts"),
+            files=[file.id for file in uploaded],
+            via="files.completeUploadExternal",
+        )
+    )
+
+
+HANDLERS: dict[str, Handler] = {
+    "files.getUploadURLExternal": get_upload_url,
+    "files.completeUploadExternal": complete_upload,
+    "files.info": files_info,
+}

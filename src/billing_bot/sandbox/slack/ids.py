@@ -1,0 +1,59 @@
+"""Identifiers, tokens and timestamps in the formats Slack uses.
+
+Ids are random rather than sequential so that a test which hard-codes an id, or mixes up two
+workspaces, fails instead of passing by coincidence.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+_ID_ALPHABET = string.digits + string.ascii_uppercase
+_HASH_ALPHABET = string.ascii_letters + string.digits
+
+
+def slack_id(prefix: str, length: int = 10) -> str:
+    """An id such as ``T04ABCD1234``: `prefix` then upper-case letters and digits."""
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+def bot_token() -> str:
+    """A bot token, ``xoxb-<digits>-<digits>-<24 letters and digits>``."""
+    return f"xoxb-{_digits(12)}-{_digits(13)}-{secrets.token_urlsafe(18)[:24]}"
+
+
+def user_token() -> str:
+    """A user token, ``xoxp-<digits>-<digits>-<digits>-<32 hex digits>``."""
+    return f"xoxp-{_digits(12)}-{_digits(12)}-{_digits(13)}-{secrets.token_hex(16)}"
+
+
+def trigger_id() -> str:
+    """A trigger id, ``<digits>.<digits>.<32 hex digits>`` like the ones Slack sends."""
+    return f"{_digits(13)}.{_digits(12)}.{secrets.token_hex(16)}"
+
+
+def view_hash(now: float) -> str:
+    """A view hash, ``<epoch seconds>.<8 letters>``."""
+    return f"{int(now)}.{''.join(secrets.choice(_HASH_ALPHABET) for _ in range(8))}"
+
+
+def oauth_code() -> str:
+    """A temporary OAuth code, ``<digits>.<digits>.<64 hex digits>``."""
+    return f"{_digits(12)}.{_digits(13)}.{secrets.token_hex(32)}"
+
+
+def opaque(length: int = 24) -> str:
+    """An unguessable url-safe string for response URLs and upload URLs."""
+    return secrets.token_urlsafe(length)
+
+
+def block_id() -> str:
+    """A block id for a block that has none; Slack invents short random ones (``hspI``)."""
+    return "".join(secrets.choice(_HASH_ALPHABET) for _ in range(5))
+
+
+def _digits(count: int) -> str:
+    return str(secrets.randbelow(9) + 1) + "".join(
+        secrets.choice(string.digits) for _ in range(count - 1)
+    )

@@ -1,0 +1,113 @@
+"""``conversations.open``, ``.join``, ``.info``, ``.members`` and ``.list``.
+
+The bot sees every public channel of its workspace, but a private channel or a direct
+message only when it is a member: anything else is ``channel_not_found``, as in Slack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from billing_bot.sandbox.slack.api import Call, Handler
+from billing_bot.sandbox.slack.errors import SlackApiError
+from billing_bot.sandbox.slack.model import Channel
+from billing_bot.sandbox.slack.paging import page
+from billing_bot.sandbox.slack.scopes import scope_for_channel
+from billing_bot.sandbox.slack.shapes import channel_json
+
+_TYPE_OF = {"public_channel", "private_channel", "im", "mpim"}
+
+
+def conversations_open(call: Call) -> dict[str, Any]:
+    users = [user for user in (call.text("users") or "").split(",") if user]
+    if len(users) != 1:
+        # Group DMs (mpim) are not something the billing bot opens; refuse rather than fake.
+        raise SlackApiError("not_supported" if users else "users_list_not_supplied")
+    bot_user_id = call.installation.bot_user_id
+    channel, existed = call.state.open_im(call.team_id, bot_user_id, users[0])
+    answer: dict[str, Any] = {
+        "channel": channel_json(channel, bot_user_id)
+        if call.flag("return_im")
+        else {"id": channel.id}
+    }
+    if existed:
+        answer.update(no_op=True, already_open=True)
+    return answer
+
+
+def conversations_join(call: Call) -> dict[str, Any]:
+    channel = _visible(call)
+    if channel.is_private or channel.is_im:
+        raise SlackApiError("method_not_supported_for_channel_type")
+    if channel.is_archived:
+        raise SlackApiError("is_archived")
+    bot_user_id = call.installation.bot_user_id
+    answer: dict[str, Any] = {}
+    if bot_user_id in channel.members:
+        answer.update(
+            warning="already_in_channel",
+            response_metadata={"warnings": ["already_in_channel"]},
+        )
+    channel.members.add(bot_user_id)
+    answer["channel"] = channel_json(channel, bot_user_id)
+    return answer
+
+
+def conversations_info(call: Call) -> dict[str, Any]:
+    channel = _visible(call)
+    call.require_scope(scope_for_channel(channel))
+    return {"channel": channel_json(channel, call.installation.bot_user_id)}
+
+
+def conversations_members(call: Call) -> dict[str, Any]:
+    channel = _visible(call)
+    call.require_scope(scope_for_channel(channel))
+    members, next_cursor = page(sorted(channel.members), call)
+    return {"members": members, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def conversations_list(call: Call) -> dict[str, Any]:
+    types = {kind for kind in (call.text("types") or "public_channel").split(",") if kind}
+    if not types <= _TYPE_OF:
+        raise SlackApiError("invalid_types")
+    bot_user_id = call.installation.bot_user_id
+    found = []
+    for channel in call.state.channels.values():
+        if channel.team_id != call.team_id or not _listed(channel, types, bot_user_id):
+            continue
+        if call.flag("exclude_archived") and channel.is_archived:
+            continue
+        call.require_scope(scope_for_channel(channel))
+        found.append(channel)
+    chosen, next_cursor = page(found, call)
+    return {
+        "channels": [channel_json(channel, bot_user_id) for channel in chosen],
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+def _visible(call: Call) -> Channel:
+    channel = call.state.channel(
+        call.team_id, call.text("channel", missing="channel_not_found") or ""
+    )
+    hidden = channel.is_private or channel.is_im
+    if hidden and call.installation.bot_user_id not in channel.members:
+        raise SlackApiError("channel_not_found")
+    return channel
+
+
+def _listed(channel: Channel, types: set[str], bot_user_id: str) -> bool:
+    if channel.is_im:
+        return "im" in types and bot_user_id in channel.members
+    if channel.is_private:
+        return "private_channel" in types and bot_user_id in channel.members
+    return "public_channel" in types
+
+
+HANDLERS: dict[str, Handler] = {
+    "conversations.open": conversations_open,
+    "conversations.join": conversations_join,
+    "conversations.info": conversations_info,
+    "conversations.members": conversations_members,
+    "conversations.list": conversations_list,
+}

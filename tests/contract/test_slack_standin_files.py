@@ -1,0 +1,84 @@
+"""Uploading through ``files.getUploadURLExternal``/``completeUploadExternal``, and private
+downloads that need a token of the file's workspace."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from slack_scenario import Practice, a_practice
+from slack_sdk.errors import SlackApiError
+
+from billing_bot.sandbox.slack import SlackStandIn
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
+
+
+def _download(url: str, token: str | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.get(url, headers=headers, follow_redirects=False)
+
+
+def test_an_upload_round_trip_shares_the_file_in_the_channel(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    uploaded = practice.client.files_upload_v2(
+        channel=practice.billing.id,
+        content=PDF,
+        filename="INV-0001.pdf",
+        title="Invoice INV-0001",
+        initial_comment="Invoice for January",
+    )
+
+    file = practice.client.files_info(file=uploaded["file"]["id"])["file"]
+    [share] = slack.messages_in(practice.billing)
+    assert uploaded["file"]["title"] == "Invoice INV-0001"
+    assert file["name"] == "INV-0001.pdf"
+    assert file["mimetype"] == "application/pdf"
+    assert file["size"] == len(PDF)
+    assert file["channels"] == [practice.billing.id]
+    assert share.text == "Invoice for January"
+    assert share.files == [file["id"]]
+    methods = [call.method for call in slack.calls()]
+    assert methods == ["files.getUploadURLExternal", "files.completeUploadExternal", "files.info"]
+
+
+def test_a_private_download_needs_a_token_of_the_files_workspace(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    other = a_practice(slack, "Harbor Physio")
+    uploaded = practice.client.files_upload_v2(content=PDF, filename="INV-0001.pdf")
+    url = practice.client.files_info(file=uploaded["file"]["id"])["file"]["url_private_download"]
+
+    anonymous = _download(url)
+    foreign = _download(url, other.installation.bot_token)
+    own = _download(url, practice.installation.bot_token)
+
+    assert anonymous.status_code == foreign.status_code == 302
+    assert anonymous.headers["Location"].startswith(f"{slack.base_url}/signin")
+    assert own.status_code == 200
+    assert own.content == PDF
+    assert own.headers["Content-Type"] == "application/pdf"
+
+
+def test_a_file_a_user_uploaded_is_served_to_the_bot(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    logo = slack.host_file(practice.admin, "logo.png", b"\x89PNG\r\n\x1a\n")
+
+    file = practice.client.files_info(file=logo.id)["file"]
+    served = _download(file["url_private"], practice.installation.bot_token)
+
+    assert file["user"] == practice.admin.id
+    assert file["mimetype"] == "image/png"
+    assert served.content == b"\x89PNG\r\n\x1a\n"
+
+
+def test_completing_an_upload_that_never_happened_is_file_not_found(practice: Practice) -> None:
+    ticket = practice.client.files_getUploadURLExternal(filename="a.pdf", length=3)
+
+    with pytest.raises(SlackApiError) as raised:
+        practice.client.files_completeUploadExternal(
+            files=[{"id": ticket["file_id"], "title": "A"}]
+        )
+
+    assert raised.value.response["error"] == "file_not_found"
