@@ -14,6 +14,7 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing_bot.bot.background import Later
 from billing_bot.bot.deps import BotDeps
 from billing_bot.bot.replay import RequestGuard
 from billing_bot.bot.slack_app import build_slack_app
@@ -30,6 +31,7 @@ class SlackSurface:
 
     app: App
     guard: RequestGuard
+    later: Later
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ class Container:
     # --- Bolt app; each built in `build_container` from settings, none at import time.
 
     def close(self) -> None:
-        """Close pooled database connections (at worker exit or after a CLI command)."""
+        """Finish queued Slack calls, then close pooled database connections (at worker exit
+        or after a CLI command)."""
+        if self.slack is not None:
+            self.slack.later.close()
         self.engine.dispose()
 
 
@@ -63,13 +68,16 @@ def build_container(settings: Settings) -> Container:
     def uow_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(sessions)
 
+    def reader_factory() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(sessions, read_only=True)
+
     return Container(
         settings=settings,
         engine=engine,
         session_factory=sessions,
         uow_factory=uow_factory,
         env=env,
-        slack=_slack_surface(settings, engine, sessions, uow_factory, env),
+        slack=_slack_surface(settings, engine, sessions, uow_factory, reader_factory, env),
     )
 
 
@@ -78,6 +86,7 @@ def _slack_surface(
     engine: Engine,
     sessions: sessionmaker[Session],
     uow_factory: Callable[[], SqlAlchemyUnitOfWork],
+    reader_factory: Callable[[], SqlAlchemyUnitOfWork],
     env: Env,
 ) -> SlackSurface | None:
     secret = settings.slack_signing_secret
@@ -86,12 +95,15 @@ def _slack_surface(
     oauth = bool(settings.slack_client_id and client_secret)
     if secret is None or not (oauth or bot_token):
         return None
+    later = Later()
     deps = BotDeps(
+        later=later,
         uow=uow_factory,
         env=env,
         public_base_url=settings.public_base_url,
         slack_api_url=settings.slack_api_url,
         install_on_first_contact=not oauth,
+        reader=reader_factory,
     )
     app = build_slack_app(
         deps,
@@ -102,4 +114,4 @@ def _slack_surface(
         client_secret=client_secret.get_secret_value() if oauth and client_secret else None,
         bot_token=bot_token.get_secret_value() if bot_token and not oauth else None,
     )
-    return SlackSurface(app, RequestGuard(secret.get_secret_value(), sessions, env.clock))
+    return SlackSurface(app, RequestGuard(secret.get_secret_value(), engine, env.clock), later)

@@ -4,7 +4,7 @@ shows usage."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from functools import partial
 from typing import Any
@@ -204,22 +204,22 @@ def save_appointment(
 
 def appointment_command(
     deps: BotDeps, caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
-) -> None:
+) -> Callable[[], Any] | None:
     if text:
         # `help`, and any words the command does not take, get the usage.
         ack(USAGE)
-        return
+        return None
     caller.require(Role.STAFF)
     practice = caller.practice
-    with deps.uow() as uow:
+    with deps.read() as uow:
         clients = sorted(uow.clients.list(practice.id), key=lambda c: c.name.casefold())
         services = sorted(uow.service_types.list(practice.id), key=lambda s: s.name.casefold())
     if not clients:
         ack(NO_CLIENTS)
-        return
+        return None
     if not services:
         ack(NO_SERVICES)
-        return
+        return None
     ack()
     modal = appointment_modal(
         clients,
@@ -228,7 +228,7 @@ def appointment_command(
         caller.user_id,
         practice.billing.time_zone,
     )
-    client.views_open(trigger_id=body["trigger_id"], view=modal)
+    return partial(client.views_open, trigger_id=body["trigger_id"], view=modal)
 
 
 def register(app: App, deps: BotDeps) -> None:

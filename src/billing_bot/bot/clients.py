@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -147,17 +148,15 @@ def save_client(deps: BotDeps, caller: Caller, view: dict[str, Any], client: Web
 
 def client_command(
     caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
-) -> None:
+) -> Callable[[], Any] | None:
     if text:
         # `help`, and any words the command does not take, get the usage.
         ack(USAGE)
-        return
+        return None
     caller.require(Role.STAFF)
     ack()
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=add_client_modal(caller.practice.billing.address.country),
-    )
+    view = add_client_modal(caller.practice.billing.address.country)
+    return partial(client.views_open, trigger_id=body["trigger_id"], view=view)
 
 
 def register(app: App, deps: BotDeps) -> None:

@@ -59,9 +59,9 @@ def register(app: App, deps: BotDeps) -> None:
             return
         caller.require(Role.STAFF)
         practice = caller.practice
-        with deps.uow() as uow:
+        with deps.read() as uow:
             latest = latest_invoices(uow, practice, LATEST)
-        totals = billing_totals(practice.id, deps.uow(), deps.env) if latest else []
+        totals = billing_totals(practice.id, deps.read(), deps.env) if latest else []
         blocks = invoice_summary(totals, latest)
         ack(text="Invoices", blocks=blocks)
 

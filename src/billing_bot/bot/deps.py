@@ -11,12 +11,17 @@ from billing_bot.domain.ports import UnitOfWork
 from billing_bot.domain.practice import Practice
 from billing_bot.domain.roles import NotPermitted, Role
 from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.access import InstallApp, admins_of, install_app
+from billing_bot.domain.usecases.access import InstallApp, install_app
+
+
+def _at_once(work: Callable[[], object]) -> None:
+    work()
 
 
 @dataclass(frozen=True)
 class BotDeps:
     uow: Callable[[], UnitOfWork]
+    """A unit of work for changes."""
     env: Env
     public_base_url: str
     # Where the Web API lives (the stand-in in tests); files a user gives the app are
@@ -25,6 +30,15 @@ class BotDeps:
     # Single-workspace mode has no OAuth install: the workspace becomes a practice, and its
     # first user a billing admin, on first contact.
     install_on_first_contact: bool = False
+    later: Callable[[Callable[[], object]], None] = _at_once
+    """Run Slack calls that need not delay the HTTP answer to Slack (modals to open, Home
+    tabs to republish) after the answer; tests run them at once."""
+    reader: Callable[[], UnitOfWork] | None = None
+    """A unit of work that only reads: on SQLite it does not queue behind writers. Falls
+    back to `uow`."""
+
+    def read(self) -> UnitOfWork:
+        return (self.reader or self.uow)()
 
 
 @dataclass(frozen=True)
@@ -50,12 +64,22 @@ def identify(deps: BotDeps, team_id: str | None, user_id: str | None) -> Caller:
     """Look up the caller in one read-only transaction."""
     if not team_id or not user_id:
         raise PracticeNotInstalled("practice for workspace", team_id or "?")
-    if deps.install_on_first_contact:
+    caller = _lookup(deps, team_id, user_id)
+    if caller is None and deps.install_on_first_contact:
         install_app(InstallApp(team_id, "", user_id), deps.uow(), deps.env)
-    with deps.uow() as uow:
+        caller = _lookup(deps, team_id, user_id)
+    if caller is None:
+        raise PracticeNotInstalled("practice for workspace", team_id)
+    return caller
+
+
+def _lookup(deps: BotDeps, team_id: str, user_id: str) -> Caller | None:
+    with deps.read() as uow:
         practice = uow.practices.for_workspace(team_id)
         if practice is None or not practice.active:
-            raise PracticeNotInstalled("practice for workspace", team_id)
-        member = uow.members.get(practice.id, user_id)
-        admins = tuple(admins_of(uow, practice.id))
-    return Caller(practice, user_id, member.role if member else None, admins)
+            return None
+        # One query for the caller's role and the admins a refusal names.
+        members = uow.members.list(practice.id)
+    role = next((m.role for m in members if m.user_id == user_id), None)
+    admins = tuple(sorted(m.user_id for m in members if m.role is Role.ADMIN))
+    return Caller(practice, user_id, role, admins)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -169,14 +170,14 @@ def home_view(data: HomeData) -> View:
 def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
     caller = identify(deps, team_id, user_id)
     practice = caller.practice
-    with deps.uow() as uow:
+    with deps.read() as uow:
         rates = len(uow.tax_rates.list(practice.id))
         services = len(uow.service_types.list(practice.id))
         steps = setup_steps(practice, rates, services)
         if caller.role is None:
             return HomeData(practice, None, caller.admins, steps, (), ())
         latest = tuple(latest_invoices(uow, practice, LATEST_COUNT))
-    totals = tuple(billing_totals(practice.id, deps.uow(), deps.env)) if latest else ()
+    totals = tuple(billing_totals(practice.id, deps.read(), deps.env)) if latest else ()
     return HomeData(practice, caller.role, caller.admins, steps, totals, latest)
 
 
@@ -192,10 +193,5 @@ def refresh(client: WebClient, deps: BotDeps, team_id: str, user_id: str) -> Non
 def register(app: App, deps: BotDeps) -> None:
     @app.event("app_home_opened")
     def opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("tab") != "home":
-            return
-        try:
-            data = load_home(deps, context.team_id, event["user"])
-        except PracticeNotInstalled:
-            return
-        client.views_publish(user_id=event["user"], view=home_view(data))
+        if event.get("tab") == "home" and context.team_id:
+            deps.later(partial(refresh, client, deps, context.team_id, event["user"]))

@@ -30,7 +30,8 @@ class Saved:
 
 SubmissionHandler = Callable[[Caller, dict[str, Any], WebClient], Saved]
 ActionHandler = Callable[[Caller, dict[str, Any], WebClient], None]
-CommandHandler = Callable[[Caller, str, dict[str, Any], WebClient, Ack], None]
+CommandHandler = Callable[[Caller, str, dict[str, Any], WebClient, Ack], Callable[[], Any] | None]
+"""Acks (with a reply, or empty), and may return Slack calls to make after the answer."""
 
 
 def submission(
@@ -56,7 +57,7 @@ def submission(
             raise
         ack(**answer.ack)
         if answer.then is not None:
-            answer.then()
+            deps.later(answer.then)
 
     return listener
 
@@ -67,23 +68,36 @@ def action(deps: BotDeps, needed: Role | None, handle: ActionHandler) -> Listene
 
     def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
-        trigger = body.get("trigger_id")
-        try:
-            caller = identify(deps, context.team_id, context.user_id)
-            if needed is not None:
-                caller.require(needed)
-            handle(caller, body, client)
-        except DomainError as error:
-            text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)
-            if trigger:
-                client.views_open(trigger_id=trigger, view=notice_modal("Billing Bot", text))
-        except Exception as error:
-            text = apology(error)
-            if trigger:
-                client.views_open(trigger_id=trigger, view=notice_modal("Billing Bot", text))
-            raise
+        team_id, user_id = context.team_id, context.user_id
+        deps.later(lambda: _act(deps, needed, handle, body, client, team_id, user_id))
 
     return listener
+
+
+def _act(
+    deps: BotDeps,
+    needed: Role | None,
+    handle: ActionHandler,
+    body: dict[str, Any],
+    client: WebClient,
+    team_id: str | None,
+    user_id: str | None,
+) -> None:
+    trigger = body.get("trigger_id")
+    try:
+        caller = identify(deps, team_id, user_id)
+        if needed is not None:
+            caller.require(needed)
+        handle(caller, body, client)
+    except DomainError as error:
+        text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)
+        if trigger:
+            client.views_open(trigger_id=trigger, view=notice_modal("Billing Bot", text))
+    except Exception as error:
+        text = apology(error)
+        if trigger:
+            client.views_open(trigger_id=trigger, view=notice_modal("Billing Bot", text))
+        raise
 
 
 def command(deps: BotDeps, handle: CommandHandler) -> Listener:
@@ -93,7 +107,9 @@ def command(deps: BotDeps, handle: CommandHandler) -> Listener:
     def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         try:
             caller = identify(deps, context.team_id, context.user_id)
-            handle(caller, str(body.get("text") or "").strip(), body, client, ack)
+            then = handle(caller, str(body.get("text") or "").strip(), body, client, ack)
+            if then is not None:
+                deps.later(then)
         except PracticeNotInstalled:
             ack(NOT_INSTALLED)
         except DomainError as error:

@@ -12,9 +12,8 @@ import random
 from datetime import timedelta
 
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import delete, insert
+from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from billing_bot.domain.ports import Clock
 from billing_bot.storage.orm import SlackRequestRow
@@ -29,9 +28,9 @@ PURGE_ONE_IN = 200
 class RequestGuard:
     """`refusal(body, headers)` is None for a fresh, authentic request, else why it is not."""
 
-    def __init__(self, signing_secret: str, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, signing_secret: str, engine: Engine, clock: Clock) -> None:
         self._verifier = SignatureVerifier(signing_secret)
-        self._sessions = sessions
+        self._engine = engine
         self._clock = clock
 
     def refusal(self, body: bytes, timestamp: str | None, signature: str | None) -> str | None:
@@ -42,18 +41,13 @@ class RequestGuard:
         # The signature covers timestamp and body, so it identifies the request exactly.
         key = hashlib.sha256(signature.encode()).hexdigest()
         now = self._clock.now()
-        with self._sessions() as session:
-            try:
-                session.execute(insert(SlackRequestRow).values(signature=key, received_at=now))
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(insert(SlackRequestRow).values(signature=key, received_at=now))
                 if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 - load spreading, not security
-                    session.execute(
-                        delete(SlackRequestRow).where(
-                            SlackRequestRow.received_at < now - REMEMBER_FOR
-                        )
-                    )
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                log.warning("event=slack_request_replayed")
-                return "this request was already received"
+                    expired = SlackRequestRow.received_at < now - REMEMBER_FOR
+                    connection.execute(delete(SlackRequestRow).where(expired))
+        except IntegrityError:
+            log.warning("event=slack_request_replayed")
+            return "this request was already received"
         return None

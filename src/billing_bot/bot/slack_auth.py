@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from typing import Any
 from urllib.parse import urljoin
 
@@ -46,8 +47,10 @@ class InstallationStoreAuthorize(Authorize):
     Bolt's own version calls auth.test on every uncached request; the installation already
     holds the bot's ids, so asking Slack again only adds latency and a failure mode."""
 
-    def __init__(self, store: InstallationStore) -> None:
+    def __init__(self, store: InstallationStore, *, remember_for: float = 10.0) -> None:
         self._store = store
+        self._remember_for = remember_for
+        self._remembered: dict[tuple[str | None, str | None], tuple[float, AuthorizeResult]] = {}
 
     def __call__(
         self,
@@ -58,22 +61,42 @@ class InstallationStoreAuthorize(Authorize):
         user_id: str | None,
         **_actor: Any,
     ) -> AuthorizeResult | None:
+        # Every request needs the bot token; remembering it briefly spares a query per
+        # request. An uninstall is still noticed at once: the practice is looked up fresh.
+        key = (enterprise_id, team_id)
+        remembered = self._remembered.get(key)
+        if remembered is not None and time.monotonic() - remembered[0] < self._remember_for:
+            return _for_user(remembered[1], user_id)
         bot = self._store.find_bot(
             enterprise_id=enterprise_id,
             team_id=team_id,
             is_enterprise_install=bool(context.is_enterprise_install),
         )
         if bot is None or not bot.bot_token:
+            self._remembered.pop(key, None)
             return None
-        return AuthorizeResult(
+        result = AuthorizeResult(
             enterprise_id=bot.enterprise_id,
             team_id=bot.team_id,
             bot_token=bot.bot_token,
             bot_id=bot.bot_id,
             bot_user_id=bot.bot_user_id,
             bot_scopes=bot.bot_scopes,
-            user_id=user_id,
         )
+        self._remembered[key] = (time.monotonic(), result)
+        return _for_user(result, user_id)
+
+
+def _for_user(result: AuthorizeResult, user_id: str | None) -> AuthorizeResult:
+    return AuthorizeResult(
+        enterprise_id=result.enterprise_id,
+        team_id=result.team_id,
+        bot_token=result.bot_token,
+        bot_id=result.bot_id,
+        bot_user_id=result.bot_user_id,
+        bot_scopes=result.bot_scopes,
+        user_id=user_id,
+    )
 
 
 def installation_store(client_id: str, engine: Engine) -> SQLAlchemyInstallationStore:

@@ -1,0 +1,220 @@
+"""How fast the app acknowledges Slack, beside a bare Bolt app measured in the same run.
+
+    .venv/bin/python bench/slack_ack_bench.py [--requests 3000] [--concurrency 32]
+                                              [--postgres-url URL | --no-postgres]
+
+For each database (a fresh SQLite file, a fresh PostgreSQL database) it starts the real
+`billing-bot serve` (2 workers x 8 threads, gunicorn) against the local Slack stand-in,
+installs a workspace through the real OAuth flow, then sends signed `/invoice` slash
+commands and `block_actions` (the Home tab's Settings button) at a fixed concurrency. Each
+request is signed once and sent once (the app refuses replays). The real ack path includes
+the replay guard's insert, authorization from the installation store, the practice and role
+lookup, and (for /invoice) reading the latest invoices and totals. The baseline is a Bolt
+app that only acks, behind the same Flask adapter and gunicorn settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from billing_bot.sandbox.slack import payloads
+from billing_bot.sandbox.slack.blocks import find_element
+from billing_bot.sandbox.slack.signing import signature
+from billing_bot.sandbox.slack.standin import SlackStandIn
+from billing_bot.sandbox.slack.view_state import action_payload
+from billing_bot.storage.engine import normalize_database_url
+from billing_bot.storage.migrate import upgrade
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadgen import Result, http_request, run  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+SECRET = secrets.token_hex(16)
+CLIENT_ID, CLIENT_SECRET = "1111.2222", secrets.token_hex(8)
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{url} did not answer within {timeout}s")
+        time.sleep(0.1)
+
+
+@contextmanager
+def process(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=HERE)
+    try:
+        wait_for(ready_url)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def signed(body: bytes) -> bytes:
+    stamp = str(int(time.time()))
+    headers = {**FORM, "X-Slack-Request-Timestamp": stamp,
+               "X-Slack-Signature": signature(SECRET, stamp, body)}
+    return body, headers  # type: ignore[return-value]
+
+
+class Requests:
+    """Builds unique, signed Slack requests of one workspace user, as the stand-in would."""
+
+    def __init__(self, slack: SlackStandIn, user: object, channel: object) -> None:
+        self.slack, self.user, self.channel = slack, user, channel
+
+    def slash_commands(self, url: str, count: int) -> list[bytes]:
+        state = self.slack.state
+        prepared = []
+        with state.lock:
+            person = state.users[self.user.id]  # type: ignore[attr-defined]
+            place = state.channels[self.channel.id]  # type: ignore[attr-defined]
+            for _ in range(count):
+                trigger = state.issue_trigger(person.team_id, person.id)
+                issued = state.issue_response_url(person.team_id, place.id, person.id)
+                form = payloads.slash_command(state, person, place, "/invoice", "", trigger,
+                                              issued.url)
+                body, headers = signed(urlencode(form).encode())
+                prepared.append(http_request(url, body, headers))
+        return prepared
+
+    def home_button(self, url: str, count: int) -> list[bytes]:
+        slack, state = self.slack, self.slack.state
+        home = slack.home_of(self.user)  # type: ignore[arg-type]
+        assert home is not None, "the app did not publish the Home tab"
+        prepared = []
+        with state.lock:
+            person = state.users[self.user.id]  # type: ignore[attr-defined]
+            block, element = find_element(home.blocks, "hub_open")
+            for _ in range(count):
+                trigger = state.issue_trigger(home.team_id, person.id, view_id=home.id)
+                action = action_payload(block, element, None, f"{time.time():.6f}")
+                payload = payloads.block_actions_in_view(state, person, home, trigger, action)
+                body = urlencode({"payload": json.dumps(payload)}).encode()
+                body, headers = signed(body)
+                prepared.append(http_request(url, body, headers))
+        return prepared
+
+
+def line(label: str, result: Result) -> str:
+    ok = result.statuses.get(200, 0)
+    return (f"{label:<46} {result.rate:>8,.0f} req/s   p50 {result.percentile(0.5) * 1000:6.1f} ms"
+            f"   p99 {result.percentile(0.99) * 1000:6.1f} ms   200s {ok}/{len(result.latencies)}"
+            + ("" if ok == len(result.latencies) else f"   statuses {result.statuses}"))
+
+
+def measure(label: str, make: Callable[[int], list[bytes]], url: str, count: int,
+            concurrency: int) -> Result:
+    run(url, make(min(200, count)), concurrency)  # warm up connections, caches, pools
+    result = run(url, make(count), concurrency)
+    print(line(label, result), flush=True)
+    return result
+
+
+def bench_database(label: str, database_url: str, args: argparse.Namespace) -> None:
+    upgrade(database_url)
+    app_port = free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    slack = SlackStandIn(signing_secret=SECRET, app_url=app_url, client_id=CLIENT_ID,
+                         client_secret=CLIENT_SECRET,
+                         redirect_urls=[f"{app_url}/slack/oauth_redirect"]).start()
+    env = {**os.environ, "DATABASE_URL": database_url, "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+           "SLACK_API_URL": slack.api_url, "PUBLIC_BASE_URL": app_url, "LOG_LEVEL": "WARNING"}
+    serve = [str(BIN / "billing-bot"), "serve", "--port", str(app_port), "--workers", "2",
+             "--threads", "8"]
+    try:
+        with process(serve, env, f"{app_url}/healthz"):
+            workspace = slack.create_workspace("Bench Practice")
+            admin = slack.create_user(workspace, "admin", is_admin=True)
+            channel = slack.create_channel(workspace, "billing", members=[admin])
+            walk = slack.install_via_oauth(f"{app_url}/slack/install", workspace, admin)
+            assert walk.status == 200, walk
+            slack.driver.app_home_opened(admin)
+            slack.wait_for_calls("views.publish")
+            requests = Requests(slack, admin, channel)
+            events = f"{app_url}/slack/events"
+            measure(f"app, /invoice ({label})", lambda n: requests.slash_commands(events, n),
+                    events, args.requests, args.concurrency)
+            measure(f"app, block_actions ({label})", lambda n: requests.home_button(events, n),
+                    events, args.requests, args.concurrency)
+            bare(requests, args)
+    finally:
+        slack.stop()
+
+
+def bare(requests: Requests, args: argparse.Namespace) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/slack/events"
+    command = [str(BIN / "gunicorn"), "-w", "2", "--threads", "8", "-k", "gthread", "-b",
+               f"127.0.0.1:{port}", "--log-level", "warning", "bare_bolt_app:create()"]
+    env = {**os.environ, "BENCH_SIGNING_SECRET": SECRET}
+    with process(command, env, f"http://127.0.0.1:{port}/"):
+        measure("bare Bolt, /invoice (only acks)", lambda n: requests.slash_commands(url, n),
+                url, args.requests, args.concurrency)
+        measure("bare Bolt, block_actions (only acks)", lambda n: requests.home_button(url, n),
+                url, args.requests, args.concurrency)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    print(f"{args.requests} requests per row, concurrency {args.concurrency}, "
+          "2 gunicorn workers x 8 threads", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        bench_database("SQLite", f"sqlite:///{scratch}/bench.sqlite3", args)
+    if args.no_postgres:
+        return
+    server = make_url(normalize_database_url(args.postgres_url))
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"billing_bench_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        bench_database("PostgreSQL", server.set(database=name).render_as_string(False), args)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
