@@ -41,7 +41,7 @@ from billing_bot.storage.engine import normalize_database_url
 from billing_bot.storage.migrate import upgrade
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import Result, http_request, run  # noqa: E402
+from loadgen import Result, http_request, run
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -74,20 +74,23 @@ def wait_for(url: str, timeout: float = 60) -> None:
 
 @contextmanager
 def process(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=HERE)
-    try:
-        wait_for(ready_url)
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=HERE)
+        try:
+            wait_for(ready_url)
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def signed(body: bytes) -> bytes:
     stamp = str(int(time.time()))
-    headers = {**FORM, "X-Slack-Request-Timestamp": stamp,
-               "X-Slack-Signature": signature(SECRET, stamp, body)}
+    headers = {
+        **FORM,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature(SECRET, stamp, body),
+    }
     return body, headers  # type: ignore[return-value]
 
 
@@ -106,8 +109,9 @@ class Requests:
             for _ in range(count):
                 trigger = state.issue_trigger(person.team_id, person.id)
                 issued = state.issue_response_url(person.team_id, place.id, person.id)
-                form = payloads.slash_command(state, person, place, "/invoice", "", trigger,
-                                              issued.url)
+                form = payloads.slash_command(
+                    state, person, place, "/invoice", "", trigger, issued.url
+                )
                 body, headers = signed(urlencode(form).encode())
                 prepared.append(http_request(url, body, headers))
         return prepared
@@ -132,13 +136,16 @@ class Requests:
 
 def line(label: str, result: Result) -> str:
     ok = result.statuses.get(200, 0)
-    return (f"{label:<46} {result.rate:>8,.0f} req/s   p50 {result.percentile(0.5) * 1000:6.1f} ms"
-            f"   p99 {result.percentile(0.99) * 1000:6.1f} ms   200s {ok}/{len(result.latencies)}"
-            + ("" if ok == len(result.latencies) else f"   statuses {result.statuses}"))
+    return (
+        f"{label:<46} {result.rate:>8,.0f} req/s   p50 {result.percentile(0.5) * 1000:6.1f} ms"
+        f"   p99 {result.percentile(0.99) * 1000:6.1f} ms   200s {ok}/{len(result.latencies)}"
+        + ("" if ok == len(result.latencies) else f"   statuses {result.statuses}")
+    )
 
 
-def measure(label: str, make: Callable[[int], list[bytes]], url: str, count: int,
-            concurrency: int) -> Result:
+def measure(
+    label: str, make: Callable[[int], list[bytes]], url: str, count: int, concurrency: int
+) -> Result:
     run(url, make(min(200, count)), concurrency)  # warm up connections, caches, pools
     result = run(url, make(count), concurrency)
     print(line(label, result), flush=True)
@@ -149,14 +156,33 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> N
     upgrade(database_url)
     app_port = free_port()
     app_url = f"http://127.0.0.1:{app_port}"
-    slack = SlackStandIn(signing_secret=SECRET, app_url=app_url, client_id=CLIENT_ID,
-                         client_secret=CLIENT_SECRET,
-                         redirect_urls=[f"{app_url}/slack/oauth_redirect"]).start()
-    env = {**os.environ, "DATABASE_URL": database_url, "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-           "SLACK_API_URL": slack.api_url, "PUBLIC_BASE_URL": app_url, "LOG_LEVEL": "WARNING"}
-    serve = [str(BIN / "billing-bot"), "serve", "--port", str(app_port), "--workers", "2",
-             "--threads", "8"]
+    slack = SlackStandIn(
+        signing_secret=SECRET,
+        app_url=app_url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        redirect_urls=[f"{app_url}/slack/oauth_redirect"],
+    ).start()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "PUBLIC_BASE_URL": app_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    serve = [
+        str(BIN / "billing-bot"),
+        "serve",
+        "--port",
+        str(app_port),
+        "--workers",
+        "2",
+        "--threads",
+        "8",
+    ]
     try:
         with process(serve, env, f"{app_url}/healthz"):
             workspace = slack.create_workspace("Bench Practice")
@@ -168,10 +194,20 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> N
             slack.wait_for_calls("views.publish")
             requests = Requests(slack, admin, channel)
             events = f"{app_url}/slack/events"
-            measure(f"app, /invoice ({label})", lambda n: requests.slash_commands(events, n),
-                    events, args.requests, args.concurrency)
-            measure(f"app, block_actions ({label})", lambda n: requests.home_button(events, n),
-                    events, args.requests, args.concurrency)
+            measure(
+                f"app, /invoice ({label})",
+                lambda n: requests.slash_commands(events, n),
+                events,
+                args.requests,
+                args.concurrency,
+            )
+            measure(
+                f"app, block_actions ({label})",
+                lambda n: requests.home_button(events, n),
+                events,
+                args.requests,
+                args.concurrency,
+            )
             bare(requests, args)
     finally:
         slack.stop()
@@ -180,14 +216,36 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> N
 def bare(requests: Requests, args: argparse.Namespace) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/slack/events"
-    command = [str(BIN / "gunicorn"), "-w", "2", "--threads", "8", "-k", "gthread", "-b",
-               f"127.0.0.1:{port}", "--log-level", "warning", "bare_bolt_app:create()"]
+    command = [
+        str(BIN / "gunicorn"),
+        "-w",
+        "2",
+        "--threads",
+        "8",
+        "-k",
+        "gthread",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "bare_bolt_app:create()",
+    ]
     env = {**os.environ, "BENCH_SIGNING_SECRET": SECRET}
     with process(command, env, f"http://127.0.0.1:{port}/"):
-        measure("bare Bolt, /invoice (only acks)", lambda n: requests.slash_commands(url, n),
-                url, args.requests, args.concurrency)
-        measure("bare Bolt, block_actions (only acks)", lambda n: requests.home_button(url, n),
-                url, args.requests, args.concurrency)
+        measure(
+            "bare Bolt, /invoice (only acks)",
+            lambda n: requests.slash_commands(url, n),
+            url,
+            args.requests,
+            args.concurrency,
+        )
+        measure(
+            "bare Bolt, block_actions (only acks)",
+            lambda n: requests.home_button(url, n),
+            url,
+            args.requests,
+            args.concurrency,
+        )
 
 
 def main() -> None:
@@ -197,8 +255,11 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-    print(f"{args.requests} requests per row, concurrency {args.concurrency}, "
-          "2 gunicorn workers x 8 threads", flush=True)
+    print(
+        f"{args.requests} requests per row, concurrency {args.concurrency}, "
+        "2 gunicorn workers x 8 threads",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as scratch:
         bench_database("SQLite", f"sqlite:///{scratch}/bench.sqlite3", args)
     if args.no_postgres:

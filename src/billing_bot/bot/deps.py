@@ -18,6 +18,10 @@ def _at_once(work: Callable[[], object]) -> None:
     work()
 
 
+def _nothing_remembered(enterprise_id: str | None, team_id: str | None) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class BotDeps:
     uow: Callable[[], UnitOfWork]
@@ -36,6 +40,9 @@ class BotDeps:
     reader: Callable[[], UnitOfWork] | None = None
     """A unit of work that only reads: on SQLite it does not queue behind writers. Falls
     back to `uow`."""
+    forget_installation: Callable[[str | None, str | None], None] = _nothing_remembered
+    """Drop what this process remembers of a workspace's installation (its bot token), once
+    the workspace installed the app again or removed it."""
 
     def read(self) -> UnitOfWork:
         return (self.reader or self.uow)()

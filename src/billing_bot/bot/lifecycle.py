@@ -20,6 +20,7 @@ def register(app: App, deps: BotDeps) -> None:
     def forget(context: BoltContext) -> None:
         if store is not None:
             store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
+        deps.forget_installation(context.enterprise_id, context.team_id)
         practice = deactivate_workspace(context.team_id or "", deps.uow(), deps.env)
         log.info(
             "event=app_uninstalled team=%s practice=%s",

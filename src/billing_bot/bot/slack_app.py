@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -66,13 +67,15 @@ def build_slack_app(
     client = WebClient(base_url=api_url)
     if client_id and client_secret:
         store = installation_store(client_id, engine)
+        authorize = InstallationStoreAuthorize(store)
+        deps = replace(deps, forget_installation=authorize.forget)
         app = App(
             signing_secret=signing_secret,
             client=client,
             installation_store=store,
             # Bolt accepts an Authorize instance beside OAuth settings; its annotation
             # names only plain functions.
-            authorize=InstallationStoreAuthorize(store),  # type: ignore[arg-type]
+            authorize=authorize,  # type: ignore[arg-type]
             oauth_settings=oauth_settings(
                 deps,
                 client_id=client_id,

@@ -86,6 +86,11 @@ class InstallationStoreAuthorize(Authorize):
         self._remembered[key] = (time.monotonic(), result)
         return _for_user(result, user_id)
 
+    def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
+        """Forget the workspace's remembered bot token: after an uninstall and a new install
+        it was revoked, and using it would fail every Slack call for a while."""
+        self._remembered.pop((enterprise_id, team_id), None)
+
 
 def _for_user(result: AuthorizeResult, user_id: str | None) -> AuthorizeResult:
     return AuthorizeResult(
@@ -140,6 +145,7 @@ def oauth_settings(
                 installation.team_id,
                 error.response.get("error"),
             )
+        deps.forget_installation(installation.enterprise_id, installation.team_id)
         installed = install_app(
             InstallApp(
                 workspace_id=installation.team_id or "",
