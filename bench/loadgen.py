@@ -106,3 +106,40 @@ async def _run(url: str, requests: Sequence[bytes], concurrency: int) -> Result:
 def run(url: str, requests: Sequence[bytes], concurrency: int) -> Result:
     """Send every request once over `concurrency` connections; returns the measurements."""
     return asyncio.run(_run(url, requests, concurrency))
+
+
+def save(path: str, requests: Sequence[bytes]) -> None:
+    """Write prepared requests for `python loadgen.py` (length-prefixed, in order)."""
+    with open(path, "wb") as out:
+        for request in requests:
+            out.write(len(request).to_bytes(4, "big") + request)
+
+
+def _load(path: str) -> list[bytes]:
+    requests = []
+    with open(path, "rb") as source:
+        while header := source.read(4):
+            requests.append(source.read(int.from_bytes(header, "big")))
+    return requests
+
+
+def main() -> None:
+    """Run in its own process, so the load never shares a GIL with what it measures."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="send prepared HTTP requests")
+    parser.add_argument("url")
+    parser.add_argument("requests_file")
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    result = run(args.url, _load(args.requests_file), args.concurrency)
+    print(
+        json.dumps(
+            {"seconds": result.seconds, "latencies": result.latencies, "statuses": result.statuses}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -41,7 +41,7 @@ from billing_bot.storage.engine import normalize_database_url
 from billing_bot.storage.migrate import upgrade
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import Result, http_request, run
+from loadgen import Result, http_request, save
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -146,10 +146,32 @@ def line(label: str, result: Result) -> str:
 def measure(
     label: str, make: Callable[[int], list[bytes]], url: str, count: int, concurrency: int
 ) -> Result:
-    run(url, make(min(200, count)), concurrency)  # warm up connections, caches, pools
-    result = run(url, make(count), concurrency)
+    """Warm up, then send `count` fresh requests from a separate load process."""
+    send(url, make(min(200, count)), concurrency)  # connections, caches, pools
+    result = send(url, make(count), concurrency)
     print(line(label, result), flush=True)
     return result
+
+
+def send(url: str, requests: list[bytes], concurrency: int) -> Result:
+    with tempfile.NamedTemporaryFile(suffix=".requests") as prepared:
+        save(prepared.name, requests)
+        finished = subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "loadgen.py"),
+                url,
+                prepared.name,
+                "--concurrency",
+                str(concurrency),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    data = json.loads(finished.stdout)
+    statuses = {int(code): count for code, count in data["statuses"].items()}
+    return Result(data["seconds"], data["latencies"], statuses)
 
 
 def bench_database(label: str, database_url: str, args: argparse.Namespace) -> None:
