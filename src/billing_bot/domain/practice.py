@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 
-from billing_bot.domain.errors import InvalidValue
+from billing_bot.domain.errors import FieldErrors, InvalidValue
 from billing_bot.domain.ids import PracticeId, TaxRateId
 from billing_bot.domain.money import Currency, Money, parse_decimal
 from billing_bot.domain.text import optional_text, required_text
@@ -82,6 +82,37 @@ class Address:
     @property
     def is_blank(self) -> bool:
         return not any((self.line1, self.line2, self.city, self.region, self.postal_code))
+
+
+def check_address(
+    errors: FieldErrors,
+    *,
+    line1: str,
+    line2: str,
+    city: str,
+    region: str,
+    postal_code: str,
+    country: str,
+) -> Address:
+    """An address from the parts a person typed; each problem goes into `errors` under its
+    field (address_line1, address_line2, city, region, postal_code, country)."""
+
+    def text(field: str, value: str, max_length: int) -> str:
+        label = field.replace("_", " ")
+        checked = errors.check(
+            field, partial(optional_text, value, label=label, max_length=max_length)
+        )
+        return checked or ""
+
+    code = errors.check("country", partial(parse_country, country)) if country.strip() else ""
+    return Address(
+        line1=text("address_line1", line1, 120),
+        line2=text("address_line2", line2, 120),
+        city=text("city", city, 80),
+        region=text("region", region, 80),
+        postal_code=text("postal_code", postal_code, 20),
+        country=code or "",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from billing_bot.domain.ids import AppointmentId, ClientId, PracticeId, ServiceT
 from billing_bot.domain.invoices import MAX_UNIT_PRICE, check_unit_price
 from billing_bot.domain.money import Currency, Money, parse_decimal
 from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import Address, Practice, parse_country
+from billing_bot.domain.practice import Address, Practice, check_address
 from billing_bot.domain.services import ServiceType
 from billing_bot.domain.text import optional_text, required_text
 from billing_bot.domain.usecases._common import Env, audit, load_practice
@@ -63,33 +63,21 @@ def _checked_client_fields(
         "name", partial(required_text, details.name, label="client's name", max_length=200)
     )
     email = errors.check("email", partial(parse_email, details.email))
-    country = (
-        errors.check("country", partial(parse_country, details.country))
-        if details.country.strip()
-        else ""
+    address = check_address(
+        errors,
+        line1=details.address_line1,
+        line2=details.address_line2,
+        city=details.city,
+        region=details.region,
+        postal_code=details.postal_code,
+        country=details.country,
     )
     # A number typed without a country code is read as local to the client's country,
     # else to the practice's.
-    region = country or practice.billing.address.country or None
+    region = address.country or practice.billing.address.country or None
     phone = errors.check("phone", partial(parse_phone, details.phone, region))
     notes = errors.check(
         "notes", partial(optional_text, details.notes, label="notes", max_length=2000)
-    )
-
-    def text(key: str, value: str, max_length: int) -> str:
-        label = key.replace("_", " ")
-        return (
-            errors.check(key, partial(optional_text, value, label=label, max_length=max_length))
-            or ""
-        )
-
-    address = Address(
-        line1=text("address_line1", details.address_line1, 120),
-        line2=text("address_line2", details.address_line2, 120),
-        city=text("city", details.city, 80),
-        region=text("region", details.region, 80),
-        postal_code=text("postal_code", details.postal_code, 20),
-        country=country or "",
     )
     errors.raise_if_any()
     assert name is not None and email is not None and phone is not None and notes is not None

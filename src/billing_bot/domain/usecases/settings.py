@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import time
 from decimal import Decimal
-from functools import partial
 from typing import TypeVar
 
 from billing_bot.domain.errors import (
@@ -28,8 +27,8 @@ from billing_bot.domain.practice import (
     Practice,
     ReminderPolicy,
     TaxRate,
+    check_address,
     format_percent,
-    parse_country,
     parse_number_prefix,
     parse_payment_terms,
     parse_practice_name,
@@ -103,26 +102,14 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
         name = errors.check("name", lambda: parse_practice_name(cmd.name))
         currency = errors.check("currency", lambda: Currency.parse(cmd.currency))
         zone = errors.check("time_zone", lambda: parse_time_zone(cmd.time_zone))
-        country = (
-            errors.check("country", lambda: parse_country(cmd.country))
-            if cmd.country.strip()
-            else ""
-        )
-
-        def text(key: str, value: str, max_length: int) -> str:
-            label = key.replace("_", " ")
-            checked = errors.check(
-                key, partial(optional_text, value, label=label, max_length=max_length)
-            )
-            return checked or ""
-
-        address = Address(
-            line1=text("address_line1", cmd.address_line1, 120),
-            line2=text("address_line2", cmd.address_line2, 120),
-            city=text("city", cmd.city, 80),
-            region=text("region", cmd.region, 80),
-            postal_code=text("postal_code", cmd.postal_code, 20),
-            country=country or "",
+        address = check_address(
+            errors,
+            line1=cmd.address_line1,
+            line2=cmd.address_line2,
+            city=cmd.city,
+            region=cmd.region,
+            postal_code=cmd.postal_code,
+            country=cmd.country,
         )
         tax_number = errors.check(
             "tax_number", lambda: parse_registration_number(cmd.tax_number, "tax number")
