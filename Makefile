@@ -1,5 +1,7 @@
 # Developer entry points. Needs only Python 3.11+ (PYTHON=python3.12 to pick another).
-#   make run    - create .venv, install, migrate the database, serve on HOST:PORT
+#   make run    - create .venv, install, migrate; with Slack credentials serve on HOST:PORT,
+#                 without them start sandbox mode: the app, a local Slack stand-in and the
+#                 console at http://127.0.0.1:PORT/console (billing-bot demo)
 #   make test   - create .venv with the dev tools, run every test
 #   make check  - linters, formatter, type checker, import contracts
 #   make bench  - run the benchmarks in bench/
@@ -17,7 +19,7 @@ PYTEST_ARGS ?=
 
 run: $(RUN_STAMP)
 	$(BIN)/billing-bot migrate
-	$(BIN)/billing-bot serve
+	$(BIN)/billing-bot demo --or-serve
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

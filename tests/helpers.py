@@ -103,9 +103,12 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(tmp_path: Path, *, threads: int = 2, **settings: str) -> Iterator[RunningServer]:
-    """``billing-bot serve`` on a free port; killed at the end if the test did not stop it."""
-    port = free_port()
+def running_server(
+    tmp_path: Path, *, threads: int = 2, port: int | None = None, **settings: str
+) -> Iterator[RunningServer]:
+    """``billing-bot serve`` on `port` (default: a free one); killed at the end if the test
+    did not stop it."""
+    port = port or free_port()
     stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
     command = [billing_bot_executable(), "serve", "--port", str(port), "--workers", "1"]
     with stdout.open("wb") as out, stderr.open("wb") as err:

@@ -1,4 +1,4 @@
-"""The ``billing-bot`` command: serve, socket, migrate, check-config.
+"""The ``billing-bot`` command: serve, socket, demo, migrate, check-config.
 
 Exit codes: 0 success; 1 the command failed at run time (database unreachable, address in
 use, ``check-config --strict`` found missing settings); 2 bad usage or a bad setting, reported
@@ -89,6 +89,44 @@ def socket(
         run_socket_mode(settings)
     except ValueError as exc:
         _fail(str(exc), status=2)
+
+
+@app.command()
+def demo(
+    port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65535, help="Port [default: PORT or 8000]; 0 picks a free one."),
+    ] = None,
+    or_serve: Annotated[
+        bool,
+        typer.Option("--or-serve", help="With Slack credentials set, run `serve` instead."),
+    ] = False,
+) -> None:
+    """Try the app without Slack: a local Slack stand-in and a console at /console.
+
+    Runs only without Slack credentials; all state is in memory and a temporary database.
+    """
+    # Port 0 is for the sandbox alone (tests); settings only hold real ports.
+    settings = _settings(port=port or None)
+    # Imported here: production commands never load the sandbox.
+    from billing_bot.sandbox.console.mode import run_sandbox, slack_credentials
+
+    present = slack_credentials(settings)
+    if present and or_serve:
+        from billing_bot.server import serve as run_server
+
+        run_server(settings, workers=2, threads=8)
+        return
+    if present:
+        _fail(
+            f"{', '.join(present)} set: the sandbox console runs only without Slack "
+            "credentials; use `billing-bot serve`",
+            status=2,
+        )
+    try:
+        run_sandbox(settings, port=0 if port == 0 else settings.port)
+    except OSError as exc:
+        _fail(f"cannot start the sandbox on 127.0.0.1: {exc.strerror or exc}", status=1)
 
 
 @app.command()

@@ -95,7 +95,8 @@ def build_slack_app(
     elif bot_token:
         app = App(
             signing_secret=signing_secret,
-            client=client,
+            # Bolt takes the token from the client it is given, not from `token=`.
+            client=WebClient(base_url=api_url, token=bot_token),
             token=bot_token,
             token_verification_enabled=False,
             user_facing_authorize_error_message=NOT_INSTALLED,

@@ -1,0 +1,209 @@
+"""Sandbox mode: the real app, a local Slack stand-in and the console, in one process.
+
+``billing-bot demo`` runs this when no Slack credentials are configured. The app is built by
+the same composition root and Flask factory as ``billing-bot serve``; only its settings
+differ: ``SLACK_API_URL``, ``SLACK_SIGNING_SECRET`` and the OAuth client id and secret point
+at the stand-in, the database is a fresh SQLite file in a temporary folder (the stand-in's
+workspaces live in memory and vanish at exit, so nothing would match them next time), and
+the console is mounted at ``/console`` on the app's own port. Nothing listens beyond
+127.0.0.1: the console lets whoever reaches it act as anyone in the demo workspaces.
+
+Why one process under Werkzeug's threaded server rather than gunicorn: the stand-in keeps
+Slack's world in memory, so every request of the console and every Web API call of the app
+must reach the same process (a second gunicorn worker would hold a second, empty world, and
+requests would land on either); and the console waits inside a request for the app to
+answer a signed request sent to that same server, while the app calls the stand-in in the
+same process — that needs a thread per request, which Werkzeug's threaded server gives.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import signal
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from billing_bot.bootstrap import Container, build_container
+from billing_bot.bot.slack_auth import REDIRECT_PATH
+from billing_bot.bot.web import create_web_app
+from billing_bot.sandbox.console.app import mount_console
+from billing_bot.sandbox.console.demo import seed_demo
+from billing_bot.sandbox.console.session import Console
+from billing_bot.sandbox.slack import SlackStandIn
+from billing_bot.settings import Settings
+from billing_bot.storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+#: Settings that mean "this is meant to talk to real Slack": the sandbox never runs then.
+SLACK_CREDENTIALS = (
+    "slack_signing_secret",
+    "slack_client_id",
+    "slack_client_secret",
+    "slack_bot_token",
+    "slack_app_token",
+)
+
+
+def slack_credentials(settings: Settings) -> list[str]:
+    """The Slack credentials that are set, as variable names (values are never shown)."""
+    return [name.upper() for name in SLACK_CREDENTIALS if getattr(settings, name) is not None]
+
+
+class SandboxRefused(RuntimeError):
+    """Slack credentials are configured, so the sandbox must not run."""
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox: stop it with `stop` (or use it as a context manager)."""
+
+    url: str
+    console_url: str
+    slack: SlackStandIn
+    console: Console
+    container: Container
+    _server: BaseWSGIServer
+    _thread: threading.Thread
+    _folder: tempfile.TemporaryDirectory[str]
+
+    def stop(self) -> None:
+        """Stop serving, stop the stand-in, release the database, delete the temp folder."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+        self.slack.stop()
+        self.container.close()
+        self._folder.cleanup()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def start_sandbox(settings: Settings, *, port: int) -> Sandbox:
+    """Start the app against the stand-in on 127.0.0.1:`port` (0: any free port) and install
+    it into the demo workspaces. Raises `SandboxRefused` when Slack credentials are set, and
+    `OSError` when the port cannot be bound."""
+    present = slack_credentials(settings)
+    if present:
+        raise SandboxRefused(
+            f"{', '.join(present)} set: the sandbox runs only without Slack credentials"
+        )
+    folder = tempfile.TemporaryDirectory(prefix="billing-bot-sandbox-")
+    try:
+        return _start(settings, port, folder)
+    except BaseException:
+        folder.cleanup()
+        raise
+
+
+def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[str]) -> Sandbox:
+    database_url = f"sqlite:///{Path(folder.name) / 'sandbox.sqlite3'}"
+    upgrade(database_url)
+    # Bound before the app is built: the app's OAuth redirect URL must name the real port.
+    late = _LateApp()
+    server = make_server(HOST, port, late, threaded=True, request_handler=_QuietHandler)
+    url = f"http://{HOST}:{server.server_port}"
+    slack = SlackStandIn(
+        signing_secret=secrets.token_hex(16),
+        app_url=url,
+        redirect_urls=[url + REDIRECT_PATH],
+    ).start()
+    try:
+        container = build_container(_sandbox_settings(settings, slack, url, database_url))
+        web = create_web_app(container)
+        console = Console(slack)
+        mount_console(web, console)
+        late.target = web
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-web"
+        )
+        thread.daemon = True
+        thread.start()
+    except BaseException:
+        server.server_close()
+        slack.stop()
+        raise
+    sandbox = Sandbox(url, f"{url}/console", slack, console, container, server, thread, folder)
+    try:
+        console.world = seed_demo(slack, url, console.record)
+    except BaseException:
+        sandbox.stop()
+        raise
+    return sandbox
+
+
+def _sandbox_settings(
+    settings: Settings, slack: SlackStandIn, url: str, database_url: str
+) -> Settings:
+    return settings.model_copy(
+        update={
+            "host": HOST,
+            "port": int(url.rsplit(":", 1)[1]),
+            "public_base_url": url,
+            "database_url": database_url,
+            "slack_api_url": slack.api_url,
+            "slack_signing_secret": SecretStr(slack.app.signing_secret),
+            "slack_client_id": slack.app.client_id,
+            "slack_client_secret": SecretStr(slack.app.client_secret),
+            "slack_bot_token": None,
+            "slack_app_token": None,
+        }
+    )
+
+
+def run_sandbox(settings: Settings, *, port: int) -> None:
+    """Start the sandbox, print its one URL, and serve until SIGINT or SIGTERM."""
+    if settings.host != HOST:
+        log.info("event=sandbox_loopback_only configured_host=%s", settings.host)
+    stop = threading.Event()
+
+    def stopping(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, stopping) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with start_sandbox(settings, port=port) as sandbox:
+            print(
+                f"billing-bot: sandbox console at {sandbox.console_url} "
+                "(a local Slack stand-in, two demo practices; Ctrl-C stops)",
+                flush=True,
+            )
+            stop.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class _LateApp:
+    """A WSGI app whose target is set once the server's port is known."""
+
+    target: WSGIApplication | None = None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self.target is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"starting\n"]
+        return self.target(environ, start_response)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    # Like `serve`: no access log, since request lines would record client payment links.
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass

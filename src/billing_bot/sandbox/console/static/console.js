@@ -1,0 +1,406 @@
+// The console page: sends what the person does to the console's endpoints (which act as
+// Slack toward the app) and redraws from the server. Plain JavaScript, no build step.
+"use strict";
+
+(() => {
+  const body = document.body;
+  const base = body.dataset.base;
+  // How often to ask whether the app changed something on its own (lazy listeners,
+  // views.update, chat.update); Slack pushes these over a websocket, a poll is enough here.
+  const POLL_MS = 700;
+  let version = body.dataset.version;
+  let modalKey = body.dataset.modalKey || "";
+  let inFlight = 0;
+  // Uploads still running; a submit waits for them, as Slack's client does.
+  const uploads = new Set();
+
+  // -- talking to the console ---------------------------------------------------------------
+
+  async function post(path, data) {
+    inFlight += 1;
+    body.classList.add("busy");
+    try {
+      const response = await fetch(base + path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Console": "1" },
+        body: JSON.stringify(data || {}),
+      });
+      const answer = await response.json().catch(() => ({ ok: false, error: `HTTP ${response.status}` }));
+      if (!answer.ok) toast(answer.error || `HTTP ${response.status}`);
+      return answer;
+    } catch (error) {
+      toast(`The console did not answer: ${error}`);
+      return { ok: false };
+    } finally {
+      inFlight -= 1;
+      await refresh();
+      if (inFlight === 0) body.classList.remove("busy");
+    }
+  }
+
+  async function refresh() {
+    let parts;
+    try {
+      const response = await fetch(base + "/parts", { cache: "no-store" });
+      if (!response.ok) return;
+      parts = await response.json();
+    } catch (error) {
+      return;
+    }
+    version = parts.version;
+    swapMain(parts.main, parts.main_digest);
+    swapModal(parts.modal, parts.modal_key);
+    swapDrawer(parts.drawer, parts.drawer_count);
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(base + "/version", { cache: "no-store" });
+      if (response.ok) {
+        const latest = (await response.json()).version;
+        if (latest !== version && inFlight === 0) await refresh();
+      }
+    } catch (error) {
+      // The server is restarting or gone; keep asking.
+    } finally {
+      window.setTimeout(poll, POLL_MS);
+    }
+  }
+
+  // -- redrawing without losing what the person is doing ---------------------------------------
+
+  let shownMain = body.dataset.mainDigest;
+  // A redraw between a button's press and its release would swallow the click (the app
+  // republishes the Home on every visit, with new block ids), so redraws wait for release.
+  let pressing = false;
+  const waiting = new Map();
+  document.addEventListener("pointerdown", () => { pressing = true; }, true);
+  document.addEventListener("pointerup", () => {
+    // After the click that follows this release has been handled.
+    window.setTimeout(() => {
+      pressing = false;
+      const redraws = Array.from(waiting.values());
+      waiting.clear();
+      redraws.forEach((redraw) => redraw());
+    }, 0);
+  }, true);
+
+  function whenReleased(part, redraw) {
+    waiting.set(part, redraw);
+  }
+
+  function swapMain(html, digest) {
+    const main = document.getElementById("main");
+    // An unchanged surface is left alone.
+    if (!main || digest === shownMain) return;
+    if (pressing) {
+      whenReleased("main", () => swapMain(html, digest));
+      return;
+    }
+    shownMain = digest;
+    const atBottom = main.scrollHeight - main.scrollTop - main.clientHeight < 40;
+    const top = main.scrollTop;
+    main.innerHTML = html;
+    main.scrollTop = body.dataset.place === "home" || !atBottom ? top : main.scrollHeight;
+  }
+
+  function swapModal(html, key) {
+    if (key === modalKey) return;
+    if (pressing) {
+      whenReleased("modal", () => swapModal(html, key));
+      return;
+    }
+    const root = document.getElementById("modal-root");
+    const old = root.querySelector("form.modal");
+    const oldId = old ? old.dataset.viewId : null;
+    // Slack keeps what was typed into inputs that survive a views.update of the same view.
+    const typed = old ? snapshot(old) : null;
+    const focused = document.activeElement && old && old.contains(document.activeElement)
+      ? document.activeElement.id : null;
+    root.innerHTML = html;
+    modalKey = key;
+    const fresh = root.querySelector("form.modal");
+    if (!fresh) return;
+    if (typed && oldId === fresh.dataset.viewId) restore(fresh, typed);
+    const again = focused && document.getElementById(focused);
+    if (again) again.focus();
+    else if (!old || oldId !== fresh.dataset.viewId) focusFirst(fresh);
+  }
+
+  function swapDrawer(html, count) {
+    const drawer = document.getElementById("drawer");
+    const open = new Set(
+      Array.from(drawer.querySelectorAll("details[open]")).map((d) => d.dataset.key),
+    );
+    drawer.innerHTML = html;
+    drawer.querySelectorAll("details").forEach((d) => {
+      if (open.has(d.dataset.key)) d.open = true;
+    });
+    document.getElementById("drawer-count").textContent = count;
+  }
+
+  function focusFirst(form) {
+    const first = form.querySelector(".bk-invalid [data-stateful], .modal-body [data-stateful]");
+    const target = first && (first.matches("input, select, textarea") ? first : first.querySelector("input"));
+    if (target) target.focus();
+  }
+
+  // -- reading and writing controls, in the friendly forms the console's server takes ----------
+
+  function valueOf(control) {
+    const type = control.dataset.type;
+    switch (type) {
+      case "checkboxes":
+        return Array.from(control.querySelectorAll("input:checked")).map((i) => i.value);
+      case "radio_buttons": {
+        const picked = control.querySelector("input:checked");
+        return picked ? picked.value : null;
+      }
+      case "file_input":
+        return JSON.parse(control.dataset.files || "[]");
+      case "datetimepicker":
+        return control.value ? Math.floor(Date.parse(control.value + ":00Z") / 1000) : null;
+      default:
+        if (control.multiple) return Array.from(control.selectedOptions).map((o) => o.value);
+        return control.value === "" ? null : control.value;
+    }
+  }
+
+  function snapshot(form) {
+    const typed = new Map();
+    form.querySelectorAll("[data-stateful]").forEach((control) => {
+      typed.set(`${control.dataset.blockId}\u0000${control.dataset.actionId}`, valueOf(control));
+    });
+    return typed;
+  }
+
+  function restore(form, typed) {
+    form.querySelectorAll("[data-stateful]").forEach((control) => {
+      const key = `${control.dataset.blockId}\u0000${control.dataset.actionId}`;
+      if (!typed.has(key)) return;
+      const value = typed.get(key);
+      if (control.matches("input, textarea") && control.type !== "file") {
+        control.value = value === null ? "" : value;
+      } else if (control.matches("select")) {
+        const chosen = new Set([].concat(value === null ? [] : value));
+        Array.from(control.options).forEach((o) => { o.selected = chosen.has(o.value); });
+      } else if (control.matches(".bk-choices")) {
+        const chosen = new Set([].concat(value === null ? [] : value));
+        control.querySelectorAll("input").forEach((i) => { i.checked = chosen.has(i.value); });
+      }
+    });
+  }
+
+  function formValues(form) {
+    return Array.from(form.querySelectorAll("[data-stateful]")).map((control) => ({
+      block_id: control.dataset.blockId,
+      action_id: control.dataset.actionId,
+      value: valueOf(control),
+    }));
+  }
+
+  // -- what a click or a pick means ------------------------------------------------------------
+
+  function whereIs(element) {
+    const modal = element.closest("form.modal");
+    if (modal) return { view_id: modal.dataset.viewId, values: formValues(modal) };
+    const home = element.closest("[data-surface=home]");
+    if (home) return { view_id: home.dataset.viewId };
+    const message = element.closest("[data-surface=message]");
+    if (message) return { channel_id: message.dataset.channelId, ts: message.dataset.ts };
+    return null;
+  }
+
+  async function act(control, value) {
+    const where = whereIs(control);
+    if (!where) return;
+    const confirm = control.dataset.confirm ? JSON.parse(control.dataset.confirm) : null;
+    if (confirm && !(await confirmed(confirm))) return;
+    const url = control.dataset.url;
+    if (url) window.open(url, "_blank", "noopener");
+    await post("/action", {
+      ...where,
+      block_id: control.dataset.blockId,
+      action_id: control.dataset.actionId,
+      value,
+    });
+  }
+
+  function confirmed(dialog) {
+    const root = document.getElementById("confirm");
+    document.getElementById("confirm-title").textContent = dialog.title;
+    document.getElementById("confirm-text").textContent = dialog.text;
+    const ok = document.getElementById("confirm-ok");
+    const deny = document.getElementById("confirm-deny");
+    ok.textContent = dialog.confirm;
+    deny.textContent = dialog.deny;
+    ok.classList.toggle("btn-danger", dialog.style === "danger");
+    root.hidden = false;
+    ok.focus();
+    return new Promise((resolve) => {
+      const done = (answer) => {
+        root.hidden = true;
+        ok.onclick = deny.onclick = null;
+        resolve(answer);
+      };
+      ok.onclick = () => done(true);
+      deny.onclick = () => done(false);
+    });
+  }
+
+  function upload(chooser) {
+    const running = uploadFiles(chooser);
+    uploads.add(running);
+    running.finally(() => uploads.delete(running));
+  }
+
+  async function uploadFiles(chooser) {
+    const group = chooser.closest("[data-type=file_input]");
+    const list = group.querySelector(".bk-file-list");
+    const single = !chooser.multiple;
+    let chosen = single ? [] : JSON.parse(group.dataset.files || "[]");
+    if (single) list.innerHTML = "";
+    inFlight += 1;
+    try {
+      for (const file of Array.from(chooser.files)) {
+        const form = new FormData();
+        form.append("file", file, file.name);
+        const response = await fetch(base + "/files", {
+          method: "POST",
+          headers: { "X-Console": "1" },
+          body: form,
+        });
+        const answer = await response.json().catch(() => ({ ok: false, error: `HTTP ${response.status}` }));
+        if (!answer.ok) {
+          toast(answer.error);
+          continue;
+        }
+        chosen.push(answer.id);
+        const chip = document.createElement("li");
+        chip.className = "bk-file-chip";
+        chip.textContent = answer.name;
+        list.appendChild(chip);
+      }
+    } finally {
+      inFlight -= 1;
+    }
+    group.dataset.files = JSON.stringify(chosen);
+    chooser.value = "";
+  }
+
+  // -- wiring ----------------------------------------------------------------------------------
+
+  document.addEventListener("click", (event) => {
+    const target = event.target;
+    const close = target.closest("[data-close]");
+    if (close) {
+      const modal = close.closest("form.modal");
+      if (modal) post("/close", { view_id: modal.dataset.viewId });
+      return;
+    }
+    const item = target.closest(".bk-menu-item");
+    if (item) {
+      const menu = item.closest("[data-type=overflow]");
+      menu.open = false;
+      act(menu, item.dataset.value);
+      return;
+    }
+    const button = target.closest("button[data-type=button]");
+    if (button) {
+      act(button, null);
+      return;
+    }
+    const hint = target.closest(".command-hint");
+    if (hint) {
+      const input = document.getElementById("composer-input");
+      input.value = hint.dataset.command + " ";
+      input.focus();
+      showHints();
+      return;
+    }
+    if (target.closest("#drawer-toggle")) {
+      const drawer = document.getElementById("drawer");
+      drawer.hidden = !drawer.hidden;
+      body.classList.toggle("drawer-open", !drawer.hidden);
+      target.closest("#drawer-toggle").setAttribute("aria-expanded", String(!drawer.hidden));
+    }
+  });
+
+  document.addEventListener("change", (event) => {
+    const target = event.target;
+    if (target.matches(".bk-file-chooser")) {
+      upload(target);
+      return;
+    }
+    const control = target.closest("[data-stateful][data-dispatch]");
+    if (control && !control.matches("input[type=text], input[type=email], input[type=url], textarea")) {
+      act(control, valueOf(control));
+    }
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    const control = event.target.closest("input[data-stateful][data-dispatch]");
+    if (control) {
+      // Slack's default dispatch_action_config: send when Enter is pressed in the field.
+      event.preventDefault();
+      act(control, valueOf(control));
+    }
+  });
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    event.preventDefault();
+    if (form.matches("form.modal")) {
+      const buttons = form.querySelectorAll("[data-submit]");
+      if (Array.from(buttons).some((b) => b.disabled)) return;
+      buttons.forEach((b) => { b.disabled = true; });
+      // A redraw replaces the buttons; when the modal did not change, enable them again.
+      Promise.all(Array.from(uploads))
+        .then(() => post("/submit", { view_id: form.dataset.viewId, values: formValues(form) }))
+        .then(() => buttons.forEach((b) => { b.disabled = false; }));
+    } else if (form.id === "composer") {
+      const input = document.getElementById("composer-input");
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      showHints();
+      post("/command", { text });
+    }
+  });
+
+  function showHints() {
+    const input = document.getElementById("composer-input");
+    const hints = document.getElementById("command-hints");
+    if (!input || !hints) return;
+    const typed = input.value.trim();
+    let shown = 0;
+    hints.querySelectorAll(".command-hint").forEach((hint) => {
+      const match = typed.startsWith("/") && !typed.includes(" ") && hint.dataset.command.startsWith(typed);
+      hint.parentElement.hidden = !match;
+      if (match) shown += 1;
+    });
+    hints.hidden = shown === 0;
+  }
+
+  document.addEventListener("input", (event) => {
+    if (event.target.id === "composer-input") showHints();
+  });
+
+  let toastTimer = null;
+  function toast(text) {
+    const box = document.getElementById("toast");
+    box.textContent = text;
+    box.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(() => { box.hidden = true; }, 6000);
+  }
+
+  // Slack tells the app each time its Home or Messages tab is opened.
+  if (body.dataset.place === "home" || body.dataset.place === "messages") post("/opened");
+  const main = document.getElementById("main");
+  if (main && body.dataset.place !== "home") main.scrollTop = main.scrollHeight;
+  const modal = document.querySelector("form.modal");
+  if (modal) focusFirst(modal);
+  window.setTimeout(poll, POLL_MS);
+})();
