@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing_bot.bot.background import Later
-from billing_bot.bot.deps import BotDeps
+from billing_bot.bot.deps import BotDeps, RecentWorkspaces
 from billing_bot.bot.replay import RequestGuard
 from billing_bot.bot.slack_app import build_slack_app
 from billing_bot.domain.usecases._common import Env
@@ -104,6 +104,7 @@ def _slack_surface(
         slack_api_url=settings.slack_api_url,
         install_on_first_contact=not oauth,
         reader=reader_factory,
+        recent=RecentWorkspaces(),
     )
     app = build_slack_app(
         deps,

@@ -3,13 +3,14 @@ workspace and the user's billing role."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing_bot.domain.errors import NotFound
 from billing_bot.domain.ports import UnitOfWork
 from billing_bot.domain.practice import Practice
-from billing_bot.domain.roles import NotPermitted, Role
+from billing_bot.domain.roles import Member, NotPermitted, Role
 from billing_bot.domain.usecases._common import Env
 from billing_bot.domain.usecases.access import InstallApp, install_app
 
@@ -40,6 +41,8 @@ class BotDeps:
     reader: Callable[[], UnitOfWork] | None = None
     """A unit of work that only reads: on SQLite it does not queue behind writers. Falls
     back to `uow`."""
+    recent: RecentWorkspaces | None = None
+    """None: every lookup reads the database."""
     forget_installation: Callable[[str | None, str | None], None] = _nothing_remembered
     """Drop what this process remembers of a workspace's installation (its bot token), once
     the workspace installed the app again or removed it."""
@@ -67,26 +70,61 @@ class PracticeNotInstalled(NotFound):
     """The workspace never installed the app, or uninstalled it."""
 
 
-def identify(deps: BotDeps, team_id: str | None, user_id: str | None) -> Caller:
-    """Look up the caller in one read-only transaction."""
+class RecentWorkspaces:
+    """What this process read of each workspace (its practice and members) in the last
+    moments, so that reads need no database round trip for the caller.
+
+    Anything that changes data looks the caller up afresh (`identify(..., fresh=True)`),
+    and a change made here is forgotten at once; another worker's change shows here within
+    `seconds`. A cached role can therefore only ever widen a read, for at most that long."""
+
+    def __init__(self, seconds: float = 2.0) -> None:
+        self._seconds = seconds
+        self._seen: dict[str, tuple[float, Practice, tuple[Member, ...]]] = {}
+
+    def get(self, team_id: str) -> tuple[Practice, tuple[Member, ...]] | None:
+        seen = self._seen.get(team_id)
+        if seen is None or time.monotonic() - seen[0] >= self._seconds:
+            return None
+        return seen[1], seen[2]
+
+    def put(self, team_id: str, practice: Practice, members: tuple[Member, ...]) -> None:
+        self._seen[team_id] = (time.monotonic(), practice, members)
+
+    def forget(self, team_id: str) -> None:
+        self._seen.pop(team_id, None)
+
+
+def identify(
+    deps: BotDeps, team_id: str | None, user_id: str | None, *, fresh: bool = False
+) -> Caller:
+    """The caller's practice and role. `fresh=True` (for anything that changes data) reads
+    the database; otherwise a lookup of the last moments may answer."""
     if not team_id or not user_id:
         raise PracticeNotInstalled("practice for workspace", team_id or "?")
-    caller = _lookup(deps, team_id, user_id)
-    if caller is None and deps.install_on_first_contact:
+    found = None if fresh or deps.recent is None else deps.recent.get(team_id)
+    if found is None:
+        found = _lookup(deps, team_id)
+    if found is None and deps.install_on_first_contact:
         install_app(InstallApp(team_id, "", user_id), deps.uow(), deps.env)
-        caller = _lookup(deps, team_id, user_id)
-    if caller is None:
+        found = _lookup(deps, team_id)
+    if found is None:
         raise PracticeNotInstalled("practice for workspace", team_id)
-    return caller
-
-
-def _lookup(deps: BotDeps, team_id: str, user_id: str) -> Caller | None:
-    with deps.read() as uow:
-        practice = uow.practices.for_workspace(team_id)
-        if practice is None or not practice.active:
-            return None
-        # One query for the caller's role and the admins a refusal names.
-        members = uow.members.list(practice.id)
+    practice, members = found
     role = next((m.role for m in members if m.user_id == user_id), None)
     admins = tuple(sorted(m.user_id for m in members if m.role is Role.ADMIN))
     return Caller(practice, user_id, role, admins)
+
+
+def _lookup(deps: BotDeps, team_id: str) -> tuple[Practice, tuple[Member, ...]] | None:
+    with deps.read() as uow:
+        practice = uow.practices.for_workspace(team_id)
+        if practice is None or not practice.active:
+            if deps.recent is not None:
+                deps.recent.forget(team_id)
+            return None
+        # One query for every member: the caller's role and the admins a refusal names.
+        members = tuple(uow.members.list(practice.id))
+    if deps.recent is not None:
+        deps.recent.put(team_id, practice, members)
+    return practice, members

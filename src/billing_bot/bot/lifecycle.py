@@ -22,6 +22,8 @@ def register(app: App, deps: BotDeps) -> None:
             store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
         deps.forget_installation(context.enterprise_id, context.team_id)
         practice = deactivate_workspace(context.team_id or "", deps.uow(), deps.env)
+        if deps.recent is not None and context.team_id:
+            deps.recent.forget(context.team_id)
         log.info(
             "event=app_uninstalled team=%s practice=%s",
             context.team_id,

@@ -42,7 +42,8 @@ def submission(
 
     def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         try:
-            caller = identify(deps, context.team_id, context.user_id)
+            # A change is checked against the role as stored right now, never a recent read.
+            caller = identify(deps, context.team_id, context.user_id, fresh=True)
             caller.require(needed)
             answer = handle(caller, body["view"], client)
         except ValidationError as error:
@@ -55,6 +56,7 @@ def submission(
         except Exception as error:
             ack(response_action="update", view=notice_modal("Not saved", apology(error)))
             raise
+        _forget_recent(deps, context.team_id)
         ack(**answer.ack)
         if answer.then is not None:
             deps.later(answer.then)
@@ -85,10 +87,12 @@ def _act(
 ) -> None:
     trigger = body.get("trigger_id")
     try:
-        caller = identify(deps, team_id, user_id)
+        # Some actions change data (archive a rate, retire a service): check afresh.
+        caller = identify(deps, team_id, user_id, fresh=True)
         if needed is not None:
             caller.require(needed)
         handle(caller, body, client)
+        _forget_recent(deps, team_id)
     except DomainError as error:
         text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)
         if trigger:
@@ -129,3 +133,9 @@ def open_or_push(client: WebClient, body: dict[str, Any], view: Any) -> None:
         client.views_push(trigger_id=body["trigger_id"], view=view)
     else:
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _forget_recent(deps: BotDeps, team_id: str | None) -> None:
+    """After a change, this process's next read of the workspace goes to the database."""
+    if deps.recent is not None and team_id:
+        deps.recent.forget(team_id)

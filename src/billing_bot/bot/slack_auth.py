@@ -156,6 +156,9 @@ def oauth_settings(
             deps.uow(),
             deps.env,
         )
+        if deps.recent is not None and installation.team_id:
+            deps.recent.forget(installation.team_id)
+
         log.info(
             "event=app_installed team=%s practice=%s new=%s",
             installation.team_id,
