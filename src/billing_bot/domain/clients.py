@@ -50,13 +50,6 @@ def parse_phone(text: str | None, default_region: str | None) -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-def format_phone(e164: str) -> str:
-    if not e164:
-        return ""
-    number = phonenumbers.parse(e164, None)
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-
-
 @dataclass(frozen=True, slots=True)
 class Client:
     """A client of the practice; a person, not a Slack user."""

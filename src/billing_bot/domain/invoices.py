@@ -325,20 +325,6 @@ class Invoice:
             )
         return self._edited(ledger=(*self.ledger, entry))
 
-    def has_stripe_entry(
-        self, *, payment_intent_id: str | None = None, refund_id: str | None = None
-    ) -> bool:
-        """Whether a Stripe payment or refund is already in the ledger (webhooks repeat)."""
-        return any(
-            (
-                payment_intent_id
-                and entry.stripe_payment_intent_id == payment_intent_id
-                and entry.kind is EntryKind.PAYMENT
-            )
-            or (refund_id and entry.stripe_refund_id == refund_id)
-            for entry in self.ledger
-        )
-
 
 def check_dates(issue_date: date, due_date: date) -> None:
     """Raises InvalidValue (about the due date) when it is before the issue date."""

@@ -123,12 +123,6 @@ def require_role(uow: UnitOfWork, practice_id: PracticeId, user_id: str, needed:
     return member
 
 
-def role_of(practice_id: PracticeId, user_id: str, uow: UnitOfWork) -> Role | None:
-    with uow:
-        member = uow.members.get(practice_id, user_id)
-        return member.role if member else None
-
-
 @dataclass(frozen=True, slots=True)
 class SetRole:
     practice_id: PracticeId
