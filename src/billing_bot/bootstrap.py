@@ -21,7 +21,7 @@ from billing_bot.bot.slack_app import build_slack_app
 from billing_bot.domain.usecases._common import Env
 from billing_bot.gateways.system import RandomIds, SystemClock
 from billing_bot.settings import Settings
-from billing_bot.storage.engine import create_engine_for
+from billing_bot.storage.engine import create_engine_for, without_transactions
 from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 
@@ -68,8 +68,10 @@ def build_container(settings: Settings) -> Container:
     def uow_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(sessions)
 
+    read_sessions = session_factory(without_transactions(engine))
+
     def reader_factory() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(sessions, read_only=True)
+        return SqlAlchemyUnitOfWork(read_sessions, read_only=True)
 
     return Container(
         settings=settings,
@@ -115,4 +117,6 @@ def _slack_surface(
         client_secret=client_secret.get_secret_value() if oauth and client_secret else None,
         bot_token=bot_token.get_secret_value() if bot_token and not oauth else None,
     )
-    return SlackSurface(app, RequestGuard(secret.get_secret_value(), engine, env.clock), later)
+    return SlackSurface(
+        app, RequestGuard(secret.get_secret_value(), without_transactions(engine), env.clock), later
+    )

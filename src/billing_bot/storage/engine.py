@@ -214,3 +214,13 @@ def database_status(engine: Engine) -> dict[str, Any]:
         )
         status["status"] = "unavailable"
     return status
+
+
+def without_transactions(engine: Engine) -> Engine:
+    """The same pool, for work that needs no transaction around it (a single statement, or
+    reads that may see each other's commits): on PostgreSQL each statement then commits by
+    itself, sparing the BEGIN and COMMIT round trips. SQLite's engine is returned as it is,
+    since its transactions cost no round trip."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
