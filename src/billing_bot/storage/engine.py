@@ -7,7 +7,9 @@ and it opens its first connection only when it is first used.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ READ_ONLY: dict[str, Any] = {"billing_bot_read_only": True}
 # scheduler and a little headroom before a request waits for a connection.
 POSTGRES_POOL_SIZE = 10
 SQLITE_POOL_SIZE = 16
+WRITE_LOCK_RETRY_SECONDS = 0.0005
 SQLITE_MAX_OVERFLOW = 16
 POSTGRES_MAX_OVERFLOW = 10
 
@@ -152,7 +155,7 @@ def _sqlite_engine(url: URL) -> Engine:
         if writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             connection.info[holds] = True
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection.connection.driver_connection)
         except BaseException:
             _release(connection.info)
             raise
@@ -172,6 +175,25 @@ def _sqlite_engine(url: URL) -> Engine:
         _release(record.info)
 
     return engine
+
+
+def _begin_immediate(raw: Any) -> None:
+    """Take SQLite's write lock, retrying every half millisecond while another process holds
+    it. SQLite's own busy handler waits in growing steps (up to 100 ms), so a writer could
+    sleep long after the lock was free: that, not the work, made the slowest requests."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(WRITE_LOCK_RETRY_SECONDS)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
