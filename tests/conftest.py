@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -55,6 +55,10 @@ class PostgresServer:
         self._created.append(name)
         url = self._admin.url.set(database=name)
         return url.render_as_string(hide_password=False)
+
+    def admin_connection(self) -> Connection:
+        """An autocommit connection to the server, for tests that act as its administrator."""
+        return self._admin.connect()
 
     def drop_database(self, url: str) -> None:
         """Drop the database at `url`, disconnecting anyone still using it."""

@@ -64,14 +64,17 @@ def submission(
     return listener
 
 
-def action(deps: BotDeps, needed: Role | None, handle: ActionHandler) -> Listener:
+def action(
+    deps: BotDeps, needed: Role | None, handle: ActionHandler, *, changes: bool = False
+) -> Listener:
     """A block_actions listener (a button in a message, Home or a modal). Problems open a
-    notice modal, since an action may come from the Home tab where there is no channel."""
+    notice modal, since an action may come from the Home tab where there is no channel.
+    `changes=True` for an action that changes data: its role is checked as stored now."""
 
     def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id = context.team_id, context.user_id
-        deps.later(lambda: _act(deps, needed, handle, body, client, team_id, user_id))
+        deps.later(lambda: _act(deps, needed, handle, body, client, team_id, user_id, changes))
 
     return listener
 
@@ -84,15 +87,16 @@ def _act(
     client: WebClient,
     team_id: str | None,
     user_id: str | None,
+    changes: bool,
 ) -> None:
     trigger = body.get("trigger_id")
     try:
-        # Some actions change data (archive a rate, retire a service): check afresh.
-        caller = identify(deps, team_id, user_id, fresh=True)
+        caller = identify(deps, team_id, user_id, fresh=changes)
         if needed is not None:
             caller.require(needed)
         handle(caller, body, client)
-        _forget_recent(deps, team_id)
+        if changes:
+            _forget_recent(deps, team_id)
     except DomainError as error:
         text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)
         if trigger:

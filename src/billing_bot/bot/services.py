@@ -188,6 +188,8 @@ def set_active(
 
 def register(app: App, deps: BotDeps) -> None:
     app.action(home.OPEN_SERVICES)(action(deps, Role.ADMIN, partial(open_services, deps)))
-    app.action(DEACTIVATE)(action(deps, Role.ADMIN, partial(set_active, deps, active=False)))
-    app.action(REACTIVATE)(action(deps, Role.ADMIN, partial(set_active, deps, active=True)))
+    deactivate = partial(set_active, deps, active=False)
+    reactivate = partial(set_active, deps, active=True)
+    app.action(DEACTIVATE)(action(deps, Role.ADMIN, deactivate, changes=True))
+    app.action(REACTIVATE)(action(deps, Role.ADMIN, reactivate, changes=True))
     app.view(CALLBACK_ID)(submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, partial(add_service, deps)))

@@ -88,9 +88,9 @@ def build_slack_app(
             # Listeners finish their work before Slack gets its answer, which spares
             # Bolt's 10 ms polling for ack(); Slack calls that can wait go to deps.later.
             process_before_response=True,
-            # RequestGuard checked the signature already; Bolt checks it again in case a
-            # route ever reaches Bolt without the guard.
-            request_verification_enabled=True,
+            # Every route into Bolt passes RequestGuard, which checks the signature first
+            # (Socket Mode needs no signature).
+            request_verification_enabled=False,
         )
     elif bot_token:
         app = App(
@@ -103,6 +103,8 @@ def build_slack_app(
             # Listeners finish their work before Slack gets its answer, which spares
             # Bolt's 10 ms polling for ack(); Slack calls that can wait go to deps.later.
             process_before_response=True,
+            # RequestGuard checks every request's signature before Bolt sees it.
+            request_verification_enabled=False,
         )
     else:
         raise ValueError("Slack needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or SLACK_BOT_TOKEN")

@@ -232,7 +232,7 @@ def save_edit(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebCl
 
 def register(app: App, deps: BotDeps) -> None:
     app.action(home.OPEN_TAX_RATES)(action(deps, Role.ADMIN, partial(open_rates, deps)))
-    app.action(RATE_MENU)(action(deps, Role.ADMIN, partial(rate_menu, deps)))
+    app.action(RATE_MENU)(action(deps, Role.ADMIN, partial(rate_menu, deps), changes=True))
     app.view(CALLBACK_ID)(submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, partial(add_rate, deps)))
     app.view(EDIT_CALLBACK_ID)(
         submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, partial(save_edit, deps))

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,8 @@ READ_ONLY: dict[str, Any] = {"billing_bot_read_only": True}
 # Sized for one gunicorn worker: its threads each hold at most one connection, plus the
 # scheduler and a little headroom before a request waits for a connection.
 POSTGRES_POOL_SIZE = 10
+POSTGRES_PING_IDLE_SECONDS = 2.0
+_RETURNED_AT = "billing_bot_returned_at"
 SQLITE_POOL_SIZE = 16
 WRITE_LOCK_RETRY_SECONDS = 0.0005
 SQLITE_MAX_OVERFLOW = 16
@@ -83,14 +85,19 @@ def sqlite_file(url: str | URL) -> Path | None:
     return Path(database)
 
 
-def create_engine_for(url: str | URL, *, pool_size: int | None = None) -> Engine:
+def create_engine_for(
+    url: str | URL,
+    *,
+    pool_size: int | None = None,
+    ping_after_idle: float = POSTGRES_PING_IDLE_SECONDS,
+) -> Engine:
     """Build the engine for `url` (SQLite file or PostgreSQL) without connecting to it.
 
     SQLite: the file's parent directory is created; every connection runs in WAL mode with a
     busy timeout and foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE``
     unless it runs with the `READ_ONLY` execution option.
-    PostgreSQL: pooled connections are checked before use, so a restarted server costs one
-    retry rather than an error.
+    PostgreSQL: a pooled connection idle for `ping_after_idle` seconds is checked before use,
+    so a restarted server costs a reconnect rather than an error.
 
     Raises `UnsupportedDatabaseUrl` if the URL is not SQLite or PostgreSQL.
     """
@@ -98,7 +105,9 @@ def create_engine_for(url: str | URL, *, pool_size: int | None = None) -> Engine
     parsed = make_url(normalize_database_url(text))
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return _postgres_engine(parsed, pool_size=pool_size or POSTGRES_POOL_SIZE)
+    return _postgres_engine(
+        parsed, pool_size=pool_size or POSTGRES_POOL_SIZE, ping_after_idle=ping_after_idle
+    )
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -196,16 +205,37 @@ def _begin_immediate(raw: Any) -> None:
         raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
 
-def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
-    return create_engine(
+def _postgres_engine(url: URL, *, pool_size: int, ping_after_idle: float) -> Engine:
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=POSTGRES_MAX_OVERFLOW,
         # A server that vanished behind a firewall would otherwise hang a health check or a
         # request for the kernel's TCP timeout (minutes).
         connect_args={"connect_timeout": 5, "application_name": "billing-bot"},
     )
+
+    # A pooled connection that sat idle is pinged before use, so a restarted server costs a
+    # reconnect rather than a failed request. One used moments ago is not: pinging every
+    # checkout (pool_pre_ping) added a round trip to each of a busy request's statements.
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is not None and time.monotonic() - returned < ping_after_idle:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:
+            # The pool drops this connection and checks out (or opens) another.
+            raise DisconnectionError(str(error)) from error
+
+    return engine
 
 
 def database_status(engine: Engine) -> dict[str, Any]:

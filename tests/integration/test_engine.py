@@ -1,0 +1,28 @@
+"""A database that dropped the app's connections costs a reconnect, not a failed request."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from billing_bot.storage.engine import create_engine_for
+
+
+def test_connections_the_server_dropped_are_replaced_before_use(postgres_server) -> None:
+    url = postgres_server.create_database()
+    # Ping on every checkout: what happens to a connection that sat idle long enough.
+    engine = create_engine_for(url, ping_after_idle=0)
+    try:
+        with engine.connect() as connection:
+            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with postgres_server.admin_connection() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+
+        with engine.connect() as connection:
+            answer = connection.execute(text("SELECT 41 + 1")).scalar()
+            replacement = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+
+        assert answer == 42
+        assert replacement != backend
+    finally:
+        engine.dispose()
+        postgres_server.drop_database(url)
