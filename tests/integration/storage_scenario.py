@@ -87,3 +87,22 @@ def an_invoice(uow: UnitOfWork, env: Env, setup: Setup, lines: int = 3) -> Invoi
         uow,
         env,
     )
+
+
+def raw_invoice_row(like: Invoice, **columns: object) -> dict[str, object]:
+    """The columns of an invoice row written past the repository (to show what the database
+    itself refuses), copied from `like` except where `columns` says otherwise."""
+    return {
+        "currency": "USD",
+        "issue_date": like.issue_date,
+        "due_date": like.due_date,
+        "state": "draft",
+        "status": "draft",
+        "total_minor": 0,
+        "paid_minor": 0,
+        "created_at": like.created_at,
+        "created_by": ADMIN,
+        "void_reason": "",
+        "version": 1,
+        **columns,
+    }

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from storage_scenario import ADMIN, a_practice_with_records, an_invoice
+from storage_scenario import ADMIN, a_practice_with_records, an_invoice, raw_invoice_row
 
 from billing_bot.domain.errors import AppointmentAlreadyInvoiced, ValidationError
 from billing_bot.domain.invoices import LineInput
@@ -30,22 +30,14 @@ def test_invoice_numbers_are_unique_per_practice_in_the_database(engine, uow, en
     with engine.begin() as connection, pytest.raises(IntegrityError):
         connection.execute(
             insert(InvoiceRow).values(
-                id="duplicate",
-                practice_id=setup.practice.id,
-                number=first.number,
-                sequence=77,
-                client_id=setup.client.id,
-                currency="USD",
-                issue_date=first.issue_date,
-                due_date=first.due_date,
-                state="draft",
-                status="draft",
-                total_minor=0,
-                paid_minor=0,
-                created_at=first.created_at,
-                created_by=ADMIN,
-                void_reason="",
-                version=1,
+                raw_invoice_row(
+                    first,
+                    id="duplicate",
+                    practice_id=setup.practice.id,
+                    number=first.number,
+                    sequence=77,
+                    client_id=setup.client.id,
+                )
             )
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from storage_scenario import ADMIN, a_practice_with_records, an_invoice
+from storage_scenario import ADMIN, a_practice_with_records, an_invoice, raw_invoice_row
 
 from billing_bot.domain.errors import NotFound, StaleEdit
 from billing_bot.domain.ports import InvoiceFilter
@@ -80,21 +80,13 @@ def test_the_database_refuses_an_invoice_pointing_at_another_practices_client(en
     with engine.begin() as connection, pytest.raises(IntegrityError):
         connection.execute(  # bypassing the repository is the point
             insert(InvoiceRow).values(
-                id="forged",
-                practice_id=b.practice.id,
-                number="INV-9999",
-                sequence=9999,
-                client_id=a.client.id,
-                currency="USD",
-                issue_date=invoice_b.issue_date,
-                due_date=invoice_b.due_date,
-                state="draft",
-                status="draft",
-                total_minor=0,
-                paid_minor=0,
-                created_at=invoice_b.created_at,
-                created_by=ADMIN,
-                void_reason="",
-                version=1,
+                raw_invoice_row(
+                    invoice_b,
+                    id="forged",
+                    practice_id=b.practice.id,
+                    number="INV-9999",
+                    sequence=9999,
+                    client_id=a.client.id,
+                )
             )
         )

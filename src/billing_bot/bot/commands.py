@@ -8,11 +8,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
-from billing_bot.bot.blocks import escape, note
+from billing_bot.bot.blocks import note
 from billing_bot.bot.deps import BotDeps, Caller
 from billing_bot.bot.hub import USAGE
 from billing_bot.bot.listen import command
-from billing_bot.bot.reading import latest_invoices
+from billing_bot.bot.reading import invoice_row, latest_invoices
 from billing_bot.domain.invoices import Invoice
 from billing_bot.domain.roles import Role
 from billing_bot.domain.usecases.reporting import CurrencyTotals, billing_totals
@@ -38,15 +38,7 @@ def invoice_summary(totals: list[CurrencyTotals], latest: list[tuple[Invoice, st
         )
         for t in totals
     ]
-    blocks.extend(
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*{invoice.number}* · {escape(name)} · {invoice.total.format()} · "
-                f"{invoice.status.label} · due {invoice.due_date.isoformat()}"
-            )
-        )
-        for invoice, name in latest
-    )
+    blocks.extend(invoice_row(invoice, name) for invoice, name in latest)
     return blocks
 
 

@@ -21,9 +21,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot.blocks import escape, note
+from billing_bot.bot.blocks import note
 from billing_bot.bot.deps import BotDeps, PracticeNotInstalled, identify
-from billing_bot.bot.reading import latest_invoices
+from billing_bot.bot.reading import invoice_row, latest_invoices
 from billing_bot.domain.invoices import Invoice
 from billing_bot.domain.practice import InvoiceSettings, Practice
 from billing_bot.domain.roles import Role
@@ -129,16 +129,7 @@ def home_view(data: HomeData) -> View:
                 )
             )
         blocks.append(HeaderBlock(text="Latest invoices"))
-        for invoice, client_name in data.latest:
-            blocks.append(
-                SectionBlock(
-                    text=MarkdownTextObject(
-                        text=f"*{invoice.number}* · {escape(client_name)} · "
-                        f"{invoice.total.format()} · {invoice.status.label} · due "
-                        f"{invoice.due_date.isoformat()}"
-                    )
-                )
-            )
+        blocks.extend(invoice_row(invoice, name) for invoice, name in data.latest)
         blocks.append(DividerBlock())
 
     pending = [step for step in data.steps if not step.done]

@@ -1,7 +1,10 @@
-"""Reads that several Slack views share."""
+"""Reads, and the lines showing them, that several Slack views share."""
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+from billing_bot.bot.blocks import escape
 from billing_bot.domain.invoices import Invoice
 from billing_bot.domain.ports import InvoiceFilter, UnitOfWork
 from billing_bot.domain.practice import Practice
@@ -15,3 +18,13 @@ def latest_invoices(uow: UnitOfWork, practice: Practice, limit: int) -> list[tup
         client = uow.clients.get(practice.id, invoice.client_id)
         named.append((invoice, client.name if client else "?"))
     return named
+
+
+def invoice_row(invoice: Invoice, client_name: str) -> SectionBlock:
+    """One invoice as a line of a list only its viewer sees (Home, an ephemeral reply)."""
+    return SectionBlock(
+        text=MarkdownTextObject(
+            text=f"*{invoice.number}* · {escape(client_name)} · {invoice.total.format()} · "
+            f"{invoice.status.label} · due {invoice.due_date.isoformat()}"
+        )
+    )
