@@ -13,6 +13,7 @@ from typing import Any
 # gunicorn ships no type hints.
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 from gunicorn.arbiter import Arbiter  # type: ignore[import-untyped]
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 from gunicorn.workers.gthread import ThreadWorker  # type: ignore[import-untyped]
 
 from billing_bot.bootstrap import Container, build_container
@@ -34,6 +35,14 @@ class GracefulThreadWorker(ThreadWorker):  # type: ignore[misc]
     def init_signals(self) -> None:
         super().init_signals()
         signal.signal(signal.SIGINT, self.handle_exit)
+
+
+class _NoAccessLogLogger(Logger):  # type: ignore[misc]
+    """Gunicorn's logger, told that the access log is off (see `logging_config`): otherwise
+    it formats every request's log line before the null handler drops it."""
+
+    def _compute_access_log_enabled(self) -> bool:
+        return False
 
 
 class _GracefulArbiter(Arbiter):  # type: ignore[misc]
@@ -60,6 +69,7 @@ class BillingBotServer(BaseApplication):  # type: ignore[misc]
             "errorlog": "-",
             "loglevel": settings.log_level.lower(),
             "logconfig_dict": logging_config(settings.log_level),
+            "logger_class": _NoAccessLogLogger,
             "when_ready": self._announce,
             "worker_exit": _close_worker_container,
             # Gunicorn 25+ opens a control socket at one fixed path per user; two servers on a

@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from datetime import timedelta
+from collections.abc import Callable
+from contextlib import closing
+from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import Engine, delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Delete, Engine, Insert, bindparam, delete, insert
 
 from billing_bot.domain.ports import Clock
 from billing_bot.storage.orm import SlackRequestRow
@@ -28,10 +30,13 @@ PURGE_ONE_IN = 200
 class RequestGuard:
     """`refusal(body, headers)` is None for a fresh, authentic request, else why it is not."""
 
-    def __init__(self, signing_secret: str, engine: Engine, clock: Clock) -> None:
+    def __init__(
+        self, signing_secret: str, engine: Engine, clock: Clock, *, purge_one_in: int = PURGE_ONE_IN
+    ) -> None:
         self._verifier = SignatureVerifier(signing_secret)
-        self._engine = engine
+        self._seen = _SeenSignatures(engine)
         self._clock = clock
+        self._purge_one_in = purge_one_in
 
     def refusal(self, body: bytes, timestamp: str | None, signature: str | None) -> str | None:
         if not timestamp or not signature:
@@ -40,14 +45,59 @@ class RequestGuard:
             return "invalid or expired Slack signature"
         # The signature covers timestamp and body, so it identifies the request exactly.
         key = hashlib.sha256(signature.encode()).hexdigest()
-        now = self._clock.now()
-        try:
-            with self._engine.begin() as connection:
-                connection.execute(insert(SlackRequestRow).values(signature=key, received_at=now))
-                if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 - load spreading, not security
-                    expired = SlackRequestRow.received_at < now - REMEMBER_FOR
-                    connection.execute(delete(SlackRequestRow).where(expired))
-        except IntegrityError:
+        purge = random.randrange(self._purge_one_in) == 0  # noqa: S311 - spreads load only
+        if not self._seen.remember(key, self._clock.now(), purge=purge):
             log.warning("event=slack_request_replayed")
             return "this request was already received"
         return None
+
+
+class _SeenSignatures:
+    """The table of accepted signatures, written through the driver's own connection.
+
+    Every Slack request writes one row here before anything else happens, so the statements
+    are rendered once for the engine's dialect and run without SQLAlchemy's execution
+    machinery, which cost more than the insert itself."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._insert = _Rendered(insert(SlackRequestRow), engine)
+        self._purge = _Rendered(
+            delete(SlackRequestRow).where(SlackRequestRow.received_at < bindparam("cutoff")),
+            engine,
+        )
+        stored = SlackRequestRow.__table__.c.received_at.type.bind_processor(engine.dialect)
+        self._stored_time: Callable[[datetime], Any] = stored or (lambda moment: moment)
+        self._duplicate: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
+
+    def remember(self, key: str, now: datetime, *, purge: bool) -> bool:
+        """Store `key`; False if it was stored before. With `purge`, also drop the rows too
+        old to matter."""
+        pooled = self._engine.raw_connection()
+        try:
+            with closing(pooled.cursor()) as cursor:
+                self._insert.run(cursor, signature=key, received_at=self._stored_time(now))
+                if purge:
+                    self._purge.run(cursor, cutoff=self._stored_time(now - REMEMBER_FOR))
+            pooled.commit()
+        except self._duplicate:
+            pooled.rollback()
+            return False
+        finally:
+            pooled.close()
+        return True
+
+
+class _Rendered:
+    """A statement rendered once as the driver's SQL, with its parameters in order."""
+
+    def __init__(self, statement: Insert | Delete, engine: Engine) -> None:
+        compiled = statement.compile(dialect=engine.dialect)
+        self._sql = str(compiled)
+        self._order = tuple(compiled.positiontup or ()) if engine.dialect.positional else None
+
+    def run(self, cursor: Any, **values: Any) -> None:
+        if self._order is None:
+            cursor.execute(self._sql, values)
+        else:
+            cursor.execute(self._sql, tuple(values[name] for name in self._order))

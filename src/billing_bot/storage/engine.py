@@ -26,6 +26,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: Execution option that lets a SQLite transaction start with a plain (deferred) BEGIN, so a
 #: read does not queue behind writers: ``engine.execution_options(**READ_ONLY)``.
 READ_ONLY: dict[str, Any] = {"billing_bot_read_only": True}
+_NO_TRANSACTION = "billing_bot_no_transaction"
 
 # Sized for one gunicorn worker: its threads each hold at most one connection, plus the
 # scheduler and a little headroom before a request waits for a connection.
@@ -156,7 +157,12 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        if connection.get_execution_options().get("billing_bot_read_only"):
+        options = connection.get_execution_options()
+        if options.get(_NO_TRANSACTION):
+            # Each statement is then its own transaction inside one sqlite3 call, which
+            # holds the write lock for microseconds and never while waiting for the GIL.
+            return
+        if options.get("billing_bot_read_only"):
             connection.exec_driver_sql("BEGIN")
             return
         # A writer that cannot get the lock in time goes on without it (the busy timeout
@@ -270,9 +276,11 @@ def database_status(engine: Engine) -> dict[str, Any]:
 
 def without_transactions(engine: Engine) -> Engine:
     """The same pool, for work that needs no transaction around it (a single statement, or
-    reads that may see each other's commits): on PostgreSQL each statement then commits by
-    itself, sparing the BEGIN and COMMIT round trips. SQLite's engine is returned as it is,
-    since its transactions cost no round trip."""
+    reads that may see each other's commits): each statement then commits by itself. On
+    PostgreSQL that spares the BEGIN and COMMIT round trips. On SQLite it keeps a lone
+    write out of this process's writer queue: a queued writer holds the lock while its
+    thread waits for the GIL between statements, so every request writing one row (the
+    Slack replay guard) would wait behind every other."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
+    return engine.execution_options(**{_NO_TRANSACTION: True})

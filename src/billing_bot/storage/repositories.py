@@ -6,11 +6,12 @@ Rows are turned into frozen domain objects on the way out and back on the way in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, time
 from decimal import Decimal
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -593,6 +594,29 @@ def _entry(row: LedgerEntryRow) -> LedgerEntry:
     )
 
 
+@functools.cache
+def _invoice_query(
+    *, statuses: bool, overdue: bool, client: bool, issued_from: bool, issued_to: bool
+) -> Select[tuple[InvoiceRow]]:
+    """The invoice list query for one combination of criteria, built once: lists are read on
+    every Home refresh and /invoice, and building a query costs more than running it."""
+    query = select(InvoiceRow).where(InvoiceRow.practice_id == bindparam("practice_id"))
+    if statuses:
+        query = query.where(InvoiceRow.status.in_(bindparam("statuses", expanding=True)))
+    if overdue:
+        query = query.where(
+            InvoiceRow.status.in_(bindparam("unpaid", expanding=True)),
+            InvoiceRow.due_date < bindparam("overdue_on"),
+        )
+    if client:
+        query = query.where(InvoiceRow.client_id == bindparam("client_id"))
+    if issued_from:
+        query = query.where(InvoiceRow.issue_date >= bindparam("issued_from"))
+    if issued_to:
+        query = query.where(InvoiceRow.issue_date <= bindparam("issued_to"))
+    return query.order_by(InvoiceRow.sequence.desc()).limit(bindparam("limit"))
+
+
 class SqlInvoiceRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -664,24 +688,24 @@ class SqlInvoiceRepository:
         return self.get(practice_id, InvoiceId(invoice_id)) if invoice_id else None
 
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]:
-        query = select(InvoiceRow).where(InvoiceRow.practice_id == practice_id)
-        if criteria.statuses:
-            query = query.where(
-                InvoiceRow.status.in_([status.value for status in criteria.statuses])
-            )
-        if criteria.overdue_on is not None:
-            query = query.where(
-                InvoiceRow.status.in_([status.value for status in UNPAID_STATUSES]),
-                InvoiceRow.due_date < criteria.overdue_on,
-            )
-        if criteria.client_id is not None:
-            query = query.where(InvoiceRow.client_id == criteria.client_id)
-        if criteria.issued_from is not None:
-            query = query.where(InvoiceRow.issue_date >= criteria.issued_from)
-        if criteria.issued_to is not None:
-            query = query.where(InvoiceRow.issue_date <= criteria.issued_to)
-        query = query.order_by(InvoiceRow.sequence.desc()).limit(criteria.limit)
-        return self._assemble(list(self._session.scalars(query)))
+        query = _invoice_query(
+            statuses=bool(criteria.statuses),
+            overdue=criteria.overdue_on is not None,
+            client=criteria.client_id is not None,
+            issued_from=criteria.issued_from is not None,
+            issued_to=criteria.issued_to is not None,
+        )
+        values = {
+            "practice_id": practice_id,
+            "statuses": [status.value for status in criteria.statuses],
+            "unpaid": [status.value for status in UNPAID_STATUSES],
+            "overdue_on": criteria.overdue_on,
+            "client_id": criteria.client_id,
+            "issued_from": criteria.issued_from,
+            "issued_to": criteria.issued_to,
+            "limit": criteria.limit,
+        }
+        return self._assemble(list(self._session.scalars(query, values)))
 
     def unpaid(self, practice_id: PracticeId) -> list[Invoice]:
         return self.find(practice_id, InvoiceFilter(statuses=UNPAID_STATUSES, limit=1_000_000))

@@ -1,0 +1,69 @@
+"""The Slack replay guard on each database: one answer per signed request, ever."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from billing_bot.bot.replay import RequestGuard
+from billing_bot.sandbox.slack.signing import signature
+from billing_bot.storage.engine import without_transactions
+from billing_bot.storage.orm import SlackRequestRow
+
+SECRET = "guard-test-secret"
+
+
+class _SetClock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def _signed(body: bytes, *, age_seconds: int = 0) -> tuple[bytes, str, str]:
+    stamp = str(int(time.time()) - age_seconds)
+    return body, stamp, signature(SECRET, stamp, body)
+
+
+def _remembered(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(SlackRequestRow)) or 0)
+
+
+def test_a_request_is_answered_once_and_a_replay_is_refused(engine: Engine) -> None:
+    guard = RequestGuard(SECRET, without_transactions(engine), _SetClock(datetime.now(UTC)))
+    first = _signed(b"command=%2Finvoice&trigger_id=1")
+
+    assert guard.refusal(*first) is None
+    assert guard.refusal(*first) == "this request was already received"
+    assert guard.refusal(*_signed(b"command=%2Finvoice&trigger_id=2")) is None
+    assert _remembered(engine) == 2
+
+
+def test_forged_stale_and_unsigned_requests_are_refused_without_a_trace(engine: Engine) -> None:
+    guard = RequestGuard(SECRET, without_transactions(engine), _SetClock(datetime.now(UTC)))
+    body, stamp, _ = _signed(b"payload=1")
+
+    assert guard.refusal(body, stamp, "v0=" + "0" * 64) == "invalid or expired Slack signature"
+    assert guard.refusal(*_signed(b"payload=2", age_seconds=6 * 60)) == (
+        "invalid or expired Slack signature"
+    )
+    assert guard.refusal(body, None, None) == "missing Slack signature headers"
+    assert _remembered(engine) == 0
+
+
+def test_signatures_older_than_the_window_are_purged(engine: Engine) -> None:
+    clock = _SetClock(datetime.now(UTC) - timedelta(minutes=11))
+    guard = RequestGuard(SECRET, without_transactions(engine), clock, purge_one_in=1)
+    assert guard.refusal(*_signed(b"old")) is None
+    clock.moment += timedelta(minutes=2)
+    assert guard.refusal(*_signed(b"recent")) is None
+    assert _remembered(engine) == 2, "nothing was old enough to purge yet"
+
+    clock.moment += timedelta(minutes=9, seconds=30)
+    assert guard.refusal(*_signed(b"new")) is None
+
+    assert _remembered(engine) == 2, "the 11-minute-old signature should be gone"
