@@ -4,16 +4,19 @@ nothing, refusals are explained, and successes update the modal and the Home tab
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from slack_sdk.errors import SlackApiError
 
 from billing_bot.bot import (
     appointments,
     clients,
     invoice_settings,
+    listen,
     reminders,
     roles,
     services,
@@ -630,3 +633,65 @@ def test_a_client_of_another_practice_cannot_be_booked(
     )
 
     assert list(answer["errors"]) == ["client"]
+
+
+# -- failures after the answer ------------------------------------------------------------------
+
+
+class _RefusingClient(RecordingClient):
+    """Slack refusing every views.open with `error`."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+    def views_open(self, **arguments: Any) -> dict[str, Any]:
+        self._record("views.open", arguments)
+        raise SlackApiError("refused", {"ok": False, "error": self.error})
+
+
+def _open_settings(deps: BotDeps, client: RecordingClient) -> None:
+    def open_modal(caller: Caller, body: dict[str, Any], slack: Any) -> None:
+        slack.views_open(trigger_id=body["trigger_id"], view={"type": "modal"})
+
+    listener = listen.action(deps, Role.ADMIN, open_modal)
+    listener(
+        ack=RecordingAck(),
+        body={"trigger_id": "1337.42.trigger"},
+        client=client,
+        context=context(TEAM, ADMIN),
+    )
+
+
+def test_an_expired_trigger_is_reported_once_without_a_second_modal(
+    deps: BotDeps, practice: Practice, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = _RefusingClient("expired_trigger_id")
+    with caplog.at_level(logging.ERROR):
+        _open_settings(deps, client)
+
+    assert len(client.named("views.open")) == 1, "the spent trigger was tried again"
+    failures = [r for r in caplog.records if "event=listener_failed" in r.getMessage()]
+    assert len(failures) == 1
+
+
+def test_other_failures_open_a_notice_naming_the_error_id(
+    deps: BotDeps, practice: Practice, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = RecordingClient()
+
+    def broken(caller: Caller, body: dict[str, Any], slack: Any) -> None:
+        raise RuntimeError("database went away")
+
+    with caplog.at_level(logging.ERROR):
+        listen.action(deps, Role.ADMIN, broken)(
+            ack=RecordingAck(),
+            body={"trigger_id": "1337.42.trigger"},
+            client=client,
+            context=context(TEAM, ADMIN),
+        )
+
+    [notice] = client.named("views.open")
+    [failure] = [r for r in caplog.records if "event=listener_failed" in r.getMessage()]
+    error_id = failure.getMessage().split("error_id=")[1].split()[0]
+    assert error_id in shown_text(notice["view"].to_dict())

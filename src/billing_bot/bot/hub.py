@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -65,6 +66,18 @@ def hub_modal(practice_name: str) -> View:
     )
 
 
+def hub_view(practice_name: str) -> dict[str, Any]:
+    """`hub_modal` as Slack's JSON. It opens on every Settings click and `/billing`, and
+    slack_sdk takes longer to render a view than the rest of such a click, so each
+    practice's hub is rendered once (the copy keeps the remembered one unchanged)."""
+    return dict(_rendered_hub(practice_name))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rendered_hub(practice_name: str) -> dict[str, Any]:
+    return hub_modal(practice_name).to_dict()
+
+
 def register(app: App, deps: BotDeps) -> None:
     def billing(
         caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
@@ -75,11 +88,11 @@ def register(app: App, deps: BotDeps) -> None:
         caller.require(Role.ADMIN)
         ack()
         client.views_open(
-            trigger_id=body["trigger_id"], view=hub_modal(caller.practice.billing.name)
+            trigger_id=body["trigger_id"], view=hub_view(caller.practice.billing.name)
         )
 
     def open_hub(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
-        open_or_push(client, body, hub_modal(caller.practice.billing.name))
+        open_or_push(client, body, hub_view(caller.practice.billing.name))
 
     app.command(COMMAND)(command(deps, billing))
     app.action(home.OPEN_HUB)(action(deps, Role.ADMIN, open_hub))

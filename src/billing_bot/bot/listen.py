@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from billing_bot.bot.deps import BotDeps, Caller, PracticeNotInstalled, identify
 from billing_bot.bot.respond import apology, modal_errors, notice_modal, problem_text
@@ -17,6 +18,7 @@ from billing_bot.domain.errors import DomainError, ValidationError
 from billing_bot.domain.roles import Role
 
 Listener = Callable[..., None]
+SPENT_TRIGGER = frozenset({"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"})
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,15 @@ def _act(
         text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)
         if trigger:
             client.views_open(trigger_id=trigger, view=notice_modal("Billing Bot", text))
-    except Exception as error:
+    except Exception as error:  # logged once, under the id the notice shows
         text = apology(error)
-        if trigger:
+        if trigger and not _trigger_spent(error):
             client.views_open(trigger_id=trigger, view=notice_modal("Billing Bot", text))
-        raise
+
+
+def _trigger_spent(error: Exception) -> bool:
+    """Slack refused the trigger_id itself, so a notice opened with it would fail too."""
+    return isinstance(error, SlackApiError) and error.response.get("error") in SPENT_TRIGGER
 
 
 def command(deps: BotDeps, handle: CommandHandler) -> Listener:

@@ -18,6 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Delete, Engine, Insert, bindparam, delete, insert
 
 from billing_bot.domain.ports import Clock
+from billing_bot.storage.engine import without_transactions
 from billing_bot.storage.orm import SlackRequestRow
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class _SeenSignatures:
     machinery, which cost more than the insert itself."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._engine = without_transactions(engine)
         self._insert = _Rendered(insert(SlackRequestRow), engine)
         self._purge = _Rendered(
             delete(SlackRequestRow).where(SlackRequestRow.received_at < bindparam("cutoff")),
@@ -73,18 +74,18 @@ class _SeenSignatures:
     def remember(self, key: str, now: datetime, *, purge: bool) -> bool:
         """Store `key`; False if it was stored before. With `purge`, also drop the rows too
         old to matter."""
-        pooled = self._engine.raw_connection()
-        try:
-            with closing(pooled.cursor()) as cursor:
+        # Each statement commits by itself (`without_transactions`): no BEGIN or COMMIT
+        # round trips, and a refused duplicate leaves no transaction open.
+        with (
+            self._engine.connect() as connection,
+            closing(connection.connection.cursor()) as cursor,
+        ):
+            try:
                 self._insert.run(cursor, signature=key, received_at=self._stored_time(now))
-                if purge:
-                    self._purge.run(cursor, cutoff=self._stored_time(now - REMEMBER_FOR))
-            pooled.commit()
-        except self._duplicate:
-            pooled.rollback()
-            return False
-        finally:
-            pooled.close()
+            except self._duplicate:
+                return False
+            if purge:
+                self._purge.run(cursor, cutoff=self._stored_time(now - REMEMBER_FOR))
         return True
 
 

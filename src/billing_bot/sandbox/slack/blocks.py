@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +18,7 @@ def with_generated_ids(blocks: list[Block]) -> list[Block]:
     Slack invents both when the app omits them, and interaction payloads and
     ``view.state.values`` are keyed by them, so the stand-in has to as well.
     """
-    named = copy.deepcopy(blocks)
+    named: list[Block] = json.loads(json.dumps(blocks))  # a deep copy; JSON's is the fastest
     for block in named:
         block.setdefault("block_id", ids.block_id())
     for _, element in interactive_elements(named):

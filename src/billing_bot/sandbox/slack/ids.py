@@ -6,16 +6,25 @@ workspaces, fails instead of passing by coincidence.
 
 from __future__ import annotations
 
+import random
 import secrets
 import string
 
 _ID_ALPHABET = string.digits + string.ascii_uppercase
 _HASH_ALPHABET = string.ascii_letters + string.digits
+# Ids need to be unpredictable to tests, not to attackers: one generator seeded from the OS
+# draws a whole id at once, where `secrets` would read the OS once per character (a view
+# alone needs dozens of ids). Tokens and codes still come from `secrets`.
+_ids = random.Random(secrets.randbits(128))  # noqa: S311 - ids for tests, not secrets
+
+
+def _drawn(alphabet: str, length: int) -> str:
+    return "".join(_ids.choices(alphabet, k=length))
 
 
 def slack_id(prefix: str, length: int = 10) -> str:
     """An id such as ``T04ABCD1234``: `prefix` then upper-case letters and digits."""
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+    return prefix + _drawn(_ID_ALPHABET, length)
 
 
 def bot_token() -> str:
@@ -35,7 +44,7 @@ def trigger_id() -> str:
 
 def view_hash(now: float) -> str:
     """A view hash, ``<epoch seconds>.<8 letters>``."""
-    return f"{int(now)}.{''.join(secrets.choice(_HASH_ALPHABET) for _ in range(8))}"
+    return f"{int(now)}.{_drawn(_HASH_ALPHABET, 8)}"
 
 
 def oauth_code() -> str:
@@ -50,7 +59,7 @@ def opaque(length: int = 24) -> str:
 
 def block_id() -> str:
     """A block id for a block that has none; Slack invents short random ones (``hspI``)."""
-    return "".join(secrets.choice(_HASH_ALPHABET) for _ in range(5))
+    return _drawn(_HASH_ALPHABET, 5)
 
 
 def _digits(count: int) -> str:

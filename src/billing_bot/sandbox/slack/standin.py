@@ -38,7 +38,7 @@ from billing_bot.sandbox.slack.model import (
 from billing_bot.sandbox.slack.scopes import DEFAULT_BOT_SCOPES
 from billing_bot.sandbox.slack.server import StandInServer
 from billing_bot.sandbox.slack.shapes import file_type_of
-from billing_bot.sandbox.slack.state import SlackState
+from billing_bot.sandbox.slack.state import TRIGGER_SECONDS, SlackState
 from billing_bot.sandbox.slack.waiting import DEFAULT_TIMEOUT, wait_for
 
 WorkspaceRef = Workspace | str
@@ -66,6 +66,7 @@ class SlackStandIn:
         clock: Clock | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        trigger_seconds: float = TRIGGER_SECONDS,
     ) -> None:
         app_id = ids.slack_id("A")
         self.app = AppConfig(
@@ -76,7 +77,9 @@ class SlackStandIn:
             verification_token=ids.opaque(18),
             redirect_urls=tuple(redirect_urls),
         )
-        self.state = SlackState(self.app, clock or time.time)
+        # Slack's trigger lifetime; only a benchmark that prepares thousands of clicks before
+        # sending them needs longer, since its triggers are issued long before they are used.
+        self.state = SlackState(self.app, clock or time.time, trigger_seconds=trigger_seconds)
         self._server = StandInServer(self.state, host, port)
         self._events_url = app_url.rstrip("/") + events_path if app_url else None
         self._driver: SlackDriver | None = None

@@ -44,7 +44,9 @@ OAUTH_CODE_SECONDS = 10 * 60
 class SlackState:
     """Everything the stand-in knows; see the module docstring for the locking rule."""
 
-    def __init__(self, app: AppConfig, clock: Clock) -> None:
+    def __init__(
+        self, app: AppConfig, clock: Clock, *, trigger_seconds: float = TRIGGER_SECONDS
+    ) -> None:
         self.app = app
         self.clock = clock
         self.lock = threading.RLock()
@@ -68,6 +70,7 @@ class SlackState:
         self.grants: dict[str, OAuthGrant] = {}
         self.rate_limits: dict[str, tuple[int, int]] = {}
         self._last_ts = 0.0
+        self.trigger_seconds = trigger_seconds
 
     def now(self) -> float:
         return self.clock()
@@ -277,7 +280,7 @@ class SlackState:
                 raise SlackApiError("invalid_trigger_id")
             if trigger.used:
                 raise SlackApiError("exchanged_trigger_id")
-            if self.now() - trigger.issued_at > TRIGGER_SECONDS:
+            if self.now() - trigger.issued_at > self.trigger_seconds:
                 raise SlackApiError("expired_trigger_id")
             trigger.used = True
             return trigger
