@@ -31,7 +31,7 @@ check: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
 bench: $(DEV_STAMP)
-	@set -e; found=0; for script in bench/*.py; do \
+	@set -e; found=0; for script in bench/*_bench.py; do \
 		[ -e "$$script" ] || continue; found=1; \
 		echo "==> $$script"; $(BIN)/python "$$script"; \
 	done; [ $$found = 1 ] || { echo "no benchmarks in bench/" >&2; exit 1; }
