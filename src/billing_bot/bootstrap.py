@@ -117,6 +117,4 @@ def _slack_surface(
         client_secret=client_secret.get_secret_value() if oauth and client_secret else None,
         bot_token=bot_token.get_secret_value() if bot_token and not oauth else None,
     )
-    return SlackSurface(
-        app, RequestGuard(secret.get_secret_value(), without_transactions(engine), env.clock), later
-    )
+    return SlackSurface(app, RequestGuard(secret.get_secret_value(), engine, env.clock), later)
