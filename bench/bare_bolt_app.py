@@ -1,6 +1,7 @@
-"""The baseline: a Bolt app that only acks, behind Bolt's Flask adapter, for gunicorn.
+"""The baseline: a Bolt app that only acks, behind Bolt's Flask adapter, for gunicorn or Granian.
 
     gunicorn -w 2 --threads 8 -k gthread 'bare_bolt_app:create()'
+    granian --interface wsgi --workers 2 --blocking-threads 16 --factory bare_bolt_app:create
 
 Authorization answers from memory, so nothing but Bolt and Flask is measured.
 """

@@ -1,10 +1,10 @@
 """Which server design acks Slack faster with nothing else in it: Bolt's sync App behind its
-Flask adapter under gunicorn threads (what `billing-bot serve` uses), or AsyncApp behind its
-ASGI adapter under uvicorn.
+Flask adapter under gunicorn threads or under Granian's WSGI threads (what `billing-bot
+serve` uses), or AsyncApp behind its ASGI adapter under uvicorn.
 
     .venv/bin/python bench/server_choice_bench.py [--requests 3000] [--concurrency 32]
 
-Both bare apps only ack signed `/invoice` slash commands; both run 2 worker processes on this
+The bare apps only ack signed `/invoice` slash commands; each runs 2 worker processes on this
 machine and their rounds alternate, as in `slack_ack_bench.py`.
 """
 
@@ -30,20 +30,28 @@ def main() -> None:
         channel = slack.create_channel(workspace, "billing", members=[admin])
         requests = Requests(slack, admin, channel)
         env = {**os.environ, "BENCH_SIGNING_SECRET": SECRET}
-        sync_port, async_port = free_port(), free_port()
+        sync_port, async_port, granian_port = free_port(), free_port(), free_port()
         sync_server = [str(BIN / "gunicorn"), "-w", "2", "--threads", "8", "-k", "gthread"]
         sync_server += ["-b", f"127.0.0.1:{sync_port}", "--log-level", "warning"]
         sync_server += ["bare_bolt_app:create()"]
         async_server = [str(BIN / "uvicorn"), "--workers", "2", "--port", str(async_port)]
         async_server += ["--log-level", "warning", "--no-access-log", "--app-dir", str(HERE)]
         async_server += ["bare_async_bolt_app:app"]
+        granian_server = [str(BIN / "granian"), "--interface", "wsgi", "--workers", "2"]
+        granian_server += ["--blocking-threads", "16", "--port", str(granian_port), "--no-ws"]
+        granian_server += ["--log-level", "warning", "--working-dir", str(HERE), "--factory"]
+        granian_server += ["bare_bolt_app:create"]
         servers = {
             "sync App, Flask, gunicorn 2 x 8 threads": f"http://127.0.0.1:{sync_port}/slack/events",
+            "sync App, Flask, Granian 2 x 16 threads": (
+                f"http://127.0.0.1:{granian_port}/slack/events"
+            ),
             "AsyncApp, ASGI, uvicorn 2 workers": f"http://127.0.0.1:{async_port}/slack/events",
         }
         with (
             process(sync_server, env, f"http://127.0.0.1:{sync_port}/"),
             process(async_server, env, f"http://127.0.0.1:{async_port}/slack/events"),
+            process(granian_server, env, f"http://127.0.0.1:{granian_port}/"),
         ):
             for url in servers.values():
                 send(url, requests.slash_commands(url, 200), args.concurrency)

@@ -1,6 +1,6 @@
 """The composition root: the one place that turns settings into the app's collaborators.
 
-`build_container` is called once per process (in each gunicorn worker after fork, or by a CLI
+`build_container` is called once per process (in each server worker, or by a CLI
 command) and everything else receives what it needs from the container. Importing this module
 connects to nothing.
 """

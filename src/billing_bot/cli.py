@@ -15,6 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from billing_bot.logs import configure_logging
 from billing_bot.settings import Settings, SettingsError, config_report, load_settings
 
+# Measured: under Granian, fewer threads per worker leave the CPU idle between requests
+# (bench/server_choice_bench.py answered half as fast with 4 as with 16).
+SERVE_THREADS = 16
+
 app = typer.Typer(
     name="billing-bot",
     help="Billing Bot: billing for health and therapy practices, run from Slack.",
@@ -56,10 +60,12 @@ def serve(
         typer.Option(min=1, max=65535, help="Port to listen on [default: PORT or 8000]."),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
-    threads: Annotated[int, typer.Option(min=1, help="Threads per worker process.")] = 8,
+    threads: Annotated[
+        int, typer.Option(min=1, help="Threads per worker process (see README, Performance).")
+    ] = SERVE_THREADS,
 ) -> None:
     """Serve Slack, Stripe and the web pages over HTTP until SIGTERM or Ctrl-C."""
-    # Imported here so `--help`, `migrate` and `check-config` do not load gunicorn.
+    # Imported here so `--help`, `migrate` and `check-config` do not load Granian.
     from billing_bot.server import serve as run_server
 
     settings = _settings(host=host, port=port)
@@ -115,7 +121,7 @@ def demo(
     if present and or_serve:
         from billing_bot.server import serve as run_server
 
-        run_server(settings, workers=2, threads=8)
+        run_server(settings, workers=2, threads=SERVE_THREADS)
         return
     if present:
         _fail(

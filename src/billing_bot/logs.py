@@ -19,7 +19,7 @@ class KeyValueFormatter(logging.Formatter):
         timestamp = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         message = record.getMessage()
         if not message.startswith("event="):
-            # Third-party prose (gunicorn, Alembic) is quoted so the line stays machine-readable.
+            # Third-party prose (Granian, Alembic) is quoted so the line stays machine-readable.
             message = "msg=" + _quote(message)
         line = f"ts={timestamp} level={record.levelname} logger={record.name} {message}"
         if record.exc_info:
@@ -27,21 +27,31 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+class _MeasuredThreadCount(logging.Filter):
+    """Drops Granian's start-up warning that more threads than 2 x cores seems high: the
+    count is chosen by measurement (see server.py), and the warning would repeat on every
+    start as if something were wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Configuration allows spawning up to")
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def logging_config(level: str, *, migrations: bool = False) -> dict[str, Any]:
-    """Return the `logging.config.dictConfig` schema for `level`, also handed to gunicorn.
+    """Return the `logging.config.dictConfig` schema for `level`, also handed to Granian.
 
     Alembic's progress lines are shown only when `migrations` is true (``billing-bot migrate``):
-    elsewhere they would repeat on every health check. Gunicorn's access log is always off.
+    elsewhere they would repeat on every health check. Granian's access log is always off.
     """
     alembic_level = level if migrations or level == "DEBUG" else "WARNING"
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"key_value": {"()": KeyValueFormatter}},
+        "filters": {"measured_threads": {"()": _MeasuredThreadCount}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
@@ -52,10 +62,15 @@ def logging_config(level: str, *, migrations: bool = False) -> dict[str, Any]:
         },
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
-            # Gunicorn attaches its own handlers; empty lists route its records through ours.
-            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
+            # Granian's own handlers are replaced: its records go through ours.
+            "_granian": {
+                "level": level,
+                "handlers": [],
+                "propagate": True,
+                "filters": ["measured_threads"],
+            },
             # Request lines would record /pay/{token} capability links and query strings.
-            "gunicorn.access": {"level": "INFO", "handlers": ["null"], "propagate": False},
+            "granian.access": {"level": "INFO", "handlers": ["null"], "propagate": False},
             "alembic": {"level": alembic_level},
         },
     }

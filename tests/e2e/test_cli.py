@@ -167,6 +167,53 @@ def test_serve_answers_healthz_then_stops_cleanly_on_sigterm(
     assert "Traceback" not in server.output()
 
 
+def _refuses_connections(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=2)
+    except httpx.ConnectError:
+        return True
+    return False
+
+
+def test_a_second_serve_on_a_busy_port_exits_1_and_the_first_keeps_the_port(
+    tmp_path: Path,
+) -> None:
+    database = f"sqlite:///{tmp_path / 'billing.sqlite3'}"
+    upgrade(database)
+    port = free_port()
+    with running_server(tmp_path, port=port, DATABASE_URL=database) as first:
+        wait_until(lambda: _healthz(first), timeout=30, ignore=(httpx.TransportError,))
+        second = run_cli(
+            "serve", "--port", str(port), cwd=tmp_path, env=cli_env(DATABASE_URL=database)
+        )
+        # Every request still reaches the first server: none was taken by a second one.
+        statuses = {
+            httpx.get(f"{first.base_url}/healthz", timeout=5).status_code for _ in range(20)
+        }
+        first.process.send_signal(signal.SIGTERM)
+        first.process.wait(timeout=30)
+
+    assert second.returncode == 1
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert statuses == {200}
+
+
+def test_workers_stop_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'billing.sqlite3'}"
+    upgrade(database)
+    with running_server(tmp_path, DATABASE_URL=database) as server:
+        wait_until(lambda: _healthz(server), timeout=30, ignore=(httpx.TransportError,))
+        server.process.kill()  # SIGKILL: the main process gets no chance to stop its workers
+        server.process.wait(timeout=10)
+
+        wait_until(
+            lambda: _refuses_connections(f"{server.base_url}/healthz"),
+            timeout=30,
+            what="orphaned workers to stop answering",
+        )
+
+
 def test_healthz_says_unavailable_when_the_database_does_not_answer(tmp_path: Path) -> None:
     nowhere = f"postgresql://postgres@127.0.0.1:{free_port()}/billing"
 

@@ -8,12 +8,13 @@ workspaces live in memory and vanish at exit, so nothing would match them next t
 the console is mounted at ``/console`` on the app's own port. Nothing listens beyond
 127.0.0.1: the console lets whoever reaches it act as anyone in the demo workspaces.
 
-Why one process under Werkzeug's threaded server rather than gunicorn: the stand-in keeps
-Slack's world in memory, so every request of the console and every Web API call of the app
-must reach the same process (a second gunicorn worker would hold a second, empty world, and
-requests would land on either); and the console waits inside a request for the app to
-answer a signed request sent to that same server, while the app calls the stand-in in the
-same process — that needs a thread per request, which Werkzeug's threaded server gives.
+Why one process under Werkzeug's threaded server rather than `billing-bot serve`'s Granian:
+the stand-in keeps Slack's world in memory, so every request of the console and every Web
+API call of the app must reach the same process (a second server worker would hold a
+second, empty world, and requests would land on either); and the console waits inside a
+request for the app to answer a signed request sent to that same server, while the app
+calls the stand-in in the same process — that needs a thread per request, which Werkzeug's
+threaded server gives.
 """
 
 from __future__ import annotations
