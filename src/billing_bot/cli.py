@@ -15,9 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from billing_bot.logs import configure_logging
 from billing_bot.settings import Settings, SettingsError, config_report, load_settings
 
-# Measured: under Granian, fewer threads per worker leave the CPU idle between requests
-# (bench/server_choice_bench.py answered half as fast with 4 as with 16).
-SERVE_THREADS = 16
+# Measured with the real ack path (README, Performance): each request is mostly Python work
+# holding the GIL, and past 4 threads per worker they mostly queue for it, which costs CPU
+# and lengthens the slowest answers (p99 86 ms with 4 threads, 154 ms with 16, on SQLite).
+SERVE_THREADS = 4
 
 app = typer.Typer(
     name="billing-bot",

@@ -28,9 +28,10 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY: dict[str, Any] = {"billing_bot_read_only": True}
 _NO_TRANSACTION = "billing_bot_no_transaction"
 
-# Sized for one server worker: its 16 request threads each hold at most one connection; the
-# overflow covers the background Slack calls, the scheduler and a little headroom.
-POSTGRES_POOL_SIZE = 16
+# Sized for one server worker: its request threads (4 by default) and its background Slack
+# calls each hold at most one connection; the overflow covers a worker run with more
+# threads, the scheduler and a little headroom.
+POSTGRES_POOL_SIZE = 10
 POSTGRES_PING_IDLE_SECONDS = 2.0
 _RETURNED_AT = "billing_bot_returned_at"
 SQLITE_POOL_SIZE = 16
