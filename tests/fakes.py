@@ -10,7 +10,7 @@ record whose stored version moved is refused.
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -235,6 +235,10 @@ class FakeClientRepository(_Repository):
 
     def list(self, practice_id: PracticeId) -> list[Client]:
         return [c for c in self._state.clients.values() if c.practice_id == practice_id]
+
+    def names(self, practice_id: PracticeId, client_ids: Iterable[ClientId]) -> dict[ClientId, str]:
+        found = (self.get(practice_id, client_id) for client_id in set(client_ids))
+        return {client.id: client.name for client in found if client is not None}
 
     def add(self, client: Client) -> None:
         _new(self._state.clients, client.id, "client")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
 
 from storage_scenario import ADMIN, a_practice_with_records, an_invoice
 
+from billing_bot.bot.reading import latest_invoices
 from billing_bot.domain.invoices import InvoiceStatus
 from billing_bot.domain.payments import EntryKind
 from billing_bot.domain.ports import InvoiceFilter
-from billing_bot.domain.usecases import invoicing, payments, reporting, settings
+from billing_bot.domain.usecases import invoicing, payments, records, reporting, settings
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
@@ -132,3 +134,24 @@ def test_audit_log_records_who_did_what(uow, env):
         ("U0STAFF01", "invoice.issued"),
     ]
     assert "Ada" not in repr(events)
+
+
+def test_latest_invoices_name_each_client_from_one_read(uow, env):
+    a = a_practice_with_records(uow, env)
+    second = records.add_client(
+        records.AddClient(
+            a.practice.id, ADMIN, records.ClientDetails("Grace Hopper", "grace@example.com")
+        ),
+        uow,
+        env,
+    )
+    first_invoice = an_invoice(uow, env, a)
+    second_invoice = an_invoice(uow, env, replace(a, client=second))
+
+    with uow:
+        latest = latest_invoices(uow, a.practice, 5)
+
+    assert {(invoice.id, name) for invoice, name in latest} == {
+        (first_invoice.id, "Ada Lovelace"),
+        (second_invoice.id, "Grace Hopper"),
+    }

@@ -25,6 +25,9 @@ def test_repositories_never_return_another_practices_rows(uow, env):
         assert uow.appointments.get(b.practice.id, a.appointment.id) is None
         assert uow.invoices.get(b.practice.id, invoice_a.id) is None
         assert [client.id for client in uow.clients.list(b.practice.id)] == [b.client.id]
+        assert uow.clients.names(b.practice.id, [a.client.id, b.client.id]) == {
+            b.client.id: b.client.name
+        }
         assert uow.invoices.find(b.practice.id, InvoiceFilter()) == []
         assert uow.invoices.count(b.practice.id) == 0
         assert uow.audit.for_subject(b.practice.id, invoice_a.id) == []

@@ -13,11 +13,8 @@ from billing_bot.domain.practice import Practice
 def latest_invoices(uow: UnitOfWork, practice: Practice, limit: int) -> list[tuple[Invoice, str]]:
     """The newest invoices with their client's name, inside an open unit of work."""
     invoices = uow.invoices.find(practice.id, InvoiceFilter(limit=limit))
-    named = []
-    for invoice in invoices:
-        client = uow.clients.get(practice.id, invoice.client_id)
-        named.append((invoice, client.name if client else "?"))
-    return named
+    names = uow.clients.names(practice.id, (invoice.client_id for invoice in invoices))
+    return [(invoice, names.get(invoice.client_id, "?")) for invoice in invoices]
 
 
 def invoice_row(invoice: Invoice, client_name: str) -> SectionBlock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -61,6 +61,10 @@ class TaxRateRepository(Protocol):
 class ClientRepository(Protocol):
     def get(self, practice_id: PracticeId, client_id: ClientId) -> Client | None: ...
     def list(self, practice_id: PracticeId) -> list[Client]: ...
+    def names(self, practice_id: PracticeId, client_ids: Iterable[ClientId]) -> dict[ClientId, str]:
+        """The names of those of `client_ids` that are the practice's clients, in one read."""
+        ...
+
     def add(self, client: Client) -> None: ...
     def update(self, client: Client) -> None: ...
 

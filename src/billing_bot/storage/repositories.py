@@ -7,7 +7,7 @@ Rows are turned into frozen domain objects on the way out and back on the way in
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from decimal import Decimal
 
@@ -344,6 +344,15 @@ class SqlClientRepository:
             select(ClientRow).where(ClientRow.practice_id == practice_id).order_by(ClientRow.name)
         )
         return [_client(row) for row in self._session.scalars(query)]
+
+    def names(self, practice_id: PracticeId, client_ids: Iterable[ClientId]) -> dict[ClientId, str]:
+        wanted = set(client_ids)
+        if not wanted:
+            return {}
+        query = select(ClientRow.id, ClientRow.name).where(
+            ClientRow.practice_id == practice_id, ClientRow.id.in_(wanted)
+        )
+        return {ClientId(row.id): row.name for row in self._session.execute(query)}
 
     def add(self, client: Client) -> None:
         self._session.execute(
