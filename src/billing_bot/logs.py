@@ -27,15 +27,6 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
-class _MeasuredThreadCount(logging.Filter):
-    """Drops Granian's start-up warning that more threads than 2 x cores seems high: the
-    count is chosen by measurement (see server.py), and the warning would repeat on every
-    start as if something were wrong."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Configuration allows spawning up to")
-
-
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -51,7 +42,6 @@ def logging_config(level: str, *, migrations: bool = False) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"key_value": {"()": KeyValueFormatter}},
-        "filters": {"measured_threads": {"()": _MeasuredThreadCount}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
@@ -63,12 +53,7 @@ def logging_config(level: str, *, migrations: bool = False) -> dict[str, Any]:
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
             # Granian's own handlers are replaced: its records go through ours.
-            "_granian": {
-                "level": level,
-                "handlers": [],
-                "propagate": True,
-                "filters": ["measured_threads"],
-            },
+            "_granian": {"level": level, "handlers": [], "propagate": True},
             # Request lines would record /pay/{token} capability links and query strings.
             "granian.access": {"level": "INFO", "handlers": ["null"], "propagate": False},
             "alembic": {"level": alembic_level},

@@ -32,7 +32,7 @@ from sqlalchemy.orm import configure_mappers
 
 from billing_bot.bootstrap import build_container
 from billing_bot.bot.web import create_web_app
-from billing_bot.logs import configure_logging, logging_config
+from billing_bot.logs import logging_config
 from billing_bot.settings import Settings
 
 # Long enough to finish a Stripe call or a PDF render in flight; short enough for deploys.
@@ -43,7 +43,7 @@ ANNOUNCE_WITHIN_S = 120
 def load_worker_app(settings: Settings, main_pid: int) -> Any:
     """Runs in each worker process: build its container and the app it serves."""
     _stop_with_main_process(main_pid)
-    configure_logging(settings.log_level)
+    # Logging is already set up: Granian applies `log_dictconfig` in each worker.
     container = build_container(settings)
     # At the worker's exit (after a graceful stop): finish queued Slack calls, close the
     # database connections. Granian's workers are multiprocessing children, which run
@@ -95,13 +95,14 @@ def serve(settings: Settings, *, workers: int, threads: int) -> None:
         sys.exit(1)
     server = _Server(
         settings,
+        # Names the app in process titles; `worker_app` below is what each worker runs.
         "billing_bot.server:load_worker_app",
         address=_bind_host(settings.host),
         port=settings.port,
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=threads,
-        # Ctrl-C signals every process in the group; each worker finishes its requests.
+        # After SIGTERM or Ctrl-C, how long a worker may take to finish its requests.
         workers_kill_timeout=GRACEFUL_TIMEOUT_S,
         log_level=LogLevels(settings.log_level.lower()),
         log_dictconfig=logging_config(settings.log_level),
