@@ -14,7 +14,18 @@ import argparse
 import os
 
 from billing_bot.sandbox.slack.standin import SlackStandIn
-from slack_ack_bench import BIN, HERE, SECRET, Requests, free_port, line, process, send
+from slack_ack_bench import (
+    BIN,
+    HERE,
+    SECRET,
+    Requests,
+    bare_under_granian,
+    bare_under_gunicorn,
+    free_port,
+    line,
+    process,
+    send,
+)
 
 
 def main() -> None:
@@ -31,16 +42,11 @@ def main() -> None:
         requests = Requests(slack, admin, channel)
         env = {**os.environ, "BENCH_SIGNING_SECRET": SECRET}
         sync_port, async_port, granian_port = free_port(), free_port(), free_port()
-        sync_server = [str(BIN / "gunicorn"), "-w", "2", "--threads", "8", "-k", "gthread"]
-        sync_server += ["-b", f"127.0.0.1:{sync_port}", "--log-level", "warning"]
-        sync_server += ["bare_bolt_app:create()"]
+        sync_server = bare_under_gunicorn(sync_port)
         async_server = [str(BIN / "uvicorn"), "--workers", "2", "--port", str(async_port)]
         async_server += ["--log-level", "warning", "--no-access-log", "--app-dir", str(HERE)]
         async_server += ["bare_async_bolt_app:app"]
-        granian_server = [str(BIN / "granian"), "--interface", "wsgi", "--workers", "2"]
-        granian_server += ["--blocking-threads", "16", "--port", str(granian_port), "--no-ws"]
-        granian_server += ["--log-level", "warning", "--working-dir", str(HERE), "--factory"]
-        granian_server += ["bare_bolt_app:create"]
+        granian_server = bare_under_granian(granian_port)
         servers = {
             "sync App, Flask, gunicorn 2 x 8 threads": f"http://127.0.0.1:{sync_port}/slack/events",
             "sync App, Flask, Granian 2 x 16 threads": (

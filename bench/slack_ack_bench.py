@@ -58,7 +58,6 @@ SECRET = secrets.token_hex(16)
 CLIENT_ID, CLIENT_SECRET = "1111.2222", secrets.token_hex(8)
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-ROUNDS = 3
 WORKERS, THREADS = 2, 4  # `billing-bot serve`'s defaults
 # Bare Bolt under Granian is fastest with many threads (bench/server_choice_bench.py).
 SAME_SERVER_THREADS = 16
@@ -69,6 +68,21 @@ TARGET_P99_MS, TARGET_SHARE = 100.0, 0.5
 # ones are sent seconds after their triggers were issued; Slack's 3 s would expire them
 # whatever the app did. Each round is checked instead for how late its last modal opened.
 TRIGGER_SECONDS = 600.0
+
+
+def bare_under_gunicorn(port: int) -> list[str]:
+    """The command serving the bare Bolt app as the target's baseline."""
+    command = [str(BIN / "gunicorn"), "-w", str(BARE_WORKERS), "--threads", str(BARE_THREADS)]
+    command += ["-k", "gthread", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    return [*command, "bare_bolt_app:create()"]
+
+
+def bare_under_granian(port: int) -> list[str]:
+    """The command serving the bare Bolt app under the app's own server."""
+    command = [str(BIN / "granian"), "--interface", "wsgi", "--workers", str(WORKERS)]
+    command += ["--blocking-threads", str(SAME_SERVER_THREADS), "--port", str(port)]
+    command += ["--log-level", "warning", "--no-ws", "--working-dir", str(HERE)]
+    return [*command, "--factory", "bare_bolt_app:create"]
 
 
 def free_port() -> int:
@@ -199,7 +213,7 @@ def compare(app: Server, bare: Server, same_server: Server, args: argparse.Names
     for server in servers:
         run_round(server, min(200, args.requests), args.concurrency)  # connections, caches
     rounds: dict[str, list[Round]] = {server.label: [] for server in servers}
-    for _ in range(ROUNDS):
+    for _ in range(max(1, args.rounds)):
         for server in servers:
             rounds[server.label].append(run_round(server, args.requests, args.concurrency))
     for server in servers:
@@ -294,22 +308,16 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> N
     }
     serve = [str(BIN / "billing-bot"), "serve", "--port", str(app_port)]
     serve += ["--workers", str(WORKERS), "--threads", str(THREADS)]
-    bare_port = free_port()
-    bare_bolt = [str(BIN / "gunicorn"), "-w", str(BARE_WORKERS), "--threads", str(BARE_THREADS)]
-    bare_bolt += ["-k", "gthread", "-b", f"127.0.0.1:{bare_port}", "--log-level", "warning"]
-    bare_bolt += ["bare_bolt_app:create()"]
+    bare_port, granian_port = free_port(), free_port()
     bare_env = {**os.environ, "BENCH_SIGNING_SECRET": SECRET}
-    granian_port = free_port()
-    bare_granian = [str(BIN / "granian"), "--interface", "wsgi", "--workers", str(WORKERS)]
-    bare_granian += ["--blocking-threads", str(SAME_SERVER_THREADS), "--port", str(granian_port)]
-    bare_granian += ["--log-level", "warning", "--no-ws", "--working-dir", str(HERE)]
-    bare_granian += ["--factory", "bare_bolt_app:create"]
-    # Both run throughout; an idle one takes no CPU from the other's rounds.
+    # All three run throughout; an idle one takes no CPU from the others' rounds.
     try:
         with (
             process(serve, env, f"{app_url}/healthz"),
-            process(bare_bolt, bare_env, f"http://127.0.0.1:{bare_port}/"),
-            process(bare_granian, bare_env, f"http://127.0.0.1:{granian_port}/"),
+            process(bare_under_gunicorn(bare_port), bare_env, f"http://127.0.0.1:{bare_port}/"),
+            process(
+                bare_under_granian(granian_port), bare_env, f"http://127.0.0.1:{granian_port}/"
+            ),
         ):
             workspace = slack.create_workspace("Bench Practice")
             admin = slack.create_user(workspace, "admin", is_admin=True)
@@ -361,8 +369,6 @@ def main() -> None:
         "--rounds", type=int, default=3, help="rounds per server, alternating; medians shown"
     )
     args = parser.parse_args()
-    global ROUNDS
-    ROUNDS = max(1, args.rounds)
     print(
         f"{args.requests} requests per row, concurrency {args.concurrency}, "
         f"app: billing-bot serve (Granian, {WORKERS} workers x {THREADS} threads); "
