@@ -123,15 +123,36 @@ def on_date(iso: str) -> dict[str, Any]:
 
 
 def submitted(view: View, view_id: str = "V0MODAL01", **values: dict[str, Any]) -> dict[str, Any]:
-    """The `view` of a view_submission: the modal as sent, with what the user entered under
-    each block id (element and block share one id in this app)."""
+    """The `view` of a view_submission: the modal as sent, with what the user entered in
+    each input (keyed by action id) under the block holding it, as Slack sends it."""
     payload = view.to_dict()
+    blocks = _input_blocks(payload)
     payload.update(
         id=view_id,
         hash="1700000000.abc",
-        state={"values": {block: {block: state} for block, state in values.items()}},
+        state={
+            "values": {
+                blocks.get(action, action): {action: state} for action, state in values.items()
+            }
+        },
     )
     return payload
+
+
+def input_errors(answer: dict[str, Any], view: dict[str, Any]) -> dict[str, str]:
+    """A `response_action: errors` answer's messages, keyed by the action id of the input
+    each one shows under in `view`."""
+    actions = {block: action for action, block in _input_blocks(view).items()}
+    return {actions.get(block, block): message for block, message in answer["errors"].items()}
+
+
+def _input_blocks(view: dict[str, Any]) -> dict[str, str]:
+    """``{action id: block id}`` of the view's input blocks."""
+    return {
+        block["element"]["action_id"]: block["block_id"]
+        for block in view.get("blocks", [])
+        if block.get("type") == "input" and block.get("block_id")
+    }
 
 
 def pressed(

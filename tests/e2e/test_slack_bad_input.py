@@ -115,8 +115,8 @@ def test_a_tax_rate_that_is_not_a_percentage_is_refused(
 
     refused = world.slack.driver.submit_view(form, {"name": "VAT", "percent": percent})
 
-    assert list(refused.errors) == [tax_rates.PERCENT]
-    assert why in refused.errors[tax_rates.PERCENT]
+    assert list(refused.input_errors) == [tax_rates.PERCENT]
+    assert why in refused.input_errors[tax_rates.PERCENT]
     assert world.rows() == before
     assert "No tax rates yet" in view_text(
         world.open_setting(seat.admin, OPEN_TAX_RATES, channel=seat.general)
@@ -131,8 +131,8 @@ def test_a_second_tax_rate_with_the_same_name_is_refused(world: SlackWorld) -> N
 
     refused = world.slack.driver.submit_view(form, {"name": "vat", "percent": "7"})
 
-    assert list(refused.errors) == [tax_rates.NAME]
-    assert "already a tax rate called 'VAT'" in refused.errors[tax_rates.NAME]
+    assert list(refused.input_errors) == [tax_rates.NAME]
+    assert "already a tax rate called 'VAT'" in refused.input_errors[tax_rates.NAME]
     assert world.rows() == before
 
 
@@ -251,8 +251,8 @@ def test_the_last_admin_cannot_give_up_the_admin_role(world: SlackWorld, new_rol
 
     refused = world.slack.driver.submit_view(form, {roles.USER: seat.admin, roles.ROLE: new_role})
 
-    assert list(refused.errors) == [roles.USER]
-    assert "without a billing admin" in refused.errors[roles.USER]
+    assert list(refused.input_errors) == [roles.USER]
+    assert "without a billing admin" in refused.input_errors[roles.USER]
     assert world.rows() == before
     assert world.open_hub(seat.admin, seat.general).callback_id == "billing_hub"
 

@@ -229,6 +229,41 @@ def test_tax_rates_are_added_made_default_renamed_and_archived(world: SlackWorld
     assert list(_rate_rows(reopened)) == ["*Books VAT* · 7 % · _default_"]
 
 
+def _entered(view: View) -> dict[str, object]:
+    """What the user has typed or picked in the modal's inputs, by action id."""
+    return {
+        action: next(iter(value for key, value in state.items() if key != "type"), None)
+        for actions in view.values.values()
+        for action, state in actions.items()
+    }
+
+
+def test_an_add_form_comes_back_empty_after_an_add_and_keeps_its_text_after_an_error(
+    world: SlackWorld,
+) -> None:
+    seat = world.new_practice("Birch Counselling")
+    cy = world.slack.create_user(seat.workspace, "cy")
+    driver = world.slack.driver
+    rates = world.open_setting(seat.admin, OPEN_TAX_RATES, channel=seat.general)
+    refused = driver.submit_view(rates, {tax_rates.NAME: "VAT", tax_rates.PERCENT: "abc"})
+    kept_after_error = _entered(rates)
+    driver.submit_view(rates, {tax_rates.PERCENT: "19"})
+    after_rate = _entered(rates)
+    services_form = world.open_setting(seat.admin, OPEN_SERVICES, channel=seat.general)
+    driver.submit_view(services_form, {services.NAME: "Intake", services.DEFAULT_PRICE: "90"})
+    after_service = _entered(services_form)
+    roles_form = driver.block_action(OPEN_ROLES, view=world.open_home(seat.admin)).opened_view()
+    driver.submit_view(roles_form, {roles.USER: cy, roles.ROLE: Role.STAFF.value})
+    after_role = _entered(roles_form)
+
+    assert refused.response_action == "errors"
+    assert kept_after_error == {tax_rates.NAME: "VAT", tax_rates.PERCENT: "abc"}
+    assert "*VAT* · 19 %" in view_text(rates)
+    assert after_rate == after_service == after_role == {}
+    assert "*Intake* · $90.00" in view_text(services_form)
+    assert f"<@{cy.id}> · Billing staff" in view_text(roles_form)
+
+
 # -- invoice settings --------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from slack_fakes import (
     RecordingClient,
     at,
     context,
+    input_errors,
     on_date,
     picked,
     pressed,
@@ -149,10 +150,11 @@ def test_a_bad_percent_is_a_field_error_and_nothing_is_saved(
 ) -> None:
     before = uow.committed
 
-    answer, client = submit(app, "tax_rates", rates_form(name=typed("VAT"), percent=typed(percent)))
+    form = rates_form(name=typed("VAT"), percent=typed(percent))
+    answer, client = submit(app, "tax_rates", form)
 
     assert answer["response_action"] == "errors"
-    assert list(answer["errors"]) == ["percent"]
+    assert list(input_errors(answer, form)) == ["percent"]
     assert uow.committed == before
     assert client.calls == []
 
@@ -162,10 +164,11 @@ def test_a_duplicate_rate_name_is_an_error_on_the_name(
 ) -> None:
     a_tax_rate(uow, env, practice, name="VAT")
 
-    answer, _ = submit(app, "tax_rates", rates_form(name=typed("vat"), percent=typed("7")))
+    form = rates_form(name=typed("vat"), percent=typed("7"))
+    answer, _ = submit(app, "tax_rates", form)
 
     assert answer["response_action"] == "errors"
-    assert "already a tax rate called 'VAT'" in answer["errors"]["name"]
+    assert "already a tax rate called 'VAT'" in input_errors(answer, form)["name"]
 
 
 def test_archiving_the_default_rate_explains_why_in_the_modal_and_changes_nothing(
@@ -438,7 +441,7 @@ def test_a_bad_price_is_an_error_on_the_price(
 
     answer, _ = submit(app, "services", form)
 
-    assert list(answer["errors"]) == ["default_price"]
+    assert list(input_errors(answer, form)) == ["default_price"]
     assert uow.committed.service_types == {}
 
 
@@ -482,10 +485,11 @@ def test_removing_the_only_admin_is_an_error_on_the_user(
 ) -> None:
     before = uow.committed
 
-    answer, _ = submit(app, "roles", roles_form(ADMIN, "none"))
+    form = roles_form(ADMIN, "none")
+    answer, _ = submit(app, "roles", form)
 
     assert answer["response_action"] == "errors"
-    assert "without a billing admin" in answer["errors"]["user"]
+    assert "without a billing admin" in input_errors(answer, form)["user"]
     assert uow.committed == before
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 
 from slack_sdk.models.blocks import (
     ContextBlock,
@@ -15,8 +16,23 @@ from slack_sdk.models.blocks import (
 )
 
 
+def form_generation(listed: Iterable[str]) -> str:
+    """A short tag of what a modal lists above its "add" form, for that form's block ids.
+
+    When a modal is updated, Slack keeps what the user typed into an input only while the
+    input's block and action ids stay the same. A form whose list changed (it was just used)
+    therefore comes back empty instead of offering the same entry again, and one whose list
+    did not change keeps a half-typed entry."""
+    return format(zlib.crc32("\n".join(listed).encode()), "08x")
+
+
+def form_block_id(action_id: str, generation: str | None) -> str:
+    """The block id of a form input: its action id, tagged with the form's generation."""
+    return f"{action_id}.{generation}" if generation else action_id
+
+
 def text_input(
-    block_id: str,
+    action_id: str,
     label: str,
     value: str | None,
     *,
@@ -25,15 +41,17 @@ def text_input(
     max_length: int | None = None,
     placeholder: str | None = None,
     hint: str | None = None,
+    generation: str | None = None,
 ) -> InputBlock:
-    """A text field whose block and action share one id, so errors and values line up."""
+    """A text field whose block is named after its action (see `form_generation`), so errors
+    and values line up."""
     return InputBlock(
-        block_id=block_id,
+        block_id=form_block_id(action_id, generation),
         label=label,
         optional=optional,
         hint=hint,
         element=PlainTextInputElement(
-            action_id=block_id,
+            action_id=action_id,
             initial_value=value or None,
             multiline=multiline,
             max_length=max_length,
@@ -47,22 +65,23 @@ def options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
 
 
 def select_input(
-    block_id: str,
+    action_id: str,
     label: str,
     pairs: Sequence[tuple[str, str]],
     selected: str | None,
     *,
     optional: bool = False,
     hint: str | None = None,
+    generation: str | None = None,
 ) -> InputBlock:
     choices = options(pairs)
     initial = next((option for option in choices if option.value == selected), None)
     return InputBlock(
-        block_id=block_id,
+        block_id=form_block_id(action_id, generation),
         label=label,
         optional=optional,
         hint=hint,
-        element=StaticSelectElement(action_id=block_id, options=choices, initial_option=initial),
+        element=StaticSelectElement(action_id=action_id, options=choices, initial_option=initial),
     )
 
 

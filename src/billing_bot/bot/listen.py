@@ -49,7 +49,7 @@ def submission(
             caller.require(needed)
             answer = handle(caller, body["view"], client)
         except ValidationError as error:
-            ack(response_action="errors", errors=modal_errors(error, block_for_field))
+            ack(response_action="errors", errors=modal_errors(error, block_for_field, body["view"]))
             return
         except DomainError as error:
             text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)

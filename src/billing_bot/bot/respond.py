@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
+from typing import Any
 
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
@@ -16,8 +17,11 @@ from billing_bot.domain.roles import NotPermitted
 log = logging.getLogger(__name__)
 
 
-def modal_errors(error: ValidationError, block_for_field: Mapping[str, str]) -> dict[str, str]:
-    """Slack's `response_action: errors` map: each domain field's message under its block.
+def modal_errors(
+    error: ValidationError, block_for_field: Mapping[str, str], view: Mapping[str, Any]
+) -> dict[str, str]:
+    """Slack's `response_action: errors` map: each domain field's message under the block of
+    `view` that holds the field's input (`block_for_field` names inputs by their id).
 
     A field the modal has no block for is shown under `fallback` (the first key of the map)
     rather than lost."""
@@ -26,8 +30,21 @@ def modal_errors(error: ValidationError, block_for_field: Mapping[str, str]) -> 
     for field, message in error.errors.items():
         block = block_for_field.get(field) or block_for_field.get(field.split(".")[0], fallback)
         # Slack shows one message per block; keep the first, which names the first problem.
-        shown.setdefault(block, message[:150] if len(message) <= 150 else message[:147] + "...")
+        shown.setdefault(
+            _block_holding(view, block),
+            message[:150] if len(message) <= 150 else message[:147] + "...",
+        )
     return shown
+
+
+def _block_holding(view: Mapping[str, Any], input_id: str) -> str:
+    """The id of the block holding input `input_id`: the same id, or the id tagged with its
+    form's generation (see `blocks.form_generation`)."""
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        if block.get("block_id") == input_id or element.get("action_id") == input_id:
+            return str(block.get("block_id") or input_id)
+    return input_id
 
 
 def permission_text(error: NotPermitted) -> str:

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from billing_bot.bot import home
-from billing_bot.bot.blocks import note, options
+from billing_bot.bot.blocks import form_block_id, form_generation, note, options
 from billing_bot.bot.deps import BotDeps, Caller
 from billing_bot.bot.listen import Saved, action, open_or_push, submission
 from billing_bot.bot.state import ViewState
@@ -70,12 +70,17 @@ def roles_modal(members: Sequence[Member], saved: str | None = None) -> View:
     )
     if len(members) > MAX_LISTED:
         blocks.append(note(f"Showing {MAX_LISTED} of {len(members)} members."))
+    listed = form_generation(f"{member.user_id} {member.role.value}" for member in members)
     blocks += [
         DividerBlock(),
         HeaderBlock(text="Grant or change a role"),
-        InputBlock(block_id=USER, label="User", element=UserSelectElement(action_id=USER)),
         InputBlock(
-            block_id=ROLE,
+            block_id=form_block_id(USER, listed),
+            label="User",
+            element=UserSelectElement(action_id=USER),
+        ),
+        InputBlock(
+            block_id=form_block_id(ROLE, listed),
             label="Role",
             element=RadioButtonsElement(action_id=ROLE, options=options(ROLE_CHOICES)),
         ),

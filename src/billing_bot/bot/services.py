@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from billing_bot.bot import home
-from billing_bot.bot.blocks import escape, note, select_input, text_input
+from billing_bot.bot.blocks import escape, form_generation, note, select_input, text_input
 from billing_bot.bot.deps import BotDeps, Caller
 from billing_bot.bot.listen import Saved, action, open_or_push, submission
 from billing_bot.bot.state import ViewState
@@ -93,14 +93,37 @@ def services_modal(
         blocks.append(note(f"Showing {MAX_LISTED} of {len(services)} services."))
     active_rates = [rate for rate in rates.values() if not rate.is_archived][:MAX_RATE_OPTIONS]
     choices = [(NO_TAX, "No tax"), *((rate.id, rate.label) for rate in active_rates)]
+    listed = form_generation(
+        f"{service.id} {service.name} {service.default_price} {service.default_tax_rate_id} "
+        f"{service.active}"
+        for service in services
+    )
     blocks += [
         DividerBlock(),
         HeaderBlock(text="Add a service"),
-        text_input(NAME, "Name", None, max_length=100, placeholder="e.g. Individual session"),
         text_input(
-            DEFAULT_PRICE, "Default price", None, max_length=20, hint=f"In {currency_code}."
+            NAME,
+            "Name",
+            None,
+            max_length=100,
+            placeholder="e.g. Individual session",
+            generation=listed,
         ),
-        select_input(DEFAULT_TAX_RATE, "Default tax rate", choices, default_rate_id or NO_TAX),
+        text_input(
+            DEFAULT_PRICE,
+            "Default price",
+            None,
+            max_length=20,
+            hint=f"In {currency_code}.",
+            generation=listed,
+        ),
+        select_input(
+            DEFAULT_TAX_RATE,
+            "Default tax rate",
+            choices,
+            default_rate_id or NO_TAX,
+            generation=listed,
+        ),
         note("Inactive services are not offered on new invoices or appointments."),
     ]
     return View(

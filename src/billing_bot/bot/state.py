@@ -1,4 +1,4 @@
-"""Reading a submitted modal's `view.state.values` by block id."""
+"""Reading a submitted modal's `view.state.values` by input id."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ from typing import Any
 
 
 class ViewState:
-    """Typed access to what the user entered; every block and action share one id."""
+    """Typed access to what the user entered, by the input's id: its block and action share
+    that id, or the block carries it with a form's generation (`blocks.form_generation`)."""
 
     def __init__(self, view: dict[str, Any]) -> None:
         self._values: dict[str, dict[str, Any]] = view.get("state", {}).get("values", {})
 
-    def _element(self, block_id: str) -> dict[str, Any]:
-        block = self._values.get(block_id, {})
-        return block.get(block_id) or next(iter(block.values()), {})
+    def _element(self, input_id: str) -> dict[str, Any]:
+        block = self._values.get(input_id)
+        if block is None:
+            block = next((b for b in self._values.values() if input_id in b), {})
+        return block.get(input_id) or next(iter(block.values()), {})
 
     def text(self, block_id: str) -> str:
         return str(self._element(block_id).get("value") or "")

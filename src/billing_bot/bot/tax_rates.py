@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from billing_bot.bot import home
-from billing_bot.bot.blocks import escape, note, text_input
+from billing_bot.bot.blocks import escape, form_block_id, form_generation, note, text_input
 from billing_bot.bot.deps import BotDeps, Caller
 from billing_bot.bot.listen import Saved, action, open_or_push, submission
 from billing_bot.bot.state import ViewState
@@ -96,13 +96,25 @@ def tax_rates_modal(
     if len(rates) > MAX_LISTED:
         blocks.append(note(f"Showing {MAX_LISTED} of {len(rates)} rates; archive unused ones."))
     make_default = Option(value=MAKE_DEFAULT_ON, text="Make this the default rate")
+    listed = form_generation(
+        f"{rate.id} {rate.name} {rate.percent} {rate.id == default_id}" for rate in rates
+    )
     blocks += [
         DividerBlock(),
         HeaderBlock(text="Add a rate"),
-        text_input(NAME, "Name", None, max_length=50, placeholder="e.g. Sales tax"),
-        text_input(PERCENT, "Percent", None, max_length=12, hint="e.g. 7.5 for 7.5 %"),
+        text_input(
+            NAME, "Name", None, max_length=50, placeholder="e.g. Sales tax", generation=listed
+        ),
+        text_input(
+            PERCENT,
+            "Percent",
+            None,
+            max_length=12,
+            hint="e.g. 7.5 for 7.5 %",
+            generation=listed,
+        ),
         InputBlock(
-            block_id=MAKE_DEFAULT,
+            block_id=form_block_id(MAKE_DEFAULT, listed),
             label="Default",
             optional=True,
             element=CheckboxesElement(action_id=MAKE_DEFAULT, options=[make_default]),

@@ -75,6 +75,16 @@ class Submission(Interaction):
             return dict(answer.get("errors") or {})
         return {}
 
+    @property
+    def input_errors(self) -> dict[str, str]:
+        """`errors` keyed by the action id of the input each one shows under: which field a
+        person sees it next to, whatever generation tag the app put in the block id."""
+        inputs = {
+            block.get("block_id"): (block.get("element") or {}).get("action_id")
+            for block in self.view.blocks
+        }
+        return {inputs.get(block) or block: message for block, message in self.errors.items()}
+
     def current_view(self) -> View | None:
         """The modal the user sees now (``None`` once the app let the stack close)."""
         return views.top_modal(self.state, self.view.team_id, self.view.user_id)
