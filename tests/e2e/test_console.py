@@ -233,6 +233,10 @@ def test_tax_rates_menu_pushes_and_updates_the_modal(page: Page) -> None:
         dialog.get_by_label("Percent").fill(percent)
         dialog.get_by_role("button", name="Add rate").click()
         expect(rate_row(dialog, name)).to_be_visible()
+        # The form is ready for the next rate rather than offering this one again.
+        expect(dialog.get_by_label("Name")).to_have_value("")
+        expect(dialog.get_by_label("Percent")).to_have_value("")
+    screenshot(page, "console-tax-rates-after-adding.png")
 
     open_rate_menu(dialog, "Reduced", "Make default")
     expect(rate_text(dialog, "Reduced")).to_have_text("Reduced · 5 % · default")
