@@ -34,6 +34,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
@@ -42,13 +44,19 @@ import httpx
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from billing_bot.domain.invoices import LineInput
+from billing_bot.domain.money import Money
+from billing_bot.domain.usecases import invoicing, payments, records, settings
+from billing_bot.domain.usecases._common import Env
+from billing_bot.gateways.system import RandomIds, SystemClock
 from billing_bot.sandbox.slack import payloads
 from billing_bot.sandbox.slack.blocks import find_element
 from billing_bot.sandbox.slack.signing import signature
 from billing_bot.sandbox.slack.standin import SlackStandIn
 from billing_bot.sandbox.slack.view_state import action_payload
-from billing_bot.storage.engine import normalize_database_url
+from billing_bot.storage.engine import create_engine_for, normalize_database_url
 from billing_bot.storage.migrate import upgrade
+from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import Result, http_request, save
@@ -66,6 +74,9 @@ SAME_SERVER_THREADS = 16
 BARE_WORKERS, BARE_THREADS = 2, 8
 TARGET_P99_MS, TARGET_SHARE = 100.0, 0.5
 PRACTICE = "Bench Practice"
+# A practice a few months in: what /invoice reads is its latest invoices and its totals
+# (outstanding and overdue over every unpaid invoice, paid this month).
+CLIENTS, INVOICES, UNPAID_EVERY, OVERDUE_EVERY = 60, 240, 2, 6
 # Every click is prepared (signed, with its trigger_id) before a round starts, so the last
 # ones are sent seconds after their triggers were issued; Slack's 3 s would expire them
 # whatever the app did. Each round is checked instead for how late its last modal opened.
@@ -359,6 +370,67 @@ def bench_requests(
     )
 
 
+def seed_invoices(database_url: str, team_id: str, admin_id: str) -> None:
+    """Clients and issued invoices through the domain's use cases: every `UNPAID_EVERY`th
+    invoice stays unpaid, every `OVERDUE_EVERY`th is past due, the rest are paid."""
+    engine = create_engine_for(database_url)
+    sessions = session_factory(engine)
+    env = Env(SystemClock(), RandomIds())
+
+    def uow() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(sessions)
+
+    with uow() as reading:
+        practice = reading.practices.for_workspace(team_id)
+    assert practice is not None, "the install created no practice"
+    rate = settings.add_tax_rate(
+        settings.AddTaxRate(practice.id, admin_id, "Sales tax", "8.875"), uow(), env
+    )
+    clients = [
+        records.add_client(
+            records.AddClient(
+                practice.id,
+                admin_id,
+                records.ClientDetails(f"Client {index}", f"client{index}@example.com"),
+            ),
+            uow(),
+            env,
+        )
+        for index in range(CLIENTS)
+    ]
+    today = env.clock.now().date()
+    price = Money(Decimal("120.00"), practice.currency)
+    for index in range(INVOICES):
+        issued_on = today - timedelta(days=INVOICES - index)
+        overdue = index % OVERDUE_EVERY == 0
+        lines = tuple(
+            LineInput(issued_on, f"Session {line}", Decimal(1), price, rate.id if line else None)
+            for line in range(3)
+        )
+        invoice = invoicing.create_invoice(
+            invoicing.CreateInvoice(
+                practice.id,
+                admin_id,
+                clients[index % CLIENTS].id,
+                lines,
+                issue_date=issued_on,
+                due_date=issued_on + timedelta(days=14 if overdue else INVOICES + 30),
+            ),
+            uow(),
+            env,
+        )
+        invoicing.issue_invoice(practice.id, invoice.id, admin_id, uow(), env)
+        if index % UNPAID_EVERY and not overdue:
+            payments.record_manual_payment(
+                payments.RecordPayment(
+                    practice.id, admin_id, invoice.id, invoice.total.amount, "cash"
+                ),
+                uow(),
+                env,
+            )
+    engine.dispose()
+
+
 def bench_database(label: str, database_url: str, args: argparse.Namespace) -> None:
     upgrade(database_url)
     app_port = free_port()
@@ -399,6 +471,7 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> N
             channel = slack.create_channel(workspace, "billing", members=[admin])
             walk = slack.install_via_oauth(f"{app_url}/slack/install", workspace, admin)
             assert walk.status == 200, walk
+            seed_invoices(database_url, workspace.id, admin.id)
             slack.driver.app_home_opened(admin)
             slack.wait_for_calls("views.publish")
             modal_env = {

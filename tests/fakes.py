@@ -10,9 +10,9 @@ record whose stored version moved is refused.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from types import TracebackType
 from typing import Self
@@ -29,7 +29,7 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import UNPAID_STATUSES, Invoice
+from billing_bot.domain.invoices import UNPAID_STATUSES, Invoice, UnpaidTotals
 from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Money
 from billing_bot.domain.ports import (
@@ -375,17 +375,22 @@ class FakeInvoiceRepository(_Repository):
     def unpaid(self, practice_id: PracticeId) -> list[Invoice]:
         return [invoice for invoice in self._of(practice_id) if invoice.status in UNPAID_STATUSES]
 
-    def payments_between(
+    def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:
+        return UnpaidTotals.of(self._of(practice_id), today)
+
+    def received_between(
         self, practice_id: PracticeId, start: datetime, end: datetime
-    ) -> Sequence[Money]:
+    ) -> list[Money]:
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("compare aware moments only")
-        return [
-            entry.signed_amount
-            for invoice in self._of(practice_id)
-            for entry in invoice.ledger
-            if start <= entry.received_at < end
-        ]
+        net: dict[str, Money] = {}
+        for invoice in self._of(practice_id):
+            for entry in invoice.ledger:
+                if start <= entry.received_at < end:
+                    amount = entry.signed_amount
+                    code = amount.currency.code
+                    net[code] = net[code] + amount if code in net else amount
+        return [net[code] for code in sorted(net)]
 
     def _of(self, practice_id: PracticeId) -> list[Invoice]:
         return [i for i in self._state.invoices.values() if i.practice_id == practice_id]

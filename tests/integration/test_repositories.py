@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from storage_scenario import ADMIN, a_practice_with_records, an_invoice
 
 from billing_bot.bot.reading import latest_invoices
-from billing_bot.domain.invoices import InvoiceStatus
+from billing_bot.domain.invoices import InvoiceStatus, UnpaidTotals
+from billing_bot.domain.money import Money
 from billing_bot.domain.payments import EntryKind
 from billing_bot.domain.ports import InvoiceFilter
 from billing_bot.domain.usecases import invoicing, payments, records, reporting, settings
 
+# Wide enough to hold every payment a test records, whatever the clock says.
+EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
@@ -155,3 +158,47 @@ def test_latest_invoices_name_each_client_from_one_read(uow, env):
         (first_invoice.id, "Ada Lovelace"),
         (second_invoice.id, "Grace Hopper"),
     }
+
+
+def test_unpaid_and_received_totals_summed_in_the_database_match_the_invoices(uow, env):
+    a = a_practice_with_records(uow, env)
+    b = a_practice_with_records(uow, env, "T0PRACTICEB", "Practice B")
+
+    def issued(setup):
+        draft = an_invoice(uow, env, setup)
+        return invoicing.issue_invoice(setup.practice.id, draft.id, ADMIN, uow, env)
+
+    def pay(invoice, amount, refund=False):
+        record = payments.record_manual_refund if refund else payments.record_manual_payment
+        command = payments.RecordPayment(a.practice.id, ADMIN, invoice.id, amount, "cash")
+        return record(command, uow, env)
+
+    open_one = issued(a)
+    partly = pay(pay(issued(a), "50.00"), "10.00", refund=True)
+    paid = issued(a)
+    pay(paid, paid.total.amount)
+    void = issued(a)
+    invoicing.void_invoice(a.practice.id, void.id, "sent twice", ADMIN, uow, env)
+    an_invoice(uow, env, a)  # a draft
+    issued(b)
+    before_due = open_one.due_date - timedelta(days=1)
+    after_due = max(open_one.due_date, partly.due_date) + timedelta(days=1)
+
+    with uow:
+        everything = uow.invoices.find(a.practice.id, InvoiceFilter(limit=100))
+        summed = {
+            day: uow.invoices.unpaid_totals(a.practice.id, day) for day in (before_due, after_due)
+        }
+        received = uow.invoices.received_between(a.practice.id, *EVER)
+        nothing_received = uow.invoices.received_between(b.practice.id, *EVER)
+
+    assert summed[before_due] == UnpaidTotals.of(everything, before_due)
+    assert summed[after_due] == UnpaidTotals.of(everything, after_due)
+    [late] = summed[after_due]
+    assert (late.unpaid_count, late.overdue_count) == (2, 2)
+    assert late.outstanding == open_one.total + partly.balance == late.overdue
+    assert partly.balance == partly.total - Money.of("40.00", "USD")
+    [early] = summed[before_due]
+    assert (early.unpaid_count, early.overdue_count, early.overdue.is_zero) == (2, 0, True)
+    assert received == [paid.total + Money.of("40.00", "USD")]
+    assert nothing_received == []

@@ -95,7 +95,7 @@ def test_one_practices_records_are_invisible_to_another(uow: FakeUnitOfWork, env
         assert uow.invoices.find(hillside.id, InvoiceFilter()) == []
         assert uow.invoices.count(hillside.id) == 0
         assert uow.invoices.unpaid(hillside.id) == []
-        assert list(uow.invoices.payments_between(hillside.id, *ever)) == []
+        assert list(uow.invoices.received_between(hillside.id, *ever)) == []
         assert uow.audit.for_subject(hillside.id, invoice.id) == []
         assert uow.invoices.count(harbour.id) == 1
 

@@ -8,7 +8,7 @@ the practice's today, never stored.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,6 +63,35 @@ class InvoiceStatus(enum.StrEnum):
 
 
 UNPAID_STATUSES = frozenset({InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID})
+
+
+@dataclass(frozen=True, slots=True)
+class UnpaidTotals:
+    """What a practice is owed in one currency on a given day: the balance of every unpaid
+    invoice, and the part of it that is overdue (`Invoice.is_overdue`)."""
+
+    outstanding: Money
+    unpaid_count: int
+    overdue: Money
+    overdue_count: int
+
+    @classmethod
+    def of(cls, invoices: Iterable[Invoice], today: date) -> list[UnpaidTotals]:
+        """The totals per currency of `invoices`, counting only the unpaid ones."""
+        sums: dict[Currency, UnpaidTotals] = {}
+        for invoice in invoices:
+            if invoice.status not in UNPAID_STATUSES:
+                continue
+            zero = invoice.currency.zero()
+            late = invoice.is_overdue(today)
+            before = sums.get(invoice.currency, UnpaidTotals(zero, 0, zero, 0))
+            sums[invoice.currency] = UnpaidTotals(
+                before.outstanding + invoice.balance,
+                before.unpaid_count + 1,
+                before.overdue + (invoice.balance if late else zero),
+                before.overdue_count + late,
+            )
+        return [sums[currency] for currency in sorted(sums, key=lambda c: c.code)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -19,7 +19,7 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import Invoice, InvoiceStatus
+from billing_bot.domain.invoices import Invoice, InvoiceStatus, UnpaidTotals
 from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Money
 from billing_bot.domain.practice import Practice, TaxRate
@@ -126,10 +126,16 @@ class InvoiceRepository(Protocol):
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]: ...
     def count(self, practice_id: PracticeId) -> int: ...
     def unpaid(self, practice_id: PracticeId) -> list[Invoice]: ...
-    def payments_between(
+    def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:
+        """`UnpaidTotals.of` every invoice of the practice, per currency in code order,
+        computed where the invoices are rather than by loading each one."""
+        ...
+
+    def received_between(
         self, practice_id: PracticeId, start: datetime, end: datetime
-    ) -> Sequence[Money]:
-        """Signed ledger amounts (refunds negative) received in [start, end)."""
+    ) -> list[Money]:
+        """What the practice received in [start, end): payments less refunds, one amount per
+        currency that had any, in code order."""
         ...
 
 

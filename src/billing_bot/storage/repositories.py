@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Select, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +46,7 @@ from billing_bot.domain.invoices import (
     Invoice,
     InvoiceLine,
     InvoiceState,
+    UnpaidTotals,
 )
 from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Currency, Money
@@ -626,6 +638,45 @@ def _invoice_query(
     return query.order_by(InvoiceRow.sequence.desc()).limit(bindparam("limit"))
 
 
+_BALANCE = InvoiceRow.total_minor - InvoiceRow.paid_minor
+_LATE = InvoiceRow.due_date < bindparam("today")
+# Built once, like `_invoice_query`: it runs on every /invoice and Home refresh.
+_UNPAID_TOTALS = (
+    select(
+        InvoiceRow.currency,
+        func.sum(_BALANCE),
+        func.count(),
+        func.coalesce(func.sum(case((_LATE, _BALANCE), else_=0)), 0),
+        func.coalesce(func.sum(case((_LATE, 1), else_=0)), 0),
+    )
+    .where(
+        InvoiceRow.practice_id == bindparam("practice_id"),
+        InvoiceRow.status.in_(bindparam("unpaid", expanding=True)),
+    )
+    .group_by(InvoiceRow.currency)
+    .order_by(InvoiceRow.currency)
+)
+
+_RECEIVED_BETWEEN = (
+    select(
+        LedgerEntryRow.currency,
+        func.sum(
+            case(
+                (LedgerEntryRow.kind == EntryKind.REFUND.value, -LedgerEntryRow.amount_minor),
+                else_=LedgerEntryRow.amount_minor,
+            )
+        ),
+    )
+    .where(
+        LedgerEntryRow.practice_id == bindparam("practice_id"),
+        LedgerEntryRow.received_at >= bindparam("start"),
+        LedgerEntryRow.received_at < bindparam("end"),
+    )
+    .group_by(LedgerEntryRow.currency)
+    .order_by(LedgerEntryRow.currency)
+)
+
+
 class SqlInvoiceRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -719,6 +770,30 @@ class SqlInvoiceRepository:
     def unpaid(self, practice_id: PracticeId) -> list[Invoice]:
         return self.find(practice_id, InvoiceFilter(statuses=UNPAID_STATUSES, limit=1_000_000))
 
+    def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:
+        # The stored status and amounts are the domain's own (`_invoice_values`), so the sums
+        # match `UnpaidTotals.of` without loading a line or a payment of any invoice.
+        rows = self._session.execute(
+            _UNPAID_TOTALS,
+            {
+                "practice_id": practice_id,
+                "unpaid": [status.value for status in UNPAID_STATUSES],
+                "today": today,
+            },
+        )
+        totals = []
+        for code, owed, count, late, late_count in rows:
+            currency = Currency(code)
+            totals.append(
+                UnpaidTotals(
+                    currency.from_minor_units(int(owed)),
+                    int(count),
+                    currency.from_minor_units(int(late)),
+                    int(late_count),
+                )
+            )
+        return totals
+
     def count(self, practice_id: PracticeId) -> int:
         return int(
             self._session.scalar(
@@ -729,21 +804,13 @@ class SqlInvoiceRepository:
             or 0
         )
 
-    def payments_between(
+    def received_between(
         self, practice_id: PracticeId, start: datetime, end: datetime
-    ) -> Sequence[Money]:
+    ) -> list[Money]:
         rows = self._session.execute(
-            select(LedgerEntryRow.kind, LedgerEntryRow.amount_minor, LedgerEntryRow.currency).where(
-                LedgerEntryRow.practice_id == practice_id,
-                LedgerEntryRow.received_at >= start,
-                LedgerEntryRow.received_at < end,
-            )
+            _RECEIVED_BETWEEN, {"practice_id": practice_id, "start": start, "end": end}
         )
-        amounts = []
-        for kind, minor, currency in rows:
-            amount = Currency(currency).from_minor_units(minor)
-            amounts.append(amount if kind == EntryKind.PAYMENT.value else -amount)
-        return amounts
+        return [Currency(code).from_minor_units(int(net)) for code, net in rows]
 
     # writing
 

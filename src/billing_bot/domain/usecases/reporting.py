@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from billing_bot.domain.errors import ValidationError
 from billing_bot.domain.ids import PracticeId
-from billing_bot.domain.invoices import Invoice
+from billing_bot.domain.invoices import Invoice, UnpaidTotals
 from billing_bot.domain.money import Currency, Money
 from billing_bot.domain.ports import InvoiceFilter, UnitOfWork
 from billing_bot.domain.usecases._common import Env, load_practice, practice_today
@@ -67,31 +66,29 @@ def billing_totals(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> list[C
     with uow:
         practice = load_practice(uow, practice_id)
         today = practice_today(practice, env)
-        unpaid = uow.invoices.unpaid(practice_id)
+        unpaid = {
+            totals.outstanding.currency: totals
+            for totals in uow.invoices.unpaid_totals(practice_id, today)
+        }
         start, end = _month_bounds(today, practice.zone)
-        received = uow.invoices.payments_between(practice_id, start, end)
-    outstanding: dict[Currency, Money] = {}
-    overdue: dict[Currency, Money] = {}
-    counts: dict[Currency, list[int]] = defaultdict(lambda: [0, 0])
-    for invoice in unpaid:
-        currency = invoice.currency
-        outstanding[currency] = outstanding.get(currency, currency.zero()) + invoice.balance
-        counts[currency][0] += 1
-        if invoice.is_overdue(today):
-            overdue[currency] = overdue.get(currency, currency.zero()) + invoice.balance
-            counts[currency][1] += 1
-    paid: dict[Currency, Money] = {}
-    for amount in received:
-        paid[amount.currency] = paid.get(amount.currency, amount.currency.zero()) + amount
-    currencies = sorted(set(outstanding) | set(paid) | {practice.currency}, key=lambda c: c.code)
+        paid = {
+            amount.currency: amount
+            for amount in uow.invoices.received_between(practice_id, start, end)
+        }
+    currencies = sorted(set(unpaid) | set(paid) | {practice.currency}, key=lambda c: c.code)
     return [
         CurrencyTotals(
             currency,
-            outstanding.get(currency, currency.zero()),
-            overdue.get(currency, currency.zero()),
+            owed.outstanding,
+            owed.overdue,
             paid.get(currency, currency.zero()),
-            counts[currency][0],
-            counts[currency][1],
+            owed.unpaid_count,
+            owed.overdue_count,
         )
         for currency in currencies
+        for owed in [unpaid.get(currency) or _nothing_owed(currency)]
     ]
+
+
+def _nothing_owed(currency: Currency) -> UnpaidTotals:
+    return UnpaidTotals(currency.zero(), 0, currency.zero(), 0)
