@@ -29,7 +29,7 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import UNPAID_STATUSES, Invoice, UnpaidTotals
+from billing_bot.domain.invoices import UNPAID_STATUSES, Invoice, InvoiceListing, UnpaidTotals
 from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Money
 from billing_bot.domain.ports import (
@@ -371,6 +371,11 @@ class FakeInvoiceRepository(_Repository):
 
     def count(self, practice_id: PracticeId) -> int:
         return len(self._of(practice_id))
+
+    def latest(self, practice_id: PracticeId, limit: int) -> list[InvoiceListing]:
+        invoices = self.find(practice_id, InvoiceFilter(limit=limit))
+        names = self._uow.clients.names(practice_id, (i.client_id for i in invoices))
+        return [InvoiceListing.of(invoice, names[invoice.client_id]) for invoice in invoices]
 
     def unpaid(self, practice_id: PracticeId) -> list[Invoice]:
         return [invoice for invoice in self._of(practice_id) if invoice.status in UNPAID_STATUSES]

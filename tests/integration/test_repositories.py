@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from storage_scenario import ADMIN, a_practice_with_records, an_invoice
 
-from billing_bot.bot.reading import latest_invoices
-from billing_bot.domain.invoices import InvoiceStatus, UnpaidTotals
+from billing_bot.domain.invoices import InvoiceListing, InvoiceStatus, UnpaidTotals
 from billing_bot.domain.money import Money
 from billing_bot.domain.payments import EntryKind
 from billing_bot.domain.ports import InvoiceFilter
@@ -139,8 +138,9 @@ def test_audit_log_records_who_did_what(uow, env):
     assert "Ada" not in repr(events)
 
 
-def test_latest_invoices_name_each_client_from_one_read(uow, env):
+def test_latest_invoices_list_newest_first_with_their_clients_and_stored_amounts(uow, env):
     a = a_practice_with_records(uow, env)
+    b = a_practice_with_records(uow, env, "T0PRACTICEB", "Practice B")
     second = records.add_client(
         records.AddClient(
             a.practice.id, ADMIN, records.ClientDetails("Grace Hopper", "grace@example.com")
@@ -149,15 +149,24 @@ def test_latest_invoices_name_each_client_from_one_read(uow, env):
         env,
     )
     first_invoice = an_invoice(uow, env, a)
-    second_invoice = an_invoice(uow, env, replace(a, client=second))
+    second_invoice = invoicing.issue_invoice(
+        a.practice.id, an_invoice(uow, env, replace(a, client=second)).id, ADMIN, uow, env
+    )
+    second_invoice = payments.record_manual_payment(
+        payments.RecordPayment(a.practice.id, ADMIN, second_invoice.id, "25.00", "cash"), uow, env
+    )
+    an_invoice(uow, env, b)
 
     with uow:
-        latest = latest_invoices(uow, a.practice, 5)
+        latest = uow.invoices.latest(a.practice.id, 5)
+        only_newest = uow.invoices.latest(a.practice.id, 1)
 
-    assert {(invoice.id, name) for invoice, name in latest} == {
-        (first_invoice.id, "Ada Lovelace"),
-        (second_invoice.id, "Grace Hopper"),
-    }
+    assert latest == [
+        InvoiceListing.of(second_invoice, "Grace Hopper"),
+        InvoiceListing.of(first_invoice, "Ada Lovelace"),
+    ]
+    assert latest[0].status is InvoiceStatus.PARTIALLY_PAID
+    assert only_newest == latest[:1]
 
 
 def test_unpaid_and_received_totals_summed_in_the_database_match_the_invoices(uow, env):

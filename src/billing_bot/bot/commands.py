@@ -12,16 +12,16 @@ from billing_bot.bot.blocks import note
 from billing_bot.bot.deps import BotDeps, Caller
 from billing_bot.bot.hub import USAGE
 from billing_bot.bot.listen import command
-from billing_bot.bot.reading import invoice_row, latest_invoices
-from billing_bot.domain.invoices import Invoice
+from billing_bot.bot.reading import invoice_row
+from billing_bot.domain.invoices import InvoiceListing
 from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.reporting import CurrencyTotals, billing_totals
+from billing_bot.domain.usecases.reporting import CurrencyTotals, practice_totals
 
 INVOICE_COMMAND = "/invoice"
 LATEST = 5
 
 
-def invoice_summary(totals: list[CurrencyTotals], latest: list[tuple[Invoice, str]]) -> list[Block]:
+def invoice_summary(totals: list[CurrencyTotals], latest: list[InvoiceListing]) -> list[Block]:
     """An ephemeral summary (only the caller sees it, so client names may appear)."""
     if not latest:
         return [
@@ -38,7 +38,7 @@ def invoice_summary(totals: list[CurrencyTotals], latest: list[tuple[Invoice, st
         )
         for t in totals
     ]
-    blocks.extend(invoice_row(invoice, name) for invoice, name in latest)
+    blocks.extend(invoice_row(invoice) for invoice in latest)
     return blocks
 
 
@@ -52,8 +52,8 @@ def register(app: App, deps: BotDeps) -> None:
         caller.require(Role.STAFF)
         practice = caller.practice
         with deps.read() as uow:
-            latest = latest_invoices(uow, practice, LATEST)
-        totals = billing_totals(practice.id, deps.read(), deps.env) if latest else []
+            latest = uow.invoices.latest(practice.id, LATEST)
+            totals = practice_totals(practice, uow, deps.env) if latest else []
         blocks = invoice_summary(totals, latest)
         ack(text="Invoices", blocks=blocks)
 

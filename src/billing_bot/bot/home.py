@@ -23,11 +23,11 @@ from slack_sdk.models.views import View
 
 from billing_bot.bot.blocks import note
 from billing_bot.bot.deps import BotDeps, PracticeNotInstalled, identify
-from billing_bot.bot.reading import invoice_row, latest_invoices
-from billing_bot.domain.invoices import Invoice
+from billing_bot.bot.reading import invoice_row
+from billing_bot.domain.invoices import InvoiceListing
 from billing_bot.domain.practice import InvoiceSettings, Practice
 from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.reporting import CurrencyTotals, billing_totals
+from billing_bot.domain.usecases.reporting import CurrencyTotals, practice_totals
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class HomeData:
     admins: tuple[str, ...]
     steps: tuple[SetupStep, ...]
     totals: tuple[CurrencyTotals, ...]
-    latest: tuple[tuple[Invoice, str], ...]
+    latest: tuple[InvoiceListing, ...]
     """The newest invoices with their client's name."""
 
 
@@ -129,7 +129,7 @@ def home_view(data: HomeData) -> View:
                 )
             )
         blocks.append(HeaderBlock(text="Latest invoices"))
-        blocks.extend(invoice_row(invoice, name) for invoice, name in data.latest)
+        blocks.extend(invoice_row(invoice) for invoice in data.latest)
         blocks.append(DividerBlock())
 
     pending = [step for step in data.steps if not step.done]
@@ -167,8 +167,8 @@ def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
         steps = setup_steps(practice, rates, services)
         if caller.role is None:
             return HomeData(practice, None, caller.admins, steps, (), ())
-        latest = tuple(latest_invoices(uow, practice, LATEST_COUNT))
-    totals = tuple(billing_totals(practice.id, deps.read(), deps.env)) if latest else ()
+        latest = tuple(uow.invoices.latest(practice.id, LATEST_COUNT))
+        totals = tuple(practice_totals(practice, uow, deps.env)) if latest else ()
     return HomeData(practice, caller.role, caller.admins, steps, totals, latest)
 
 

@@ -66,6 +66,34 @@ UNPAID_STATUSES = frozenset({InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID})
 
 
 @dataclass(frozen=True, slots=True)
+class InvoiceListing:
+    """An invoice as a list shows it, with its client's name and without its lines or
+    payments; the amounts and status are the invoice's own (`Invoice.total`, `.status`)."""
+
+    id: InvoiceId
+    number: str
+    client_id: ClientId
+    client_name: str
+    total: Money
+    balance: Money
+    status: InvoiceStatus
+    due_date: date
+
+    @classmethod
+    def of(cls, invoice: Invoice, client_name: str) -> InvoiceListing:
+        return cls(
+            invoice.id,
+            invoice.number,
+            invoice.client_id,
+            client_name,
+            invoice.total,
+            invoice.balance,
+            invoice.status,
+            invoice.due_date,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class UnpaidTotals:
     """What a practice is owed in one currency on a given day: the balance of every unpaid
     invoice, and the part of it that is overdue (`Invoice.is_overdue`)."""

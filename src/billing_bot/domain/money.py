@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.numbers import (
     format_currency,
@@ -212,10 +212,17 @@ class Money:
 
     def format(self, locale: str = "en_US") -> str:
         """Format for people, e.g. '$1,234.50' or '¥1,234'."""
-        return str(format_currency(self.amount, self.currency.code, locale=locale))
+        return _formatted(self.amount, self.currency.code, locale)
 
     def __str__(self) -> str:
         return self.format()
+
+
+# Lists and totals format the same few amounts (session prices, their sums) on every view,
+# and Babel takes longer to format one than the rest of a row.
+@lru_cache(maxsize=4096)
+def _formatted(amount: Decimal, code: str, locale: str) -> str:
+    return str(format_currency(amount, code, locale=locale))
 
 
 def sum_money(amounts: list[Money] | tuple[Money, ...], currency: Currency) -> Money:

@@ -19,7 +19,7 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import Invoice, InvoiceStatus, UnpaidTotals
+from billing_bot.domain.invoices import Invoice, InvoiceListing, InvoiceStatus, UnpaidTotals
 from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Money
 from billing_bot.domain.practice import Practice, TaxRate
@@ -124,6 +124,10 @@ class InvoiceRepository(Protocol):
         ...
 
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]: ...
+    def latest(self, practice_id: PracticeId, limit: int) -> list[InvoiceListing]:
+        """The newest invoices first (by number), as lists show them."""
+        ...
+
     def count(self, practice_id: PracticeId) -> int: ...
     def unpaid(self, practice_id: PracticeId) -> list[Invoice]: ...
     def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:

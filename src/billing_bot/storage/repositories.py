@@ -45,7 +45,9 @@ from billing_bot.domain.invoices import (
     UNPAID_STATUSES,
     Invoice,
     InvoiceLine,
+    InvoiceListing,
     InvoiceState,
+    InvoiceStatus,
     UnpaidTotals,
 )
 from billing_bot.domain.logos import Logo
@@ -638,6 +640,27 @@ def _invoice_query(
     return query.order_by(InvoiceRow.sequence.desc()).limit(bindparam("limit"))
 
 
+# The stored columns are enough for a list: no line or payment of any invoice is read.
+_LATEST = (
+    select(
+        InvoiceRow.id,
+        InvoiceRow.number,
+        InvoiceRow.client_id,
+        ClientRow.name,
+        InvoiceRow.currency,
+        InvoiceRow.total_minor,
+        InvoiceRow.paid_minor,
+        InvoiceRow.status,
+        InvoiceRow.due_date,
+    )
+    .join(
+        ClientRow,
+        (ClientRow.practice_id == InvoiceRow.practice_id) & (ClientRow.id == InvoiceRow.client_id),
+    )
+    .where(InvoiceRow.practice_id == bindparam("practice_id"))
+    .order_by(InvoiceRow.sequence.desc())
+    .limit(bindparam("limit"))
+)
 _BALANCE = InvoiceRow.total_minor - InvoiceRow.paid_minor
 _LATE = InvoiceRow.due_date < bindparam("today")
 # Built once, like `_invoice_query`: it runs on every /invoice and Home refresh.
@@ -766,6 +789,25 @@ class SqlInvoiceRepository:
             "limit": criteria.limit,
         }
         return self._assemble(list(self._session.scalars(query, values)))
+
+    def latest(self, practice_id: PracticeId, limit: int) -> list[InvoiceListing]:
+        listings = []
+        rows = self._session.execute(_LATEST, {"practice_id": practice_id, "limit": limit})
+        for row in rows:
+            currency = Currency(row.currency)
+            listings.append(
+                InvoiceListing(
+                    id=InvoiceId(row.id),
+                    number=row.number,
+                    client_id=ClientId(row.client_id),
+                    client_name=row.name,
+                    total=currency.from_minor_units(row.total_minor),
+                    balance=currency.from_minor_units(row.total_minor - row.paid_minor),
+                    status=InvoiceStatus(row.status),
+                    due_date=row.due_date,
+                )
+            )
+        return listings
 
     def unpaid(self, practice_id: PracticeId) -> list[Invoice]:
         return self.find(practice_id, InvoiceFilter(statuses=UNPAID_STATUSES, limit=1_000_000))

@@ -11,6 +11,7 @@ from billing_bot.domain.ids import PracticeId
 from billing_bot.domain.invoices import Invoice, UnpaidTotals
 from billing_bot.domain.money import Currency, Money
 from billing_bot.domain.ports import InvoiceFilter, UnitOfWork
+from billing_bot.domain.practice import Practice
 from billing_bot.domain.usecases._common import Env, load_practice, practice_today
 
 
@@ -64,17 +65,21 @@ def _month_bounds(today: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 def billing_totals(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> list[CurrencyTotals]:
     """Outstanding, overdue and paid-this-month per currency (months in the practice's zone)."""
     with uow:
-        practice = load_practice(uow, practice_id)
-        today = practice_today(practice, env)
-        unpaid = {
-            totals.outstanding.currency: totals
-            for totals in uow.invoices.unpaid_totals(practice_id, today)
-        }
-        start, end = _month_bounds(today, practice.zone)
-        paid = {
-            amount.currency: amount
-            for amount in uow.invoices.received_between(practice_id, start, end)
-        }
+        return practice_totals(load_practice(uow, practice_id), uow, env)
+
+
+def practice_totals(practice: Practice, uow: UnitOfWork, env: Env) -> list[CurrencyTotals]:
+    """`billing_totals` of a practice at hand, read in a unit of work the caller has open
+    (a view showing the totals beside other reads makes one round of them)."""
+    today = practice_today(practice, env)
+    unpaid = {
+        totals.outstanding.currency: totals
+        for totals in uow.invoices.unpaid_totals(practice.id, today)
+    }
+    start, end = _month_bounds(today, practice.zone)
+    paid = {
+        amount.currency: amount for amount in uow.invoices.received_between(practice.id, start, end)
+    }
     currencies = sorted(set(unpaid) | set(paid) | {practice.currency}, key=lambda c: c.code)
     return [
         CurrencyTotals(
