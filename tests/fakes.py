@@ -29,7 +29,7 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import UNPAID_STATUSES, Invoice, InvoiceListing, UnpaidTotals
+from billing_bot.domain.invoices import Invoice, InvoiceListing, UnpaidTotals
 from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Money
 from billing_bot.domain.ports import (
@@ -376,9 +376,6 @@ class FakeInvoiceRepository(_Repository):
         invoices = self.find(practice_id, InvoiceFilter(limit=limit))
         names = self._uow.clients.names(practice_id, (i.client_id for i in invoices))
         return [InvoiceListing.of(invoice, names[invoice.client_id]) for invoice in invoices]
-
-    def unpaid(self, practice_id: PracticeId) -> list[Invoice]:
-        return [invoice for invoice in self._of(practice_id) if invoice.status in UNPAID_STATUSES]
 
     def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:
         return UnpaidTotals.of(self._of(practice_id), today)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -94,7 +94,8 @@ def test_one_practices_records_are_invisible_to_another(uow: FakeUnitOfWork, env
         assert uow.invoices.for_appointment(hillside.id, appointment.id) is None
         assert uow.invoices.find(hillside.id, InvoiceFilter()) == []
         assert uow.invoices.count(hillside.id) == 0
-        assert uow.invoices.unpaid(hillside.id) == []
+        assert uow.invoices.latest(hillside.id, 5) == []
+        assert uow.invoices.unpaid_totals(hillside.id, date(2100, 1, 1)) == []
         assert list(uow.invoices.received_between(hillside.id, *ever)) == []
         assert uow.audit.for_subject(hillside.id, invoice.id) == []
         assert uow.invoices.count(harbour.id) == 1

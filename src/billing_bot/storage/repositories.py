@@ -817,9 +817,6 @@ class SqlInvoiceRepository:
             )
         return listings
 
-    def unpaid(self, practice_id: PracticeId) -> list[Invoice]:
-        return self.find(practice_id, InvoiceFilter(statuses=UNPAID_STATUSES, limit=1_000_000))
-
     def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:
         # The stored status and amounts are the domain's own (`_invoice_values`), so the sums
         # match `UnpaidTotals.of` without loading a line or a payment of any invoice.
