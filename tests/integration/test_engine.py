@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from billing_bot.storage.engine import create_engine_for
+from billing_bot.storage.migrate import upgrade
+from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 
 def test_connections_the_server_dropped_are_replaced_before_use(postgres_server) -> None:
@@ -23,6 +26,32 @@ def test_connections_the_server_dropped_are_replaced_before_use(postgres_server)
 
         assert answer == 42
         assert replacement != backend
+    finally:
+        engine.dispose()
+        postgres_server.drop_database(url)
+
+
+def test_a_read_on_postgresql_holds_no_transaction_open_between_its_statements(
+    postgres_server,
+) -> None:
+    url = postgres_server.create_database()
+    upgrade(url)
+    engine = create_engine_for(url)
+    try:
+        with SqlAlchemyUnitOfWork(session_factory(engine), read_only=True) as reading:
+            reading.practices.for_workspace("T0NOBODY")
+            with postgres_server.admin_connection() as admin:
+                states = admin.execute(
+                    text(
+                        "SELECT state FROM pg_stat_activity "
+                        "WHERE datname = :name AND application_name = 'billing-bot'"
+                    ),
+                    {"name": make_url(url).database},
+                ).scalars()
+                reader_states = list(states)
+
+        # An open read would show as "idle in transaction", holding back vacuum meanwhile.
+        assert reader_states == ["idle"]
     finally:
         engine.dispose()
         postgres_server.drop_database(url)

@@ -9,7 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from billing_bot.storage.engine import READ_ONLY
+from billing_bot.storage.engine import read_only_options
 from billing_bot.storage.repositories import (
     SqlAppointmentRepository,
     SqlAuditLog,
@@ -56,7 +56,8 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("this unit of work is already in use; units of work do not nest")
         session = self._sessions()
         if self._read_only:
-            session.connection(execution_options=READ_ONLY)
+            dialect = session.get_bind().dialect.name
+            session.connection(execution_options=read_only_options(dialect))
         self._session = session
         self.practices = SqlPracticeRepository(session)
         self.tax_rates = SqlTaxRateRepository(session)
