@@ -328,18 +328,16 @@ def bench_requests(
     bare = f"http://127.0.0.1:{bare_port}/slack/events"
     same = f"http://127.0.0.1:{granian_port}/slack/events"
     modal = f"http://127.0.0.1:{modal_port}/slack/events"
-    under_granian = "bare under the app's server"
+
+    def under_granian(make: Callable[[str, int], list[bytes]]) -> Server:
+        return Server(
+            "  same, under Granian", same, partial(make, same), versus="bare under the app's server"
+        )
+
     compare(
         Server(f"app, /invoice ({label})", events, partial(requests.slash_commands, events)),
         Server("bare Bolt, /invoice (only acks)", bare, partial(requests.slash_commands, bare)),
-        [
-            Server(
-                "  same, under Granian",
-                same,
-                partial(requests.slash_commands, same),
-                versus=under_granian,
-            )
-        ],
+        [under_granian(requests.slash_commands)],
         args,
     )
     slack = requests.slack
@@ -352,12 +350,7 @@ def bench_requests(
         ),
         Server("bare Bolt, block_actions (only acks)", bare, partial(requests.home_button, bare)),
         [
-            Server(
-                "  same, under Granian",
-                same,
-                partial(requests.home_button, same),
-                versus=under_granian,
-            ),
+            under_granian(requests.home_button),
             Server(
                 "  bare Bolt opening the same modal",
                 modal,
