@@ -101,6 +101,15 @@ def test_amounts_are_shown_with_the_currencys_own_decimals(money: Money, shown: 
     assert money.format() == shown
 
 
+def test_equal_amounts_that_print_differently_each_print_as_themselves() -> None:
+    minus_zero, zero = Money(Decimal("-0.00"), USD), Money(Decimal("0.00"), USD)
+
+    shown = [minus_zero.format(), zero.format(), minus_zero.format()]
+
+    assert minus_zero == zero
+    assert shown == ["-$0.00", "$0.00", "-$0.00"]
+
+
 def test_typed_numbers_accept_thousands_separators_and_spaces() -> None:
     assert parse_decimal(" 1,250.50 ") == Decimal("1250.50")
 

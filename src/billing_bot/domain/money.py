@@ -212,17 +212,18 @@ class Money:
 
     def format(self, locale: str = "en_US") -> str:
         """Format for people, e.g. '$1,234.50' or '¥1,234'."""
-        return _formatted(self.amount, self.currency.code, locale)
+        return _formatted(str(self.amount), self.currency.code, locale)
 
     def __str__(self) -> str:
         return self.format()
 
 
 # Lists and totals format the same few amounts (session prices, their sums) on every view,
-# and Babel takes longer to format one than the rest of a row.
+# and Babel takes longer to format one than the rest of a row. Keyed by the amount's text,
+# since equal Decimals such as 0.00 and -0.00 need not print alike.
 @lru_cache(maxsize=4096)
-def _formatted(amount: Decimal, code: str, locale: str) -> str:
-    return str(format_currency(amount, code, locale=locale))
+def _formatted(amount: str, code: str, locale: str) -> str:
+    return str(format_currency(Decimal(amount), code, locale=locale))
 
 
 def sum_money(amounts: list[Money] | tuple[Money, ...], currency: Currency) -> Money:
