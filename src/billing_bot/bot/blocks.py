@@ -12,8 +12,11 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     PlainTextObject,
+    SectionBlock,
     StaticSelectElement,
 )
+
+from billing_bot.domain.invoices import InvoiceListing
 
 
 def form_generation(listed: Iterable[str]) -> str:
@@ -92,3 +95,13 @@ def note(text: str) -> ContextBlock:
 def escape(text: str) -> str:
     """Text from people, made safe to place inside mrkdwn (no accidental @-mentions or links)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def invoice_row(invoice: InvoiceListing) -> SectionBlock:
+    """One invoice as a line of a list only its viewer sees (Home, an ephemeral reply)."""
+    return SectionBlock(
+        text=MarkdownTextObject(
+            text=f"*{invoice.number}* · {escape(invoice.client_name)} · {invoice.total.format()} · "
+            f"{invoice.status.label} · due {invoice.due_date.isoformat()}"
+        )
+    )

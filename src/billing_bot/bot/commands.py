@@ -8,11 +8,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
-from billing_bot.bot.blocks import note
+from billing_bot.bot.blocks import invoice_row, note
 from billing_bot.bot.deps import BotDeps, Caller
 from billing_bot.bot.hub import USAGE
 from billing_bot.bot.listen import command
-from billing_bot.bot.reading import invoice_row
 from billing_bot.domain.invoices import InvoiceListing
 from billing_bot.domain.roles import Role
 from billing_bot.domain.usecases.reporting import CurrencyTotals, practice_totals

@@ -21,9 +21,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot.blocks import note
+from billing_bot.bot.blocks import invoice_row, note
 from billing_bot.bot.deps import BotDeps, PracticeNotInstalled, identify
-from billing_bot.bot.reading import invoice_row
 from billing_bot.domain.invoices import InvoiceListing
 from billing_bot.domain.practice import InvoiceSettings, Practice
 from billing_bot.domain.roles import Role
