@@ -29,7 +29,7 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import Invoice, InvoiceListing, UnpaidTotals
+from billing_bot.domain.invoices import Invoice, InvoiceListing, InvoiceOverview, UnpaidTotals
 from billing_bot.domain.logos import Logo
 from billing_bot.domain.money import Money
 from billing_bot.domain.ports import (
@@ -372,27 +372,31 @@ class FakeInvoiceRepository(_Repository):
     def count(self, practice_id: PracticeId) -> int:
         return len(self._of(practice_id))
 
-    def latest(self, practice_id: PracticeId, limit: int) -> list[InvoiceListing]:
-        invoices = self.find(practice_id, InvoiceFilter(limit=limit))
-        names = self._uow.clients.names(practice_id, (i.client_id for i in invoices))
-        return [InvoiceListing.of(invoice, names[invoice.client_id]) for invoice in invoices]
-
-    def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:
-        return UnpaidTotals.of(self._of(practice_id), today)
-
-    def received_between(
-        self, practice_id: PracticeId, start: datetime, end: datetime
-    ) -> list[Money]:
-        if start.tzinfo is None or end.tzinfo is None:
+    def overview(
+        self,
+        practice_id: PracticeId,
+        *,
+        latest: int,
+        today: date,
+        received_from: datetime,
+        received_to: datetime,
+    ) -> InvoiceOverview:
+        if received_from.tzinfo is None or received_to.tzinfo is None:
             raise ValueError("compare aware moments only")
+        newest = self.find(practice_id, InvoiceFilter(limit=latest)) if latest else []
+        names = self._uow.clients.names(practice_id, (i.client_id for i in newest))
         net: dict[str, Money] = {}
         for invoice in self._of(practice_id):
             for entry in invoice.ledger:
-                if start <= entry.received_at < end:
+                if received_from <= entry.received_at < received_to:
                     amount = entry.signed_amount
                     code = amount.currency.code
                     net[code] = net[code] + amount if code in net else amount
-        return [net[code] for code in sorted(net)]
+        return InvoiceOverview(
+            latest=tuple(InvoiceListing.of(i, names[i.client_id]) for i in newest),
+            unpaid=tuple(UnpaidTotals.of(self._of(practice_id), today)),
+            received=tuple(net[code] for code in sorted(net)),
+        )
 
     def _of(self, practice_id: PracticeId) -> list[Invoice]:
         return [i for i in self._state.invoices.values() if i.practice_id == practice_id]

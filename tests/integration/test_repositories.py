@@ -16,6 +16,19 @@ from billing_bot.domain.usecases import invoicing, payments, records, reporting,
 
 # Wide enough to hold every payment a test records, whatever the clock says.
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def overview(uow, practice_id, today, latest=10, received=EVER):
+    start, end = received
+    return uow.invoices.overview(
+        practice_id, latest=latest, today=today, received_from=start, received_to=end
+    )
+
+
+def newest(uow, practice_id, count):
+    return overview(uow, practice_id, date(2100, 1, 1), latest=count).latest
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
@@ -158,13 +171,13 @@ def test_latest_invoices_list_newest_first_with_their_clients_and_stored_amounts
     an_invoice(uow, env, b)
 
     with uow:
-        latest = uow.invoices.latest(a.practice.id, 5)
-        only_newest = uow.invoices.latest(a.practice.id, 1)
+        latest = newest(uow, a.practice.id, 5)
+        only_newest = newest(uow, a.practice.id, 1)
 
-    assert latest == [
+    assert latest == (
         InvoiceListing.of(second_invoice, "Grace Hopper"),
         InvoiceListing.of(first_invoice, "Ada Lovelace"),
-    ]
+    )
     assert latest[0].status is InvoiceStatus.PARTIALLY_PAID
     assert only_newest == latest[:1]
 
@@ -195,19 +208,25 @@ def test_unpaid_and_received_totals_summed_in_the_database_match_the_invoices(uo
 
     with uow:
         everything = uow.invoices.find(a.practice.id, InvoiceFilter(limit=100))
-        summed = {
-            day: uow.invoices.unpaid_totals(a.practice.id, day) for day in (before_due, after_due)
-        }
-        received = uow.invoices.received_between(a.practice.id, *EVER)
-        nothing_received = uow.invoices.received_between(b.practice.id, *EVER)
+        summed = {day: overview(uow, a.practice.id, day) for day in (before_due, after_due)}
+        for_b = overview(uow, b.practice.id, after_due)
+        # Every payment here was received at the clock's now; a period excludes its end.
+        paid_at = env.clock.now()
+        periods = [(EVER[0], paid_at), (paid_at + timedelta(microseconds=1), EVER[1])]
+        outside = [overview(uow, a.practice.id, after_due, received=p) for p in periods]
 
-    assert summed[before_due] == UnpaidTotals.of(everything, before_due)
-    assert summed[after_due] == UnpaidTotals.of(everything, after_due)
-    [late] = summed[after_due]
+    assert summed[before_due].unpaid == tuple(UnpaidTotals.of(everything, before_due))
+    assert summed[after_due].unpaid == tuple(UnpaidTotals.of(everything, after_due))
+    assert summed[after_due].latest == tuple(
+        InvoiceListing.of(invoice, "Ada Lovelace") for invoice in everything
+    )
+    [late] = summed[after_due].unpaid
     assert (late.unpaid_count, late.overdue_count) == (2, 2)
     assert late.outstanding == open_one.total + partly.balance == late.overdue
     assert partly.balance == partly.total - Money.of("40.00", "USD")
-    [early] = summed[before_due]
+    [early] = summed[before_due].unpaid
     assert (early.unpaid_count, early.overdue_count, early.overdue.is_zero) == (2, 0, True)
-    assert received == [paid.total + Money.of("40.00", "USD")]
-    assert nothing_received == []
+    assert summed[after_due].received == (paid.total + Money.of("40.00", "USD"),)
+    assert for_b.received == ()
+    assert [part.received for part in outside] == [(), ()]
+    assert [totals.unpaid_count for totals in for_b.unpaid] == [1]

@@ -9,6 +9,7 @@ import pytest
 
 from billing_bot.domain.errors import AppointmentAlreadyInvoiced, StaleEdit
 from billing_bot.domain.ids import InvoiceId, TaxRateId
+from billing_bot.domain.invoices import InvoiceOverview
 from billing_bot.domain.ports import InvoiceFilter
 from billing_bot.domain.usecases._common import Env
 from factories import (
@@ -94,9 +95,10 @@ def test_one_practices_records_are_invisible_to_another(uow: FakeUnitOfWork, env
         assert uow.invoices.for_appointment(hillside.id, appointment.id) is None
         assert uow.invoices.find(hillside.id, InvoiceFilter()) == []
         assert uow.invoices.count(hillside.id) == 0
-        assert uow.invoices.latest(hillside.id, 5) == []
-        assert uow.invoices.unpaid_totals(hillside.id, date(2100, 1, 1)) == []
-        assert list(uow.invoices.received_between(hillside.id, *ever)) == []
+        start, end = ever
+        assert uow.invoices.overview(
+            hillside.id, latest=5, today=date(2100, 1, 1), received_from=start, received_to=end
+        ) == InvoiceOverview((), (), ())
         assert uow.audit.for_subject(hillside.id, invoice.id) == []
         assert uow.invoices.count(harbour.id) == 1
 

@@ -12,17 +12,16 @@ from billing_bot.bot.blocks import invoice_row, note
 from billing_bot.bot.deps import BotDeps, Caller
 from billing_bot.bot.hub import USAGE
 from billing_bot.bot.listen import command
-from billing_bot.domain.invoices import InvoiceListing
 from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.reporting import CurrencyTotals, practice_totals
+from billing_bot.domain.usecases.reporting import PracticeSummary, practice_summary
 
 INVOICE_COMMAND = "/invoice"
 LATEST = 5
 
 
-def invoice_summary(totals: list[CurrencyTotals], latest: list[InvoiceListing]) -> list[Block]:
+def invoice_summary(summary: PracticeSummary) -> list[Block]:
     """An ephemeral summary (only the caller sees it, so client names may appear)."""
-    if not latest:
+    if not summary.latest:
         return [
             SectionBlock(text=MarkdownTextObject(text="No invoices yet.")),
             note("Invoices are created from an appointment or a client record."),
@@ -35,9 +34,9 @@ def invoice_summary(totals: list[CurrencyTotals], latest: list[InvoiceListing]) 
                 f"*Paid this month* {t.paid_this_month.format()}"
             )
         )
-        for t in totals
+        for t in summary.totals
     ]
-    blocks.extend(invoice_row(invoice) for invoice in latest)
+    blocks.extend(invoice_row(invoice) for invoice in summary.latest)
     return blocks
 
 
@@ -51,9 +50,8 @@ def register(app: App, deps: BotDeps) -> None:
         caller.require(Role.STAFF)
         practice = caller.practice
         with deps.read() as uow:
-            latest = uow.invoices.latest(practice.id, LATEST)
-            totals = practice_totals(practice, uow, deps.env) if latest else []
-        blocks = invoice_summary(totals, latest)
+            summary = practice_summary(practice, uow, deps.env, latest=LATEST)
+        blocks = invoice_summary(summary)
         ack(text="Invoices", blocks=blocks)
 
     app.command(INVOICE_COMMAND)(command(deps, invoices))

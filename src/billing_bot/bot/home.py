@@ -26,7 +26,7 @@ from billing_bot.bot.deps import BotDeps, PracticeNotInstalled, identify
 from billing_bot.domain.invoices import InvoiceListing
 from billing_bot.domain.practice import InvoiceSettings, Practice
 from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.reporting import CurrencyTotals, practice_totals
+from billing_bot.domain.usecases.reporting import CurrencyTotals, practice_summary
 
 log = logging.getLogger(__name__)
 
@@ -166,9 +166,9 @@ def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
         steps = setup_steps(practice, rates, services)
         if caller.role is None:
             return HomeData(practice, None, caller.admins, steps, (), ())
-        latest = tuple(uow.invoices.latest(practice.id, LATEST_COUNT))
-        totals = tuple(practice_totals(practice, uow, deps.env)) if latest else ()
-    return HomeData(practice, caller.role, caller.admins, steps, totals, latest)
+        summary = practice_summary(practice, uow, deps.env, latest=LATEST_COUNT)
+    totals = summary.totals if summary.latest else ()
+    return HomeData(practice, caller.role, caller.admins, steps, totals, summary.latest)
 
 
 def refresh(client: WebClient, deps: BotDeps, team_id: str, user_id: str) -> None:

@@ -123,6 +123,19 @@ class UnpaidTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class InvoiceOverview:
+    """What a practice's invoice summary shows, read together: its newest invoices, what it
+    is owed per currency, and what it received in a period."""
+
+    latest: tuple[InvoiceListing, ...]
+    """Newest first (by number)."""
+    unpaid: tuple[UnpaidTotals, ...]
+    """`UnpaidTotals.of` every invoice of the practice, in currency code order."""
+    received: tuple[Money, ...]
+    """Payments less refunds in the period, per currency that had any, in code order."""
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceLine:
     """One billed item. The tax rate's name and percentage are copied onto the line so a
     later change of the practice's rates never alters an issued invoice."""

@@ -19,9 +19,8 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import Invoice, InvoiceListing, InvoiceStatus, UnpaidTotals
+from billing_bot.domain.invoices import Invoice, InvoiceOverview, InvoiceStatus
 from billing_bot.domain.logos import Logo
-from billing_bot.domain.money import Money
 from billing_bot.domain.practice import Practice, TaxRate
 from billing_bot.domain.roles import Member
 from billing_bot.domain.services import ServiceType
@@ -124,21 +123,19 @@ class InvoiceRepository(Protocol):
         ...
 
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]: ...
-    def latest(self, practice_id: PracticeId, limit: int) -> list[InvoiceListing]:
-        """The newest invoices first (by number), as lists show them."""
-        ...
-
     def count(self, practice_id: PracticeId) -> int: ...
-    def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:
-        """`UnpaidTotals.of` every invoice of the practice, per currency in code order,
-        computed where the invoices are rather than by loading each one."""
-        ...
-
-    def received_between(
-        self, practice_id: PracticeId, start: datetime, end: datetime
-    ) -> list[Money]:
-        """What the practice received in [start, end): payments less refunds, one amount per
-        currency that had any, in code order."""
+    def overview(
+        self,
+        practice_id: PracticeId,
+        *,
+        latest: int,
+        today: date,
+        received_from: datetime,
+        received_to: datetime,
+    ) -> InvoiceOverview:
+        """The `latest` newest invoices, the unpaid totals on `today`, and what was received
+        in [received_from, received_to), summed where the invoices are rather than by
+        loading each one (every /invoice and Home refresh reads this)."""
         ...
 
 

@@ -13,15 +13,23 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
     Select,
+    String,
     bindparam,
     case,
+    cast,
     delete,
     exists,
     func,
     insert,
+    literal,
+    null,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.engine import Result
@@ -48,12 +56,13 @@ from billing_bot.domain.invoices import (
     Invoice,
     InvoiceLine,
     InvoiceListing,
+    InvoiceOverview,
     InvoiceState,
     InvoiceStatus,
     UnpaidTotals,
 )
 from billing_bot.domain.logos import Logo
-from billing_bot.domain.money import Currency, Money
+from billing_bot.domain.money import Currency
 from billing_bot.domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from billing_bot.domain.ports import InvoiceFilter
 from billing_bot.domain.practice import (
@@ -642,64 +651,88 @@ def _invoice_query(
     return query.order_by(InvoiceRow.sequence.desc()).limit(bindparam("limit"))
 
 
-# The stored columns are enough for a list: no line or payment of any invoice is read.
-_LATEST = (
-    select(
-        InvoiceRow.id,
-        InvoiceRow.number,
-        InvoiceRow.client_id,
-        ClientRow.name,
-        InvoiceRow.currency,
-        InvoiceRow.total_minor,
-        InvoiceRow.paid_minor,
-        InvoiceRow.status,
-        InvoiceRow.due_date,
-    )
-    .join(
-        ClientRow,
-        (ClientRow.practice_id == InvoiceRow.practice_id) & (ClientRow.id == InvoiceRow.client_id),
-    )
-    .where(InvoiceRow.practice_id == bindparam("practice_id"))
-    .order_by(InvoiceRow.sequence.desc())
-    .limit(bindparam("limit"))
-)
-_BALANCE = InvoiceRow.total_minor - InvoiceRow.paid_minor
-_LATE = InvoiceRow.due_date < bindparam("today")
-# Built once, like `_invoice_query`: it runs on every /invoice and Home refresh.
-_UNPAID_TOTALS = (
-    select(
-        InvoiceRow.currency,
-        func.sum(_BALANCE),
-        func.count(),
-        func.coalesce(func.sum(case((_LATE, _BALANCE), else_=0)), 0),
-        func.coalesce(func.sum(case((_LATE, 1), else_=0)), 0),
-    )
-    .where(
-        InvoiceRow.practice_id == bindparam("practice_id"),
-        InvoiceRow.status.in_(bindparam("unpaid", expanding=True)),
-    )
-    .group_by(InvoiceRow.currency)
-    .order_by(InvoiceRow.currency)
-)
+def _overview_query() -> CompoundSelect:
+    """The three parts of `InvoiceRepository.overview` as one statement, a round trip
+    instead of three on every /invoice and Home refresh. Each row says which part it is of;
+    columns a part has no use for are NULL. A listed invoice's `amount` is its total and
+    `second_amount` its balance; an unpaid total's are the outstanding and overdue sums and
+    its tallies their counts; a received total's `amount` is the net received.
 
-_RECEIVED_BETWEEN = (
-    select(
-        LedgerEntryRow.currency,
-        func.sum(
-            case(
-                (LedgerEntryRow.kind == EntryKind.REFUND.value, -LedgerEntryRow.amount_minor),
-                else_=LedgerEntryRow.amount_minor,
-            )
+    The stored status and amounts are the domain's own (`_invoice_values`), so the list and
+    the sums need no line or payment of any invoice."""
+    balance = InvoiceRow.total_minor - InvoiceRow.paid_minor
+    late = InvoiceRow.due_date < bindparam("today")
+    newest = (
+        select(
+            InvoiceRow.sequence,
+            InvoiceRow.id,
+            InvoiceRow.number,
+            InvoiceRow.client_id,
+            ClientRow.name,
+            InvoiceRow.status,
+            InvoiceRow.due_date,
+            InvoiceRow.currency,
+            InvoiceRow.total_minor.label("amount"),
+            balance.label("second_amount"),
+        )
+        .join(
+            ClientRow,
+            (ClientRow.practice_id == InvoiceRow.practice_id)
+            & (ClientRow.id == InvoiceRow.client_id),
+        )
+        .where(InvoiceRow.practice_id == bindparam("practice_id"))
+        .order_by(InvoiceRow.sequence.desc())
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    count = Integer()
+    text = String()
+    return union_all(
+        select(
+            literal(_LATEST_PART).label("part"),
+            *newest.c,
+            cast(null(), count).label("tally"),
+            cast(null(), count).label("second_tally"),
         ),
+        select(
+            literal(_UNPAID_PART),
+            *(cast(null(), kind) for kind in (count, text, text, text, text, text, Date())),
+            InvoiceRow.currency,
+            func.sum(balance),
+            func.coalesce(func.sum(case((late, balance), else_=0)), 0),
+            func.count(),
+            func.coalesce(func.sum(case((late, 1), else_=0)), 0),
+        )
+        .where(
+            InvoiceRow.practice_id == bindparam("practice_id"),
+            InvoiceRow.status.in_(bindparam("unpaid", expanding=True)),
+        )
+        .group_by(InvoiceRow.currency),
+        select(
+            literal(_RECEIVED_PART),
+            *(cast(null(), kind) for kind in (count, text, text, text, text, text, Date())),
+            LedgerEntryRow.currency,
+            func.sum(
+                case(
+                    (LedgerEntryRow.kind == EntryKind.REFUND.value, -LedgerEntryRow.amount_minor),
+                    else_=LedgerEntryRow.amount_minor,
+                )
+            ),
+            cast(null(), count),
+            cast(null(), count),
+            cast(null(), count),
+        )
+        .where(
+            LedgerEntryRow.practice_id == bindparam("practice_id"),
+            LedgerEntryRow.received_at >= bindparam("received_from"),
+            LedgerEntryRow.received_at < bindparam("received_to"),
+        )
+        .group_by(LedgerEntryRow.currency),
     )
-    .where(
-        LedgerEntryRow.practice_id == bindparam("practice_id"),
-        LedgerEntryRow.received_at >= bindparam("start"),
-        LedgerEntryRow.received_at < bindparam("end"),
-    )
-    .group_by(LedgerEntryRow.currency)
-    .order_by(LedgerEntryRow.currency)
-)
+
+
+_LATEST_PART, _UNPAID_PART, _RECEIVED_PART = "latest", "unpaid", "received"
+_OVERVIEW = _overview_query()
 
 
 class SqlInvoiceRepository:
@@ -798,48 +831,62 @@ class SqlInvoiceRepository:
         }
         return self._assemble(list(self._session.scalars(query, values)))
 
-    def latest(self, practice_id: PracticeId, limit: int) -> list[InvoiceListing]:
-        listings = []
-        rows = self._read(_LATEST, {"practice_id": practice_id, "limit": limit})
+    def overview(
+        self,
+        practice_id: PracticeId,
+        *,
+        latest: int,
+        today: date,
+        received_from: datetime,
+        received_to: datetime,
+    ) -> InvoiceOverview:
+        rows = self._read(
+            _OVERVIEW,
+            {
+                "practice_id": practice_id,
+                "limit": latest,
+                "unpaid": [status.value for status in UNPAID_STATUSES],
+                "today": today,
+                "received_from": received_from,
+                "received_to": received_to,
+            },
+        )
+        newest: list[tuple[int, InvoiceListing]] = []
+        unpaid, received = [], []
         for row in rows:
             currency = Currency(row.currency)
-            listings.append(
-                InvoiceListing(
+            if row.part == _LATEST_PART:
+                listing = InvoiceListing(
                     id=InvoiceId(row.id),
                     number=row.number,
                     client_id=ClientId(row.client_id),
                     client_name=row.name,
-                    total=currency.from_minor_units(row.total_minor),
-                    balance=currency.from_minor_units(row.total_minor - row.paid_minor),
+                    total=currency.from_minor_units(int(row.amount)),
+                    balance=currency.from_minor_units(int(row.second_amount)),
                     status=InvoiceStatus(row.status),
                     due_date=row.due_date,
                 )
-            )
-        return listings
-
-    def unpaid_totals(self, practice_id: PracticeId, today: date) -> list[UnpaidTotals]:
-        # The stored status and amounts are the domain's own (`_invoice_values`), so the sums
-        # match `UnpaidTotals.of` without loading a line or a payment of any invoice.
-        rows = self._read(
-            _UNPAID_TOTALS,
-            {
-                "practice_id": practice_id,
-                "unpaid": [status.value for status in UNPAID_STATUSES],
-                "today": today,
-            },
-        )
-        totals = []
-        for code, owed, count, late, late_count in rows:
-            currency = Currency(code)
-            totals.append(
-                UnpaidTotals(
-                    currency.from_minor_units(int(owed)),
-                    int(count),
-                    currency.from_minor_units(int(late)),
-                    int(late_count),
+                newest.append((row.sequence, listing))
+            elif row.part == _UNPAID_PART:
+                unpaid.append(
+                    UnpaidTotals(
+                        outstanding=currency.from_minor_units(int(row.amount)),
+                        unpaid_count=int(row.tally),
+                        overdue=currency.from_minor_units(int(row.second_amount)),
+                        overdue_count=int(row.second_tally),
+                    )
                 )
-            )
-        return totals
+            else:
+                received.append(currency.from_minor_units(int(row.amount)))
+        # A union keeps no order of its own.
+        newest.sort(key=lambda pair: pair[0], reverse=True)
+        unpaid.sort(key=lambda totals: totals.outstanding.currency.code)
+        received.sort(key=lambda amount: amount.currency.code)
+        return InvoiceOverview(
+            latest=tuple(listing for _, listing in newest),
+            unpaid=tuple(unpaid),
+            received=tuple(received),
+        )
 
     def count(self, practice_id: PracticeId) -> int:
         return int(
@@ -850,14 +897,6 @@ class SqlInvoiceRepository:
             )
             or 0
         )
-
-    def received_between(
-        self, practice_id: PracticeId, start: datetime, end: datetime
-    ) -> list[Money]:
-        rows = self._read(
-            _RECEIVED_BETWEEN, {"practice_id": practice_id, "start": start, "end": end}
-        )
-        return [Currency(code).from_minor_units(int(net)) for code, net in rows]
 
     # writing
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from billing_bot.domain.errors import ValidationError
 from billing_bot.domain.ids import PracticeId
-from billing_bot.domain.invoices import Invoice, UnpaidTotals
+from billing_bot.domain.invoices import Invoice, InvoiceListing, UnpaidTotals
 from billing_bot.domain.money import Currency, Money
 from billing_bot.domain.ports import InvoiceFilter, UnitOfWork
 from billing_bot.domain.practice import Practice
@@ -65,23 +65,31 @@ def _month_bounds(today: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 def billing_totals(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> list[CurrencyTotals]:
     """Outstanding, overdue and paid-this-month per currency (months in the practice's zone)."""
     with uow:
-        return practice_totals(load_practice(uow, practice_id), uow, env)
+        return list(practice_summary(load_practice(uow, practice_id), uow, env, latest=0).totals)
 
 
-def practice_totals(practice: Practice, uow: UnitOfWork, env: Env) -> list[CurrencyTotals]:
-    """`billing_totals` of a practice at hand, read in a unit of work the caller has open
-    (a view showing the totals beside other reads makes one round of them)."""
+@dataclass(frozen=True, slots=True)
+class PracticeSummary:
+    latest: tuple[InvoiceListing, ...]
+    """The newest invoices first, with their clients' names."""
+    totals: tuple[CurrencyTotals, ...]
+    """`billing_totals`: the practice's own currency and any other it billed, in code order."""
+
+
+def practice_summary(
+    practice: Practice, uow: UnitOfWork, env: Env, *, latest: int
+) -> PracticeSummary:
+    """The `latest` newest invoices and the totals of a practice at hand, in one read of the
+    unit of work the caller has open (every /invoice and Home refresh shows them)."""
     today = practice_today(practice, env)
-    unpaid = {
-        totals.outstanding.currency: totals
-        for totals in uow.invoices.unpaid_totals(practice.id, today)
-    }
     start, end = _month_bounds(today, practice.zone)
-    paid = {
-        amount.currency: amount for amount in uow.invoices.received_between(practice.id, start, end)
-    }
+    overview = uow.invoices.overview(
+        practice.id, latest=latest, today=today, received_from=start, received_to=end
+    )
+    unpaid = {totals.outstanding.currency: totals for totals in overview.unpaid}
+    paid = {amount.currency: amount for amount in overview.received}
     currencies = sorted(set(unpaid) | set(paid) | {practice.currency}, key=lambda c: c.code)
-    return [
+    totals = tuple(
         CurrencyTotals(
             currency,
             owed.outstanding,
@@ -92,7 +100,8 @@ def practice_totals(practice: Practice, uow: UnitOfWork, env: Env) -> list[Curre
         )
         for currency in currencies
         for owed in [unpaid.get(currency) or _nothing_owed(currency)]
-    ]
+    )
+    return PracticeSummary(overview.latest, totals)
 
 
 def _nothing_owed(currency: Currency) -> UnpaidTotals:
