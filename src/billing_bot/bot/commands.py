@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -40,6 +41,18 @@ def invoice_summary(summary: PracticeSummary) -> list[Block]:
     return blocks
 
 
+def summary_blocks(summary: PracticeSummary) -> list[dict[str, Any]]:
+    """`invoice_summary` as Slack's JSON. Between two changes to a practice's invoices every
+    /invoice shows the same summary, and slack_sdk takes longer to render it than the read
+    takes, so each summary is rendered once (the list is new; Bolt only serialises it)."""
+    return list(_rendered_summary(summary))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rendered_summary(summary: PracticeSummary) -> tuple[dict[str, Any], ...]:
+    return tuple(block.to_dict() for block in invoice_summary(summary))
+
+
 def register(app: App, deps: BotDeps) -> None:
     def invoices(
         caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
@@ -51,7 +64,6 @@ def register(app: App, deps: BotDeps) -> None:
         practice = caller.practice
         with deps.read() as uow:
             summary = practice_summary(practice, uow, deps.env, latest=LATEST)
-        blocks = invoice_summary(summary)
-        ack(text="Invoices", blocks=blocks)
+        ack(text="Invoices", blocks=summary_blocks(summary))
 
     app.command(INVOICE_COMMAND)(command(deps, invoices))
