@@ -9,17 +9,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Callable
 from contextlib import closing
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import Delete, Engine, Insert, bindparam, delete, insert
+from sqlalchemy import Engine, bindparam, delete, insert
 
 from billing_bot.domain.ports import Clock
 from billing_bot.storage.engine import without_transactions
 from billing_bot.storage.orm import SlackRequestRow
+from billing_bot.storage.rendered import RenderedStatement
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +61,11 @@ class _SeenSignatures:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = without_transactions(engine)
-        self._insert = _Rendered(insert(SlackRequestRow), engine)
-        self._purge = _Rendered(
+        self._insert = RenderedStatement(insert(SlackRequestRow), engine.dialect)
+        self._purge = RenderedStatement(
             delete(SlackRequestRow).where(SlackRequestRow.received_at < bindparam("cutoff")),
-            engine,
+            engine.dialect,
         )
-        stored = SlackRequestRow.__table__.c.received_at.type.bind_processor(engine.dialect)
-        self._stored_time: Callable[[datetime], Any] = stored or (lambda moment: moment)
         self._duplicate: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
 
     def remember(self, key: str, now: datetime, *, purge: bool) -> bool:
@@ -81,24 +78,9 @@ class _SeenSignatures:
             closing(connection.connection.cursor()) as cursor,
         ):
             try:
-                self._insert.run(cursor, signature=key, received_at=self._stored_time(now))
+                self._insert.run(cursor, signature=key, received_at=now)
             except self._duplicate:
                 return False
             if purge:
-                self._purge.run(cursor, cutoff=self._stored_time(now - REMEMBER_FOR))
+                self._purge.run(cursor, cutoff=now - REMEMBER_FOR)
         return True
-
-
-class _Rendered:
-    """A statement rendered once as the driver's SQL, with its parameters in order."""
-
-    def __init__(self, statement: Insert | Delete, engine: Engine) -> None:
-        compiled = statement.compile(dialect=engine.dialect)
-        self._sql = str(compiled)
-        self._order = tuple(compiled.positiontup or ()) if engine.dialect.positional else None
-
-    def run(self, cursor: Any, **values: Any) -> None:
-        if self._order is None:
-            cursor.execute(self._sql, values)
-        else:
-            cursor.execute(self._sql, tuple(values[name] for name in self._order))

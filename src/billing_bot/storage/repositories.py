@@ -10,7 +10,6 @@ import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
@@ -32,7 +31,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -94,6 +93,7 @@ from billing_bot.storage.orm import (
     ServiceTypeRow,
     TaxRateRow,
 )
+from billing_bot.storage.rendered import RenderedStatement
 
 
 def _scaled(value: Decimal, scale: int) -> int:
@@ -705,7 +705,9 @@ def _overview_query() -> CompoundSelect:
         )
         .where(
             InvoiceRow.practice_id == bindparam("practice_id"),
-            InvoiceRow.status.in_(bindparam("unpaid", expanding=True)),
+            # Spelled out rather than an IN list, whose values would be spliced into the
+            # SQL at each run; these are fixed, so the SQL is rendered once.
+            or_(*(InvoiceRow.status == status.value for status in sorted(UNPAID_STATUSES))),
         )
         .group_by(InvoiceRow.currency),
         select(
@@ -735,15 +737,14 @@ _LATEST_PART, _UNPAID_PART, _RECEIVED_PART = "latest", "unpaid", "received"
 _OVERVIEW = _overview_query()
 
 
+@functools.lru_cache(maxsize=16)
+def _rendered_overview(dialect: Dialect) -> RenderedStatement:
+    return RenderedStatement(_OVERVIEW, dialect)
+
+
 class SqlInvoiceRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
-
-    def _read(self, statement: Select[Any], values: dict[str, Any]) -> Result[Any]:
-        """Run a read of plain columns on the session's connection: the ORM's execution
-        path adds nothing for rows that are not entities, and costs more than the query on
-        the lists and totals read for every /invoice and Home refresh."""
-        return self._session.connection().execute(statement, values)
 
     # reading
 
@@ -840,16 +841,14 @@ class SqlInvoiceRepository:
         received_from: datetime,
         received_to: datetime,
     ) -> InvoiceOverview:
-        rows = self._read(
-            _OVERVIEW,
-            {
-                "practice_id": practice_id,
-                "limit": latest,
-                "unpaid": [status.value for status in UNPAID_STATUSES],
-                "today": today,
-                "received_from": received_from,
-                "received_to": received_to,
-            },
+        connection = self._session.connection()
+        rows = _rendered_overview(connection.dialect).rows(
+            connection.connection,
+            practice_id=practice_id,
+            limit=latest,
+            today=today,
+            received_from=received_from,
+            received_to=received_to,
         )
         newest: list[tuple[int, InvoiceListing]] = []
         unpaid, received = [], []
