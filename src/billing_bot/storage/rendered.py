@@ -27,8 +27,12 @@ class RenderedStatement:
         self, statement: Select[Any] | CompoundSelect[Any] | Insert | Delete, dialect: Dialect
     ) -> None:
         compiled = statement.compile(dialect=dialect)
-        self._compiled = compiled
         self.sql = str(compiled)
+        # Values written into the statement itself (a CASE's 0) and the names left to fill.
+        self._constants: dict[str, Any] = compiled.params
+        self._required = frozenset(
+            name for bind, name in compiled.bind_names.items() if bind.required
+        )
         # A type's conversions for a dialect are its dialect implementation's (SQLite keeps
         # dates as text, for one).
         self._convert = {
@@ -50,7 +54,9 @@ class RenderedStatement:
     def parameters(self, values: dict[str, Any]) -> Any:
         """The driver's parameters: the given values and the constants the statement holds
         (such as a CASE's 0), each converted by its type, by name or in order."""
-        named = self._compiled.construct_params(values)
+        if missing := self._required - values.keys():
+            raise TypeError(f"no value for {', '.join(sorted(missing))}")
+        named = self._constants | values
         for name, convert in self._convert.items():
             named[name] = convert(named[name])
         if self._order is None:

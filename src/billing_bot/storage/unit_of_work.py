@@ -78,10 +78,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         session, self._session = self._session, None
         if session is not None:
-            try:
-                session.rollback()
-            finally:
-                session.close()
+            session.close()  # rolls back whatever was not committed
 
     def commit(self) -> None:
         if self._session is None:
