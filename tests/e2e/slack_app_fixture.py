@@ -396,6 +396,16 @@ _VISIBLE = {"text", "initial_value", "placeholder", "initial_time", "initial_dat
 def view_text(view: View) -> str:
     """Everything a user can read in a view (texts and prefilled values, not the ids the app
     or Slack gave its blocks), one line per piece, to search."""
+    return _visible_text(view.definition)
+
+
+def answer_text(interaction: Interaction) -> str:
+    """Everything a user can read in the app's immediate answer, blocks included, as
+    `view_text` reads a view."""
+    return _visible_text(json.loads(interaction.response.text))
+
+
+def _visible_text(definition: Any) -> str:
     found: list[str] = []
 
     def walk(node: Any) -> None:
@@ -409,7 +419,7 @@ def view_text(view: View) -> str:
             for item in node:
                 walk(item)
 
-    walk(view.definition)
+    walk(definition)
     return "\n".join(found)
 
 

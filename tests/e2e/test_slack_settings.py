@@ -13,6 +13,7 @@ from slack_app_fixture import (
     Seat,
     SlackWorld,
     a_png,
+    answer_text,
     assert_channel_posts_keep_privacy,
     channel_posts,
     initial_values,
@@ -39,8 +40,13 @@ from billing_bot.bot.home import (
     OPEN_TAX_RATES,
 )
 from billing_bot.bot.hub import USAGE
+from billing_bot.domain.invoices import Invoice, LineInput
+from billing_bot.domain.money import Money
 from billing_bot.domain.roles import Role
+from billing_bot.domain.usecases._common import practice_today
 from billing_bot.domain.usecases.access import SetRole, set_role
+from billing_bot.domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
+from billing_bot.domain.usecases.payments import RecordPayment, record_manual_payment
 from billing_bot.domain.usecases.records import (
     AddClient,
     AddServiceType,
@@ -401,6 +407,51 @@ def test_granted_staff_can_invoice_but_are_sent_to_the_admins_for_settings(
     assert "billing admin" in refusal and f"<@{seat.admin.id}>" in refusal
     assert world.slack.ephemeral_messages_for(cy)[-1].text == refusal
     assert not _modals_of(world, cy)
+
+
+def test_invoice_and_home_show_what_is_owed_received_and_the_latest_invoices(
+    world: SlackWorld,
+) -> None:
+    seat = world.new_practice("Birch Counselling")
+    practice = world.practice(seat.workspace)
+    env, admin = world.env, seat.admin.id
+    details = ClientDetails("Ada <Lovelace>", "ada@example.com")
+    ada = add_client(AddClient(practice.id, admin, details), world.uow(), env)
+    today = practice_today(practice, env)
+
+    def issued(due: date) -> Invoice:
+        on = today - timedelta(days=40)
+        line = LineInput(on, "Session", Decimal(1), Money.of("100.00", "USD"), None)
+        command = CreateInvoice(practice.id, admin, ada.id, (line,), on, due)
+        draft = create_invoice(command, world.uow(), env)
+        return issue_invoice(practice.id, draft.id, admin, world.uow(), env)
+
+    def pay(invoice: Invoice, amount: str) -> None:
+        command = RecordPayment(practice.id, admin, invoice.id, amount, "cash")
+        record_manual_payment(command, world.uow(), env)
+
+    issued(today - timedelta(days=1))  # overdue, nothing paid
+    pay(issued(today + timedelta(days=30)), "40.00")
+    pay(issued(today + timedelta(days=30)), "100.00")
+    first, second, third = (f"INV-000{n}" for n in (1, 2, 3))
+
+    command = world.slack.driver.slash_command(seat.admin, "/invoice", channel=seat.general)
+    summary = answer_text(command)
+    home = view_text(world.open_home(seat.admin))
+
+    assert "*Outstanding* $160.00 (2) · *Overdue* $100.00 (1) · *Paid this month* $140.00" in (
+        summary
+    )
+    rows = [line for line in summary.splitlines() if line.startswith("*INV-")]
+    due, later = today - timedelta(days=1), today + timedelta(days=30)
+    assert rows == [
+        f"*{third}* · Ada &lt;Lovelace&gt; · $100.00 · Paid",
+        f"*{second}* · Ada &lt;Lovelace&gt; · $100.00 · Partially paid · $60.00 left to pay"
+        f" · due {later.isoformat()}",
+        f"*{first}* · Ada &lt;Lovelace&gt; · $100.00 · Open · due {due.isoformat()}",
+    ]
+    for shown in ("*Outstanding*\n$160.00 (2)", "*Overdue*\n$100.00 (1)", "$140.00", *rows):
+        assert shown in home
 
 
 def test_someone_without_a_role_is_told_who_the_admins_are(world: SlackWorld) -> None:

@@ -16,7 +16,9 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from billing_bot.domain.invoices import InvoiceListing
+from billing_bot.domain.invoices import InvoiceListing, InvoiceStatus
+
+SETTLED = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID})
 
 
 def form_generation(listed: Iterable[str]) -> str:
@@ -99,9 +101,14 @@ def escape(text: str) -> str:
 
 def invoice_row(invoice: InvoiceListing) -> SectionBlock:
     """One invoice as a line of a list only its viewer sees (Home, an ephemeral reply)."""
-    return SectionBlock(
-        text=MarkdownTextObject(
-            text=f"*{invoice.number}* · {escape(invoice.client_name)} · {invoice.total.format()} · "
-            f"{invoice.status.label} · due {invoice.due_date.isoformat()}"
-        )
-    )
+    parts = [
+        f"*{invoice.number}*",
+        escape(invoice.client_name),
+        invoice.total.format(),
+        invoice.status.label,
+    ]
+    if invoice.status is InvoiceStatus.PARTIALLY_PAID:
+        parts.append(f"{invoice.balance.format()} left to pay")
+    if invoice.status not in SETTLED:  # a paid or void invoice's due date no longer matters
+        parts.append(f"due {invoice.due_date.isoformat()}")
+    return SectionBlock(text=MarkdownTextObject(text=" · ".join(parts)))
