@@ -40,6 +40,9 @@ class RecordingApp:
     def event(self, name: str) -> Callable[[Listener], Listener]:
         return self._on("event", name)
 
+    def options(self, action_id: str) -> Callable[[Listener], Listener]:
+        return self._on("options", action_id)
+
 
 @dataclass
 class RecordingClient:

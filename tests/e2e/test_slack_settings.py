@@ -542,6 +542,58 @@ def test_staff_schedule_an_appointment_with_slash_appointment(world: SlackWorld)
     assert stored.clinician == clinician.id
 
 
+def test_a_practice_with_over_100_clients_finds_any_of_them_by_typing(
+    world: SlackWorld,
+) -> None:
+    seat = world.new_practice("Rowan Family Practice")
+    practice = world.practice(seat.workspace)
+    for number in range(appointments.MAX_OPTIONS):
+        details = ClientDetails(f"Client {number:03}", f"client{number}@example.net")
+        add_client(AddClient(practice.id, seat.admin.id, details), world.uow(), world.env)
+    zed = add_client(
+        AddClient(practice.id, seat.admin.id, ClientDetails("Zed Quarrington", "zq@example.org")),
+        world.uow(),
+        world.env,
+    )
+    service = add_service_type(
+        AddServiceType(practice.id, seat.admin.id, "Family session", "90"),
+        world.uow(),
+        world.env,
+    )
+    clinician = _staff_member(world, seat, "hal")
+    outsider = world.slack.create_user(seat.workspace, "ivy")
+    form = world.slack.driver.slash_command(
+        clinician, "/appointment", channel=seat.general
+    ).opened_view()
+    opened_with = view_text(form)
+
+    by_name = world.slack.driver.suggest(form, appointments.CLIENT, "quarr")
+    by_email = world.slack.driver.suggest(form, appointments.CLIENT, "ZQ@")
+    everyone = world.slack.driver.suggest(form, appointments.CLIENT, "client")
+    nobody = world.slack.driver.suggest(form, appointments.CLIENT, "nobody by this name")
+    not_staff = world.slack.driver.suggest(form, appointments.CLIENT, "quarr", user=outsider)
+    scheduled = world.slack.driver.submit_view(
+        form,
+        {
+            appointments.CLIENT: by_name[0],
+            appointments.SERVICE: service.id,
+            appointments.DATE: date.today() + timedelta(days=1),
+            appointments.START_TIME: "09:00",
+            appointments.DURATION: "60",
+        },
+    )
+
+    assert "Type part of a name or e-mail to find one of the 101 clients." in opened_with
+    assert [o["text"]["text"] for o in by_name] == ["Zed Quarrington (zq@example.org)"]
+    assert [o["value"] for o in by_email] == [zed.id]
+    assert len(everyone) == appointments.MAX_OPTIONS  # all Slack can list of the 101
+    assert nobody == [] and not_staff == []
+    assert scheduled.response_action == "update"
+    with world.uow() as uow:
+        [stored] = uow.appointments.list(practice.id)
+    assert stored.client_id == zed.id
+
+
 # -- what the app asks Slack -------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ class RecordingApp:
             "event": set(),
             "action": set(),
             "view": set(),
+            "options": set(),
         }
 
     def _recorder(self, kind: str) -> Callable[[str], Callable[[Any], Any]]:
@@ -47,7 +48,7 @@ class RecordingApp:
         return register
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("command", "event", "action", "view"):
+        if name in ("command", "event", "action", "view", "options"):
             return self._recorder(name)
         raise AttributeError(name)
 
@@ -114,5 +115,15 @@ def test_interactivity_and_events_point_at_the_one_slack_endpoint(manifest) -> N
     urls = {entry["url"] for entry in manifest["features"]["slash_commands"]}
     urls.add(manifest["settings"]["event_subscriptions"]["request_url"])
     urls.add(manifest["settings"]["interactivity"]["request_url"])
+    urls.add(manifest["settings"]["interactivity"]["message_menu_options_url"])
 
     assert {url.split("://", 1)[1].split("/", 1)[1] for url in urls} == {"slack/events"}
+
+
+def test_manifest_has_an_options_url_since_the_code_answers_menus_that_search(
+    manifest, registered
+) -> None:
+    """Slack asks a select menu's options from the options load URL; without it, the client
+    search of `/appointment` in a practice of over 100 clients would never list anyone."""
+    assert registered["options"]
+    assert manifest["settings"]["interactivity"].get("message_menu_options_url")

@@ -15,16 +15,18 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     Block,
     DatePickerElement,
+    ExternalDataSelectElement,
     InputBlock,
     NumberInputElement,
+    Option,
     TimePickerElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot.blocks import escape, note, select_input
+from billing_bot.bot.blocks import escape, select_input
 from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, command, submission
+from billing_bot.bot.listen import Saved, command, options, submission
 from billing_bot.bot.respond import notice_modal
 from billing_bot.bot.state import ViewState
 from billing_bot.domain.appointments import Appointment
@@ -76,6 +78,41 @@ def _option_text(text: str) -> str:
     return text if len(text) <= OPTION_TEXT else text[: OPTION_TEXT - 1] + "…"
 
 
+def _client_choice(client: Client) -> tuple[str, str]:
+    return client.id, _option_text(f"{client.name} ({client.email})")
+
+
+def _client_picker(clients: Sequence[Client]) -> InputBlock:
+    """A list of the clients while Slack can show them all; past that, a field that asks
+    the app for the clients matching what the user types (`client_options`)."""
+    if len(clients) <= MAX_OPTIONS:
+        return select_input(CLIENT, "Client", [_client_choice(c) for c in clients], None)
+    return InputBlock(
+        block_id=CLIENT,
+        label="Client",
+        hint=f"Type part of a name or e-mail to find one of the {len(clients)} clients.",
+        element=ExternalDataSelectElement(
+            action_id=CLIENT, placeholder="Type to search clients", min_query_length=1
+        ),
+    )
+
+
+def client_options(deps: BotDeps, caller: Caller, typed: str) -> list[Option]:
+    """The clients whose name or e-mail holds `typed` (any case), by name, as many as Slack
+    shows."""
+    caller.require(Role.STAFF)
+    wanted = typed.strip().casefold()
+    with deps.read() as uow:
+        clients = uow.clients.list(caller.practice.id)
+    found = sorted(
+        (c for c in clients if wanted in c.name.casefold() or wanted in c.email.casefold()),
+        key=lambda c: c.name.casefold(),
+    )
+    return [
+        Option(value=value, text=text) for value, text in map(_client_choice, found[:MAX_OPTIONS])
+    ]
+
+
 def appointment_modal(
     clients: Sequence[Client],
     services: Sequence[ServiceType],
@@ -85,12 +122,11 @@ def appointment_modal(
 ) -> View:
     """The scheduling form: the practice's clients and active services to pick from, today's
     date and the user as clinician to start with."""
-    client_choices = [(c.id, _option_text(f"{c.name} ({c.email})")) for c in clients]
     service_choices = [
         (s.id, _option_text(f"{s.name} · {s.default_price.format()}")) for s in services
     ]
     blocks: list[Block] = [
-        select_input(CLIENT, "Client", client_choices[:MAX_OPTIONS], None),
+        _client_picker(clients),
         select_input(SERVICE, "Service", service_choices[:MAX_OPTIONS], None),
         InputBlock(
             block_id=DATE,
@@ -115,8 +151,6 @@ def appointment_modal(
             element=UserSelectElement(action_id=CLINICIAN, initial_user=clinician),
         ),
     ]
-    if len(clients) > MAX_OPTIONS:
-        blocks.append(note(f"Showing the first {MAX_OPTIONS} of {len(clients)} clients by name."))
     return View(
         type="modal",
         callback_id=CALLBACK_ID,
@@ -233,6 +267,7 @@ def appointment_command(
 
 def register(app: App, deps: BotDeps) -> None:
     app.command(COMMAND)(command(deps, partial(appointment_command, deps)))
+    app.options(CLIENT)(options(deps, partial(client_options, deps)))
     app.view(CALLBACK_ID)(
         submission(deps, Role.STAFF, BLOCK_FOR_FIELD, partial(save_appointment, deps))
     )

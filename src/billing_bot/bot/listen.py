@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Option
 
 from billing_bot.bot.deps import BotDeps, Caller, PracticeNotInstalled, identify
 from billing_bot.bot.respond import apology, modal_errors, notice_modal, problem_text
@@ -32,6 +33,8 @@ class Saved:
 
 SubmissionHandler = Callable[[Caller, dict[str, Any], WebClient], Saved]
 ActionHandler = Callable[[Caller, dict[str, Any], WebClient], None]
+OptionsHandler = Callable[[Caller, str], list[Option]]
+"""The options of a select menu that searches, for what the user typed so far."""
 CommandHandler = Callable[[Caller, str, dict[str, Any], WebClient, Ack], Callable[[], Any] | None]
 """Acks (with a reply, or empty), and may return Slack calls to make after the answer."""
 
@@ -131,6 +134,25 @@ def command(deps: BotDeps, handle: CommandHandler) -> Listener:
         except Exception as error:
             ack(apology(error))
             raise
+
+    return listener
+
+
+def options(deps: BotDeps, handle: OptionsHandler) -> Listener:
+    """A block_suggestion listener: a select menu asking for the options matching what the
+    user typed. Slack shows nothing but the menu, so a problem answers with no options."""
+
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        try:
+            caller = identify(deps, context.team_id, context.user_id)
+            found = handle(caller, str(body.get("value") or ""))
+        except DomainError:
+            ack(options=[])
+            return
+        except Exception:
+            ack(options=[])
+            raise
+        ack(options=found)
 
     return listener
 

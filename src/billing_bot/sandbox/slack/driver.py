@@ -283,6 +283,28 @@ class SlackDriver:
             sent = sent.request
         return self.transport.replay(sent)
 
+    # -- select menus that search ---------------------------------------------------------
+
+    def suggest(
+        self, view: ViewRef, action_id: str, typed: str, *, user: UserRef | None = None
+    ) -> list[dict[str, Any]]:
+        """Type `typed` into the external select `action_id` of a view: the options the app
+        answers, as the menu lists them. `InvalidAppResponse` when Slack would show none
+        because of the answer's shape."""
+        with self.state.lock:
+            shown = self._view(view)
+            person = self._user(user or shown.user_id)
+            block, element = find_element(shown.blocks, action_id)
+            if element.get("type") not in ("external_select", "multi_external_select"):
+                raise ValueError(f"{action_id} is a {element.get('type')}, not an external select")
+            if len(typed) < int(element.get("min_query_length", 3)):
+                return []  # Slack waits for more typing before it asks
+            payload = payloads.block_suggestion(self.state, person, shown, block, element, typed)
+        response = self._send_payload(payload, Tamper.NONE)
+        if response.status != 200:
+            raise InvalidAppResponse(f"options answer: HTTP {response.status}")
+        return _checked_options(_json_or_text(response))
+
     # -- helpers -------------------------------------------------------------------------
 
     def _send_payload(self, payload: dict[str, Any], tamper: Tamper) -> AppResponse:
@@ -397,6 +419,28 @@ def _check_errors(view: View, errors: Any) -> None:
     if unknown:
         # Slack then shows "We had some trouble connecting" instead of the field errors.
         raise InvalidAppResponse(f"errors name blocks that are not inputs of the view: {unknown}")
+
+
+# Slack's limits on an options load answer.
+MAX_OPTIONS, OPTION_TEXT, OPTION_VALUE = 100, 75, 150
+
+
+def _checked_options(answer: Any) -> list[dict[str, Any]]:
+    if not isinstance(answer, dict):
+        raise InvalidAppResponse(f"options answer is not a JSON object: {answer!r}")
+    groups = answer.get("option_groups")
+    listed = answer.get("options") if groups is None else [o for g in groups for o in g["options"]]
+    if not isinstance(listed, list):
+        raise InvalidAppResponse(f"options answer has no options list: {answer!r}")
+    if len(listed) > MAX_OPTIONS:
+        raise InvalidAppResponse(f"{len(listed)} options; Slack lists at most {MAX_OPTIONS}")
+    for option in listed:
+        text = (option.get("text") or {}).get("text", "")
+        if option.get("text", {}).get("type") != "plain_text" or not 0 < len(text) <= OPTION_TEXT:
+            raise InvalidAppResponse(f"option text must be plain_text of 1-75 chars: {option!r}")
+        if not 0 < len(str(option.get("value", ""))) <= OPTION_VALUE:
+            raise InvalidAppResponse(f"option value must be 1-150 chars: {option!r}")
+    return listed
 
 
 def _json_or_text(response: AppResponse) -> Any:

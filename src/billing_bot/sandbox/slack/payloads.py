@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing_bot.sandbox.slack.blocks import Block, Element
 from billing_bot.sandbox.slack.model import Channel, Message, Trigger, User, View
 from billing_bot.sandbox.slack.shapes import message_json
 from billing_bot.sandbox.slack.state import SlackState
@@ -54,6 +55,21 @@ def block_actions_in_view(
         "trigger_id": trigger.id,
         "view": view_json(state, view),
         "actions": [action],
+    }
+
+
+def block_suggestion(
+    state: SlackState, user: User, view: View, block: Block, element: Element, typed: str
+) -> dict[str, Any]:
+    """A ``block_suggestion`` payload: the user typed `typed` into an external select of a
+    view, and Slack asks the app's options load URL what to list."""
+    return {
+        **_interaction("block_suggestion", state, user),
+        "container": {"type": "view", "view_id": view.id},
+        "view": view_json(state, view),
+        "block_id": block["block_id"],
+        "action_id": element["action_id"],
+        "value": typed,
     }
 
 
