@@ -40,9 +40,11 @@ from billing_bot.bot.home import (
     OPEN_TAX_RATES,
 )
 from billing_bot.bot.hub import USAGE
+from billing_bot.domain.clients import Client
 from billing_bot.domain.invoices import Invoice, LineInput
 from billing_bot.domain.money import Money
 from billing_bot.domain.roles import Role
+from billing_bot.domain.services import ServiceType
 from billing_bot.domain.usecases._common import practice_today
 from billing_bot.domain.usecases.access import SetRole, set_role
 from billing_bot.domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
@@ -83,6 +85,20 @@ def _staff_member(world: SlackWorld, seat: Seat, name: str) -> User:
     practice_id = world.practice(seat.workspace).id
     set_role(SetRole(practice_id, seat.admin.id, person.id, Role.STAFF), world.uow(), world.env)
     return person
+
+
+def _client(world: SlackWorld, seat: Seat, name: str, email: str) -> Client:
+    """A client the practice's admin added."""
+    details = ClientDetails(name, email)
+    practice_id = world.practice(seat.workspace).id
+    return add_client(AddClient(practice_id, seat.admin.id, details), world.uow(), world.env)
+
+
+def _service(world: SlackWorld, seat: Seat, name: str, price: str) -> ServiceType:
+    """A service the practice's admin added."""
+    practice_id = world.practice(seat.workspace).id
+    command = AddServiceType(practice_id, seat.admin.id, name, price)
+    return add_service_type(command, world.uow(), world.env)
 
 
 def _rate_rows(view: View) -> dict[str, str]:
@@ -415,8 +431,7 @@ def test_invoice_and_home_show_what_is_owed_received_and_the_latest_invoices(
     seat = world.new_practice("Birch Counselling")
     practice = world.practice(seat.workspace)
     env, admin = world.env, seat.admin.id
-    details = ClientDetails("Ada <Lovelace>", "ada@example.com")
-    ada = add_client(AddClient(practice.id, admin, details), world.uow(), env)
+    ada = _client(world, seat, "Ada <Lovelace>", "ada@example.com")
     today = practice_today(practice, env)
 
     def issued(due: date) -> Invoice:
@@ -503,18 +518,8 @@ def test_staff_add_a_client_with_slash_client(world: SlackWorld) -> None:
 def test_staff_schedule_an_appointment_with_slash_appointment(world: SlackWorld) -> None:
     seat = world.new_practice("Spruce Physiotherapy")
     practice = world.practice(seat.workspace)
-    client = add_client(
-        AddClient(
-            practice.id, seat.admin.id, ClientDetails("Tobias Wrenfield", "tobias@example.net")
-        ),
-        world.uow(),
-        world.env,
-    )
-    service = add_service_type(
-        AddServiceType(practice.id, seat.admin.id, "Sports massage", "65"),
-        world.uow(),
-        world.env,
-    )
+    client = _client(world, seat, "Tobias Wrenfield", "tobias@example.net")
+    service = _service(world, seat, "Sports massage", "65")
     clinician = _staff_member(world, seat, "gus")
     day = date.today() + timedelta(days=3)
     form = world.slack.driver.slash_command(
@@ -548,18 +553,9 @@ def test_a_practice_with_over_100_clients_finds_any_of_them_by_typing(
     seat = world.new_practice("Rowan Family Practice")
     practice = world.practice(seat.workspace)
     for number in range(appointments.MAX_OPTIONS):
-        details = ClientDetails(f"Client {number:03}", f"client{number}@example.net")
-        add_client(AddClient(practice.id, seat.admin.id, details), world.uow(), world.env)
-    zed = add_client(
-        AddClient(practice.id, seat.admin.id, ClientDetails("Zed Quarrington", "zq@example.org")),
-        world.uow(),
-        world.env,
-    )
-    service = add_service_type(
-        AddServiceType(practice.id, seat.admin.id, "Family session", "90"),
-        world.uow(),
-        world.env,
-    )
+        _client(world, seat, f"Client {number:03}", f"client{number}@example.net")
+    zed = _client(world, seat, "Zed Quarrington", "zq@example.org")
+    service = _service(world, seat, "Family session", "90")
     clinician = _staff_member(world, seat, "hal")
     outsider = world.slack.create_user(seat.workspace, "ivy")
     form = world.slack.driver.slash_command(
