@@ -240,6 +240,15 @@ class FakeClientRepository(_Repository):
         found = (self.get(practice_id, client_id) for client_id in set(client_ids))
         return {client.id: client.name for client in found if client is not None}
 
+    def matching(self, practice_id: PracticeId, text: str, limit: int) -> list[Client]:
+        wanted = text.casefold()
+        found = [
+            c
+            for c in self.list(practice_id)
+            if wanted in c.name.casefold() or wanted in c.email.casefold()
+        ]
+        return sorted(found, key=lambda c: (c.name.casefold(), c.id))[:limit]
+
     def add(self, client: Client) -> None:
         _new(self._state.clients, client.id, "client")
         _require(self._state.practices.get(client.practice_id), "practice")

@@ -230,3 +230,35 @@ def test_unpaid_and_received_totals_summed_in_the_database_match_the_invoices(uo
     assert for_b.received == ()
     assert [part.received for part in outside] == [(), ()]
     assert [totals.unpaid_count for totals in for_b.unpaid] == [1]
+
+
+def test_clients_are_found_by_part_of_their_name_or_email_in_the_database(uow, env):
+    a = a_practice_with_records(uow, env)
+    b = a_practice_with_records(uow, env, "T0PRACTICEB", "Practice B")
+
+    def client(name, email):
+        details = records.ClientDetails(name, email)
+        return records.add_client(records.AddClient(a.practice.id, ADMIN, details), uow, env)
+
+    grace = client("Grace Hopper", "grace@navy.example.org")
+    percy = client("Percy 100% Fit", "percy@example.com")
+    under = client("Una Derscore", "una_d@example.com")
+    client("Unaxd Other", "unaxd@example.com")  # would match "una_d" if _ were a wildcard
+
+    with uow:
+
+        def found(text, limit=10):
+            return [c.name for c in uow.clients.matching(a.practice.id, text, limit)]
+
+        assert found("hop") == found("HOP") == [grace.name]
+        assert found("navy.example") == [grace.name]
+        assert found("100%") == [percy.name]
+        assert found("una_d") == [under.name]
+        assert found("example.com") == ["Ada Lovelace", percy.name, under.name, "Unaxd Other"]
+        assert found("example.com", limit=2) == ["Ada Lovelace", percy.name]
+        assert found("nobody") == []
+        # Practice B has its own Ada Lovelace, never listed for practice A.
+        assert [c.practice_id for c in uow.clients.matching(a.practice.id, "ada", 10)] == [
+            a.practice.id
+        ]
+        assert len(uow.clients.matching(b.practice.id, "example", 10)) == 1

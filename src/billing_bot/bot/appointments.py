@@ -98,19 +98,11 @@ def _client_picker(clients: Sequence[Client]) -> InputBlock:
 
 
 def client_options(deps: BotDeps, caller: Caller, typed: str) -> list[Option]:
-    """The clients whose name or e-mail holds `typed` (any case), by name, as many as Slack
-    shows."""
+    """The clients whose name or e-mail holds `typed`, by name, as many as Slack lists."""
     caller.require(Role.STAFF)
-    wanted = typed.strip().casefold()
     with deps.read() as uow:
-        clients = uow.clients.list(caller.practice.id)
-    found = sorted(
-        (c for c in clients if wanted in c.name.casefold() or wanted in c.email.casefold()),
-        key=lambda c: c.name.casefold(),
-    )
-    return [
-        Option(value=value, text=text) for value, text in map(_client_choice, found[:MAX_OPTIONS])
-    ]
+        found = uow.clients.matching(caller.practice.id, typed.strip(), MAX_OPTIONS)
+    return [Option(value=value, text=text) for value, text in map(_client_choice, found)]
 
 
 def appointment_modal(

@@ -59,6 +59,12 @@ class TaxRateRepository(Protocol):
 
 class ClientRepository(Protocol):
     def get(self, practice_id: PracticeId, client_id: ClientId) -> Client | None: ...
+    # Above `list`, whose name would shadow the builtin in this annotation.
+    def matching(self, practice_id: PracticeId, text: str, limit: int) -> list[Client]:
+        """The practice's clients whose name or e-mail contains `text` (letters of any case),
+        by name, at most `limit`."""
+        ...
+
     def list(self, practice_id: PracticeId) -> list[Client]: ...
     def names(self, practice_id: PracticeId, client_ids: Iterable[ClientId]) -> dict[ClientId, str]:
         """The names of those of `client_ids` that are the practice's clients, in one read."""

@@ -379,6 +379,23 @@ class SqlClientRepository:
         )
         return {ClientId(row.id): row.name for row in self._session.execute(query)}
 
+    def matching(self, practice_id: PracticeId, text: str, limit: int) -> list[Client]:
+        # `autoescape`: a typed % or _ is looked for as itself, not as a wildcard. SQLite
+        # folds the case of ASCII letters only; PostgreSQL's ILIKE folds every letter.
+        query = (
+            select(ClientRow)
+            .where(
+                ClientRow.practice_id == practice_id,
+                or_(
+                    ClientRow.name.icontains(text, autoescape=True),
+                    ClientRow.email.icontains(text, autoescape=True),
+                ),
+            )
+            .order_by(func.lower(ClientRow.name), ClientRow.id)
+            .limit(limit)
+        )
+        return [_client(row) for row in self._session.scalars(query)]
+
     def add(self, client: Client) -> None:
         self._session.execute(
             insert(ClientRow).values(
