@@ -6,11 +6,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 from console_sandbox import Sandbox, running_sandbox
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from sqlalchemy import select
+
+from billing_bot.domain.usecases._common import Env
+from billing_bot.domain.usecases.records import (
+    AddClient,
+    AddServiceType,
+    ClientDetails,
+    add_client,
+    add_service_type,
+)
+from billing_bot.gateways.system import RandomIds, SystemClock
+from billing_bot.storage.engine import create_engine_for
+from billing_bot.storage.orm import PracticeRow
+from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no GPU, no QUIC, and none of the browser's own calls home.
@@ -267,3 +282,55 @@ def rate_text(dialog: Locator, name: str) -> Locator:
 def open_rate_menu(dialog: Locator, name: str, choice: str) -> None:
     rate_row(dialog, name).get_by_label("More actions").click()
     rate_row(dialog, name).get_by_role("menuitem", name=choice).click()
+
+
+def seed_clients_and_a_service(sandbox_tmp: Path, practice: str, clients: int) -> None:
+    """Give a demo practice many clients and a service, straight in the sandbox's database
+    (the demo starts with none, and adding 101 through /client would be the whole test)."""
+    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
+    engine = create_engine_for(f"sqlite:///{database}")
+    env = Env(SystemClock(), RandomIds())
+    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
+    with engine.connect() as connection:
+        practice_id = connection.execute(
+            select(PracticeRow.id).where(PracticeRow.name == practice)
+        ).scalar_one()
+    for number in range(clients - 1):
+        details = ClientDetails(f"Client {number:03}", f"client{number}@example.net")
+        add_client(AddClient(practice_id, "USEEDER", details), new_uow(), env)
+    details = ClientDetails("Zed Quarrington", "zed@example.org")
+    add_client(AddClient(practice_id, "USEEDER", details), new_uow(), env)
+    service = AddServiceType(practice_id, "USEEDER", "Family session", "90")
+    add_service_type(service, new_uow(), env)
+    engine.dispose()
+
+
+def test_a_client_past_the_first_100_is_found_by_typing_and_booked(
+    page: Page, tmp_path: Path
+) -> None:
+    seed_clients_and_a_service(tmp_path, "Practice A", clients=101)
+    open_messages_tab(page)
+
+    run_command(page, "/appointment")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Schedule appointment")).to_be_visible()
+    expect(dialog).to_contain_text("find one of the 101 clients")
+    dialog.get_by_role("searchbox", name="Search").fill("quarr")
+    client = dialog.locator('select[data-action-id="client"]')
+    expect(client.locator("option")).to_have_text(
+        ["1 found, pick one", "Zed Quarrington (zed@example.org)"]
+    )
+    client.select_option(label="Zed Quarrington (zed@example.org)")
+    dialog.locator('select[data-action-id="service_type"]').select_option(index=1)
+    dialog.locator('input[data-action-id="start_time"]').fill("09:30")
+    dialog.locator('input[data-action-id="duration_minutes"]').fill("0")
+    dialog.get_by_role("button", name="Schedule").click()
+    # The app refuses the duration; the client picked from the search stays picked.
+    expect(dialog.locator(".bk-invalid")).to_have_count(1)
+    expect(client.locator("option:checked")).to_have_text("Zed Quarrington (zed@example.org)")
+    dialog.locator('input[data-action-id="duration_minutes"]').fill("60")
+    screenshot(page, "console-appointment-client-search.png")
+    dialog.get_by_role("button", name="Schedule").click()
+
+    expect(dialog.get_by_role("heading", name="Appointment scheduled")).to_be_visible()
+    expect(dialog).to_contain_text("Zed Quarrington")

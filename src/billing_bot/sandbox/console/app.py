@@ -150,6 +150,22 @@ def console_blueprint(console: Console) -> Blueprint:
             lambda: console.submit(team_id, user_id, str(body.get("view_id", "")), _values(body))
         )
 
+    @blueprint.post("/<team_id>/<user_id>/<place>/suggest")
+    def suggest(team_id: str, user_id: str, place: str) -> Response:
+        body = _json()
+        try:
+            found = console.suggest(
+                team_id,
+                user_id,
+                str(body.get("view_id", "")),
+                str(body.get("action_id", "")),
+                str(body.get("text", "")),
+            )
+        except ConsoleError as problem:
+            return _refused(str(problem))
+        listed = [{"value": o["value"], "text": o["text"]["text"]} for o in found]
+        return _no_store(jsonify(ok=True, options=listed))
+
     @blueprint.post("/<team_id>/<user_id>/<place>/close")
     def close(team_id: str, user_id: str, place: str) -> Response:
         body = _json()

@@ -244,6 +244,27 @@ def static_select(element: Element, block: Block, ctx: Context) -> Markup:
     return _select(element, block, ctx, options, multiple=False)
 
 
+def external_select(element: Element, block: Block, ctx: Context) -> Markup:
+    """A search box above a menu: typing asks the app for options (console.js, through the
+    stand-in's `block_suggestion`); the menu holds the matches, or what was picked."""
+    chosen = _entered(block, element, ctx, "selected_option", element.get("initial_option"))
+    current = Markup("")
+    if isinstance(chosen, Mapping):
+        current = Markup('<option value="{}" selected>{}</option>').format(
+            chosen.get("value", ""), plain(chosen.get("text"))
+        )
+    search = Markup(
+        '<input type="search" class="bk-text-input bk-suggest" placeholder="{placeholder}"'
+        ' aria-label="Search" autocomplete="off" data-suggest-for="{id}" data-min="{least}">'
+    ).format(
+        placeholder=plain(element.get("placeholder")) or "Type to search",
+        id=_control_id(block, element),
+        least=int(element.get("min_query_length", 3)),
+    )
+    menu = _select(element, block, ctx, current, multiple=False)
+    return Markup('<div class="bk-external">{}{}</div>').format(search, menu)
+
+
 def multi_static_select(element: Element, block: Block, ctx: Context) -> Markup:
     chosen = set(_selected_option_values(element, block, ctx))
     return _select(element, block, ctx, _options_html(element, chosen), multiple=True)
@@ -401,6 +422,7 @@ def image_element(element: Element, _block: Block, _ctx: Context) -> Markup:
 ELEMENTS: dict[str, Callable[[Element, Block, Context], Markup]] = {
     "button": button,
     "static_select": static_select,
+    "external_select": external_select,
     "multi_static_select": multi_static_select,
     "users_select": users_select,
     "multi_users_select": multi_users_select,

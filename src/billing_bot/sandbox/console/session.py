@@ -268,6 +268,18 @@ class Console:
         else:
             self._mark(view, errors=submission.errors)
 
+    def suggest(
+        self, team_id: str, user_id: str, view_id: str, action_id: str, typed: str
+    ) -> list[dict[str, Any]]:
+        """Type `typed` into a select menu of a modal that searches: the options the app
+        lists for it."""
+        with _as_console_error():
+            view = self._own_view(team_id, user_id, view_id)
+            try:
+                return self.slack.driver.suggest(view, action_id, typed, user=user_id)
+            except _DELIVERY_PROBLEMS as problem:
+                raise ConsoleError(_failed("The search", problem)) from None
+
     def close(self, team_id: str, user_id: str, view_id: str) -> None:
         """Press the modal's close button (the app hears of it with ``notify_on_close``)."""
         view = self._own_view(team_id, user_id, view_id)

@@ -160,6 +160,12 @@
         return JSON.parse(control.dataset.files || "[]");
       case "datetimepicker":
         return control.value ? Math.floor(Date.parse(control.value + ":00Z") / 1000) : null;
+      case "external_select": {
+        // The option as Slack keeps it, text and all: the app only listed it on request.
+        const picked = control.selectedOptions[0];
+        if (!picked || picked.value === "") return null;
+        return { text: { type: "plain_text", text: picked.textContent }, value: picked.value };
+      }
       default:
         if (control.multiple) return Array.from(control.selectedOptions).map((o) => o.value);
         return control.value === "" ? null : control.value;
@@ -179,7 +185,11 @@
       const key = `${control.dataset.blockId}\u0000${control.dataset.actionId}`;
       if (!typed.has(key)) return;
       const value = typed.get(key);
-      if (control.matches("input, textarea") && control.type !== "file") {
+      if (control.dataset.type === "external_select") {
+        const known = value && Array.from(control.options).some((o) => o.value === value.value);
+        if (value && !known) control.add(new Option(value.text.text, value.value));
+        control.value = value ? value.value : "";
+      } else if (control.matches("input, textarea") && control.type !== "file") {
         control.value = value === null ? "" : value;
       } else if (control.matches("select")) {
         const chosen = new Set([].concat(value === null ? [] : value));
@@ -388,6 +398,47 @@
   });
 
   let toastTimer = null;
+  // -- select menus that search ----------------------------------------------------------------
+
+  // Slack asks the app for options as the person types, after a pause; so does the console.
+  const SUGGEST_AFTER_MS = 250;
+  let suggestTimer = null;
+  document.addEventListener("input", (event) => {
+    const query = event.target.closest("input.bk-suggest");
+    if (!query) return;
+    window.clearTimeout(suggestTimer);
+    suggestTimer = window.setTimeout(() => suggest(query), SUGGEST_AFTER_MS);
+  });
+
+  async function suggest(query) {
+    const menu = document.getElementById(query.dataset.suggestFor);
+    const modal = query.closest("form.modal");
+    if (!menu || !modal || query.value.length < Number(query.dataset.min)) return;
+    let answer;
+    try {
+      const response = await fetch(base + "/suggest", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Console": "1" },
+        body: JSON.stringify({
+          view_id: modal.dataset.viewId,
+          action_id: menu.dataset.actionId,
+          text: query.value,
+        }),
+      });
+      answer = await response.json();
+    } catch (error) {
+      toast(`The console did not answer: ${error}`);
+      return;
+    }
+    if (!answer.ok) {
+      toast(answer.error || "No options");
+      return;
+    }
+    const prompt = new Option(
+      answer.options.length ? `${answer.options.length} found, pick one` : "Nothing found", "");
+    menu.replaceChildren(prompt, ...answer.options.map((o) => new Option(o.text, o.value)));
+  }
+
   function toast(text) {
     const box = document.getElementById("toast");
     box.textContent = text;
