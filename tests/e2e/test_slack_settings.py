@@ -462,8 +462,8 @@ def test_invoice_and_home_show_what_is_owed_received_and_the_latest_invoices(
     assert rows == [
         f"*{third}* · Ada &lt;Lovelace&gt; · $100.00 · Paid",
         f"*{second}* · Ada &lt;Lovelace&gt; · $100.00 · Partially paid · $60.00 left to pay"
-        f" · due {later.isoformat()}",
-        f"*{first}* · Ada &lt;Lovelace&gt; · $100.00 · Open · due {due.isoformat()}",
+        f" · due {later.day} {later:%b %Y}",
+        f"*{first}* · Ada &lt;Lovelace&gt; · $100.00 · Open · due {due.day} {due:%b %Y}",
     ]
     for shown in ("*Outstanding*\n$160.00 (2)", "*Overdue*\n$100.00 (1)", "$140.00", *rows):
         assert shown in home

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ContextBlock,
@@ -99,6 +100,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def day_text(day: date) -> str:
+    """A calendar day as people read it in a list ("9 Dec 2026"), the same in every locale."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def invoice_row(invoice: InvoiceListing) -> SectionBlock:
     """One invoice as a line of a list only its viewer sees (Home, an ephemeral reply)."""
     parts = [
@@ -110,5 +116,5 @@ def invoice_row(invoice: InvoiceListing) -> SectionBlock:
     if invoice.status is InvoiceStatus.PARTIALLY_PAID:
         parts.append(f"{invoice.balance.format()} left to pay")
     if invoice.status not in SETTLED:  # a paid or void invoice's due date no longer matters
-        parts.append(f"due {invoice.due_date.isoformat()}")
+        parts.append(f"due {day_text(invoice.due_date)}")
     return SectionBlock(text=MarkdownTextObject(text=" · ".join(parts)))
