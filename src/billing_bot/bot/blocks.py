@@ -17,9 +17,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from billing_bot.domain.invoices import InvoiceListing, InvoiceStatus
-
-SETTLED = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID})
+from billing_bot.domain.invoices import SETTLED_STATUSES, InvoiceListing, InvoiceStatus
 
 
 def form_generation(listed: Iterable[str]) -> str:
@@ -115,6 +113,6 @@ def invoice_row(invoice: InvoiceListing) -> SectionBlock:
     ]
     if invoice.status is InvoiceStatus.PARTIALLY_PAID:
         parts.append(f"{invoice.balance.format()} left to pay")
-    if invoice.status not in SETTLED:  # a paid or void invoice's due date no longer matters
+    if invoice.status not in SETTLED_STATUSES:  # its due date no longer matters
         parts.append(f"due {day_text(invoice.due_date)}")
     return SectionBlock(text=MarkdownTextObject(text=" · ".join(parts)))

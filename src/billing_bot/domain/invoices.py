@@ -63,6 +63,8 @@ class InvoiceStatus(enum.StrEnum):
 
 
 UNPAID_STATUSES = frozenset({InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID})
+SETTLED_STATUSES = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID})
+"""Nothing more is owed or collected on these."""
 
 
 @dataclass(frozen=True, slots=True)
