@@ -10,6 +10,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
@@ -704,6 +705,12 @@ def _overview_query() -> CompoundSelect:
     )
     count = Integer()
     text = String()
+
+    def nulls(*kinds: Integer | String | Date) -> list[Any]:
+        return [cast(null(), kind) for kind in kinds]
+
+    # A total's row lists no invoice: sequence, id, number, client_id, name, status, due_date.
+    no_invoice = (count, text, text, text, text, text, Date())
     return union_all(
         select(
             literal(_LATEST_PART).label("part"),
@@ -713,7 +720,7 @@ def _overview_query() -> CompoundSelect:
         ),
         select(
             literal(_UNPAID_PART),
-            *(cast(null(), kind) for kind in (count, text, text, text, text, text, Date())),
+            *nulls(*no_invoice),
             InvoiceRow.currency,
             func.sum(balance),
             func.coalesce(func.sum(case((late, balance), else_=0)), 0),
@@ -729,7 +736,7 @@ def _overview_query() -> CompoundSelect:
         .group_by(InvoiceRow.currency),
         select(
             literal(_RECEIVED_PART),
-            *(cast(null(), kind) for kind in (count, text, text, text, text, text, Date())),
+            *nulls(*no_invoice),
             LedgerEntryRow.currency,
             func.sum(
                 case(
@@ -737,9 +744,7 @@ def _overview_query() -> CompoundSelect:
                     else_=LedgerEntryRow.amount_minor,
                 )
             ),
-            cast(null(), count),
-            cast(null(), count),
-            cast(null(), count),
+            *nulls(count, count, count),
         )
         .where(
             LedgerEntryRow.practice_id == bindparam("practice_id"),
