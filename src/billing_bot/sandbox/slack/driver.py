@@ -435,11 +435,13 @@ def _checked_options(answer: Any) -> list[dict[str, Any]]:
     if len(listed) > MAX_OPTIONS:
         raise InvalidAppResponse(f"{len(listed)} options; Slack lists at most {MAX_OPTIONS}")
     for option in listed:
-        text = (option.get("text") or {}).get("text", "")
-        if option.get("text", {}).get("type") != "plain_text" or not 0 < len(text) <= OPTION_TEXT:
-            raise InvalidAppResponse(f"option text must be plain_text of 1-75 chars: {option!r}")
+        shown = option.get("text") or {}
+        if shown.get("type") != "plain_text" or not 0 < len(shown.get("text", "")) <= OPTION_TEXT:
+            raise InvalidAppResponse(
+                f"option text must be plain_text of 1-{OPTION_TEXT} chars: {option!r}"
+            )
         if not 0 < len(str(option.get("value", ""))) <= OPTION_VALUE:
-            raise InvalidAppResponse(f"option value must be 1-150 chars: {option!r}")
+            raise InvalidAppResponse(f"option value must be 1-{OPTION_VALUE} chars: {option!r}")
     return listed
 
 

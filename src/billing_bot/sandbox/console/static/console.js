@@ -397,7 +397,6 @@
     if (event.target.id === "composer-input") showHints();
   });
 
-  let toastTimer = null;
   // -- select menus that search ----------------------------------------------------------------
 
   // Slack asks the app for options as the person types, after a pause; so does the console.
@@ -439,6 +438,7 @@
     menu.replaceChildren(prompt, ...answer.options.map((o) => new Option(o.text, o.value)));
   }
 
+  let toastTimer = null;
   function toast(text) {
     const box = document.getElementById("toast");
     box.textContent = text;
