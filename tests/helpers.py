@@ -104,16 +104,25 @@ class RunningServer:
 
 @contextmanager
 def running_server(
-    tmp_path: Path, *, threads: int = 2, port: int | None = None, **settings: str
+    tmp_path: Path,
+    *,
+    threads: int = 2,
+    port: int | None = None,
+    socket_mode: bool = False,
+    **settings: str,
 ) -> Iterator[RunningServer]:
-    """``billing-bot serve`` on `port` (default: a free one); killed at the end if the test
-    did not stop it."""
+    """``billing-bot serve`` on `port` (default: a free one), or ``billing-bot socket`` with
+    its web routes there; killed at the end if the test did not stop it."""
     port = port or free_port()
     stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
-    command = [billing_bot_executable(), "serve", "--port", str(port), "--workers", "1"]
+    command = [billing_bot_executable()]
+    if socket_mode:
+        command += ["socket", "--port", str(port)]
+    else:
+        command += ["serve", "--port", str(port), "--workers", "1", "--threads", str(threads)]
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(
-            [*command, "--threads", str(threads)],
+            command,
             cwd=tmp_path,
             env=cli_env(**settings),
             stdout=out,

@@ -220,46 +220,52 @@ class SlackWorld:
 
 
 @contextmanager
-def slack_world(tmp_path: Path, database_url: str, *, threads: int = 4) -> Iterator[SlackWorld]:
-    """Migrate `database_url`, start ``billing-bot serve`` on it and the stand-in for it.
+def slack_world(
+    tmp_path: Path, database_url: str, *, threads: int = 4, socket_mode: bool = False
+) -> Iterator[SlackWorld]:
+    """Migrate `database_url`, start the stand-in and ``billing-bot serve`` against it (or
+    ``billing-bot socket``, connected over Socket Mode, with `socket_mode`).
 
     On a clean exit it checks what must hold after any run: no channel post carries health
     data, the app asked Slack's ``auth.test`` only while being installed, and the server
     logged no failure."""
     engine = create_engine_for(database_url)
     upgrade(engine)
-    # The stand-in needs the app's URL and the app the stand-in's: pick the stand-in's
-    # port first, so the app can be started with its SLACK_API_URL.
-    slack_port = free_port()
+    app_port = free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    slack = SlackStandIn(
+        signing_secret=SIGNING_SECRET,
+        app_url=app_url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        redirect_urls=[f"{app_url}/slack/oauth_redirect"],
+        socket_mode=socket_mode,
+    ).start()
     settings = {
         "DATABASE_URL": database_url,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_CLIENT_ID": CLIENT_ID,
         "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-        "SLACK_API_URL": f"http://127.0.0.1:{slack_port}/api/",
+        "SLACK_API_URL": slack.api_url,
         "LOG_LEVEL": "INFO",
     }
+    if socket_mode:
+        settings["SLACK_APP_TOKEN"] = slack.app_token()
     try:
-        with running_server(tmp_path, threads=threads, **settings) as server:
-            # PUBLIC_BASE_URL is left unset: the app derives it from its host and port.
-            slack = SlackStandIn(
-                signing_secret=SIGNING_SECRET,
-                app_url=server.base_url,
-                client_id=CLIENT_ID,
-                client_secret=CLIENT_SECRET,
-                redirect_urls=[f"{server.base_url}/slack/oauth_redirect"],
-                port=slack_port,
-            ).start()
-            try:
-                _wait_until_healthy(server)
-                world = SlackWorld(slack, server, engine, session_factory(engine))
-                yield world
-                assert_channel_posts_keep_privacy(slack, engine)
-                assert_auth_test_only_while_installing(world)
-                assert_server_logged_no_failure(server)
-            finally:
-                slack.stop()
+        # PUBLIC_BASE_URL is left unset: the app derives it from its host and port.
+        with running_server(
+            tmp_path, threads=threads, port=app_port, socket_mode=socket_mode, **settings
+        ) as server:
+            _wait_until_healthy(server)
+            if slack.socket_mode is not None:
+                slack.socket_mode.wait_for_connections(1, timeout=30)
+            world = SlackWorld(slack, server, engine, session_factory(engine))
+            yield world
+            assert_channel_posts_keep_privacy(slack, engine)
+            assert_auth_test_only_while_installing(world)
+            assert_server_logged_no_failure(server)
     finally:
+        slack.stop()
         engine.dispose()
 
 

@@ -1,5 +1,6 @@
 """A local stand-in for Slack: Web API, OAuth, files and response URLs over HTTP on 127.0.0.1,
-plus a driver that sends the app signed commands, interactions and events.
+plus a driver that sends the app commands, interactions and events, signed over HTTP or in
+envelopes over Socket Mode.
 
 Used by the app's end-to-end tests, the benchmarks and the offline demo console; production
 code never imports it (an import-linter contract says so). Start with `SlackStandIn`.

@@ -24,6 +24,8 @@ Handler = Callable[["Call"], dict[str, Any]]
 _SECRET_ARGS = {"token", "client_secret"}
 #: Methods a user token may call here; the stand-in's other methods act as the bot.
 _USER_TOKEN_METHODS = {"auth.test", "auth.revoke"}
+#: Methods only an app-level token may call, and only from the Authorization header.
+APP_TOKEN_METHODS = {"apps.connections.open"}
 
 
 @dataclass
@@ -113,9 +115,12 @@ def answer(
                 "ratelimited", status=429, headers={"Retry-After": str(retry_after)}
             )
         if method not in unauthenticated:
-            token = state.authenticate(bearer or _str_or_none(args.get("token")))
+            if method in APP_TOKEN_METHODS:
+                token = state.authenticate(bearer)
+            else:
+                token = state.authenticate(bearer or _str_or_none(args.get("token")))
             headers = _scope_headers(method, token)
-            if token.kind == "user" and method not in _USER_TOKEN_METHODS:
+            if not _may_call(token, method):
                 raise SlackApiError("not_allowed_token_type")
         call = Call(state, method, args, token)
         call.require_scope(*METHOD_SCOPES.get(method, ()))
@@ -128,7 +133,7 @@ def answer(
     state.record_call(
         RecordedCall(
             method=method,
-            team_id=token.team_id if token else None,
+            team_id=(token.team_id or None) if token else None,
             args={k: "(redacted)" if k in _SECRET_ARGS else v for k, v in args.items()},
             response=body,
             status=status,
@@ -137,6 +142,12 @@ def answer(
         )
     )
     return Answer(status, body, headers)
+
+
+def _may_call(token: Token, method: str) -> bool:
+    if token.kind == "app" or method in APP_TOKEN_METHODS:
+        return token.kind == "app" and method in APP_TOKEN_METHODS
+    return token.kind == "bot" or method in _USER_TOKEN_METHODS
 
 
 def _scope_headers(method: str, token: Token) -> dict[str, str]:

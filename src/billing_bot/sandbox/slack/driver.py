@@ -25,7 +25,13 @@ from billing_bot.sandbox.slack.model import Channel, Message, User, View, Worksp
 from billing_bot.sandbox.slack.responses import deliver
 from billing_bot.sandbox.slack.shapes import file_json
 from billing_bot.sandbox.slack.state import SlackState
-from billing_bot.sandbox.slack.transport import AppResponse, SentRequest, Tamper, Transport
+from billing_bot.sandbox.slack.transport import (
+    AppResponse,
+    AppTransport,
+    SentRequest,
+    Tamper,
+    Transport,
+)
 from billing_bot.sandbox.slack.view_state import (
     CLICK_ONLY,
     SlackClientRefused,
@@ -48,14 +54,22 @@ class InvalidAppResponse(Exception):
 class SlackDriver:
     """Sends the app what Slack sends; see the module docstring."""
 
-    def __init__(self, state: SlackState, events_url: str | None, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        state: SlackState,
+        events_url: str | None,
+        *,
+        timeout: float = 10.0,
+        transport: AppTransport | None = None,
+    ) -> None:
+        """Requests go to `events_url` over HTTP, or through `transport` (Socket Mode)."""
         self.state = state
-        self._transport = (
+        self._transport = transport or (
             Transport(events_url, state.app.signing_secret, timeout=timeout) if events_url else None
         )
 
     @property
-    def transport(self) -> Transport:
+    def transport(self) -> AppTransport:
         """Where requests go; a driver without an app URL can only `fill` views."""
         if self._transport is None:
             raise RuntimeError("no app to send to: start SlackStandIn(app_url=...)")

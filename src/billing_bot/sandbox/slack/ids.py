@@ -37,6 +37,11 @@ def user_token() -> str:
     return f"xoxp-{_digits(12)}-{_digits(12)}-{_digits(13)}-{secrets.token_hex(16)}"
 
 
+def app_token(app_id: str) -> str:
+    """An app-level token, ``xapp-1-<app id>-<digits>-<64 hex digits>``."""
+    return f"xapp-1-{app_id}-{_digits(13)}-{secrets.token_hex(32)}"
+
+
 def trigger_id() -> str:
     """A trigger id, ``<digits>.<digits>.<32 hex digits>`` like the ones Slack sends."""
     return f"{_digits(13)}.{_digits(12)}.{secrets.token_hex(16)}"

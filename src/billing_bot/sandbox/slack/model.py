@@ -108,11 +108,12 @@ class Installation:
 
 @dataclass
 class Token:
-    """An access token; it belongs to exactly one workspace."""
+    """An access token; a bot or user token belongs to exactly one workspace, an app-level
+    token to the app itself (its `team_id` and `user_id` are empty)."""
 
     value: str
     team_id: str
-    kind: Literal["bot", "user"]
+    kind: Literal["bot", "user", "app"]
     user_id: str
     scopes: frozenset[str]
     revoked: bool = False

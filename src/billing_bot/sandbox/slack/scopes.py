@@ -23,6 +23,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "files.info": ("files:read",),
+    # An app-level token's scope, granted on the app's settings page.
+    "apps.connections.open": ("connections:write",),
 }
 
 #: Posting to a public channel the bot has not joined needs this one as well.

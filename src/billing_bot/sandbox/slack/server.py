@@ -24,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from billing_bot.sandbox.slack import files, oauth, responses
 from billing_bot.sandbox.slack.api import Handler, answer
+from billing_bot.sandbox.slack.methods_apps import HANDLERS as APP_HANDLERS
 from billing_bot.sandbox.slack.methods_auth import HANDLERS as AUTH_HANDLERS
 from billing_bot.sandbox.slack.methods_chat import HANDLERS as CHAT_HANDLERS
 from billing_bot.sandbox.slack.methods_conversations import HANDLERS as CONVERSATION_HANDLERS
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 HANDLERS: dict[str, Handler] = {
+    **APP_HANDLERS,
     **AUTH_HANDLERS,
     **CHAT_HANDLERS,
     **CONVERSATION_HANDLERS,

@@ -38,6 +38,7 @@ from billing_bot.sandbox.slack.model import (
 from billing_bot.sandbox.slack.scopes import DEFAULT_BOT_SCOPES
 from billing_bot.sandbox.slack.server import StandInServer
 from billing_bot.sandbox.slack.shapes import file_type_of
+from billing_bot.sandbox.slack.socket_mode import SocketModeServer, SocketModeTransport
 from billing_bot.sandbox.slack.state import TRIGGER_SECONDS, SlackState
 from billing_bot.sandbox.slack.waiting import DEFAULT_TIMEOUT, wait_for
 
@@ -50,7 +51,9 @@ class SlackStandIn:
     """Local Slack for one app: the HTTP server, its in-memory world, and a driver.
 
     `app_url` is where the app listens (its Request URL is ``app_url + events_path``);
-    without it the `driver` can only fill in views. `clock` drives the expiry of triggers,
+    without it the `driver` can only fill in views. With `socket_mode` the app is set up for
+    Socket Mode instead: it connects with an app-level token (`app_token`) and the driver
+    sends it everything over that connection. `clock` drives the expiry of triggers,
     OAuth codes and response URLs (a `ManualClock` lets a test expire them without sleeping).
     """
 
@@ -67,6 +70,7 @@ class SlackStandIn:
         host: str = "127.0.0.1",
         port: int = 0,
         trigger_seconds: float = TRIGGER_SECONDS,
+        socket_mode: bool = False,
     ) -> None:
         app_id = ids.slack_id("A")
         self.app = AppConfig(
@@ -83,15 +87,20 @@ class SlackStandIn:
         self._server = StandInServer(self.state, host, port)
         self._events_url = app_url.rstrip("/") + events_path if app_url else None
         self._driver: SlackDriver | None = None
+        self.socket_mode = SocketModeServer(self.state, host) if socket_mode else None
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> SlackStandIn:
         """Start serving (idempotent) and return self."""
         self._server.start()
+        if self.socket_mode is not None:
+            self.socket_mode.start()
         return self
 
     def stop(self) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
         self._server.stop()
 
     def __enter__(self) -> SlackStandIn:
@@ -123,8 +132,13 @@ class SlackStandIn:
     def driver(self) -> SlackDriver:
         """Sends the app what Slack sends (needs `app_url` for anything but `fill`)."""
         if self._driver is None:
-            self._driver = SlackDriver(self.state, self._events_url)
+            socket = SocketModeTransport(self.socket_mode) if self.socket_mode else None
+            self._driver = SlackDriver(self.state, self._events_url, transport=socket)
         return self._driver
+
+    def app_token(self, scopes: Iterable[str] = ("connections:write",)) -> str:
+        """A new app-level token (``xapp-``), as made on the app's Basic Information page."""
+        return self.state.issue_app_token(scopes)
 
     # -- shaping the world ---------------------------------------------------------------
 

@@ -69,6 +69,9 @@ class SlackState:
         self.pending_installs: deque[PendingInstall] = deque()
         self.grants: dict[str, OAuthGrant] = {}
         self.rate_limits: dict[str, tuple[int, int]] = {}
+        #: ``ws://127.0.0.1:PORT`` while the app may connect over Socket Mode, else empty.
+        self.socket_url = ""
+        self.socket_tickets: set[str] = set()
         self._last_ts = 0.0
         self.trigger_seconds = trigger_seconds
 
@@ -171,6 +174,27 @@ class SlackState:
                     token.revoked = True
             installation.active = False
             return installation
+
+    def issue_app_token(self, scopes: Iterable[str]) -> str:
+        """A new app-level token (``xapp-``), as the app's settings page makes one."""
+        with self.lock:
+            value = ids.app_token(self.app.app_id)
+            self.tokens[value] = Token(value, "", "app", "", frozenset(scopes))
+            return value
+
+    def issue_socket_ticket(self) -> str:
+        """A ticket for one WebSocket connection, which `redeem_socket_ticket` uses up."""
+        with self.lock:
+            ticket = ids.opaque(24)
+            self.socket_tickets.add(ticket)
+            return ticket
+
+    def redeem_socket_ticket(self, ticket: str) -> bool:
+        with self.lock:
+            if ticket not in self.socket_tickets:
+                return False
+            self.socket_tickets.discard(ticket)
+            return True
 
     def authenticate(self, token: str | None) -> Token:
         """The live token, or Slack's ``not_authed`` / ``invalid_auth`` / ``token_revoked``."""

@@ -12,7 +12,7 @@ import json
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.error import HTTPError
 
 from billing_bot.sandbox.slack.signing import signature
@@ -65,6 +65,21 @@ class AppResponse:
     def late(self) -> bool:
         """Whether Slack would already have given up (and shown the user an error)."""
         return self.elapsed > SLACK_TIMEOUT_SECONDS
+
+
+class AppTransport(Protocol):
+    """How Slack's requests reach the app: signed HTTP POSTs, or Socket Mode envelopes."""
+
+    def send(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        tamper: Tamper = Tamper.NONE,
+        headers: dict[str, str] | None = None,
+    ) -> AppResponse: ...
+
+    def replay(self, sent: SentRequest) -> AppResponse: ...
 
 
 class Transport:
