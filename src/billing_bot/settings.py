@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from billing_bot.storage.engine import (
@@ -125,6 +132,16 @@ class Settings(BaseSettings):
         # slack_sdk joins method names onto this base, so it must end with a slash.
         return _http_url(value).rstrip("/") + "/"
 
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _slack_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Slack's token kinds differ by prefix; a user token or the signing secret pasted here
+        # would otherwise fail only at the first Slack call.
+        prefix = _SLACK_TOKEN_PREFIXES[info.field_name or ""]
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            raise ValueError(f"does not start with {prefix}")
+        return value
+
     @field_validator("smtp_url")
     @classmethod
     def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
@@ -185,6 +202,8 @@ def load_settings(*, env_file: str | Path | None = _UNSET, **overrides: Any) -> 
         raise SettingsError(_explain(exc)) from None
 
 
+_SLACK_TOKEN_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+
 # What to write instead, per variable; the value is echoed only for variables that hold no
 # secret, and URLs are echoed with their password hidden.
 _HINTS: dict[str, str] = {
@@ -193,6 +212,10 @@ _HINTS: dict[str, str] = {
     "port": "must be a whole number from 1 to 65535",
     "public_base_url": "must be an http:// or https:// URL, such as https://billing.example.com",
     "slack_api_url": "must be an http:// or https:// URL, such as https://slack.com/api/",
+    "slack_bot_token": "must be the Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
+    "slack_app_token": (
+        "must be an app-level token (xapp-…) from Basic Information → App-Level Tokens"
+    ),
     "stripe_api_base": "must be an http:// or https:// URL, such as https://api.stripe.com",
     "smtp_url": "must look like smtp://user:password@host:587?starttls=true or smtps://host:465",
     "mail_from": "must be an e-mail address, such as Practice <billing@example.com>",
@@ -202,6 +225,7 @@ _SECRET_FIELDS = {
     "slack_signing_secret",
     "slack_client_secret",
     "slack_bot_token",
+    "slack_app_token",
     "stripe_secret_key",
     "stripe_webhook_secret",
     "smtp_url",

@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 #: What to do about each way Slack refuses the app-level token.
 _TOKEN_ADVICE = {
-    "not_allowed_token_type": "it is not an app-level token; use the one starting xapp-",
     "missing_scope": "give the app-level token the connections:write scope",
     "invalid_auth": "Slack does not know it; copy it again from the app's Basic Information page",
     "token_revoked": "it was revoked; generate a new app-level token",

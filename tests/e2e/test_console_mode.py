@@ -70,9 +70,18 @@ def test_console_refuses_posts_from_other_pages(tmp_path: Path) -> None:
     assert wrong_host.status_code == 403
 
 
-@pytest.mark.parametrize("variable", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"])
-def test_demo_refuses_to_run_beside_slack_credentials(variable: str, tmp_path: Path) -> None:
-    result = run_cli("demo", "--port", "0", cwd=tmp_path, env=cli_env(**{variable: "secret-x"}))
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-secret-x"),
+        ("SLACK_SIGNING_SECRET", "secret-x"),
+        ("SLACK_APP_TOKEN", "xapp-secret-x"),
+    ],
+)
+def test_demo_refuses_to_run_beside_slack_credentials(
+    variable: str, value: str, tmp_path: Path
+) -> None:
+    result = run_cli("demo", "--port", "0", cwd=tmp_path, env=cli_env(**{variable: value}))
 
     assert result.returncode == 2
     assert result.stderr.splitlines() == [

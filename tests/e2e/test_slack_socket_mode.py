@@ -78,9 +78,9 @@ def test_the_app_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("token", "advice"),
     [
-        ("bot", "not an app-level token"),
         ("unknown", "copy it again from the app's Basic Information page"),
         ("no scope", "connections:write scope"),
+        ("revoked", "generate a new app-level token"),
     ],
 )
 def test_a_refused_app_token_is_named_with_what_to_fix(
@@ -90,10 +90,12 @@ def test_a_refused_app_token_is_named_with_what_to_fix(
         workspace = slack.create_workspace("Cove Clinic")
         slack.install(workspace, slack.create_user(workspace, "ada", is_admin=True))
         app_token = {
-            "bot": slack.installation(workspace).bot_token,
             "unknown": "xapp-1-A0NOTREAL-1-" + "0" * 64,
             "no scope": slack.app_token(scopes=()),
+            "revoked": slack.app_token(),
         }[token]
+        if token == "revoked":
+            slack.revoke_app_token(app_token)
         env = cli_env(
             DATABASE_URL=f"sqlite:///{tmp_path / 'b.sqlite3'}",
             SLACK_SIGNING_SECRET="socket-secret",

@@ -131,6 +131,23 @@ def test_each_bad_variable_gets_its_own_line() -> None:
 
 
 @pytest.mark.parametrize(
+    ("variable", "pasted", "expected"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-1-2-3-user-token", "must be the Bot User OAuth Token (xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-1-2-bot-token", "must be an app-level token (xapp-"),
+    ],
+)
+def test_a_slack_token_of_the_wrong_kind_is_named_without_showing_it(
+    variable: str, pasted: str, expected: str
+) -> None:
+    problems = problems_for(**{variable: pasted})
+
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{variable}: {expected}")
+    assert pasted not in problems[0]
+
+
+@pytest.mark.parametrize(
     ("given", "expected"),
     [
         ("postgres://u:p@db:5432/billing", "postgresql+psycopg://u:p@db:5432/billing"),

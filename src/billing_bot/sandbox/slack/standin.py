@@ -140,6 +140,11 @@ class SlackStandIn:
         """A new app-level token (``xapp-``), as made on the app's Basic Information page."""
         return self.state.issue_app_token(scopes)
 
+    def revoke_app_token(self, token: str) -> None:
+        """Revoke an app-level token, as its Revoke button on that page does."""
+        with self.state.lock:
+            self.state.tokens[token].revoked = True
+
     # -- shaping the world ---------------------------------------------------------------
 
     def create_workspace(self, name: str, domain: str | None = None) -> Workspace:
