@@ -35,7 +35,8 @@ def logging_config(level: str, *, migrations: bool = False) -> dict[str, Any]:
     """Return the `logging.config.dictConfig` schema for `level`, also handed to Granian.
 
     Alembic's progress lines are shown only when `migrations` is true (``billing-bot migrate``):
-    elsewhere they would repeat on every health check. Granian's access log is always off.
+    elsewhere they would repeat on every health check. Access logs (Granian's, Werkzeug's) are
+    always off.
     """
     alembic_level = level if migrations or level == "DEBUG" else "WARNING"
     return {
@@ -56,6 +57,9 @@ def logging_config(level: str, *, migrations: bool = False) -> dict[str, Any]:
             "_granian": {"level": level, "handlers": [], "propagate": True},
             # Request lines would record /pay/{token} capability links and query strings.
             "granian.access": {"level": "INFO", "handlers": ["null"], "propagate": False},
+            # Werkzeug (`billing-bot socket`'s web routes) logs request lines at INFO, with the
+            # same links and OAuth codes in them; its warnings and errors still show.
+            "werkzeug": {"level": "WARNING"},
             "alembic": {"level": alembic_level},
         },
     }

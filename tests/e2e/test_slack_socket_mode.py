@@ -44,6 +44,8 @@ def test_a_practice_installs_and_configures_billing_over_socket_mode(world: Slac
     assert world.practice(seat.workspace).billing.name == "Harbour Physio Ltd"
     reopened = world.open_setting(seat.admin, OPEN_BILLING_DETAILS, channel=seat.general)
     assert initial_values(reopened)["name"] == "Harbour Physio Ltd"
+    # The web routes keep no access log: request lines would carry OAuth codes and pay links.
+    assert "/slack/oauth_redirect" not in world.server.output()
 
 
 def test_the_app_reconnects_when_slack_asks_it_to_refresh(world: SlackWorld) -> None:
@@ -59,6 +61,23 @@ def test_the_app_reconnects_when_slack_asks_it_to_refresh(world: SlackWorld) -> 
         what="the app to ask for a new Socket Mode URL",
     )
     wait_until(lambda: socket.connections == 1, 10, what="the app to close the old connection")
+    invoice = world.slack.driver.slash_command(seat.admin, "/invoice", channel=seat.general)
+
+    assert "No invoices yet." in reply_text(invoice)
+
+
+def test_the_app_connects_again_after_its_connection_drops(world: SlackWorld) -> None:
+    seat = world.new_practice("Driftwood Dental")
+    socket = world.slack.socket_mode
+    assert socket is not None
+    opened = len(world.slack.calls("apps.connections.open"))
+
+    socket.drop()
+    wait_until(
+        lambda: len(world.slack.calls("apps.connections.open")) > opened and socket.connections,
+        30,
+        what="the app to connect again",
+    )
     invoice = world.slack.driver.slash_command(seat.admin, "/invoice", channel=seat.general)
 
     assert "No invoices yet." in reply_text(invoice)

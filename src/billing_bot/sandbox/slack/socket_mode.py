@@ -117,6 +117,12 @@ class SocketModeServer:
         for link in self._open_links():
             link.send({"type": "disconnect", "reason": "refresh_requested"})
 
+    def drop(self) -> None:
+        """Close every connection without warning, as a network failure or a Slack restart
+        does; the app has to notice and connect again."""
+        for link in self._open_links():
+            link.connection.close_socket()
+
     def deliver(
         self,
         kind: EnvelopeType,
