@@ -11,6 +11,9 @@ request is signed once and sent once (the app refuses replays). The real ack pat
 the replay guard's insert, authorization from the installation store, the practice and role
 lookup, and (for /invoice) reading the latest invoices and totals. A Settings click also
 opens the hub modal after its answer, and its round lasts until every modal opened.
+Each row also gives the CPU one request cost, split between the server's processes,
+PostgreSQL's and the Slack stand-in (this process): the machine's speed swings between runs
+much more than that split does.
 
 The baseline is a Bolt app that only acks, behind the same Flask adapter, under gunicorn
 with 2 workers x 8 threads: the baseline the target names. The same bare app also runs
@@ -33,7 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
@@ -59,6 +62,7 @@ from billing_bot.storage.migrate import upgrade
 from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_meter import cpu_seconds, named, process_tree
 from loadgen import Result, http_request, save
 
 HERE = Path(__file__).resolve().parent
@@ -120,12 +124,13 @@ def wait_for(url: str, timeout: float = 60) -> None:
 
 
 @contextmanager
-def process(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
+def process(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[int]:
+    """Run `command` until the block ends; yields its process id once `ready_url` answers."""
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=HERE)
         try:
             wait_for(ready_url)
-            yield
+            yield proc.pid
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -200,6 +205,8 @@ class Server:
     label: str
     url: str
     make: Callable[[int], list[bytes]]
+    pid: int
+    """The server's main process; its workers are found below it."""
     modals: SlackStandIn | None = None
     versus: str = ""
     """How the app's ratio to this server is labelled, when it is a reference."""
@@ -208,6 +215,7 @@ class Server:
 @dataclass(frozen=True)
 class Round:
     result: Result
+    cpu: str
     follow_up: str = ""
 
 
@@ -215,10 +223,34 @@ def run_round(server: Server, count: int, concurrency: int) -> Round:
     requests = server.make(count)
     with stand_in_collector_paused():
         before = modal_calls(server.modals)
+        meter = CpuMeter(server.pid)
         result = send(server.url, requests, concurrency)
-        if server.modals is None:
-            return Round(result)
-        return Round(result, opened(server.modals, before, count))
+        follow_up = "" if server.modals is None else opened(server.modals, before, count)
+        return Round(result, meter.per_request(count), follow_up)
+
+
+class CpuMeter:
+    """CPU spent from now on by the server (all its processes), PostgreSQL's backends and
+    this process, where the Slack stand-in answers the modal calls."""
+
+    def __init__(self, server_pid: int) -> None:
+        self._server_pid = server_pid
+        self._started = self._reading()
+
+    def _reading(self) -> dict[str, float]:
+        return {
+            "server": cpu_seconds(process_tree(self._server_pid)),
+            "PostgreSQL": cpu_seconds(named("postgres")),
+            "Slack stand-in": time.process_time(),
+        }
+
+    def per_request(self, count: int) -> str:
+        # Processes that start mid-round (a new database backend) count from zero, as
+        # they should; one that ends mid-round takes its share with it.
+        ended = self._reading()
+        spent = {who: (ended[who] - self._started[who]) * 1000 / count for who in ended}
+        shown = [f"{who} {ms:.2f}" for who, ms in spent.items() if ms >= 0.05]
+        return "CPU ms per request: " + ", ".join(shown)
 
 
 @contextmanager
@@ -255,6 +287,7 @@ def compare(
         rates = [run.result.rate for run in runs]
         spread = f"   (rounds {min(rates):,.0f}-{max(rates):,.0f}/s)" if len(runs) > 1 else ""
         print(line(server.label, median.result) + spread + median.follow_up, flush=True)
+        print(f"    {median.cpu}", flush=True)
     p99s = sorted(run.result.percentile(0.99) * 1000 for run in rounds[app.label])
     p99 = p99s[len(p99s) // 2]
     ratio = _median_ratio(rounds[app.label], rounds[bare.label])
@@ -315,46 +348,49 @@ def send(url: str, requests: list[bytes], concurrency: int) -> Result:
     return Result(data["seconds"], data["latencies"], statuses)
 
 
+@dataclass(frozen=True)
+class Listening:
+    """A server process the benchmark started: its Slack Request URL and process id."""
+
+    url: str
+    pid: int
+
+
 def bench_requests(
     label: str,
     requests: Requests,
-    app_url: str,
+    app: Listening,
+    bare: Listening,
+    same: Listening,
+    modal: Listening,
     args: argparse.Namespace,
-    ports: tuple[int, int, int],
 ) -> None:
-    """Both comparisons of one database: `/invoice`, then the Settings click."""
-    bare_port, granian_port, modal_port = ports
-    events = f"{app_url}/slack/events"
-    bare = f"http://127.0.0.1:{bare_port}/slack/events"
-    same = f"http://127.0.0.1:{granian_port}/slack/events"
-    modal = f"http://127.0.0.1:{modal_port}/slack/events"
+    """Both comparisons of one database: `/invoice`, then the Settings click. `bare` is the
+    baseline under gunicorn, `same` the bare app under Granian, `modal` bare Bolt opening
+    the Settings modal."""
+
+    def server(name: str, where: Listening, make: Callable[[str, int], list[bytes]]) -> Server:
+        return Server(name, where.url, partial(make, where.url), where.pid)
 
     def under_granian(make: Callable[[str, int], list[bytes]]) -> Server:
-        return Server(
-            "  same, under Granian", same, partial(make, same), versus="bare under the app's server"
+        return replace(
+            server("  same, under Granian", same, make), versus="bare under the app's server"
         )
 
     compare(
-        Server(f"app, /invoice ({label})", events, partial(requests.slash_commands, events)),
-        Server("bare Bolt, /invoice (only acks)", bare, partial(requests.slash_commands, bare)),
+        server(f"app, /invoice ({label})", app, requests.slash_commands),
+        server("bare Bolt, /invoice (only acks)", bare, requests.slash_commands),
         [under_granian(requests.slash_commands)],
         args,
     )
     slack = requests.slack
     compare(
-        Server(
-            f"app, block_actions ({label})",
-            events,
-            partial(requests.home_button, events),
-            modals=slack,
-        ),
-        Server("bare Bolt, block_actions (only acks)", bare, partial(requests.home_button, bare)),
+        replace(server(f"app, block_actions ({label})", app, requests.home_button), modals=slack),
+        server("bare Bolt, block_actions (only acks)", bare, requests.home_button),
         [
             under_granian(requests.home_button),
-            Server(
-                "  bare Bolt opening the same modal",
-                modal,
-                partial(requests.home_button, modal),
+            replace(
+                server("  bare Bolt opening the same modal", modal, requests.home_button),
                 modals=slack,
                 versus="bare opening the same modal",
             ),
@@ -453,11 +489,13 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> N
     # All run throughout; an idle one takes no CPU from the others' rounds.
     try:
         with (
-            process(serve, env, f"{app_url}/healthz"),
-            process(bare_under_gunicorn(bare_port), bare_env, f"http://127.0.0.1:{bare_port}/"),
+            process(serve, env, f"{app_url}/healthz") as app_pid,
+            process(
+                bare_under_gunicorn(bare_port), bare_env, f"http://127.0.0.1:{bare_port}/"
+            ) as bare_pid,
             process(
                 bare_under_granian(granian_port), bare_env, f"http://127.0.0.1:{granian_port}/"
-            ),
+            ) as granian_pid,
         ):
             workspace = slack.create_workspace(PRACTICE)
             admin = slack.create_user(workspace, "admin", is_admin=True)
@@ -474,13 +512,15 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> N
                 "BENCH_PRACTICE_NAME": PRACTICE,
             }
             modal_bare = bare_under_gunicorn(modal_port)
-            with process(modal_bare, modal_env, f"http://127.0.0.1:{modal_port}/"):
+            with process(modal_bare, modal_env, f"http://127.0.0.1:{modal_port}/") as modal_pid:
                 bench_requests(
                     label,
                     Requests(slack, admin, channel),
-                    app_url,
+                    Listening(f"{app_url}/slack/events", app_pid),
+                    Listening(f"http://127.0.0.1:{bare_port}/slack/events", bare_pid),
+                    Listening(f"http://127.0.0.1:{granian_port}/slack/events", granian_pid),
+                    Listening(f"http://127.0.0.1:{modal_port}/slack/events", modal_pid),
                     args,
-                    ports=(bare_port, granian_port, modal_port),
                 )
     finally:
         slack.stop()
