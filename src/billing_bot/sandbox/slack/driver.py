@@ -26,6 +26,8 @@ from billing_bot.sandbox.slack.responses import deliver
 from billing_bot.sandbox.slack.shapes import file_json
 from billing_bot.sandbox.slack.state import SlackState
 from billing_bot.sandbox.slack.transport import (
+    FORM,
+    JSON,
     AppResponse,
     AppTransport,
     SentRequest,
@@ -43,8 +45,6 @@ from billing_bot.sandbox.slack.view_state import (
 
 UserRef = User | str
 ViewRef = View | str
-_FORM = "application/x-www-form-urlencoded"
-_JSON = "application/json"
 
 
 class InvalidAppResponse(Exception):
@@ -99,7 +99,7 @@ class SlackDriver:
             form = payloads.slash_command(
                 self.state, person, place, command, text, trigger, issued.url
             )
-        response = self.transport.send(urlencode(form).encode(), _FORM, tamper=tamper)
+        response = self.transport.send(urlencode(form).encode(), FORM, tamper=tamper)
         if response.status == 200 and response.body.strip():
             try:
                 deliver(self.state, issued, _json_or_text(response), via="ack")
@@ -263,7 +263,7 @@ class SlackDriver:
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         raw = json.dumps(body).encode()
-        response = self.transport.send(raw, _JSON, tamper=tamper, headers=headers)
+        response = self.transport.send(raw, JSON, tamper=tamper, headers=headers)
         return EventDelivery(response, event_id, body)
 
     def app_home_opened(self, user: UserRef, tab: str = "home") -> EventDelivery:
@@ -287,7 +287,7 @@ class SlackDriver:
     def url_verification(self, challenge: str | None = None) -> AppResponse:
         """Slack's handshake when the Request URL is saved; the app must echo `challenge`."""
         body = payloads.url_verification(self.state, challenge or ids.opaque())
-        return self.transport.send(json.dumps(body).encode(), _JSON)
+        return self.transport.send(json.dumps(body).encode(), JSON)
 
     def replay(self, sent: SentRequest | AppResponse | Interaction | EventDelivery) -> AppResponse:
         """Send an earlier request again, byte for byte (an attacker's replay)."""
@@ -323,7 +323,7 @@ class SlackDriver:
 
     def _send_payload(self, payload: dict[str, Any], tamper: Tamper) -> AppResponse:
         body = urlencode({"payload": json.dumps(payload)}).encode()
-        return self.transport.send(body, _FORM, tamper=tamper)
+        return self.transport.send(body, FORM, tamper=tamper)
 
     def _apply_response_action(self, view: View, response: AppResponse, trigger_id: str) -> None:
         answer = _json_or_text(response) if response.body.strip() else {}

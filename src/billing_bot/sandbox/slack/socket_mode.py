@@ -31,13 +31,12 @@ from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 from billing_bot.sandbox.slack.state import SlackState
-from billing_bot.sandbox.slack.transport import AppResponse, SentRequest, Tamper
+from billing_bot.sandbox.slack.transport import FORM, AppResponse, SentRequest, Tamper
 
 EnvelopeType = Literal["slash_commands", "interactive", "events_api"]
 #: Interactions whose acknowledgement may carry an answer (errors, options...); Slack
 #: ignores a payload in the others' acknowledgements.
 _ANSWERED_INTERACTIONS = {"view_submission", "block_suggestion"}
-_FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass
@@ -252,7 +251,7 @@ class SocketModeTransport:
 
 def _envelope_contents(body: bytes, content_type: str) -> tuple[EnvelopeType, dict[str, Any]]:
     """Which envelope carries the request HTTP mode would POST as `body`, and its payload."""
-    if content_type == _FORM:
+    if content_type == FORM:
         form = dict(parse_qsl(body.decode(), keep_blank_values=True))
         if "payload" in form:
             return "interactive", json.loads(form["payload"])

@@ -17,6 +17,9 @@ from urllib.error import HTTPError
 
 from billing_bot.sandbox.slack.signing import signature
 
+#: How Slack sends commands and interactions (a form), and events (JSON).
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 #: Slack gives up on an app that has not answered within three seconds.
 SLACK_TIMEOUT_SECONDS = 3.0
 _USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
