@@ -27,7 +27,7 @@ test: $(DEV_STAMP)
 check: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src/billing_bot/domain src/billing_bot/bot
+	$(BIN)/mypy --strict domain bot
 	$(BIN)/lint-imports
 
 bench: $(DEV_STAMP)
@@ -38,9 +38,9 @@ bench: $(DEV_STAMP)
 
 revision: $(DEV_STAMP)
 	@[ -n "$(m)" ] || { echo 'usage: make revision m="what the revision does"' >&2; exit 2; }
-	$(BIN)/python -m billing_bot.storage.migrate revision -m "$(m)"
-	$(BIN)/ruff check --fix --quiet src/billing_bot/storage/migrations/versions
-	$(BIN)/ruff format --quiet src/billing_bot/storage/migrations/versions
+	$(BIN)/python -m storage.migrate revision -m "$(m)"
+	$(BIN)/ruff check --fix --quiet storage/migrations/versions
+	$(BIN)/ruff format --quiet storage/migrations/versions
 
 venv: $(RUN_STAMP)
 dev-venv: $(DEV_STAMP)

@@ -21,7 +21,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
-from billing_bot.bot.hub import hub_view
+from bot.hub import hub_view
 
 
 def create() -> Flask:

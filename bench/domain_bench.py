@@ -24,14 +24,14 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from billing_bot.domain.ids import ClientId, InvoiceId, InvoiceLineId, PracticeId, TaxRateId
-from billing_bot.domain.invoices import Invoice, InvoiceLine, LineInput, compute_totals
-from billing_bot.domain.money import Currency, Money
-from billing_bot.domain.usecases import invoicing, records, settings
-from billing_bot.domain.usecases._common import Env
-from billing_bot.storage.engine import create_engine_for, normalize_database_url
-from billing_bot.storage.migrate import upgrade
-from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+from domain.ids import ClientId, InvoiceId, InvoiceLineId, PracticeId, TaxRateId
+from domain.invoices import Invoice, InvoiceLine, LineInput, compute_totals
+from domain.money import Currency, Money
+from domain.usecases import invoicing, records, settings
+from domain.usecases._common import Env
+from storage.engine import create_engine_for, normalize_database_url
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 USD = Currency("USD")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from billing_bot.sandbox.slack.standin import SlackStandIn
+from sandbox.slack.standin import SlackStandIn
 from slack_ack_bench import (
     BIN,
     HERE,

@@ -47,19 +47,19 @@ import httpx
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from billing_bot.domain.invoices import LineInput
-from billing_bot.domain.money import Money
-from billing_bot.domain.usecases import invoicing, payments, records, settings
-from billing_bot.domain.usecases._common import Env
-from billing_bot.gateways.system import RandomIds, SystemClock
-from billing_bot.sandbox.slack import payloads
-from billing_bot.sandbox.slack.blocks import find_element
-from billing_bot.sandbox.slack.signing import signature
-from billing_bot.sandbox.slack.standin import SlackStandIn
-from billing_bot.sandbox.slack.view_state import action_payload
-from billing_bot.storage.engine import create_engine_for, normalize_database_url
-from billing_bot.storage.migrate import upgrade
-from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+from domain.invoices import LineInput
+from domain.money import Money
+from domain.usecases import invoicing, payments, records, settings
+from domain.usecases._common import Env
+from gateways.system import RandomIds, SystemClock
+from sandbox.slack import payloads
+from sandbox.slack.blocks import find_element
+from sandbox.slack.signing import signature
+from sandbox.slack.standin import SlackStandIn
+from sandbox.slack.view_state import action_payload
+from storage.engine import create_engine_for, normalize_database_url
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cpu_meter import cpu_seconds, named, process_tree

@@ -14,15 +14,15 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from billing_bot.bot.background import Later
-from billing_bot.bot.deps import BotDeps, RecentWorkspaces
-from billing_bot.bot.replay import RequestGuard
-from billing_bot.bot.slack_app import build_slack_app
-from billing_bot.domain.usecases._common import Env
-from billing_bot.gateways.system import RandomIds, SystemClock
 from billing_bot.settings import Settings
-from billing_bot.storage.engine import create_engine_for, without_transactions
-from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+from bot.app import build_slack_app
+from bot.edge.background import Later
+from bot.edge.deps import BotDeps, RecentWorkspaces
+from bot.edge.guard import RequestGuard
+from domain.usecases._common import Env
+from gateways.system import RandomIds, SystemClock
+from storage.engine import create_engine_for, without_transactions
+from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 
 @dataclass(frozen=True)

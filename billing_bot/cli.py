@@ -116,7 +116,7 @@ def demo(
     # Port 0 is for the sandbox alone (tests); settings only hold real ports.
     settings = _settings(port=port or None)
     # Imported here: production commands never load the sandbox.
-    from billing_bot.sandbox.console.mode import run_sandbox, slack_credentials
+    from sandbox.console.mode import run_sandbox, slack_credentials
 
     present = slack_credentials(settings)
     if present and or_serve:
@@ -143,7 +143,7 @@ def migrate(
     ] = False,
 ) -> None:
     """Bring the database schema up to date; running it again changes nothing."""
-    from billing_bot.storage.migrate import sql_script, upgrade
+    from storage.migrate import sql_script, upgrade
 
     settings = _settings(migrations=True)
     if sql:

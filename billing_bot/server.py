@@ -31,9 +31,9 @@ from granian.server import MPServer
 from sqlalchemy.orm import configure_mappers
 
 from billing_bot.bootstrap import build_container
-from billing_bot.bot.web import create_web_app
 from billing_bot.logs import logging_config
 from billing_bot.settings import Settings
+from bot.web import create_web_app
 
 # Long enough to finish a Stripe call or a PDF render in flight; short enough for deploys.
 GRACEFUL_TIMEOUT_S = 20

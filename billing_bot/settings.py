@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from billing_bot.storage.engine import (
+from storage.engine import (
     UnsupportedDatabaseUrl,
     normalize_database_url,
     redact_url,

@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from werkzeug.serving import make_server
 
 from billing_bot.bootstrap import build_container
-from billing_bot.bot.web import create_web_app
 from billing_bot.settings import Settings
+from bot.web import create_web_app
 
 log = logging.getLogger(__name__)
 

@@ -10,34 +10,34 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from billing_bot.bot import (
+from bot import (
     appointments,
     billing_details,
     clients,
-    commands,
     home,
     hub,
     invoice_settings,
+    invoices,
     lifecycle,
     reminders,
     roles,
     services,
     tax_rates,
 )
-from billing_bot.bot.deps import BotDeps
-from billing_bot.bot.slack_app_text import NOT_INSTALLED
-from billing_bot.bot.slack_auth import (
+from bot.edge.auth import (
     InstallationStoreAuthorize,
     installation_store,
     oauth_settings,
 )
+from bot.edge.deps import BotDeps
+from bot.edge.text import NOT_INSTALLED
 
 log = logging.getLogger(__name__)
 
 # Bolt tries listeners in registration order on every request, so the busiest surfaces
 # (the everyday commands and the Home tab) come first.
 FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
-    commands.register,
+    invoices.register,
     home.register,
     hub.register,
     billing_details.register,

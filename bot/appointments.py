@@ -24,19 +24,19 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot.blocks import escape, select_input
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, command, options, submission
-from billing_bot.bot.respond import notice_modal
-from billing_bot.bot.state import ViewState
-from billing_bot.domain.appointments import Appointment
-from billing_bot.domain.clients import Client
-from billing_bot.domain.errors import FieldErrors, InvalidValue
-from billing_bot.domain.ids import ClientId, ServiceTypeId
-from billing_bot.domain.roles import Role
-from billing_bot.domain.services import ServiceType
-from billing_bot.domain.usecases._common import practice_today
-from billing_bot.domain.usecases.records import ScheduleAppointment, schedule_appointment
+from bot.blocks import escape, select_input
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import Saved, command, options, submission
+from bot.edge.respond import notice_modal
+from bot.edge.state import ViewState
+from domain.appointments import Appointment
+from domain.clients import Client
+from domain.errors import FieldErrors, InvalidValue
+from domain.ids import ClientId, ServiceTypeId
+from domain.roles import Role
+from domain.services import ServiceType
+from domain.usecases._common import practice_today
+from domain.usecases.records import ScheduleAppointment, schedule_appointment
 
 COMMAND = "/appointment"
 CALLBACK_ID = "appointment_schedule"

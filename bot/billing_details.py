@@ -20,14 +20,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot import home
-from billing_bot.bot.blocks import note, text_input
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, action, open_or_push, submission
-from billing_bot.bot.state import ViewState
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.settings import ConfigureBillingDetails, configure_billing_details
+from bot import home
+from bot.blocks import note, text_input
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import Saved, action, open_or_push, submission
+from bot.edge.state import ViewState
+from domain.practice import Practice
+from domain.roles import Role
+from domain.usecases.settings import ConfigureBillingDetails, configure_billing_details
 
 log = logging.getLogger(__name__)
 

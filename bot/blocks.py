@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from billing_bot.domain.invoices import SETTLED_STATUSES, InvoiceListing, InvoiceStatus
+from domain.invoices import SETTLED_STATUSES, InvoiceListing, InvoiceStatus
 
 
 def form_generation(listed: Iterable[str]) -> str:

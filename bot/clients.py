@@ -11,14 +11,14 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import DividerBlock, EmailInputElement, HeaderBlock, InputBlock
 from slack_sdk.models.views import View
 
-from billing_bot.bot.blocks import escape, text_input
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, command, submission
-from billing_bot.bot.respond import notice_modal
-from billing_bot.bot.state import ViewState
-from billing_bot.domain.clients import Client
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.records import AddClient, ClientDetails, add_client
+from bot.blocks import escape, text_input
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import Saved, command, submission
+from bot.edge.respond import notice_modal
+from bot.edge.state import ViewState
+from domain.clients import Client
+from domain.roles import Role
+from domain.usecases.records import AddClient, ClientDetails, add_client
 
 COMMAND = "/client"
 CALLBACK_ID = "client_add"

@@ -21,12 +21,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot.blocks import invoice_row, note
-from billing_bot.bot.deps import BotDeps, PracticeNotInstalled, identify
-from billing_bot.domain.invoices import InvoiceListing
-from billing_bot.domain.practice import InvoiceSettings, Practice
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.reporting import CurrencyTotals, practice_summary
+from bot.blocks import invoice_row, note
+from bot.edge.deps import BotDeps, PracticeNotInstalled, identify
+from domain.invoices import InvoiceListing
+from domain.practice import InvoiceSettings, Practice
+from domain.roles import Role
+from domain.usecases.reporting import CurrencyTotals, practice_summary
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import ButtonElement, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
-from billing_bot.bot import home
-from billing_bot.bot.blocks import note
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import action, command, open_or_push
-from billing_bot.domain.roles import Role
+from bot import home
+from bot.blocks import note
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import action, command, open_or_push
+from domain.roles import Role
 
 COMMAND = "/billing"
 CALLBACK_ID = "billing_hub"

@@ -18,17 +18,17 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
-from billing_bot.bot import home
-from billing_bot.bot.blocks import note, select_input, text_input
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, action, open_or_push, submission
-from billing_bot.bot.slack_files import FileFetcher, FileNotFetched, slack_file_fetcher
-from billing_bot.bot.state import ViewState
-from billing_bot.domain.errors import ValidationError
-from billing_bot.domain.logos import MAX_LOGO_BYTES
-from billing_bot.domain.practice import InvoiceSettings, InvoiceTemplate, InvoiceTheme
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.settings import (
+from bot import home
+from bot.blocks import note, select_input, text_input
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.files import FileFetcher, FileNotFetched, slack_file_fetcher
+from bot.edge.listen import Saved, action, open_or_push, submission
+from bot.edge.state import ViewState
+from domain.errors import ValidationError
+from domain.logos import MAX_LOGO_BYTES
+from domain.practice import InvoiceSettings, InvoiceTemplate, InvoiceTheme
+from domain.roles import Role
+from domain.usecases.settings import (
     ConfigureInvoiceSettings,
     LogoUpload,
     configure_invoice_settings,

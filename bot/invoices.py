@@ -9,12 +9,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
-from billing_bot.bot.blocks import invoice_row, note
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.hub import USAGE
-from billing_bot.bot.listen import command
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.reporting import PracticeSummary, practice_summary
+from bot.blocks import invoice_row, note
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import command
+from bot.hub import USAGE
+from domain.roles import Role
+from domain.usecases.reporting import PracticeSummary, practice_summary
 
 INVOICE_COMMAND = "/invoice"
 LATEST = 5

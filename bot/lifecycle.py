@@ -8,8 +8,8 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from billing_bot.bot.deps import BotDeps
-from billing_bot.domain.usecases.access import deactivate_workspace
+from bot.edge.deps import BotDeps
+from domain.usecases.access import deactivate_workspace
 
 log = logging.getLogger(__name__)
 

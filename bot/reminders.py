@@ -18,14 +18,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot import home
-from billing_bot.bot.blocks import text_input
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, action, open_or_push, submission
-from billing_bot.bot.state import ViewState
-from billing_bot.domain.practice import ReminderPolicy
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.settings import ConfigureReminders, configure_reminders
+from bot import home
+from bot.blocks import text_input
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import Saved, action, open_or_push, submission
+from bot.edge.state import ViewState
+from domain.practice import ReminderPolicy
+from domain.roles import Role
+from domain.usecases.settings import ConfigureReminders, configure_reminders
 
 CALLBACK_ID = "reminders"
 

@@ -22,14 +22,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot import home
-from billing_bot.bot.blocks import form_block_id, form_generation, note, options
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, action, open_or_push, submission
-from billing_bot.bot.state import ViewState
-from billing_bot.domain.errors import ValidationError
-from billing_bot.domain.roles import Member, Role
-from billing_bot.domain.usecases.access import SetRole, list_members, set_role
+from bot import home
+from bot.blocks import form_block_id, form_generation, note, options
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import Saved, action, open_or_push, submission
+from bot.edge.state import ViewState
+from domain.errors import ValidationError
+from domain.roles import Member, Role
+from domain.usecases.access import SetRole, list_members, set_role
 
 CALLBACK_ID = "roles"
 

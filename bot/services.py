@@ -19,17 +19,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot import home
-from billing_bot.bot.blocks import escape, form_generation, note, select_input, text_input
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, action, open_or_push, submission
-from billing_bot.bot.state import ViewState
-from billing_bot.domain.errors import DomainError, NotFound
-from billing_bot.domain.ids import PracticeId, ServiceTypeId, TaxRateId
-from billing_bot.domain.practice import TaxRate
-from billing_bot.domain.roles import Role
-from billing_bot.domain.services import ServiceType
-from billing_bot.domain.usecases.records import (
+from bot import home
+from bot.blocks import escape, form_generation, note, select_input, text_input
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import Saved, action, open_or_push, submission
+from bot.edge.state import ViewState
+from domain.errors import DomainError, NotFound
+from domain.ids import PracticeId, ServiceTypeId, TaxRateId
+from domain.practice import TaxRate
+from domain.roles import Role
+from domain.services import ServiceType
+from domain.usecases.records import (
     AddServiceType,
     add_service_type,
     set_service_type_active,

@@ -23,16 +23,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing_bot.bot import home
-from billing_bot.bot.blocks import escape, form_block_id, form_generation, note, text_input
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.listen import Saved, action, open_or_push, submission
-from billing_bot.bot.state import ViewState
-from billing_bot.domain.errors import DomainError, NotFound, ValidationError
-from billing_bot.domain.ids import PracticeId, TaxRateId
-from billing_bot.domain.practice import TaxRate, format_percent
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.settings import (
+from bot import home
+from bot.blocks import escape, form_block_id, form_generation, note, text_input
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.listen import Saved, action, open_or_push, submission
+from bot.edge.state import ViewState
+from domain.errors import DomainError, NotFound, ValidationError
+from domain.ids import PracticeId, TaxRateId
+from domain.practice import TaxRate, format_percent
+from domain.roles import Role
+from domain.usecases.settings import (
     AddTaxRate,
     UpdateTaxRate,
     add_tax_rate,

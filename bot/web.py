@@ -20,10 +20,10 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from billing_bot.bot.replay import RequestGuard
-from billing_bot.bot.slack_auth import INSTALL_PATH, REDIRECT_PATH
-from billing_bot.bot.slack_form import interaction_payload
-from billing_bot.storage.engine import database_status
+from bot.edge.auth import INSTALL_PATH, REDIRECT_PATH
+from bot.edge.form import interaction_payload
+from bot.edge.guard import RequestGuard
+from storage.engine import database_status
 
 log = logging.getLogger(__name__)
 

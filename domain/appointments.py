@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from billing_bot.domain.errors import InvalidValue
-from billing_bot.domain.ids import AppointmentId, ClientId, PracticeId, ServiceTypeId
+from domain.errors import InvalidValue
+from domain.ids import AppointmentId, ClientId, PracticeId, ServiceTypeId
 
 MAX_DURATION_MINUTES = 24 * 60
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")

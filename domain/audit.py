@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from billing_bot.domain.ids import AuditEventId, PracticeId
+from domain.ids import AuditEventId, PracticeId
 
 STRIPE = "stripe"
 SYSTEM = "system"

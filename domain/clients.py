@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from billing_bot.domain.errors import InvalidValue
-from billing_bot.domain.ids import ClientId, PracticeId
-from billing_bot.domain.practice import Address
+from domain.errors import InvalidValue
+from domain.ids import ClientId, PracticeId
+from domain.practice import Address
 
 
 def parse_email(text: str) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 
-from billing_bot.domain.errors import (
+from domain.errors import (
     FieldErrors,
     InvalidValue,
     InvoiceIsVoid,
@@ -22,7 +22,7 @@ from billing_bot.domain.errors import (
     InvoiceStateConflict,
     ValidationError,
 )
-from billing_bot.domain.ids import (
+from domain.ids import (
     AppointmentId,
     ClientId,
     InvoiceId,
@@ -31,9 +31,9 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.money import Currency, Money, sum_money
-from billing_bot.domain.payments import EntryKind, LedgerEntry
-from billing_bot.domain.practice import format_percent, tax_on
+from domain.money import Currency, Money, sum_money
+from domain.payments import EntryKind, LedgerEntry
+from domain.practice import format_percent, tax_on
 
 MAX_LINES = 100
 MAX_QUANTITY = Decimal(10_000)

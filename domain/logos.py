@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from billing_bot.domain.errors import InvalidValue
+from domain.errors import InvalidValue
 
 MAX_LOGO_BYTES = 1_000_000
 _SVG_ROOT = re.compile(rb"<svg[\s>]", re.IGNORECASE)

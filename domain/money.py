@@ -17,7 +17,7 @@ from babel.numbers import (
     list_currencies,
 )
 
-from billing_bot.domain.errors import InvalidValue
+from domain.errors import InvalidValue
 
 # Stripe takes these currencies in whole units (https://docs.stripe.com/currencies#zero-decimal).
 STRIPE_ZERO_DECIMAL = frozenset(

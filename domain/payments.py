@@ -6,8 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from billing_bot.domain.ids import PaymentId
-from billing_bot.domain.money import Money
+from domain.ids import PaymentId
+from domain.money import Money
 
 
 class PaymentMethod(enum.StrEnum):

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from billing_bot.domain.appointments import Appointment
-from billing_bot.domain.audit import AuditEvent
-from billing_bot.domain.clients import Client
-from billing_bot.domain.ids import (
+from domain.appointments import Appointment
+from domain.audit import AuditEvent
+from domain.clients import Client
+from domain.ids import (
     AppointmentId,
     ClientId,
     InvoiceId,
@@ -19,11 +19,11 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import Invoice, InvoiceOverview, InvoiceStatus
-from billing_bot.domain.logos import Logo
-from billing_bot.domain.practice import Practice, TaxRate
-from billing_bot.domain.roles import Member
-from billing_bot.domain.services import ServiceType
+from domain.invoices import Invoice, InvoiceOverview, InvoiceStatus
+from domain.logos import Logo
+from domain.practice import Practice, TaxRate
+from domain.roles import Member
+from domain.services import ServiceType
 
 
 class Clock(Protocol):

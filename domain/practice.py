@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 
-from billing_bot.domain.errors import FieldErrors, InvalidValue
-from billing_bot.domain.ids import PracticeId, TaxRateId
-from billing_bot.domain.money import Currency, Money, parse_decimal
-from billing_bot.domain.text import optional_text, required_text
+from domain.errors import FieldErrors, InvalidValue
+from domain.ids import PracticeId, TaxRateId
+from domain.money import Currency, Money, parse_decimal
+from domain.text import optional_text, required_text
 
 MAX_TAX_PERCENT_DECIMALS = 4
 MAX_REMINDER_OFFSETS = 10

@@ -6,8 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from billing_bot.domain.errors import DomainError
-from billing_bot.domain.ids import PracticeId
+from domain.errors import DomainError
+from domain.ids import PracticeId
 
 
 class Role(enum.StrEnum):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from billing_bot.domain.ids import PracticeId, ServiceTypeId, TaxRateId
-from billing_bot.domain.money import Money
+from domain.ids import PracticeId, ServiceTypeId, TaxRateId
+from domain.money import Money
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing_bot.domain.errors import InvalidValue
+from domain.errors import InvalidValue
 
 
 def required_text(value: str, *, label: str, max_length: int) -> str:

@@ -259,7 +259,7 @@ def database_status(engine: Engine) -> dict[str, Any]:
     health endpoint is public.
     """
     # migrate.py builds engines with this module, so it is imported here rather than above.
-    from billing_bot.storage.migrate import current_revision, head_revision
+    from storage.migrate import current_revision, head_revision
 
     status: dict[str, Any] = {
         "status": "ok",

@@ -36,11 +36,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from billing_bot.domain.appointments import Appointment, AppointmentStatus
-from billing_bot.domain.audit import AuditEvent
-from billing_bot.domain.clients import Client
-from billing_bot.domain.errors import AppointmentAlreadyInvoiced, StaleEdit
-from billing_bot.domain.ids import (
+from domain.appointments import Appointment, AppointmentStatus
+from domain.audit import AuditEvent
+from domain.clients import Client
+from domain.errors import AppointmentAlreadyInvoiced, StaleEdit
+from domain.ids import (
     AppointmentId,
     AuditEventId,
     ClientId,
@@ -51,7 +51,7 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import (
+from domain.invoices import (
     UNPAID_STATUSES,
     Invoice,
     InvoiceLine,
@@ -61,11 +61,11 @@ from billing_bot.domain.invoices import (
     InvoiceStatus,
     UnpaidTotals,
 )
-from billing_bot.domain.logos import Logo
-from billing_bot.domain.money import Currency
-from billing_bot.domain.payments import EntryKind, LedgerEntry, PaymentMethod
-from billing_bot.domain.ports import InvoiceFilter
-from billing_bot.domain.practice import (
+from domain.logos import Logo
+from domain.money import Currency
+from domain.payments import EntryKind, LedgerEntry, PaymentMethod
+from domain.ports import InvoiceFilter
+from domain.practice import (
     Address,
     BillingDetails,
     InvoiceSettings,
@@ -75,9 +75,9 @@ from billing_bot.domain.practice import (
     ReminderPolicy,
     TaxRate,
 )
-from billing_bot.domain.roles import Member, Role
-from billing_bot.domain.services import ServiceType
-from billing_bot.storage.orm import (
+from domain.roles import Member, Role
+from domain.services import ServiceType
+from storage.orm import (
     PERCENT_SCALE,
     QUANTITY_SCALE,
     AppointmentInvoiceRow,
@@ -94,7 +94,7 @@ from billing_bot.storage.orm import (
     ServiceTypeRow,
     TaxRateRow,
 )
-from billing_bot.storage.rendered import RenderedStatement
+from storage.rendered import RenderedStatement
 
 
 def _scaled(value: Decimal, scale: int) -> int:

@@ -9,8 +9,8 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from billing_bot.storage.engine import read_only_options
-from billing_bot.storage.repositories import (
+from storage.engine import read_only_options
+from storage.repositories import (
     SqlAppointmentRepository,
     SqlAuditLog,
     SqlClientRepository,
@@ -30,7 +30,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 class SqlAlchemyUnitOfWork:
-    """Implements `billing_bot.domain.ports.UnitOfWork`; rolls back unless `commit()` ran.
+    """Implements `domain.ports.UnitOfWork`; rolls back unless `commit()` ran.
 
     The same object may be entered again after it exits; each entry is a new transaction.
     `read_only=True` lets SQLite readers start without queueing behind writers.

@@ -28,8 +28,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from billing_bot.storage.engine import create_engine_for, normalize_database_url
-from billing_bot.storage.migrate import upgrade
+from storage.engine import create_engine_for, normalize_database_url
+from storage.migrate import upgrade
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HOW_TO_ENABLE = "set TEST_POSTGRES_URL or start PostgreSQL on 127.0.0.1:5432"

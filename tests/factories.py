@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from billing_bot.domain.appointments import Appointment
-from billing_bot.domain.clients import Client
-from billing_bot.domain.invoices import Invoice, LineInput
-from billing_bot.domain.money import Money
-from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import Practice, TaxRate
-from billing_bot.domain.services import ServiceType
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
-from billing_bot.domain.usecases.payments import RecordPayment, record_manual_payment
-from billing_bot.domain.usecases.records import (
+from domain.appointments import Appointment
+from domain.clients import Client
+from domain.invoices import Invoice, LineInput
+from domain.money import Money
+from domain.ports import UnitOfWork
+from domain.practice import Practice, TaxRate
+from domain.services import ServiceType
+from domain.usecases._common import Env
+from domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
+from domain.usecases.payments import RecordPayment, record_manual_payment
+from domain.usecases.records import (
     AddClient,
     AddServiceType,
     ClientDetails,
@@ -26,7 +26,7 @@ from billing_bot.domain.usecases.records import (
     add_service_type,
     schedule_appointment,
 )
-from billing_bot.domain.usecases.settings import (
+from domain.usecases.settings import (
     AddTaxRate,
     ConfigureBillingDetails,
     CreatePractice,

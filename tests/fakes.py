@@ -17,11 +17,11 @@ from itertools import count
 from types import TracebackType
 from typing import Self
 
-from billing_bot.domain.appointments import Appointment
-from billing_bot.domain.audit import AuditEvent
-from billing_bot.domain.clients import Client
-from billing_bot.domain.errors import AppointmentAlreadyInvoiced, StaleEdit
-from billing_bot.domain.ids import (
+from domain.appointments import Appointment
+from domain.audit import AuditEvent
+from domain.clients import Client
+from domain.errors import AppointmentAlreadyInvoiced, StaleEdit
+from domain.ids import (
     AppointmentId,
     ClientId,
     InvoiceId,
@@ -29,10 +29,10 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import Invoice, InvoiceListing, InvoiceOverview, UnpaidTotals
-from billing_bot.domain.logos import Logo
-from billing_bot.domain.money import Money
-from billing_bot.domain.ports import (
+from domain.invoices import Invoice, InvoiceListing, InvoiceOverview, UnpaidTotals
+from domain.logos import Logo
+from domain.money import Money
+from domain.ports import (
     AppointmentRepository,
     AuditLog,
     ClientRepository,
@@ -45,9 +45,9 @@ from billing_bot.domain.ports import (
     TaxRateRepository,
     UnitOfWork,
 )
-from billing_bot.domain.practice import Practice, TaxRate
-from billing_bot.domain.roles import Member
-from billing_bot.domain.services import ServiceType
+from domain.practice import Practice, TaxRate
+from domain.roles import Member
+from domain.services import ServiceType
 
 # -- ports that are not storage ---------------------------------------------------------------
 

@@ -21,8 +21,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
-from billing_bot.bot.deps import BotDeps
-from billing_bot.domain.usecases.access import InstallApp, install_app
+from bot.edge.deps import BotDeps
+from domain.usecases.access import InstallApp, install_app
 
 log = logging.getLogger(__name__)
 

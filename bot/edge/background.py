@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from billing_bot.bot.respond import apology
+from bot.edge.respond import apology
 
 log = logging.getLogger(__name__)
 

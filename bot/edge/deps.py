@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from billing_bot.domain.errors import NotFound
-from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.roles import Member, NotPermitted, Role
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.access import InstallApp, install_app
+from domain.errors import NotFound
+from domain.ports import UnitOfWork
+from domain.practice import Practice
+from domain.roles import Member, NotPermitted, Role
+from domain.usecases._common import Env
+from domain.usecases.access import InstallApp, install_app
 
 
 def _at_once(work: Callable[[], object]) -> None:

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, bindparam, delete, insert
 
-from billing_bot.domain.ports import Clock
-from billing_bot.storage.engine import without_transactions
-from billing_bot.storage.orm import SlackRequestRow
-from billing_bot.storage.rendered import RenderedStatement
+from domain.ports import Clock
+from storage.engine import without_transactions
+from storage.orm import SlackRequestRow
+from storage.rendered import RenderedStatement
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Option
 
-from billing_bot.bot.deps import BotDeps, Caller, PracticeNotInstalled, identify
-from billing_bot.bot.respond import apology, modal_errors, notice_modal, problem_text
-from billing_bot.bot.slack_app_text import NOT_INSTALLED
-from billing_bot.domain.errors import DomainError, ValidationError
-from billing_bot.domain.roles import Role
+from bot.edge.deps import BotDeps, Caller, PracticeNotInstalled, identify
+from bot.edge.respond import apology, modal_errors, notice_modal, problem_text
+from bot.edge.text import NOT_INSTALLED
+from domain.errors import DomainError, ValidationError
+from domain.roles import Role
 
 Listener = Callable[..., None]
 SPENT_TRIGGER = frozenset({"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"})

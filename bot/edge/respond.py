@@ -11,8 +11,8 @@ from typing import Any
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 
-from billing_bot.domain.errors import DomainError, ValidationError
-from billing_bot.domain.roles import NotPermitted
+from domain.errors import DomainError, ValidationError
+from domain.roles import NotPermitted
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from billing_bot.domain.audit import AuditEvent, check_actor
-from billing_bot.domain.errors import NotFound
-from billing_bot.domain.ids import AuditEventId, PracticeId
-from billing_bot.domain.ports import Clock, IdGenerator, UnitOfWork
-from billing_bot.domain.practice import Practice
+from domain.audit import AuditEvent, check_actor
+from domain.errors import NotFound
+from domain.ids import AuditEventId, PracticeId
+from domain.ports import Clock, IdGenerator, UnitOfWork
+from domain.practice import Practice
 
 
 @dataclass(frozen=True, slots=True)

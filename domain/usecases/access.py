@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from billing_bot.domain.audit import SYSTEM
-from billing_bot.domain.errors import InvalidValue, NotFound, ValidationError
-from billing_bot.domain.ids import PracticeId
-from billing_bot.domain.money import Currency
-from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import (
+from domain.audit import SYSTEM
+from domain.errors import InvalidValue, NotFound, ValidationError
+from domain.ids import PracticeId
+from domain.money import Currency
+from domain.ports import UnitOfWork
+from domain.practice import (
     Address,
     BillingDetails,
     Practice,
     parse_practice_name,
     parse_time_zone,
 )
-from billing_bot.domain.roles import Member, NotPermitted, Role
-from billing_bot.domain.usecases._common import Env, audit, load_practice
+from domain.roles import Member, NotPermitted, Role
+from domain.usecases._common import Env, audit, load_practice
 
 DEFAULT_CURRENCY = "USD"
 

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from billing_bot.domain.appointments import Appointment
-from billing_bot.domain.errors import (
+from domain.appointments import Appointment
+from domain.errors import (
     AppointmentAlreadyInvoiced,
     FieldErrors,
     NotFound,
     StaleEdit,
 )
-from billing_bot.domain.ids import (
+from domain.ids import (
     AppointmentId,
     ClientId,
     InvoiceId,
@@ -22,17 +22,17 @@ from billing_bot.domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from billing_bot.domain.invoices import (
+from domain.invoices import (
     Invoice,
     InvoiceLine,
     LineInput,
     check_dates,
     validate_lines,
 )
-from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.text import optional_text
-from billing_bot.domain.usecases._common import Env, audit, load_practice, practice_today
+from domain.ports import UnitOfWork
+from domain.practice import Practice
+from domain.text import optional_text
+from domain.usecases._common import Env, audit, load_practice, practice_today
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,16 +7,16 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from functools import partial
 
-from billing_bot.domain.errors import FieldErrors, InvalidValue
-from billing_bot.domain.ids import InvoiceId, PaymentId, PracticeId
-from billing_bot.domain.invoices import Invoice
-from billing_bot.domain.money import Money, parse_decimal
-from billing_bot.domain.payments import EntryKind, LedgerEntry, PaymentMethod
-from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.text import optional_text
-from billing_bot.domain.usecases._common import Env, audit, load_practice, practice_today
-from billing_bot.domain.usecases.invoicing import load_invoice
+from domain.errors import FieldErrors, InvalidValue
+from domain.ids import InvoiceId, PaymentId, PracticeId
+from domain.invoices import Invoice
+from domain.money import Money, parse_decimal
+from domain.payments import EntryKind, LedgerEntry, PaymentMethod
+from domain.ports import UnitOfWork
+from domain.practice import Practice
+from domain.text import optional_text
+from domain.usecases._common import Env, audit, load_practice, practice_today
+from domain.usecases.invoicing import load_invoice
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,22 +7,22 @@ from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
-from billing_bot.domain.appointments import (
+from domain.appointments import (
     Appointment,
     AppointmentStatus,
     parse_clinician,
     parse_duration,
 )
-from billing_bot.domain.clients import Client, parse_email, parse_phone
-from billing_bot.domain.errors import FieldErrors, InvalidValue, NotFound, StaleEdit
-from billing_bot.domain.ids import AppointmentId, ClientId, PracticeId, ServiceTypeId, TaxRateId
-from billing_bot.domain.invoices import MAX_UNIT_PRICE, check_unit_price
-from billing_bot.domain.money import Currency, Money, parse_decimal
-from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import Address, Practice, check_address
-from billing_bot.domain.services import ServiceType
-from billing_bot.domain.text import optional_text, required_text
-from billing_bot.domain.usecases._common import Env, audit, load_practice
+from domain.clients import Client, parse_email, parse_phone
+from domain.errors import FieldErrors, InvalidValue, NotFound, StaleEdit
+from domain.ids import AppointmentId, ClientId, PracticeId, ServiceTypeId, TaxRateId
+from domain.invoices import MAX_UNIT_PRICE, check_unit_price
+from domain.money import Currency, Money, parse_decimal
+from domain.ports import UnitOfWork
+from domain.practice import Address, Practice, check_address
+from domain.services import ServiceType
+from domain.text import optional_text, required_text
+from domain.usecases._common import Env, audit, load_practice
 
 
 @dataclass(frozen=True, slots=True)

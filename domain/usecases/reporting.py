@@ -6,13 +6,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from billing_bot.domain.errors import ValidationError
-from billing_bot.domain.ids import PracticeId
-from billing_bot.domain.invoices import Invoice, InvoiceListing, UnpaidTotals
-from billing_bot.domain.money import Currency, Money
-from billing_bot.domain.ports import InvoiceFilter, UnitOfWork
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.usecases._common import Env, load_practice, practice_today
+from domain.errors import ValidationError
+from domain.ids import PracticeId
+from domain.invoices import Invoice, InvoiceListing, UnpaidTotals
+from domain.money import Currency, Money
+from domain.ports import InvoiceFilter, UnitOfWork
+from domain.practice import Practice
+from domain.usecases._common import Env, load_practice, practice_today
 
 
 def list_invoices(

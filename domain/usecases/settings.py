@@ -7,18 +7,18 @@ from datetime import time
 from decimal import Decimal
 from typing import TypeVar
 
-from billing_bot.domain.errors import (
+from domain.errors import (
     Conflict,
     FieldErrors,
     InvalidValue,
     NotFound,
     ValidationError,
 )
-from billing_bot.domain.ids import PracticeId, TaxRateId
-from billing_bot.domain.logos import check_logo
-from billing_bot.domain.money import Currency
-from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import (
+from domain.ids import PracticeId, TaxRateId
+from domain.logos import check_logo
+from domain.money import Currency
+from domain.ports import UnitOfWork
+from domain.practice import (
     Address,
     BillingDetails,
     InvoiceSettings,
@@ -37,8 +37,8 @@ from billing_bot.domain.practice import (
     parse_tax_rate_name,
     parse_time_zone,
 )
-from billing_bot.domain.text import optional_text
-from billing_bot.domain.usecases._common import Env, audit, load_practice
+from domain.text import optional_text
+from domain.usecases._common import Env, audit, load_practice
 
 Choice = TypeVar("Choice", InvoiceTemplate, InvoiceTheme)
 

@@ -23,14 +23,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from billing_bot.sandbox.console.screen import (
+from sandbox.console.screen import (
     NotFound,
     Screen,
     build_screen,
     default_url,
     screen_version,
 )
-from billing_bot.sandbox.console.session import Console, ConsoleError, FieldValue
+from sandbox.console.session import Console, ConsoleError, FieldValue
 
 CONSOLE_HEADER = "X-Console"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -209,7 +209,7 @@ def console_blueprint(console: Console) -> Blueprint:
 
 def _templates() -> Environment:
     return Environment(
-        loader=PackageLoader("billing_bot.sandbox.console", "templates"),
+        loader=PackageLoader("sandbox.console", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,

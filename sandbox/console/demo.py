@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from billing_bot.bot import home, roles
-from billing_bot.bot.hub import COMMAND as BILLING_COMMAND
-from billing_bot.bot.slack_auth import INSTALL_PATH
-from billing_bot.domain.roles import Role
-from billing_bot.sandbox.console.log import Entry, browser_entry
-from billing_bot.sandbox.slack import SlackStandIn, User, Workspace
+from bot import home, roles
+from bot.edge.auth import INSTALL_PATH
+from bot.hub import COMMAND as BILLING_COMMAND
+from domain.roles import Role
+from sandbox.console.log import Entry, browser_entry
+from sandbox.slack import SlackStandIn, User, Workspace
 
 ADMIN = "billing admin"
 STAFF = "billing staff"

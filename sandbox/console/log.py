@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
-from billing_bot.sandbox.slack import AppResponse, RecordedCall, ResponseUrlPost
+from sandbox.slack import AppResponse, RecordedCall, ResponseUrlPost
 
 Source = Literal["console", "web_api", "response_url", "browser"]
 SOURCE_LABELS: Mapping[Source, str] = {

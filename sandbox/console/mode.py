@@ -34,14 +34,14 @@ from pydantic import SecretStr
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from billing_bot.bootstrap import Container, build_container
-from billing_bot.bot.slack_auth import REDIRECT_PATH
-from billing_bot.bot.web import create_web_app
-from billing_bot.sandbox.console.app import mount_console
-from billing_bot.sandbox.console.demo import seed_demo
-from billing_bot.sandbox.console.session import Console
-from billing_bot.sandbox.slack import SlackStandIn
 from billing_bot.settings import Settings
-from billing_bot.storage.migrate import upgrade
+from bot.edge.auth import REDIRECT_PATH
+from bot.web import create_web_app
+from sandbox.console.app import mount_console
+from sandbox.console.demo import seed_demo
+from sandbox.console.session import Console
+from sandbox.slack import SlackStandIn
+from storage.migrate import upgrade
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

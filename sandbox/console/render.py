@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from markupsafe import Markup
 
-from billing_bot.sandbox.console.mrkdwn import Names, mrkdwn, plain_text
+from sandbox.console.mrkdwn import Names, mrkdwn, plain_text
 
 Block = Mapping[str, Any]
 Element = Mapping[str, Any]

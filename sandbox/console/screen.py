@@ -16,13 +16,13 @@ from typing import Literal
 
 from markupsafe import Markup
 
-from billing_bot.sandbox.console import log
-from billing_bot.sandbox.console.mrkdwn import Names, mrkdwn
-from billing_bot.sandbox.console.render import Context, Surface, plain, render_blocks, text
-from billing_bot.sandbox.console.session import COMMANDS, Console, Notice
-from billing_bot.sandbox.slack import Channel, Message, User, View
-from billing_bot.sandbox.slack import views as slack_views
-from billing_bot.sandbox.slack.state import SlackState
+from sandbox.console import log
+from sandbox.console.mrkdwn import Names, mrkdwn
+from sandbox.console.render import Context, Surface, plain, render_blocks, text
+from sandbox.console.session import COMMANDS, Console, Notice
+from sandbox.slack import Channel, Message, User, View
+from sandbox.slack import views as slack_views
+from sandbox.slack.state import SlackState
 
 PlaceKind = Literal["home", "messages", "channel"]
 HOME = "home"

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.error import URLError
 
-from billing_bot.bot.appointments import COMMAND as APPOINTMENT_COMMAND
-from billing_bot.bot.clients import COMMAND as CLIENT_COMMAND
-from billing_bot.bot.commands import INVOICE_COMMAND
-from billing_bot.bot.hub import COMMAND as BILLING_COMMAND
-from billing_bot.sandbox.console.demo import DemoWorld
-from billing_bot.sandbox.console.log import Entry, failed_entry, sent_entry
-from billing_bot.sandbox.slack import (
+from bot.appointments import COMMAND as APPOINTMENT_COMMAND
+from bot.clients import COMMAND as CLIENT_COMMAND
+from bot.hub import COMMAND as BILLING_COMMAND
+from bot.invoices import INVOICE_COMMAND
+from sandbox.console.demo import DemoWorld
+from sandbox.console.log import Entry, failed_entry, sent_entry
+from sandbox.slack import (
     File,
     InvalidAppResponse,
     Message,
@@ -31,10 +31,10 @@ from billing_bot.sandbox.slack import (
     SlackStandIn,
     View,
 )
-from billing_bot.sandbox.slack import views as slack_views
-from billing_bot.sandbox.slack.blocks import Block, find_element
-from billing_bot.sandbox.slack.shapes import file_json
-from billing_bot.sandbox.slack.view_state import STATELESS, state_from_value
+from sandbox.slack import views as slack_views
+from sandbox.slack.blocks import Block, find_element
+from sandbox.slack.shapes import file_json
+from sandbox.slack.view_state import STATELESS, state_from_value
 
 #: The app's slash commands, as its manifest declares them.
 COMMANDS: Mapping[str, str] = {

@@ -6,10 +6,10 @@ Used by the app's end-to-end tests, the benchmarks and the offline demo console;
 code never imports it (an import-linter contract says so). Start with `SlackStandIn`.
 """
 
-from billing_bot.sandbox.slack.clock import ManualClock
-from billing_bot.sandbox.slack.driver import InvalidAppResponse, SlackDriver
-from billing_bot.sandbox.slack.interactions import EventDelivery, Interaction, Submission
-from billing_bot.sandbox.slack.model import (
+from sandbox.slack.clock import ManualClock
+from sandbox.slack.driver import InvalidAppResponse, SlackDriver
+from sandbox.slack.interactions import EventDelivery, Interaction, Submission
+from sandbox.slack.model import (
     Channel,
     File,
     Installation,
@@ -20,10 +20,10 @@ from billing_bot.sandbox.slack.model import (
     View,
     Workspace,
 )
-from billing_bot.sandbox.slack.scopes import DEFAULT_BOT_SCOPES
-from billing_bot.sandbox.slack.standin import SlackStandIn
-from billing_bot.sandbox.slack.transport import AppResponse, Tamper
-from billing_bot.sandbox.slack.view_state import SlackClientRefused
+from sandbox.slack.scopes import DEFAULT_BOT_SCOPES
+from sandbox.slack.standin import SlackStandIn
+from sandbox.slack.transport import AppResponse, Tamper
+from sandbox.slack.view_state import SlackClientRefused
 
 __all__ = [
     "DEFAULT_BOT_SCOPES",

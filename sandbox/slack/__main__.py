@@ -1,6 +1,6 @@
 """Run the Slack stand-in on its own, for the demo console or by hand.
 
-    python -m billing_bot.sandbox.slack --port 0 --signing-secret s3cret \
+    python -m sandbox.slack --port 0 --signing-secret s3cret \
         --app-url http://127.0.0.1:8000 [--client-id ID --client-secret SECRET] [--demo]
 
 Prints the base URL on the first line of standard output (then, with ``--demo``, one JSON
@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from billing_bot.sandbox.slack.standin import SlackStandIn
+from sandbox.slack.standin import SlackStandIn
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,9 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m billing_bot.sandbox.slack", description=__doc__
-    )
+    parser = argparse.ArgumentParser(prog="python -m sandbox.slack", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--signing-secret", required=True)

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from billing_bot.sandbox.slack.errors import SlackApiError
-from billing_bot.sandbox.slack.model import Installation, RecordedCall, Token
-from billing_bot.sandbox.slack.scopes import METHOD_SCOPES
-from billing_bot.sandbox.slack.state import SlackState
+from sandbox.slack.errors import SlackApiError
+from sandbox.slack.model import Installation, RecordedCall, Token
+from sandbox.slack.scopes import METHOD_SCOPES
+from sandbox.slack.state import SlackState
 
 Handler = Callable[["Call"], dict[str, Any]]
 

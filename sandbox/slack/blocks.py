@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from billing_bot.sandbox.slack import ids
+from sandbox.slack import ids
 
 Block = dict[str, Any]
 Element = dict[str, Any]

@@ -17,15 +17,15 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from billing_bot.sandbox.slack import ids, payloads, views
-from billing_bot.sandbox.slack.blocks import Block, Element, find_element, input_blocks
-from billing_bot.sandbox.slack.errors import SlackApiError
-from billing_bot.sandbox.slack.interactions import EventDelivery, Interaction, Submission
-from billing_bot.sandbox.slack.model import Channel, Message, User, View, Workspace
-from billing_bot.sandbox.slack.responses import deliver
-from billing_bot.sandbox.slack.shapes import file_json
-from billing_bot.sandbox.slack.state import SlackState
-from billing_bot.sandbox.slack.transport import (
+from sandbox.slack import ids, payloads, views
+from sandbox.slack.blocks import Block, Element, find_element, input_blocks
+from sandbox.slack.errors import SlackApiError
+from sandbox.slack.interactions import EventDelivery, Interaction, Submission
+from sandbox.slack.model import Channel, Message, User, View, Workspace
+from sandbox.slack.responses import deliver
+from sandbox.slack.shapes import file_json
+from sandbox.slack.state import SlackState
+from sandbox.slack.transport import (
     FORM,
     JSON,
     AppResponse,
@@ -34,7 +34,7 @@ from billing_bot.sandbox.slack.transport import (
     Tamper,
     Transport,
 )
-from billing_bot.sandbox.slack.view_state import (
+from sandbox.slack.view_state import (
     CLICK_ONLY,
     SlackClientRefused,
     action_payload,

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_bot.sandbox.slack import ids
-from billing_bot.sandbox.slack.api import Call, Handler
-from billing_bot.sandbox.slack.errors import SlackApiError
-from billing_bot.sandbox.slack.methods_chat import writable_channel
-from billing_bot.sandbox.slack.model import File, Message
-from billing_bot.sandbox.slack.shapes import file_json, file_type_of
-from billing_bot.sandbox.slack.state import SlackState
+from sandbox.slack import ids
+from sandbox.slack.api import Call, Handler
+from sandbox.slack.errors import SlackApiError
+from sandbox.slack.methods_chat import writable_channel
+from sandbox.slack.model import File, Message
+from sandbox.slack.shapes import file_json, file_type_of
+from sandbox.slack.state import SlackState
 
 _PRIVATE_PATH = re.compile(r"^/files-pri/(?P<team>T[A-Z0-9]+)-(?P<file>F[A-Z0-9]+)/")
 SIGN_IN_PAGE = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_bot.sandbox.slack import views
-from billing_bot.sandbox.slack.model import ResponseUrlPost, View
-from billing_bot.sandbox.slack.state import SlackState
-from billing_bot.sandbox.slack.transport import AppResponse
-from billing_bot.sandbox.slack.waiting import DEFAULT_TIMEOUT, wait_for
+from sandbox.slack import views
+from sandbox.slack.model import ResponseUrlPost, View
+from sandbox.slack.state import SlackState
+from sandbox.slack.transport import AppResponse
+from sandbox.slack.waiting import DEFAULT_TIMEOUT, wait_for
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_bot.sandbox.slack.api import Call, Handler
-from billing_bot.sandbox.slack.errors import SlackApiError
+from sandbox.slack.api import Call, Handler
+from sandbox.slack.errors import SlackApiError
 
 
 def apps_connections_open(call: Call) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_bot.sandbox.slack.api import Call, Handler
+from sandbox.slack.api import Call, Handler
 
 
 def auth_test(call: Call) -> dict[str, Any]:

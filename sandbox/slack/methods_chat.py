@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_bot.sandbox.slack.api import Call, Handler
-from billing_bot.sandbox.slack.blockkit_limits import check_message_blocks
-from billing_bot.sandbox.slack.blocks import with_generated_ids
-from billing_bot.sandbox.slack.errors import SlackApiError, invalid_blocks
-from billing_bot.sandbox.slack.model import Channel, Message
-from billing_bot.sandbox.slack.scopes import WRITE_PUBLIC
-from billing_bot.sandbox.slack.shapes import message_json
+from sandbox.slack.api import Call, Handler
+from sandbox.slack.blockkit_limits import check_message_blocks
+from sandbox.slack.blocks import with_generated_ids
+from sandbox.slack.errors import SlackApiError, invalid_blocks
+from sandbox.slack.model import Channel, Message
+from sandbox.slack.scopes import WRITE_PUBLIC
+from sandbox.slack.shapes import message_json
 
 MAX_TEXT = 40_000
 

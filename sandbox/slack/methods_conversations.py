@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_bot.sandbox.slack.api import Call, Handler
-from billing_bot.sandbox.slack.errors import SlackApiError
-from billing_bot.sandbox.slack.model import Channel
-from billing_bot.sandbox.slack.paging import page
-from billing_bot.sandbox.slack.scopes import scope_for_channel
-from billing_bot.sandbox.slack.shapes import channel_json
+from sandbox.slack.api import Call, Handler
+from sandbox.slack.errors import SlackApiError
+from sandbox.slack.model import Channel
+from sandbox.slack.paging import page
+from sandbox.slack.scopes import scope_for_channel
+from sandbox.slack.shapes import channel_json
 
 _TYPE_OF = {"public_channel", "private_channel", "im", "mpim"}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_bot.sandbox.slack.api import Call, Handler
-from billing_bot.sandbox.slack.paging import page
-from billing_bot.sandbox.slack.scopes import READ_EMAIL
-from billing_bot.sandbox.slack.shapes import user_json
+from sandbox.slack.api import Call, Handler
+from sandbox.slack.paging import page
+from sandbox.slack.scopes import READ_EMAIL
+from sandbox.slack.shapes import user_json
 
 
 def users_info(call: Call) -> dict[str, Any]:

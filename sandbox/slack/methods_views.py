@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_bot.sandbox.slack import views
-from billing_bot.sandbox.slack.api import Call, Handler
-from billing_bot.sandbox.slack.errors import SlackApiError
+from sandbox.slack import views
+from sandbox.slack.api import Call, Handler
+from sandbox.slack.errors import SlackApiError
 
 
 def views_open(call: Call) -> dict[str, Any]:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from billing_bot.sandbox.slack import ids
-from billing_bot.sandbox.slack.api import Call
-from billing_bot.sandbox.slack.errors import SlackApiError
-from billing_bot.sandbox.slack.model import OAuthGrant, PendingInstall
-from billing_bot.sandbox.slack.state import OAUTH_CODE_SECONDS, SlackState
+from sandbox.slack import ids
+from sandbox.slack.api import Call
+from sandbox.slack.errors import SlackApiError
+from sandbox.slack.model import OAuthGrant, PendingInstall
+from sandbox.slack.state import OAUTH_CODE_SECONDS, SlackState
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import base64
 from collections.abc import Sequence
 from typing import TypeVar
 
-from billing_bot.sandbox.slack.api import Call
-from billing_bot.sandbox.slack.errors import SlackApiError
+from sandbox.slack.api import Call
+from sandbox.slack.errors import SlackApiError
 
 T = TypeVar("T")
 

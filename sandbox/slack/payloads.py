@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_bot.sandbox.slack.blocks import Block, Element
-from billing_bot.sandbox.slack.model import Channel, Message, Trigger, User, View
-from billing_bot.sandbox.slack.shapes import message_json
-from billing_bot.sandbox.slack.state import SlackState
-from billing_bot.sandbox.slack.views import view_json
+from sandbox.slack.blocks import Block, Element
+from sandbox.slack.model import Channel, Message, Trigger, User, View
+from sandbox.slack.shapes import message_json
+from sandbox.slack.state import SlackState
+from sandbox.slack.views import view_json
 
 
 def slash_command(

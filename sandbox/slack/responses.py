@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_bot.sandbox.slack.blockkit_limits import check_message_blocks
-from billing_bot.sandbox.slack.blocks import with_generated_ids
-from billing_bot.sandbox.slack.errors import SlackApiError
-from billing_bot.sandbox.slack.model import Message, ResponseUrl, ResponseUrlPost, truthy
-from billing_bot.sandbox.slack.state import RESPONSE_URL_SECONDS, RESPONSE_URL_USES, SlackState
+from sandbox.slack.blockkit_limits import check_message_blocks
+from sandbox.slack.blocks import with_generated_ids
+from sandbox.slack.errors import SlackApiError
+from sandbox.slack.model import Message, ResponseUrl, ResponseUrlPost, truthy
+from sandbox.slack.state import RESPONSE_URL_SECONDS, RESPONSE_URL_USES, SlackState
 
 
 def receive(state: SlackState, key: str, body: Any) -> tuple[int, dict[str, Any]]:

@@ -7,7 +7,7 @@ ask for it with `scope_for_channel`.
 
 from __future__ import annotations
 
-from billing_bot.sandbox.slack.model import Channel
+from sandbox.slack.model import Channel
 
 #: Any one of the listed scopes is enough; methods not listed need none.
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {

@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from billing_bot.sandbox.slack import files, oauth, responses
-from billing_bot.sandbox.slack.api import Handler, answer
-from billing_bot.sandbox.slack.methods_apps import HANDLERS as APP_HANDLERS
-from billing_bot.sandbox.slack.methods_auth import HANDLERS as AUTH_HANDLERS
-from billing_bot.sandbox.slack.methods_chat import HANDLERS as CHAT_HANDLERS
-from billing_bot.sandbox.slack.methods_conversations import HANDLERS as CONVERSATION_HANDLERS
-from billing_bot.sandbox.slack.methods_users import HANDLERS as USER_HANDLERS
-from billing_bot.sandbox.slack.methods_views import HANDLERS as VIEW_HANDLERS
-from billing_bot.sandbox.slack.state import SlackState
+from sandbox.slack import files, oauth, responses
+from sandbox.slack.api import Handler, answer
+from sandbox.slack.methods_apps import HANDLERS as APP_HANDLERS
+from sandbox.slack.methods_auth import HANDLERS as AUTH_HANDLERS
+from sandbox.slack.methods_chat import HANDLERS as CHAT_HANDLERS
+from sandbox.slack.methods_conversations import HANDLERS as CONVERSATION_HANDLERS
+from sandbox.slack.methods_users import HANDLERS as USER_HANDLERS
+from sandbox.slack.methods_views import HANDLERS as VIEW_HANDLERS
+from sandbox.slack.state import SlackState
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

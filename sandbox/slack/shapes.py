@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from billing_bot.sandbox.slack.model import Channel, File, Message, User
-from billing_bot.sandbox.slack.state import SlackState
+from sandbox.slack.model import Channel, File, Message, User
+from sandbox.slack.state import SlackState
 
 
 def user_json(user: User, *, with_email: bool, now: float) -> dict[str, Any]:

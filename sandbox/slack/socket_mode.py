@@ -30,8 +30,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from billing_bot.sandbox.slack.state import SlackState
-from billing_bot.sandbox.slack.transport import FORM, AppResponse, SentRequest, Tamper
+from sandbox.slack.state import SlackState
+from sandbox.slack.transport import FORM, AppResponse, SentRequest, Tamper
 
 EnvelopeType = Literal["slash_commands", "interactive", "events_api"]
 #: Interactions whose acknowledgement may carry an answer (errors, options...); Slack

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
-from billing_bot.sandbox.slack import ids, views
-from billing_bot.sandbox.slack.browser import InstallWalk, walk_install
-from billing_bot.sandbox.slack.clock import Clock
-from billing_bot.sandbox.slack.driver import SlackDriver
-from billing_bot.sandbox.slack.interactions import EventDelivery
-from billing_bot.sandbox.slack.model import (
+from sandbox.slack import ids, views
+from sandbox.slack.browser import InstallWalk, walk_install
+from sandbox.slack.clock import Clock
+from sandbox.slack.driver import SlackDriver
+from sandbox.slack.interactions import EventDelivery
+from sandbox.slack.model import (
     AppConfig,
     Channel,
     File,
@@ -35,12 +35,12 @@ from billing_bot.sandbox.slack.model import (
     View,
     Workspace,
 )
-from billing_bot.sandbox.slack.scopes import DEFAULT_BOT_SCOPES
-from billing_bot.sandbox.slack.server import StandInServer
-from billing_bot.sandbox.slack.shapes import file_type_of
-from billing_bot.sandbox.slack.socket_mode import SocketModeServer, SocketModeTransport
-from billing_bot.sandbox.slack.state import TRIGGER_SECONDS, SlackState
-from billing_bot.sandbox.slack.waiting import DEFAULT_TIMEOUT, wait_for
+from sandbox.slack.scopes import DEFAULT_BOT_SCOPES
+from sandbox.slack.server import StandInServer
+from sandbox.slack.shapes import file_type_of
+from sandbox.slack.socket_mode import SocketModeServer, SocketModeTransport
+from sandbox.slack.state import TRIGGER_SECONDS, SlackState
+from sandbox.slack.waiting import DEFAULT_TIMEOUT, wait_for
 
 WorkspaceRef = Workspace | str
 UserRef = User | str

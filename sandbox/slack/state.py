@@ -13,10 +13,10 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from billing_bot.sandbox.slack import ids
-from billing_bot.sandbox.slack.clock import Clock
-from billing_bot.sandbox.slack.errors import SlackApiError
-from billing_bot.sandbox.slack.model import (
+from sandbox.slack import ids
+from sandbox.slack.clock import Clock
+from sandbox.slack.errors import SlackApiError
+from sandbox.slack.model import (
     AppConfig,
     Channel,
     File,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.error import HTTPError
 
-from billing_bot.sandbox.slack.signing import signature
+from sandbox.slack.signing import signature
 
 #: How Slack sends commands and interactions (a form), and events (JSON).
 FORM = "application/x-www-form-urlencoded"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing_bot.sandbox.slack.blocks import Block, Element, input_blocks
+from sandbox.slack.blocks import Block, Element, input_blocks
 
 #: The key under which each element type reports its value, in state and in actions.
 VALUE_KEYS: dict[str, str] = {

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from billing_bot.sandbox.slack import ids
-from billing_bot.sandbox.slack.blockkit_limits import check_view
-from billing_bot.sandbox.slack.blocks import interactive_elements, with_generated_ids
-from billing_bot.sandbox.slack.errors import SlackApiError, invalid_arguments
-from billing_bot.sandbox.slack.model import Trigger, View
-from billing_bot.sandbox.slack.state import SlackState
-from billing_bot.sandbox.slack.view_state import STATELESS, initial_state
+from sandbox.slack import ids
+from sandbox.slack.blockkit_limits import check_view
+from sandbox.slack.blocks import interactive_elements, with_generated_ids
+from sandbox.slack.errors import SlackApiError, invalid_arguments
+from sandbox.slack.model import Trigger, View
+from sandbox.slack.state import SlackState
+from sandbox.slack.view_state import STATELESS, initial_state
 
 MAX_STACK = 3
 

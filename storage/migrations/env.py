@@ -1,4 +1,4 @@
-"""Alembic environment, driven by `billing_bot.storage.migrate` (no alembic.ini needed).
+"""Alembic environment, driven by `storage.migrate` (no alembic.ini needed).
 
 `migrate` hands over either an open connection (``config.attributes["connection"]``, online
 mode) or a URL (``config.attributes["url"]``, offline mode, which prints SQL instead).
@@ -13,7 +13,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
-from billing_bot.storage.orm import UTCDateTime, metadata
+from storage.orm import UTCDateTime, metadata
 
 config = context.config
 
@@ -48,7 +48,7 @@ def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if not isinstance(connection, Connection):
         raise RuntimeError(
-            "run migrations through billing_bot.storage.migrate (e.g. `billing-bot migrate`), "
+            "run migrations through storage.migrate (e.g. `billing-bot migrate`), "
             "which passes the connection to this environment"
         )
     context.configure(

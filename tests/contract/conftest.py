@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from slack_scenario import SIGNING_SECRET, Practice, RecordingApp, a_practice, serving
 
-from billing_bot.sandbox.slack import SlackStandIn
+from sandbox.slack import SlackStandIn
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from billing_bot.sandbox.slack import (
+from sandbox.slack import (
     DEFAULT_BOT_SCOPES,
     Channel,
     Installation,

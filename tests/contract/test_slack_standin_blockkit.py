@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from billing_bot.sandbox.slack.blockkit_limits import check_message_blocks, check_view
+from sandbox.slack.blockkit_limits import check_message_blocks, check_view
 
 
 def _text(text: str, kind: str = "plain_text") -> dict[str, str]:

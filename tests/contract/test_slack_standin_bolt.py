@@ -21,7 +21,7 @@ from slack_scenario import (
 )
 from slack_sdk import WebClient
 
-from billing_bot.sandbox.slack import SlackStandIn, Tamper
+from sandbox.slack import SlackStandIn, Tamper
 
 CURRENCIES = {"EUR", "USD", "GBP"}
 

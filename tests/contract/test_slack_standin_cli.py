@@ -1,4 +1,4 @@
-"""``python -m billing_bot.sandbox.slack`` runs the stand-in on its own and says where."""
+"""``python -m sandbox.slack`` runs the stand-in on its own and says where."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_the_module_prints_its_base_url_and_serves_until_terminated() -> None:
         [
             sys.executable,
             "-m",
-            "billing_bot.sandbox.slack",
+            "sandbox.slack",
             "--port",
             "0",
             "--signing-secret",

@@ -19,7 +19,7 @@ from slack_scenario import (
 )
 from slack_sdk.signature import SignatureVerifier
 
-from billing_bot.sandbox.slack import (
+from sandbox.slack import (
     InvalidAppResponse,
     SlackClientRefused,
     SlackStandIn,

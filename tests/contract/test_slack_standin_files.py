@@ -8,7 +8,7 @@ import pytest
 from slack_scenario import Practice, a_practice
 from slack_sdk.errors import SlackApiError
 
-from billing_bot.sandbox.slack import SlackStandIn
+from sandbox.slack import SlackStandIn
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
 

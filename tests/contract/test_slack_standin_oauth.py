@@ -19,7 +19,7 @@ from slack_sdk.oauth import AuthorizeUrlGenerator
 from slack_sdk.oauth.installation_store import FileInstallationStore
 from slack_sdk.oauth.state_store import FileOAuthStateStore
 
-from billing_bot.sandbox.slack import SlackStandIn, User, Workspace
+from sandbox.slack import SlackStandIn, User, Workspace
 
 CLIENT_ID = "1111111111.2222222222"
 CLIENT_SECRET = "contract-client-secret"

@@ -21,9 +21,9 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from billing_bot.sandbox.slack import SlackStandIn
-from billing_bot.sandbox.slack.transport import Tamper
 from helpers import wait_until
+from sandbox.slack import SlackStandIn
+from sandbox.slack.transport import Tamper
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 from slack_scenario import SIGNING_SECRET, Practice, a_modal, a_practice, a_text_input
 from slack_sdk.errors import SlackApiError
 
-from billing_bot.sandbox.slack import ManualClock, SlackStandIn
+from sandbox.slack import ManualClock, SlackStandIn
 
 
 def _error(call: Callable[[], object]) -> SlackApiError:

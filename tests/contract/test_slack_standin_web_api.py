@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.models.blocks import DividerBlock, SectionBlock
 
-from billing_bot.sandbox.slack import DEFAULT_BOT_SCOPES, SlackStandIn
+from sandbox.slack import DEFAULT_BOT_SCOPES, SlackStandIn
 
 
 def _error(call: Callable[[], object]) -> SlackApiError:

@@ -30,10 +30,11 @@ import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.usecases._common import Env
-from billing_bot.gateways.system import RandomIds, SystemClock
-from billing_bot.sandbox.slack import (
+from domain.practice import Practice
+from domain.usecases._common import Env
+from gateways.system import RandomIds, SystemClock
+from helpers import RunningServer, free_port, running_server, wait_until
+from sandbox.slack import (
     Channel,
     Interaction,
     Message,
@@ -43,11 +44,10 @@ from billing_bot.sandbox.slack import (
     View,
     Workspace,
 )
-from billing_bot.storage.engine import create_engine_for
-from billing_bot.storage.migrate import upgrade
-from billing_bot.storage.orm import ClientRow, ServiceTypeRow, metadata
-from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
-from helpers import RunningServer, free_port, running_server, wait_until
+from storage.engine import create_engine_for
+from storage.migrate import upgrade
+from storage.orm import ClientRow, ServiceTypeRow, metadata
+from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 SIGNING_SECRET = "e2e-slack-signing-secret"
 CLIENT_ID = "1000000001.2000000002"

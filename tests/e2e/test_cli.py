@@ -9,8 +9,6 @@ import httpx
 import pytest
 from sqlalchemy import inspect
 
-from billing_bot.storage.engine import create_engine_for
-from billing_bot.storage.migrate import current_revision, head_revision, upgrade
 from helpers import (
     RunningServer,
     cli_env,
@@ -19,6 +17,8 @@ from helpers import (
     running_server,
     wait_until,
 )
+from storage.engine import create_engine_for
+from storage.migrate import current_revision, head_revision, upgrade
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:

@@ -14,18 +14,18 @@ from console_sandbox import Sandbox, running_sandbox
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from sqlalchemy import select
 
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.records import (
+from domain.usecases._common import Env
+from domain.usecases.records import (
     AddClient,
     AddServiceType,
     ClientDetails,
     add_client,
     add_service_type,
 )
-from billing_bot.gateways.system import RandomIds, SystemClock
-from billing_bot.storage.engine import create_engine_for
-from billing_bot.storage.orm import PracticeRow
-from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+from gateways.system import RandomIds, SystemClock
+from storage.engine import create_engine_for
+from storage.orm import PracticeRow
+from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no GPU, no QUIC, and none of the browser's own calls home.

@@ -15,8 +15,8 @@ import pytest
 from console_sandbox import first_line, running_sandbox
 
 from billing_bot.bootstrap import build_container
-from billing_bot.bot.web import create_web_app
 from billing_bot.settings import load_settings
+from bot.web import create_web_app
 from helpers import billing_bot_executable, cli_env, free_port, run_cli
 
 SLACK_SETTINGS = {

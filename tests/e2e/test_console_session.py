@@ -17,9 +17,9 @@ from slack_sdk import WebClient
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from billing_bot.sandbox.console.screen import build_screen
-from billing_bot.sandbox.console.session import Console, FieldValue
-from billing_bot.sandbox.slack import SlackStandIn, User
+from sandbox.console.screen import build_screen
+from sandbox.console.session import Console, FieldValue
+from sandbox.slack import SlackStandIn, User
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

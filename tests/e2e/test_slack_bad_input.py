@@ -22,22 +22,22 @@ from slack_app_fixture import (
 )
 from slack_sdk import WebClient
 
-from billing_bot.bot import invoice_settings, reminders, roles, tax_rates
-from billing_bot.bot.home import (
+from bot import invoice_settings, reminders, roles, tax_rates
+from bot.edge.text import NOT_INSTALLED
+from bot.home import (
     OPEN_BILLING_DETAILS,
     OPEN_INVOICE_SETTINGS,
     OPEN_REMINDERS,
     OPEN_ROLES,
     OPEN_TAX_RATES,
 )
-from billing_bot.bot.slack_app_text import NOT_INSTALLED
-from billing_bot.domain.invoices import LineInput
-from billing_bot.domain.logos import MAX_LOGO_BYTES
-from billing_bot.domain.money import Money
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases.invoicing import CreateInvoice, create_invoice
-from billing_bot.domain.usecases.records import AddClient, ClientDetails, add_client
-from billing_bot.domain.usecases.settings import AddTaxRate, add_tax_rate
+from domain.invoices import LineInput
+from domain.logos import MAX_LOGO_BYTES
+from domain.money import Money
+from domain.roles import Role
+from domain.usecases.invoicing import CreateInvoice, create_invoice
+from domain.usecases.records import AddClient, ClientDetails, add_client
+from domain.usecases.settings import AddTaxRate, add_tax_rate
 
 # -- billing details ---------------------------------------------------------------------
 

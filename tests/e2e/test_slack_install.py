@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from slack_app_fixture import SlackWorld, initial_values, view_text
 
-from billing_bot.bot import billing_details, hub
-from billing_bot.bot.home import OPEN_BILLING_DETAILS, OPEN_ROLES, OPEN_TAX_RATES
-from billing_bot.domain.roles import Role
+from bot import billing_details, hub
+from bot.home import OPEN_BILLING_DETAILS, OPEN_ROLES, OPEN_TAX_RATES
+from domain.roles import Role
 
 SUNRISE_DETAILS = {
     "name": "Sunrise Therapy Berlin",

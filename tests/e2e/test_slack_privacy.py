@@ -10,7 +10,7 @@ import pytest
 from slack_app_fixture import SIGNING_SECRET, channel_posts, privacy_breaches
 from slack_sdk import WebClient
 
-from billing_bot.sandbox.slack import SlackStandIn
+from sandbox.slack import SlackStandIn
 
 CLIENT, SERVICE = "Marisol Quenby", "Couples therapy"
 

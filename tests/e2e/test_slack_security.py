@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pytest
 from slack_app_fixture import Seat, SlackWorld
 
-from billing_bot.bot.home import OPEN_BILLING_DETAILS
-from billing_bot.sandbox.slack import AppResponse, RecordedCall, Tamper
+from bot.home import OPEN_BILLING_DETAILS
+from sandbox.slack import AppResponse, RecordedCall, Tamper
 
 Send = Callable[[Tamper], AppResponse]
 """Sends one prepared request, signed as Slack would or spoiled as the `Tamper` says."""

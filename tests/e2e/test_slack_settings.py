@@ -21,7 +21,7 @@ from slack_app_fixture import (
     view_text,
 )
 
-from billing_bot.bot import (
+from bot import (
     appointments,
     billing_details,
     clients,
@@ -31,7 +31,7 @@ from billing_bot.bot import (
     services,
     tax_rates,
 )
-from billing_bot.bot.home import (
+from bot.home import (
     OPEN_BILLING_DETAILS,
     OPEN_INVOICE_SETTINGS,
     OPEN_REMINDERS,
@@ -39,26 +39,26 @@ from billing_bot.bot.home import (
     OPEN_SERVICES,
     OPEN_TAX_RATES,
 )
-from billing_bot.bot.hub import USAGE
-from billing_bot.domain.clients import Client
-from billing_bot.domain.invoices import Invoice, LineInput
-from billing_bot.domain.money import Money
-from billing_bot.domain.roles import Role
-from billing_bot.domain.services import ServiceType
-from billing_bot.domain.usecases._common import practice_today
-from billing_bot.domain.usecases.access import SetRole, set_role
-from billing_bot.domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
-from billing_bot.domain.usecases.payments import RecordPayment, record_manual_payment
-from billing_bot.domain.usecases.records import (
+from bot.hub import USAGE
+from domain.clients import Client
+from domain.invoices import Invoice, LineInput
+from domain.money import Money
+from domain.roles import Role
+from domain.services import ServiceType
+from domain.usecases._common import practice_today
+from domain.usecases.access import SetRole, set_role
+from domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
+from domain.usecases.payments import RecordPayment, record_manual_payment
+from domain.usecases.records import (
     AddClient,
     AddServiceType,
     ClientDetails,
     add_client,
     add_service_type,
 )
-from billing_bot.domain.usecases.settings import AddTaxRate, add_tax_rate
-from billing_bot.sandbox.slack import User, View
+from domain.usecases.settings import AddTaxRate, add_tax_rate
 from helpers import wait_until
+from sandbox.slack import User, View
 
 
 def _button_in_home(home: View, action_id: str) -> bool:

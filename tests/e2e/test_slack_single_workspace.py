@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 from slack_app_fixture import SIGNING_SECRET, reply_text
 
-from billing_bot.sandbox.slack import SlackStandIn
-from billing_bot.storage.migrate import upgrade
 from helpers import free_port, running_server, wait_until
+from sandbox.slack import SlackStandIn
+from storage.migrate import upgrade
 
 
 def test_with_one_bot_token_the_first_user_sets_the_practice_up_as_its_admin(

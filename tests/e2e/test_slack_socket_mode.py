@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from slack_app_fixture import SlackWorld, initial_values, reply_text, slack_world, view_text
 
-from billing_bot.bot.home import OPEN_BILLING_DETAILS
-from billing_bot.sandbox.slack import SlackStandIn
-from billing_bot.storage.migrate import upgrade
+from bot.home import OPEN_BILLING_DETAILS
 from helpers import cli_env, free_port, run_cli, wait_until
+from sandbox.slack import SlackStandIn
+from storage.migrate import upgrade
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,13 @@ import pytest
 from slack_app_fixture import BACKGROUND_TIMEOUT, Seat, SlackWorld
 from sqlalchemy import func, select
 
-from billing_bot.bot import hub
-from billing_bot.bot.slack_app_text import NOT_INSTALLED
-from billing_bot.domain.usecases.records import AddClient, ClientDetails, add_client
-from billing_bot.domain.usecases.settings import AddTaxRate, add_tax_rate
-from billing_bot.sandbox.slack import EventDelivery, SlackStandIn, Workspace
-from billing_bot.storage.orm import SLACK_BOTS
+from bot import hub
+from bot.edge.text import NOT_INSTALLED
+from domain.usecases.records import AddClient, ClientDetails, add_client
+from domain.usecases.settings import AddTaxRate, add_tax_rate
 from helpers import wait_until
+from sandbox.slack import EventDelivery, SlackStandIn, Workspace
+from storage.orm import SLACK_BOTS
 
 Removal = Callable[[SlackStandIn, Workspace], EventDelivery | None]
 

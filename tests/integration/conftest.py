@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from billing_bot.domain.usecases._common import Env
-from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+from domain.usecases._common import Env
+from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 
 class _Clock:

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from billing_bot.domain.appointments import Appointment
-from billing_bot.domain.clients import Client
-from billing_bot.domain.invoices import Invoice, LineInput
-from billing_bot.domain.money import Money
-from billing_bot.domain.ports import UnitOfWork
-from billing_bot.domain.practice import Practice, TaxRate
-from billing_bot.domain.services import ServiceType
-from billing_bot.domain.usecases import invoicing, records, settings
-from billing_bot.domain.usecases._common import Env
+from domain.appointments import Appointment
+from domain.clients import Client
+from domain.invoices import Invoice, LineInput
+from domain.money import Money
+from domain.ports import UnitOfWork
+from domain.practice import Practice, TaxRate
+from domain.services import ServiceType
+from domain.usecases import invoicing, records, settings
+from domain.usecases._common import Env
 
 ADMIN = "U0ADMIN01"
 

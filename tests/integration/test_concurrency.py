@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from storage_scenario import ADMIN, a_practice_with_records, an_invoice
 
-from billing_bot.domain.errors import Conflict
-from billing_bot.domain.usecases import invoicing
+from domain.errors import Conflict
+from domain.usecases import invoicing
 
 WRITERS = 16
 

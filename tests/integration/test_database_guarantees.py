@@ -10,12 +10,12 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from storage_scenario import ADMIN, a_practice_with_records, an_invoice, raw_invoice_row
 
-from billing_bot.domain.errors import AppointmentAlreadyInvoiced, ValidationError
-from billing_bot.domain.invoices import LineInput
-from billing_bot.domain.money import Money
-from billing_bot.domain.usecases import invoicing, settings
-from billing_bot.storage.engine import create_engine_for
-from billing_bot.storage.orm import AppointmentInvoiceRow, InvoiceRow, TaxRateRow
+from domain.errors import AppointmentAlreadyInvoiced, ValidationError
+from domain.invoices import LineInput
+from domain.money import Money
+from domain.usecases import invoicing, settings
+from storage.engine import create_engine_for
+from storage.orm import AppointmentInvoiceRow, InvoiceRow, TaxRateRow
 
 
 def _count(engine, table) -> int:

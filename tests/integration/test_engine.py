@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from billing_bot.storage.engine import create_engine_for
-from billing_bot.storage.migrate import upgrade
-from billing_bot.storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+from storage.engine import create_engine_for
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 
 def test_connections_the_server_dropped_are_replaced_before_use(postgres_server) -> None:

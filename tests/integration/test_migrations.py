@@ -7,7 +7,7 @@ import warnings
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from billing_bot.storage.orm import metadata
+from storage.orm import metadata
 
 
 def test_migrated_schema_matches_the_orm_mapping(engine):

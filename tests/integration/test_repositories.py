@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from storage_scenario import ADMIN, a_practice_with_records, an_invoice
 
-from billing_bot.domain.invoices import InvoiceListing, InvoiceStatus, UnpaidTotals
-from billing_bot.domain.money import Money
-from billing_bot.domain.payments import EntryKind
-from billing_bot.domain.ports import InvoiceFilter
-from billing_bot.domain.usecases import invoicing, payments, records, reporting, settings
+from domain.invoices import InvoiceListing, InvoiceStatus, UnpaidTotals
+from domain.money import Money
+from domain.payments import EntryKind
+from domain.ports import InvoiceFilter
+from domain.usecases import invoicing, payments, records, reporting, settings
 
 # Wide enough to hold every payment a test records, whatever the clock says.
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))

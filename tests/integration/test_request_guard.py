@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
-from billing_bot.bot.replay import RequestGuard
-from billing_bot.sandbox.slack.signing import signature
-from billing_bot.storage.orm import SlackRequestRow
+from bot.edge.guard import RequestGuard
+from sandbox.slack.signing import signature
+from storage.orm import SlackRequestRow
 
 SECRET = "guard-test-secret"
 

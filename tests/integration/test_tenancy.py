@@ -7,10 +7,10 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from storage_scenario import ADMIN, a_practice_with_records, an_invoice, raw_invoice_row
 
-from billing_bot.domain.errors import NotFound, StaleEdit
-from billing_bot.domain.ports import InvoiceFilter
-from billing_bot.domain.usecases import invoicing, records, reporting
-from billing_bot.storage.orm import InvoiceRow
+from domain.errors import NotFound, StaleEdit
+from domain.ports import InvoiceFilter
+from domain.usecases import invoicing, records, reporting
+from storage.orm import InvoiceRow
 
 
 def test_repositories_never_return_another_practices_rows(uow, env):

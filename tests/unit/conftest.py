@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from billing_bot.domain.usecases._common import Env
+from domain.usecases._common import Env
 from fakes import FakeUnitOfWork, FixedClock, SequentialIds
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from billing_bot.domain.errors import NotFound, ValidationError
-from billing_bot.domain.roles import NotPermitted, Role
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.access import (
+from domain.errors import NotFound, ValidationError
+from domain.roles import NotPermitted, Role
+from domain.usecases._common import Env
+from domain.usecases.access import (
     InstallApp,
     SetRole,
     deactivate_workspace,

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from billing_bot.bot.background import Later
+from bot.edge.background import Later
 from helpers import wait_until
 
 

@@ -9,26 +9,26 @@ from decimal import Decimal
 
 import pytest
 
-from billing_bot.domain.errors import Conflict, ValidationError
-from billing_bot.domain.invoices import LineInput
-from billing_bot.domain.money import Money
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.invoicing import (
+from domain.errors import Conflict, ValidationError
+from domain.invoices import LineInput
+from domain.money import Money
+from domain.practice import Practice
+from domain.usecases._common import Env
+from domain.usecases.invoicing import (
     CreateInvoice,
     EditDraft,
     create_invoice,
     edit_draft,
 )
-from billing_bot.domain.usecases.payments import RecordPayment, record_manual_payment
-from billing_bot.domain.usecases.records import (
+from domain.usecases.payments import RecordPayment, record_manual_payment
+from domain.usecases.records import (
     AddClient,
     AddServiceType,
     ClientDetails,
     add_client,
     add_service_type,
 )
-from billing_bot.domain.usecases.settings import (
+from domain.usecases.settings import (
     AddTaxRate,
     ConfigureBillingDetails,
     ConfigureReminders,

@@ -12,23 +12,23 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from billing_bot.bot import (
+from bot import (
     appointments,
     clients,
     invoice_settings,
-    listen,
     reminders,
     roles,
     services,
     tax_rates,
 )
-from billing_bot.bot.deps import BotDeps, Caller
-from billing_bot.bot.slack_files import FileNotFetched
-from billing_bot.domain.errors import ValidationError
-from billing_bot.domain.practice import InvoiceSettings, Practice, ReminderPolicy
-from billing_bot.domain.roles import Role
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.access import InstallApp, SetRole, install_app, set_role
+from bot.edge import listen
+from bot.edge.deps import BotDeps, Caller
+from bot.edge.files import FileNotFetched
+from domain.errors import ValidationError
+from domain.practice import InvoiceSettings, Practice, ReminderPolicy
+from domain.roles import Role
+from domain.usecases._common import Env
+from domain.usecases.access import InstallApp, SetRole, install_app, set_role
 from factories import a_client, a_service, a_tax_rate
 from fakes import FakeUnitOfWork
 from slack_fakes import (

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from slack_sdk.models.views import View
 
-from billing_bot.bot import (
+from bot import (
     appointments,
     clients,
     invoice_settings,
@@ -20,18 +20,18 @@ from billing_bot.bot import (
     services,
     tax_rates,
 )
-from billing_bot.domain.clients import Client
-from billing_bot.domain.ids import ClientId, PracticeId, ServiceTypeId, TaxRateId
-from billing_bot.domain.money import Money
-from billing_bot.domain.practice import (
+from domain.clients import Client
+from domain.ids import ClientId, PracticeId, ServiceTypeId, TaxRateId
+from domain.money import Money
+from domain.practice import (
     InvoiceSettings,
     InvoiceTemplate,
     InvoiceTheme,
     ReminderPolicy,
     TaxRate,
 )
-from billing_bot.domain.roles import Member, Role
-from billing_bot.domain.services import ServiceType
+from domain.roles import Member, Role
+from domain.services import ServiceType
 
 PRACTICE = PracticeId("p-1")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from billing_bot.domain.appointments import AppointmentStatus
-from billing_bot.domain.clients import Client
-from billing_bot.domain.errors import NotFound, StaleEdit, ValidationError
-from billing_bot.domain.ids import ClientId, PracticeId
-from billing_bot.domain.money import Money
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.records import (
+from domain.appointments import AppointmentStatus
+from domain.clients import Client
+from domain.errors import NotFound, StaleEdit, ValidationError
+from domain.ids import ClientId, PracticeId
+from domain.money import Money
+from domain.usecases._common import Env
+from domain.usecases.records import (
     AddClient,
     AddServiceType,
     ClientDetails,
@@ -25,7 +25,7 @@ from billing_bot.domain.usecases.records import (
     set_appointment_status,
     set_service_type_active,
 )
-from billing_bot.domain.usecases.settings import archive_tax_rate
+from domain.usecases.settings import archive_tax_rate
 from factories import (
     ACTOR,
     CLINICIAN,

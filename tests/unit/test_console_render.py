@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from billing_bot.bot import clients, hub, invoice_settings, reminders, roles
-from billing_bot.bot.respond import notice_modal
-from billing_bot.domain.practice import InvoiceSettings, ReminderPolicy
-from billing_bot.sandbox.console.mrkdwn import Names, mrkdwn, plain_text
-from billing_bot.sandbox.console.render import (
+from bot import clients, hub, invoice_settings, reminders, roles
+from bot.edge.respond import notice_modal
+from domain.practice import InvoiceSettings, ReminderPolicy
+from sandbox.console.mrkdwn import Names, mrkdwn, plain_text
+from sandbox.console.render import (
     BLOCKS,
     ELEMENTS,
     Context,

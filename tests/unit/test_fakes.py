@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from billing_bot.domain.errors import AppointmentAlreadyInvoiced, StaleEdit
-from billing_bot.domain.ids import InvoiceId, TaxRateId
-from billing_bot.domain.invoices import InvoiceOverview
-from billing_bot.domain.ports import InvoiceFilter
-from billing_bot.domain.usecases._common import Env
+from domain.errors import AppointmentAlreadyInvoiced, StaleEdit
+from domain.ids import InvoiceId, TaxRateId
+from domain.invoices import InvoiceOverview
+from domain.ports import InvoiceFilter
+from domain.usecases._common import Env
 from factories import (
     a_client,
     a_line,

@@ -8,16 +8,16 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_bot.domain.ids import InvoiceLineId, PaymentId, TaxRateId
-from billing_bot.domain.invoices import (
+from domain.ids import InvoiceLineId, PaymentId, TaxRateId
+from domain.invoices import (
     MAX_QUANTITY,
     MAX_UNIT_PRICE,
     InvoiceLine,
     compute_totals,
 )
-from billing_bot.domain.money import Currency, Money, sum_money
-from billing_bot.domain.payments import EntryKind, LedgerEntry, PaymentMethod
-from billing_bot.domain.practice import parse_tax_percent, tax_on
+from domain.money import Currency, Money, sum_money
+from domain.payments import EntryKind, LedgerEntry, PaymentMethod
+from domain.practice import parse_tax_percent, tax_on
 
 CURRENCIES = ["USD", "EUR", "JPY", "KWD", "BHD", "ISK", "CLF"]
 # A few named rates, so that lines share rates and the per-rate summary has to group them.

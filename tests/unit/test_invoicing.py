@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing_bot.domain.errors import (
+from domain.errors import (
     AppointmentAlreadyInvoiced,
     InvoiceIsVoid,
     InvoiceNotEditable,
@@ -17,12 +17,12 @@ from billing_bot.domain.errors import (
     StaleEdit,
     ValidationError,
 )
-from billing_bot.domain.ids import ClientId
-from billing_bot.domain.invoices import Invoice, InvoiceStatus, LineInput
-from billing_bot.domain.money import Money
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.invoicing import (
+from domain.ids import ClientId
+from domain.invoices import Invoice, InvoiceStatus, LineInput
+from domain.money import Money
+from domain.practice import Practice
+from domain.usecases._common import Env
+from domain.usecases.invoicing import (
     CreateInvoice,
     EditDraft,
     create_invoice,
@@ -32,7 +32,7 @@ from billing_bot.domain.usecases.invoicing import (
     prefill_invoice,
     void_invoice,
 )
-from billing_bot.domain.usecases.settings import (
+from domain.usecases.settings import (
     ConfigureInvoiceSettings,
     UpdateTaxRate,
     archive_tax_rate,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from billing_bot.domain.errors import InvalidValue
-from billing_bot.domain.logos import MAX_LOGO_BYTES, check_logo
+from domain.errors import InvalidValue
+from domain.logos import MAX_LOGO_BYTES, check_logo
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(100)
 JPEG = b"\xff\xd8\xff\xe0" + bytes(100)

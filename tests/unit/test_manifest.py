@@ -12,9 +12,9 @@ import yaml
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 
-from billing_bot.bot import hub
-from billing_bot.bot.slack_app import FEATURES
-from billing_bot.bot.slack_auth import BOT_SCOPES
+from bot import hub
+from bot.app import FEATURES
+from bot.edge.auth import BOT_SCOPES
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "reference" / "slack-manifest-schema"

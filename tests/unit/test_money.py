@@ -10,9 +10,9 @@ from babel.numbers import list_currencies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_bot.domain.errors import InvalidValue
-from billing_bot.domain.invoices import check_quantity
-from billing_bot.domain.money import (
+from domain.errors import InvalidValue
+from domain.invoices import check_quantity
+from domain.money import (
     STRIPE_THREE_DECIMAL,
     STRIPE_ZERO_DECIMAL,
     AmountNotChargeable,
@@ -23,8 +23,8 @@ from billing_bot.domain.money import (
     sum_money,
     to_stripe_amount,
 )
-from billing_bot.domain.practice import parse_tax_percent
-from billing_bot.domain.usecases.records import parse_price
+from domain.practice import parse_tax_percent
+from domain.usecases.records import parse_price
 
 USD = Currency("USD")
 EUR = Currency("EUR")

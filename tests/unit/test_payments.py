@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billing_bot.domain.errors import InvoiceIsVoid, InvoiceStateConflict, ValidationError
-from billing_bot.domain.invoices import InvoiceStatus
-from billing_bot.domain.money import Money
-from billing_bot.domain.payments import EntryKind, PaymentMethod
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.invoicing import void_invoice
-from billing_bot.domain.usecases.payments import (
+from domain.errors import InvoiceIsVoid, InvoiceStateConflict, ValidationError
+from domain.invoices import InvoiceStatus
+from domain.money import Money
+from domain.payments import EntryKind, PaymentMethod
+from domain.usecases._common import Env
+from domain.usecases.invoicing import void_invoice
+from domain.usecases.payments import (
     RecordPayment,
     record_manual_payment,
     record_manual_refund,

@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from billing_bot.domain.appointments import Appointment, AppointmentStatus
-from billing_bot.domain.clients import Client
-from billing_bot.domain.errors import NotFound, ValidationError
-from billing_bot.domain.invoices import Invoice
-from billing_bot.domain.ports import InvoiceFilter
-from billing_bot.domain.practice import Practice, TaxRate
-from billing_bot.domain.services import ServiceType
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.invoicing import (
+from domain.appointments import Appointment, AppointmentStatus
+from domain.clients import Client
+from domain.errors import NotFound, ValidationError
+from domain.invoices import Invoice
+from domain.ports import InvoiceFilter
+from domain.practice import Practice, TaxRate
+from domain.services import ServiceType
+from domain.usecases._common import Env
+from domain.usecases.invoicing import (
     CreateInvoice,
     EditDraft,
     create_invoice,
@@ -26,12 +26,12 @@ from billing_bot.domain.usecases.invoicing import (
     prefill_invoice,
     void_invoice,
 )
-from billing_bot.domain.usecases.payments import (
+from domain.usecases.payments import (
     RecordPayment,
     record_manual_payment,
     record_manual_refund,
 )
-from billing_bot.domain.usecases.records import (
+from domain.usecases.records import (
     AddServiceType,
     ClientDetails,
     EditClient,
@@ -42,8 +42,8 @@ from billing_bot.domain.usecases.records import (
     set_appointment_status,
     set_service_type_active,
 )
-from billing_bot.domain.usecases.reporting import billing_totals, list_invoices
-from billing_bot.domain.usecases.settings import (
+from domain.usecases.reporting import billing_totals, list_invoices
+from domain.usecases.settings import (
     UpdateTaxRate,
     archive_tax_rate,
     set_default_tax_rate,

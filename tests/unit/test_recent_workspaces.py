@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing_bot.bot.deps import BotDeps, RecentWorkspaces, identify
-from billing_bot.domain.roles import NotPermitted, Role
-from billing_bot.domain.usecases.access import InstallApp, SetRole, install_app, set_role
+from bot.edge.deps import BotDeps, RecentWorkspaces, identify
+from domain.roles import NotPermitted, Role
+from domain.usecases.access import InstallApp, SetRole, install_app, set_role
 
 ADMIN, STAFF = "U0ADMIN001", "U0STAFF001"
 

@@ -7,15 +7,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from billing_bot.domain.errors import ValidationError
-from billing_bot.domain.invoices import Invoice, InvoiceStatus
-from billing_bot.domain.money import Currency, Money
-from billing_bot.domain.ports import InvoiceFilter
-from billing_bot.domain.practice import Practice
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.invoicing import void_invoice
-from billing_bot.domain.usecases.payments import RecordPayment, record_manual_refund
-from billing_bot.domain.usecases.reporting import CurrencyTotals, billing_totals, list_invoices
+from domain.errors import ValidationError
+from domain.invoices import Invoice, InvoiceStatus
+from domain.money import Currency, Money
+from domain.ports import InvoiceFilter
+from domain.practice import Practice
+from domain.usecases._common import Env
+from domain.usecases.invoicing import void_invoice
+from domain.usecases.payments import RecordPayment, record_manual_refund
+from domain.usecases.reporting import CurrencyTotals, billing_totals, list_invoices
 from factories import (
     ACTOR,
     a_client,

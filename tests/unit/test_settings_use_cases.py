@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from billing_bot.domain.errors import Conflict, NotFound, ValidationError
-from billing_bot.domain.money import Currency
-from billing_bot.domain.practice import InvoiceTemplate, InvoiceTheme
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.settings import (
+from domain.errors import Conflict, NotFound, ValidationError
+from domain.money import Currency
+from domain.practice import InvoiceTemplate, InvoiceTheme
+from domain.usecases._common import Env
+from domain.usecases.settings import (
     AddTaxRate,
     ConfigureBillingDetails,
     ConfigureInvoiceSettings,

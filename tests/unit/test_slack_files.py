@@ -10,12 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from billing_bot.bot import invoice_settings
-from billing_bot.bot.deps import BotDeps
-from billing_bot.bot.slack_files import FileNotFetched, origin_of, slack_file_fetcher
-from billing_bot.domain.practice import InvoiceSettings
-from billing_bot.domain.usecases._common import Env
-from billing_bot.domain.usecases.access import InstallApp, install_app
+from bot import invoice_settings
+from bot.edge.deps import BotDeps
+from bot.edge.files import FileNotFetched, origin_of, slack_file_fetcher
+from domain.practice import InvoiceSettings
+from domain.usecases._common import Env
+from domain.usecases.access import InstallApp, install_app
 from fakes import FakeUnitOfWork
 from slack_fakes import RecordingAck, RecordingApp, RecordingClient, context, picked, submitted
 

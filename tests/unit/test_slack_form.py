@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_bolt.request.internals import parse_body
 
-from billing_bot.bot.slack_form import interaction_payload
+from bot.edge.form import interaction_payload
 
 FORM = "application/x-www-form-urlencoded"
 
