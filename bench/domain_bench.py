@@ -27,8 +27,8 @@ from sqlalchemy.exc import OperationalError
 from domain.ids import ClientId, InvoiceId, InvoiceLineId, PracticeId, TaxRateId
 from domain.invoices import Invoice, InvoiceLine, LineInput, compute_totals
 from domain.money import Currency, Money
+from domain.ports import Env
 from domain.usecases import invoicing, records, settings
-from domain.usecases._common import Env
 from storage.engine import create_engine_for, normalize_database_url
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory

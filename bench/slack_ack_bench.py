@@ -49,8 +49,8 @@ from sqlalchemy.engine import make_url
 
 from domain.invoices import LineInput
 from domain.money import Money
+from domain.ports import Env
 from domain.usecases import invoicing, payments, records, settings
-from domain.usecases._common import Env
 from gateways.system import RandomIds, SystemClock
 from sandbox.slack import payloads
 from sandbox.slack.blocks import find_element

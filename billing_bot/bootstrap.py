@@ -19,7 +19,7 @@ from bot.app import build_slack_app
 from bot.edge.background import Later
 from bot.edge.deps import BotDeps, RecentWorkspaces
 from bot.edge.guard import RequestGuard
-from domain.usecases._common import Env
+from domain.ports import Env
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for, without_transactions
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory

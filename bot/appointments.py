@@ -35,7 +35,6 @@ from domain.errors import FieldErrors, InvalidValue
 from domain.ids import ClientId, ServiceTypeId
 from domain.roles import Role
 from domain.services import ServiceType
-from domain.usecases._common import practice_today
 from domain.usecases.records import ScheduleAppointment, schedule_appointment
 
 COMMAND = "/appointment"
@@ -250,7 +249,7 @@ def appointment_command(
     modal = appointment_modal(
         clients,
         services,
-        practice_today(practice, deps.env),
+        deps.env.today_at(practice),
         caller.user_id,
         practice.billing.time_zone,
     )

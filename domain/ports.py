@@ -38,6 +38,18 @@ class IdGenerator(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Env:
+    """The ports besides storage that use cases need: the time, and new ids."""
+
+    clock: Clock
+    ids: IdGenerator
+
+    def today_at(self, practice: Practice) -> date:
+        """Today's date where the practice is (its time zone, not the server's)."""
+        return practice.today(self.clock.now()).date()
+
+
 class PracticeRepository(Protocol):
     def get(self, practice_id: PracticeId) -> Practice | None: ...
     def for_workspace(self, workspace_id: str) -> Practice | None: ...

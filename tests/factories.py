@@ -11,10 +11,9 @@ from domain.appointments import Appointment
 from domain.clients import Client
 from domain.invoices import Invoice, LineInput
 from domain.money import Money
-from domain.ports import UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import Practice, TaxRate
 from domain.services import ServiceType
-from domain.usecases._common import Env
 from domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
 from domain.usecases.payments import RecordPayment, record_manual_payment
 from domain.usecases.records import (

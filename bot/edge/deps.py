@@ -8,10 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.errors import NotFound
-from domain.ports import UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import Practice
 from domain.roles import Member, NotPermitted, Role
-from domain.usecases._common import Env
 from domain.usecases.access import InstallApp, install_app
 
 

@@ -1,23 +1,13 @@
-"""Small pieces every use case needs: loading a practice, audit entries, today."""
+"""Small pieces the use cases share: loading a practice, audit entries. Private to
+`domain.usecases`; the ports they take, `Env` among them, live in `domain.ports`."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import date
 
 from domain.audit import AuditEvent, check_actor
 from domain.errors import NotFound
 from domain.ids import AuditEventId, PracticeId
-from domain.ports import Clock, IdGenerator, UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import Practice
-
-
-@dataclass(frozen=True, slots=True)
-class Env:
-    """The non-storage ports a use case may need."""
-
-    clock: Clock
-    ids: IdGenerator
 
 
 def load_practice(uow: UnitOfWork, practice_id: PracticeId) -> Practice:
@@ -25,10 +15,6 @@ def load_practice(uow: UnitOfWork, practice_id: PracticeId) -> Practice:
     if practice is None:
         raise NotFound("practice", practice_id)
     return practice
-
-
-def practice_today(practice: Practice, env: Env) -> date:
-    return practice.today(env.clock.now()).date()
 
 
 def audit(

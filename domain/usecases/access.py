@@ -8,7 +8,7 @@ from domain.audit import SYSTEM
 from domain.errors import InvalidValue, NotFound, ValidationError
 from domain.ids import PracticeId
 from domain.money import Currency
-from domain.ports import UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import (
     Address,
     BillingDetails,
@@ -17,7 +17,7 @@ from domain.practice import (
     parse_time_zone,
 )
 from domain.roles import Member, NotPermitted, Role
-from domain.usecases._common import Env, audit, load_practice
+from domain.usecases._common import audit, load_practice
 
 DEFAULT_CURRENCY = "USD"
 

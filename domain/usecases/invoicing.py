@@ -29,10 +29,10 @@ from domain.invoices import (
     check_dates,
     validate_lines,
 )
-from domain.ports import UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import Practice
 from domain.text import optional_text
-from domain.usecases._common import Env, audit, load_practice, practice_today
+from domain.usecases._common import audit, load_practice
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ def prefill_invoice(
     """The new-invoice form: blank, for a client, or from an appointment (at most once)."""
     with uow:
         practice = load_practice(uow, practice_id)
-        today = practice_today(practice, env)
+        today = env.today_at(practice)
         due = today + timedelta(days=practice.invoice_settings.payment_terms_days)
         if appointment_id is not None:
             appointment = uow.appointments.get(practice_id, appointment_id)
@@ -205,7 +205,7 @@ def create_invoice(cmd: CreateInvoice, uow: UnitOfWork, env: Env) -> Invoice:
     most one invoice that is not void."""
     with uow:
         practice = load_practice(uow, cmd.practice_id)
-        today = practice_today(practice, env)
+        today = env.today_at(practice)
         issue_date = cmd.issue_date or today
         due_date = cmd.due_date or issue_date + timedelta(
             days=practice.invoice_settings.payment_terms_days

@@ -12,10 +12,10 @@ from domain.ids import InvoiceId, PaymentId, PracticeId
 from domain.invoices import Invoice
 from domain.money import Money, parse_decimal
 from domain.payments import EntryKind, LedgerEntry, PaymentMethod
-from domain.ports import UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import Practice
 from domain.text import optional_text
-from domain.usecases._common import Env, audit, load_practice, practice_today
+from domain.usecases._common import audit, load_practice
 from domain.usecases.invoicing import load_invoice
 
 
@@ -54,7 +54,7 @@ def _method(value: PaymentMethod | str) -> PaymentMethod:
 def _received_at(practice: Practice, received_on: date | None, env: Env) -> datetime:
     """A date a person picked, as a moment: noon in the practice's zone keeps the day the same
     in every zone a report may use."""
-    today = practice_today(practice, env)
+    today = env.today_at(practice)
     if received_on is None or received_on == today:
         return env.clock.now()
     if received_on > today:

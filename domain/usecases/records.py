@@ -18,11 +18,11 @@ from domain.errors import FieldErrors, InvalidValue, NotFound, StaleEdit
 from domain.ids import AppointmentId, ClientId, PracticeId, ServiceTypeId, TaxRateId
 from domain.invoices import MAX_UNIT_PRICE, check_unit_price
 from domain.money import Currency, Money, parse_decimal
-from domain.ports import UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import Address, Practice, check_address
 from domain.services import ServiceType
 from domain.text import optional_text, required_text
-from domain.usecases._common import Env, audit, load_practice
+from domain.usecases._common import audit, load_practice
 
 
 @dataclass(frozen=True, slots=True)

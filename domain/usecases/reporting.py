@@ -10,9 +10,9 @@ from domain.errors import ValidationError
 from domain.ids import PracticeId
 from domain.invoices import Invoice, InvoiceListing, UnpaidTotals
 from domain.money import Currency, Money
-from domain.ports import InvoiceFilter, UnitOfWork
+from domain.ports import Env, InvoiceFilter, UnitOfWork
 from domain.practice import Practice
-from domain.usecases._common import Env, load_practice, practice_today
+from domain.usecases._common import load_practice
 
 
 def list_invoices(
@@ -35,7 +35,7 @@ def list_invoices(
         if overdue:
             if env is None:
                 raise TypeError("overdue=True needs env to know the practice's today")
-            criteria = replace(criteria, overdue_on=practice_today(practice, env))
+            criteria = replace(criteria, overdue_on=env.today_at(practice))
         return uow.invoices.find(practice_id, criteria)
 
 
@@ -81,7 +81,7 @@ def practice_summary(
 ) -> PracticeSummary:
     """The `latest` newest invoices and the totals of a practice at hand, in one read of the
     unit of work the caller has open (every /invoice and Home refresh shows them)."""
-    today = practice_today(practice, env)
+    today = env.today_at(practice)
     start, end = _month_bounds(today, practice.zone)
     overview = uow.invoices.overview(
         practice.id, latest=latest, today=today, received_from=start, received_to=end

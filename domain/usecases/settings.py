@@ -17,7 +17,7 @@ from domain.errors import (
 from domain.ids import PracticeId, TaxRateId
 from domain.logos import check_logo
 from domain.money import Currency
-from domain.ports import UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import (
     Address,
     BillingDetails,
@@ -38,7 +38,7 @@ from domain.practice import (
     parse_time_zone,
 )
 from domain.text import optional_text
-from domain.usecases._common import Env, audit, load_practice
+from domain.usecases._common import audit, load_practice
 
 Choice = TypeVar("Choice", InvoiceTemplate, InvoiceTheme)
 

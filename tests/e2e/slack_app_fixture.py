@@ -30,8 +30,8 @@ import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.ports import Env
 from domain.practice import Practice
-from domain.usecases._common import Env
 from gateways.system import RandomIds, SystemClock
 from helpers import RunningServer, free_port, running_server, wait_until
 from sandbox.slack import (

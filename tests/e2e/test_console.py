@@ -14,7 +14,7 @@ from console_sandbox import Sandbox, running_sandbox
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from sqlalchemy import select
 
-from domain.usecases._common import Env
+from domain.ports import Env
 from domain.usecases.records import (
     AddClient,
     AddServiceType,

@@ -45,7 +45,6 @@ from domain.invoices import Invoice, LineInput
 from domain.money import Money
 from domain.roles import Role
 from domain.services import ServiceType
-from domain.usecases._common import practice_today
 from domain.usecases.access import SetRole, set_role
 from domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
 from domain.usecases.payments import RecordPayment, record_manual_payment
@@ -432,7 +431,7 @@ def test_invoice_and_home_show_what_is_owed_received_and_the_latest_invoices(
     practice = world.practice(seat.workspace)
     env, admin = world.env, seat.admin.id
     ada = _client(world, seat, "Ada <Lovelace>", "ada@example.com")
-    today = practice_today(practice, env)
+    today = env.today_at(practice)
 
     def issued(due: date) -> Invoice:
         on = today - timedelta(days=40)

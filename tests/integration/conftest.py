@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from domain.usecases._common import Env
+from domain.ports import Env
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 

@@ -10,11 +10,10 @@ from domain.appointments import Appointment
 from domain.clients import Client
 from domain.invoices import Invoice, LineInput
 from domain.money import Money
-from domain.ports import UnitOfWork
+from domain.ports import Env, UnitOfWork
 from domain.practice import Practice, TaxRate
 from domain.services import ServiceType
 from domain.usecases import invoicing, records, settings
-from domain.usecases._common import Env
 
 ADMIN = "U0ADMIN01"
 

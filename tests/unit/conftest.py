@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.usecases._common import Env
+from domain.ports import Env
 from fakes import FakeUnitOfWork, FixedClock, SequentialIds
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import NotFound, ValidationError
+from domain.ports import Env
 from domain.roles import NotPermitted, Role
-from domain.usecases._common import Env
 from domain.usecases.access import (
     InstallApp,
     SetRole,

@@ -12,8 +12,8 @@ import pytest
 from domain.errors import Conflict, ValidationError
 from domain.invoices import LineInput
 from domain.money import Money
+from domain.ports import Env
 from domain.practice import Practice
-from domain.usecases._common import Env
 from domain.usecases.invoicing import (
     CreateInvoice,
     EditDraft,

@@ -25,9 +25,9 @@ from bot.edge import listen
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.files import FileNotFetched
 from domain.errors import ValidationError
+from domain.ports import Env
 from domain.practice import InvoiceSettings, Practice, ReminderPolicy
 from domain.roles import Role
-from domain.usecases._common import Env
 from domain.usecases.access import InstallApp, SetRole, install_app, set_role
 from factories import a_client, a_service, a_tax_rate
 from fakes import FakeUnitOfWork

@@ -11,7 +11,7 @@ from domain.clients import Client
 from domain.errors import NotFound, StaleEdit, ValidationError
 from domain.ids import ClientId, PracticeId
 from domain.money import Money
-from domain.usecases._common import Env
+from domain.ports import Env
 from domain.usecases.records import (
     AddClient,
     AddServiceType,

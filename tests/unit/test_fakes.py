@@ -10,8 +10,7 @@ import pytest
 from domain.errors import AppointmentAlreadyInvoiced, StaleEdit
 from domain.ids import InvoiceId, TaxRateId
 from domain.invoices import InvoiceOverview
-from domain.ports import InvoiceFilter
-from domain.usecases._common import Env
+from domain.ports import Env, InvoiceFilter
 from factories import (
     a_client,
     a_line,

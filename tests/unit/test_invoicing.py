@@ -20,8 +20,8 @@ from domain.errors import (
 from domain.ids import ClientId
 from domain.invoices import Invoice, InvoiceStatus, LineInput
 from domain.money import Money
+from domain.ports import Env
 from domain.practice import Practice
-from domain.usecases._common import Env
 from domain.usecases.invoicing import (
     CreateInvoice,
     EditDraft,

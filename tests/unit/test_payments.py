@@ -11,7 +11,7 @@ from domain.errors import InvoiceIsVoid, InvoiceStateConflict, ValidationError
 from domain.invoices import InvoiceStatus
 from domain.money import Money
 from domain.payments import EntryKind, PaymentMethod
-from domain.usecases._common import Env
+from domain.ports import Env
 from domain.usecases.invoicing import void_invoice
 from domain.usecases.payments import (
     RecordPayment,

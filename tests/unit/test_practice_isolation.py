@@ -12,10 +12,9 @@ from domain.appointments import Appointment, AppointmentStatus
 from domain.clients import Client
 from domain.errors import NotFound, ValidationError
 from domain.invoices import Invoice
-from domain.ports import InvoiceFilter
+from domain.ports import Env, InvoiceFilter
 from domain.practice import Practice, TaxRate
 from domain.services import ServiceType
-from domain.usecases._common import Env
 from domain.usecases.invoicing import (
     CreateInvoice,
     EditDraft,

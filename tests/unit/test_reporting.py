@@ -10,9 +10,8 @@ import pytest
 from domain.errors import ValidationError
 from domain.invoices import Invoice, InvoiceStatus
 from domain.money import Currency, Money
-from domain.ports import InvoiceFilter
+from domain.ports import Env, InvoiceFilter
 from domain.practice import Practice
-from domain.usecases._common import Env
 from domain.usecases.invoicing import void_invoice
 from domain.usecases.payments import RecordPayment, record_manual_refund
 from domain.usecases.reporting import CurrencyTotals, billing_totals, list_invoices

@@ -9,8 +9,8 @@ import pytest
 
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.money import Currency
+from domain.ports import Env
 from domain.practice import InvoiceTemplate, InvoiceTheme
-from domain.usecases._common import Env
 from domain.usecases.settings import (
     AddTaxRate,
     ConfigureBillingDetails,

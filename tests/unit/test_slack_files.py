@@ -13,8 +13,8 @@ import pytest
 from bot import invoice_settings
 from bot.edge.deps import BotDeps
 from bot.edge.files import FileNotFetched, origin_of, slack_file_fetcher
+from domain.ports import Env
 from domain.practice import InvoiceSettings
-from domain.usecases._common import Env
 from domain.usecases.access import InstallApp, install_app
 from fakes import FakeUnitOfWork
 from slack_fakes import RecordingAck, RecordingApp, RecordingClient, context, picked, submitted
