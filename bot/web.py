@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from bot.edge.auth import INSTALL_PATH, REDIRECT_PATH
 from bot.edge.form import interaction_payload
 from bot.edge.guard import RequestGuard
-from storage.engine import database_status
+from storage.health import database_status
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 log = logging.getLogger(__name__)
@@ -247,36 +247,6 @@ def _postgres_engine(url: URL, *, pool_size: int, ping_after_idle: float) -> Eng
             raise DisconnectionError(str(error)) from error
 
     return engine
-
-
-def database_status(engine: Engine) -> dict[str, Any]:
-    """Report whether the database answers and which schema revision it is at.
-
-    Returns ``{"status": "ok" | "unavailable", "dialect": str, "revision": str | None,
-    "head": str | None}``: `revision` is the database's Alembic revision (None when it was
-    never migrated or cannot be reached), `head` the newest revision this code ships.
-    Never raises for an unreachable database; the reason is logged, not returned, because the
-    health endpoint is public.
-    """
-    # migrate.py builds engines with this module, so it is imported here rather than above.
-    from storage.migrate import current_revision, head_revision
-
-    status: dict[str, Any] = {
-        "status": "ok",
-        "dialect": engine.dialect.name,
-        "revision": None,
-        "head": head_revision(),
-    }
-    try:
-        status["revision"] = current_revision(engine.execution_options(**READ_ONLY))
-    except SQLAlchemyError as exc:
-        log.warning(
-            "event=database_unavailable url=%s error=%s",
-            redact_url(engine.url),
-            type(exc).__name__,
-        )
-        status["status"] = "unavailable"
-    return status
 
 
 def read_only_options(dialect_name: str) -> dict[str, Any]:
