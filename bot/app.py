@@ -30,6 +30,7 @@ from bot.edge.auth import (
     oauth_settings,
 )
 from bot.edge.deps import BotDeps
+from bot.edge.respond import answer_unexpected
 from bot.edge.text import NOT_INSTALLED
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def build_slack_app(
         )
     else:
         raise ValueError("Slack needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or SLACK_BOT_TOKEN")
+    app.error(answer_unexpected)
     for register in FEATURES:
         register(app, deps)
     return app

@@ -1,0 +1,169 @@
+"""What the real server answers at the edge of Slack's wire protocol: requests that fail
+inside a listener, bodies too large or never sent, workspaces that never installed the app,
+and signed bodies that are not what Slack sends. Every request goes over HTTP to
+``billing-bot serve``, since only there is what Bolt finally answers visible.
+
+On SQLite, one server for the module; some tests make the app fail on purpose, so its log
+is checked by each test rather than at the end."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from slack_app_fixture import SlackWorld, slack_world, view_text
+
+from bot import clients, tax_rates
+from sandbox.slack import AppResponse, User, Workspace
+from sandbox.slack.transport import FORM
+
+#: Long enough for any answer of the app; short enough that a request the app leaves
+#: hanging fails the test instead of stalling the run.
+GENEROUS_TIMEOUT = 10.0
+_APOLOGY = re.compile(r"error ([0-9a-f]+)\)")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackWorld]:
+    path = tmp_path_factory.mktemp("slack-edge")
+    with slack_world(
+        path, f"sqlite:///{path / 'billing.sqlite3'}", failures_expected=True
+    ) as started:
+        yield started
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _log_since(world: SlackWorld, mark: int) -> str:
+    return world.server.stderr.read_text()[mark:]
+
+
+def _command_form(
+    world: SlackWorld, user: User, command: str, *, response_url: str
+) -> dict[str, str]:
+    """A slash command's form as Slack sends it, from `user`, answering to `response_url`."""
+    state = world.slack.state
+    with state.lock:
+        workspace = state.workspace(user.team_id)
+        app = state.app
+    return {
+        "token": app.verification_token,
+        "team_id": workspace.id,
+        "team_domain": workspace.domain,
+        "channel_id": "C0EDGE0001",
+        "channel_name": "general",
+        "user_id": user.id,
+        "user_name": user.name,
+        "command": command,
+        "text": "",
+        "api_app_id": app.app_id,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": "1111.2222.edgecase",
+    }
+
+
+def _send(world: SlackWorld, body: bytes, content_type: str) -> AppResponse:
+    return world.slack.driver.transport.send(body, content_type)
+
+
+def _assert_logged_once_with_its_id(log: str, error_id: str) -> None:
+    assert log.count(error_id) == 1, log
+    assert f"event=listener_failed error_id={error_id}" in log
+    assert log.count("Traceback") == 1, log  # ours, under the id; not Bolt's again
+
+
+# -- 10: an unexpected failure is answered with the apology ------------------------------
+
+
+def test_a_command_that_fails_unexpectedly_answers_the_apology_with_its_error_id(
+    world: SlackWorld,
+) -> None:
+    seat = world.new_practice("Apology Command Clinic")
+    form = _command_form(world, seat.admin, "/billing", response_url="http://127.0.0.1:9/r")
+    del form["trigger_id"]  # the hub cannot open its modal without one
+    mark = len(world.server.stderr.read_text())
+
+    answer = _send(world, urlencode(form).encode(), FORM)
+
+    assert answer.status == 200
+    shown = answer.json()["text"] if answer.text.startswith("{") else answer.text
+    assert shown.startswith("Sorry, something went wrong on our side")
+    _assert_logged_once_with_its_id(_log_since(world, mark), _APOLOGY.findall(shown)[0])
+
+
+def test_a_submission_whose_metadata_is_not_the_apps_answers_the_apology(
+    world: SlackWorld,
+) -> None:
+    seat = world.new_practice("Apology Metadata Clinic")
+    payload = _submission(
+        world,
+        seat.workspace,
+        seat.admin,
+        {"callback_id": tax_rates.EDIT_CALLBACK_ID, "private_metadata": "not the app's JSON"},
+    )
+    mark = len(world.server.stderr.read_text())
+
+    answer = _send(world, urlencode({"payload": json.dumps(payload)}).encode(), FORM)
+
+    assert answer.status == 200
+    reply = answer.json()
+    assert reply["response_action"] == "update"
+    shown = json.dumps(reply["view"])
+    assert "Sorry, something went wrong on our side" in shown
+    _assert_logged_once_with_its_id(_log_since(world, mark), _APOLOGY.findall(shown)[0])
+
+
+def test_a_client_name_the_database_cannot_store_answers_the_apology_in_the_modal(
+    world: SlackWorld,
+) -> None:
+    seat = world.new_practice("Apology Surrogate Clinic")
+    command = world.slack.driver.slash_command(seat.admin, clients.COMMAND, channel=seat.general)
+    form = world.opened_view(command)
+    mark = len(world.server.stderr.read_text())
+
+    # A lone surrogate: valid JSON (as an escape), but not text SQLite can encode.
+    submitted = world.slack.driver.submit_view(
+        form, {clients.NAME: "Ada \ud83d", clients.EMAIL: "ada@example.com"}
+    )
+
+    assert submitted.status == 200
+    assert submitted.response_action == "update"
+    shown = view_text(submitted.current_view())
+    assert "Sorry, something went wrong on our side" in shown
+    _assert_logged_once_with_its_id(_log_since(world, mark), _APOLOGY.findall(shown)[0])
+    assert "ada@example.com" not in _log_since(world, mark)
+
+
+def _submission(
+    world: SlackWorld, workspace: Workspace, user: User, view: dict[str, Any]
+) -> dict[str, Any]:
+    """A view_submission payload of a modal the app never opened (as a forged one would be)."""
+    state = world.slack.state
+    with state.lock:
+        app = state.app
+    return {
+        "type": "view_submission",
+        "team": {"id": workspace.id, "domain": workspace.domain},
+        "user": {"id": user.id, "username": user.name, "name": user.name, "team_id": workspace.id},
+        "api_app_id": app.app_id,
+        "token": app.verification_token,
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "trigger_id": "1111.2222.edgecase",
+        "view": {
+            "id": "V0EDGE0001",
+            "team_id": workspace.id,
+            "type": "modal",
+            "blocks": [],
+            "state": {"values": {}},
+            "hash": "1.edge",
+            **view,
+        },
+        "response_urls": [],
+    }
