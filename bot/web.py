@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot.edge.auth import INSTALL_PATH, REDIRECT_PATH
-from bot.edge.form import interaction_payload
+from bot.edge.form import NotASlackBody, slack_body
 from bot.edge.guard import RequestGuard
 from storage.health import database_status
 
@@ -98,18 +98,20 @@ def _mount_slack(app: Flask, slack: SlackSurfaceLike) -> None:
         )
         if refusal is not None:
             return jsonify({"error": refusal, "status": 401}), 401
-        payload = interaction_payload(body)
-        if payload is None:
-            return handler.handle(request)
+        try:
+            parsed = slack_body(body, request.headers.get("Content-Type"))
+        except NotASlackBody as error:
+            log.warning("event=slack_body_refused reason=%s", error)
+            return jsonify({"error": str(error), "status": 400}), 400
         # Bolt takes an already parsed body only in its Socket Mode form, which differs from
         # HTTP only in skipping Bolt's signature check; the guard above made that one.
-        parsed = BoltRequest(
-            body=payload,
+        bolt_request = BoltRequest(
+            body=parsed,
             query=request.query_string.decode(),
             headers=request.headers,  # type: ignore[arg-type]
             mode="socket_mode",
         )
-        return to_flask_response(slack.app.dispatch(parsed))
+        return to_flask_response(slack.app.dispatch(bolt_request))
 
     @app.get(INSTALL_PATH)
     def slack_install() -> WerkzeugResponse:

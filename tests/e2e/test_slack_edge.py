@@ -19,7 +19,7 @@ from slack_app_fixture import SlackWorld, slack_world, view_text
 
 from bot import clients, tax_rates
 from sandbox.slack import AppResponse, User, Workspace
-from sandbox.slack.transport import FORM
+from sandbox.slack.transport import FORM, JSON
 
 #: Long enough for any answer of the app; short enough that a request the app leaves
 #: hanging fails the test instead of stalling the run.
@@ -167,3 +167,43 @@ def _submission(
         },
         "response_urls": [],
     }
+
+
+# -- 15: a signed body that is not what Slack sends -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"type": "event_callback", "event": ', JSON),
+        (b"[1, 2, 3]", JSON),
+        (b'"a string"', JSON),
+        (b"payload=", FORM),
+        (b"payload=%7Bnot+json", FORM),
+        (b"payload=%5B1%2C2%5D", FORM),
+        (b"payload=null", FORM),
+        (b"payload=%22text%22&x=1", FORM),
+    ],
+    ids=[
+        "invalid JSON",
+        "a JSON array",
+        "a JSON string",
+        "an empty payload",
+        "a payload of invalid JSON",
+        "a payload holding an array",
+        "a payload holding null",
+        "a payload holding a string beside another field",
+    ],
+)
+def test_a_signed_body_that_is_not_a_slack_request_gets_400_with_a_reason(
+    world: SlackWorld, body: bytes, content_type: str
+) -> None:
+    mark = len(world.server.stderr.read_text())
+
+    answer = _send(world, body, content_type)
+
+    assert answer.status == 400
+    assert answer.json()["error"]
+    log = _log_since(world, mark)
+    assert "Traceback" not in log
+    assert "error_id" not in log
