@@ -8,17 +8,21 @@ is checked by each test rather than at the end."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
-from slack_app_fixture import SlackWorld, slack_world, view_text
+from slack_app_fixture import SIGNING_SECRET, SlackWorld, slack_world, view_text
 
 from bot import clients, tax_rates
 from sandbox.slack import AppResponse, User, Workspace
+from sandbox.slack.signing import signature
 from sandbox.slack.transport import FORM, JSON
 
 #: Long enough for any answer of the app; short enough that a request the app leaves
@@ -207,3 +211,100 @@ def test_a_signed_body_that_is_not_a_slack_request_gets_400_with_a_reason(
     log = _log_since(world, mark)
     assert "Traceback" not in log
     assert "error_id" not in log
+
+
+# -- 11: bodies are refused before they are read ----------------------------------------
+
+#: More than any request of Slack's, and than a server should hold in memory for one.
+ONE_GIB = 1 << 30
+
+
+@pytest.fixture(scope="module")
+def werkzeug_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackWorld]:
+    """``billing-bot socket``, whose web routes Werkzeug's threaded server serves."""
+    path = tmp_path_factory.mktemp("slack-edge-werkzeug")
+    with slack_world(path, f"sqlite:///{path / 'billing.sqlite3'}", socket_mode=True) as started:
+        yield started
+
+
+@pytest.fixture(params=["granian", "werkzeug"])
+def server(request: pytest.FixtureRequest) -> SlackWorld:
+    """The app under each HTTP server it runs under."""
+    name = "world" if request.param == "granian" else "werkzeug_world"
+    started: SlackWorld = request.getfixturevalue(name)
+    return started
+
+
+def _exchange(world: SlackWorld, head: str, sent: bytes = b"") -> tuple[int, dict[str, Any]]:
+    """Send the request `head` (its lines, without the blank line that ends them) and then
+    only `sent` of its body, and read the answer: if the server waited for the body the
+    head announces, this times out instead."""
+    address = urlsplit(world.app_url)
+    with socket.create_connection(
+        (address.hostname, address.port), timeout=GENEROUS_TIMEOUT
+    ) as connection:
+        connection.sendall(head.replace("\n", "\r\n").encode() + b"\r\n\r\n" + sent)
+        answer = http.client.HTTPResponse(connection)
+        answer.begin()
+        return answer.status, json.loads(answer.read())
+
+
+def _signed_head(world: SlackWorld, path: str, length: int) -> str:
+    timestamp = str(int(time.time()))
+    return (
+        f"POST {path} HTTP/1.1\n"
+        f"Host: {urlsplit(world.app_url).netloc}\n"
+        f"Content-Type: {FORM}\n"
+        f"Content-Length: {length}\n"
+        f"X-Slack-Request-Timestamp: {timestamp}\n"
+        f"X-Slack-Signature: {signature(SIGNING_SECRET, timestamp, b'')}"
+    )
+
+
+def test_a_request_without_signature_headers_is_refused_before_its_body_is_read(
+    server: SlackWorld,
+) -> None:
+    head = (
+        "POST /slack/events HTTP/1.1\n"
+        f"Host: {urlsplit(server.app_url).netloc}\n"
+        f"Content-Type: {FORM}\n"
+        "Content-Length: 1000000"
+    )
+
+    status, answer = _exchange(server, head, b"payload=")
+
+    assert status == 401
+    assert answer["error"] == "missing Slack signature headers"
+
+
+def test_a_body_larger_than_slack_sends_is_refused_before_it_is_read(
+    server: SlackWorld,
+) -> None:
+    status, answer = _exchange(server, _signed_head(server, "/slack/events", ONE_GIB), b"pay")
+
+    assert status == 413
+    assert "larger than" in answer["error"]
+
+
+def test_a_chunked_body_larger_than_slack_sends_is_refused(server: SlackWorld) -> None:
+    head = _signed_head(server, "/slack/events", 0).replace(
+        "Content-Length: 0", "Transfer-Encoding: chunked"
+    )
+    chunk = b"x" * (6 << 20)
+
+    status, answer = _exchange(server, head, b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n")
+
+    assert status == 413
+    assert "larger than" in answer["error"]
+
+
+@pytest.mark.parametrize("path", ["/slack/install", "/slack/oauth_redirect", "/healthz"])
+def test_a_get_route_takes_no_body(server: SlackWorld, path: str) -> None:
+    head = (
+        f"GET {path} HTTP/1.1\nHost: {urlsplit(server.app_url).netloc}\nContent-Length: {ONE_GIB}"
+    )
+
+    status, answer = _exchange(server, head, b"x")
+
+    assert status == 413
+    assert "takes no body" in answer["error"]
