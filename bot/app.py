@@ -25,6 +25,7 @@ from bot import (
     tax_rates,
 )
 from bot.edge.auth import (
+    AnswerNotInstalled,
     InstallationStoreAuthorize,
     installation_store,
     oauth_settings,
@@ -77,6 +78,7 @@ def build_slack_app(
             # Bolt accepts an Authorize instance beside OAuth settings; its annotation
             # names only plain functions.
             authorize=authorize,  # type: ignore[arg-type]
+            before_authorize=AnswerNotInstalled(authorize, deps.later),
             oauth_settings=oauth_settings(
                 deps,
                 client_id=client_id,

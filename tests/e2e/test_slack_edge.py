@@ -21,6 +21,7 @@ import pytest
 from slack_app_fixture import SIGNING_SECRET, SlackWorld, slack_world, view_text
 
 from bot import clients, tax_rates
+from bot.edge.text import NOT_INSTALLED
 from sandbox.slack import AppResponse, User, Workspace
 from sandbox.slack.signing import signature
 from sandbox.slack.transport import FORM, JSON
@@ -308,3 +309,28 @@ def test_a_get_route_takes_no_body(server: SlackWorld, path: str) -> None:
 
     assert status == 413
     assert "takes no body" in answer["error"]
+
+
+# -- 12: a workspace without an installation --------------------------------------------
+
+
+@pytest.fixture
+def never_answering_url() -> Iterator[str]:
+    """A URL whose server accepts connections and never says a word."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/response"
+
+
+def test_a_command_from_a_workspace_without_the_app_is_answered_in_the_ack(
+    world: SlackWorld, never_answering_url: str
+) -> None:
+    stranger_space = world.slack.create_workspace("Never Installed Practice")
+    stranger = world.slack.create_user(stranger_space, "zed", is_admin=True)
+    form = _command_form(world, stranger, "/invoice", response_url=never_answering_url)
+
+    answer = _send(world, urlencode(form).encode(), FORM)
+
+    assert answer.status == 200
+    assert answer.text == NOT_INSTALLED
