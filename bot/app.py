@@ -25,11 +25,13 @@ from bot import (
     tax_rates,
 )
 from bot.edge.auth import (
+    AnswerNotInstalled,
     InstallationStoreAuthorize,
     installation_store,
     oauth_settings,
 )
 from bot.edge.deps import BotDeps
+from bot.edge.respond import answer_unexpected
 from bot.edge.text import NOT_INSTALLED
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ def build_slack_app(
             # Bolt accepts an Authorize instance beside OAuth settings; its annotation
             # names only plain functions.
             authorize=authorize,  # type: ignore[arg-type]
+            before_authorize=AnswerNotInstalled(authorize, deps.later),
             oauth_settings=oauth_settings(
                 deps,
                 client_id=client_id,
@@ -108,6 +111,7 @@ def build_slack_app(
         )
     else:
         raise ValueError("Slack needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or SLACK_BOT_TOKEN")
+    app.error(answer_unexpected)
     for register in FEATURES:
         register(app, deps)
     return app

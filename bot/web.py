@@ -21,11 +21,26 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot.edge.auth import INSTALL_PATH, REDIRECT_PATH
-from bot.edge.form import interaction_payload
+from bot.edge.form import NotASlackBody, slack_body
 from bot.edge.guard import RequestGuard
 from storage.health import database_status
 
 log = logging.getLogger(__name__)
+
+# Slack publishes no size for what it sends. The largest is an interaction carrying a view:
+# Slack refuses to show a view over 250 kB (views.open/push/update/publish: view_too_large),
+# and its inputs' values add at most 100 x 3,000 characters (1.2 MB in UTF-8); the form's
+# percent-encoding at most triples that. Anything larger is not from Slack, and refusing it
+# before it is read keeps a worker's memory bounded (a 1 GiB body once grew it to 2.4 GB).
+SLACK_BODY_LIMIT = 5 * 1024 * 1024
+#: The body each route's sender can send, by endpoint. A GET takes none (the health check,
+#: OAuth's install page and its redirect from Slack carry everything in the URL).
+BODY_LIMITS = {"slack_events": SLACK_BODY_LIMIT}
+#: For a route that takes a body and names no limit above (the sandbox console's forms, and
+#: the files it uploads to the Slack stand-in, which may be larger than a logo may be so
+#: that the app's own refusal can be tried).
+OTHER_BODY_LIMIT = 16 * 1024 * 1024
+MISSING_SIGNATURE = "missing Slack signature headers"
 
 
 class WebDependencies(Protocol):
@@ -67,6 +82,21 @@ def create_web_app(container: WebDependencies) -> Flask:
     if container.slack is not None:
         _mount_slack(app, container.slack)
 
+    @app.before_request
+    def refuse_oversized_body() -> tuple[Response, int] | None:
+        """Refuse a body larger than the route's sender can send, from its Content-Length,
+        before anything reads it. A body without one (chunked) is read one byte past the
+        limit at most, so that the route can tell it was too large."""
+        if request.endpoint is None:  # no such route: 404 or 405, whatever the body
+            return None
+        limit = BODY_LIMITS.get(
+            request.endpoint, 0 if request.method in ("GET", "HEAD") else OTHER_BODY_LIMIT
+        )
+        request.max_content_length = limit + 1
+        if request.content_length is not None and request.content_length > limit:
+            return _too_large(limit)
+        return None
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> WerkzeugResponse:
         # get_response() keeps headers such as Allow on a 405; only the body is replaced.
@@ -90,26 +120,31 @@ def _mount_slack(app: Flask, slack: SlackSurfaceLike) -> None:
 
     @app.post("/slack/events")
     def slack_events() -> WerkzeugResponse | tuple[Response, int]:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        signature = request.headers.get("X-Slack-Signature")
+        if not timestamp or not signature:
+            # Before the body is read: anyone can send a request, of any size, without them.
+            return jsonify({"error": MISSING_SIGNATURE, "status": 401}), 401
         body = request.get_data()
-        refusal = slack.guard.refusal(
-            body,
-            request.headers.get("X-Slack-Request-Timestamp"),
-            request.headers.get("X-Slack-Signature"),
-        )
+        if len(body) > SLACK_BODY_LIMIT:  # chunked, so not refused before it was read
+            return _too_large(SLACK_BODY_LIMIT)
+        refusal = slack.guard.refusal(body, timestamp, signature)
         if refusal is not None:
             return jsonify({"error": refusal, "status": 401}), 401
-        payload = interaction_payload(body)
-        if payload is None:
-            return handler.handle(request)
+        try:
+            parsed = slack_body(body, request.headers.get("Content-Type"))
+        except NotASlackBody as error:
+            log.warning("event=slack_body_refused reason=%s", error)
+            return jsonify({"error": str(error), "status": 400}), 400
         # Bolt takes an already parsed body only in its Socket Mode form, which differs from
         # HTTP only in skipping Bolt's signature check; the guard above made that one.
-        parsed = BoltRequest(
-            body=payload,
+        bolt_request = BoltRequest(
+            body=parsed,
             query=request.query_string.decode(),
             headers=request.headers,  # type: ignore[arg-type]
             mode="socket_mode",
         )
-        return to_flask_response(slack.app.dispatch(parsed))
+        return to_flask_response(slack.app.dispatch(bolt_request))
 
     @app.get(INSTALL_PATH)
     def slack_install() -> WerkzeugResponse:
@@ -118,6 +153,15 @@ def _mount_slack(app: Flask, slack: SlackSurfaceLike) -> None:
     @app.get(REDIRECT_PATH)
     def slack_oauth_redirect() -> WerkzeugResponse:
         return handler.handle(request)
+
+
+def _too_large(limit: int) -> tuple[Response, int]:
+    reason = (
+        "this route takes no body"
+        if limit == 0
+        else f"the body is larger than {limit} bytes, the most this route takes"
+    )
+    return jsonify({"error": reason, "status": 413}), 413
 
 
 def health(engine: Engine, app_version: str) -> tuple[dict[str, Any], int]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import html
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.middleware import Middleware
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -22,6 +24,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
 from bot.edge.deps import BotDeps
+from bot.edge.text import NOT_INSTALLED
 from domain.usecases.access import InstallApp, install_app
 
 log = logging.getLogger(__name__)
@@ -90,6 +93,43 @@ class InstallationStoreAuthorize(Authorize):
         """Forget the workspace's remembered bot token: after an uninstall and a new install
         it was revoked, and using it would fail every Slack call for a while."""
         self._remembered.pop((enterprise_id, team_id), None)
+
+
+class AnswerNotInstalled(Middleware):
+    """Runs before Bolt's authorization: a request that brings a response_url from a
+    workspace with no installation is answered in the ack.
+
+    Bolt would post its not-installed message to the response_url before answering, so a
+    response_url that refused connections held the answer for a second and one that never
+    answered for 30 s, and either ended in a 500. A slash command shows the ack's text; an
+    interaction (a button in a message) shows only what reaches its response_url, which is
+    posted after the answer."""
+
+    def __init__(
+        self, authorize: InstallationStoreAuthorize, later: Callable[[Callable[[], object]], None]
+    ) -> None:
+        self._authorize = authorize
+        self._later = later
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        context = req.context
+        if context.response_url is None:  # Bolt answers these in the ack itself
+            return next()
+        installed = self._authorize(
+            context=context,
+            enterprise_id=context.enterprise_id,
+            team_id=context.team_id,
+            user_id=context.user_id,
+        )
+        if installed is not None:
+            return next()
+        log.warning("event=request_not_installed team=%s", context.team_id)
+        respond = context.respond
+        if "command" not in req.body and respond is not None:
+            self._later(lambda: respond(text=NOT_INSTALLED))
+        return BoltResponse(status=200, body=NOT_INSTALLED)
 
 
 def _for_user(result: AuthorizeResult, user_id: str | None) -> AuthorizeResult:

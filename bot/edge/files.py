@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -57,17 +58,64 @@ def slack_file_fetcher(api_url: str, *, limit: int, timeout: float = 2.0) -> Fil
         request = urllib.request.Request(  # noqa: S310
             url, headers={"Authorization": f"Bearer {token}"}
         )
-        deadline = time.monotonic() + timeout
+        # urllib's timeout bounds each socket operation, not the download: a server sending
+        # a byte now and then held a modal's ack for 16 s. So the download runs on a thread
+        # of its own and is waited for `timeout` at most; left behind, it stops at its next
+        # read, within one more `timeout`.
+        download = _Download(opener, request, limit, time.monotonic() + timeout, timeout)
+        download.start()
+        download.join(timeout)
+        if download.is_alive():
+            raise FileNotFetched(TOO_SLOW)
+        return download.result()
+
+    return fetch
+
+
+TOO_SLOW = "Slack took too long to send the file; try again."
+
+
+class _Download(threading.Thread):
+    """Reads at most `limit` + 1 bytes of the file, and stops once `deadline` is past."""
+
+    def __init__(
+        self,
+        opener: urllib.request.OpenerDirector,
+        request: urllib.request.Request,
+        limit: int,
+        deadline: float,
+        timeout: float,
+    ) -> None:
+        super().__init__(name="slack-file-download", daemon=True)
+        self._opener, self._request = opener, request
+        self._limit, self._deadline, self._timeout = limit, deadline, timeout
+        self._content = b""
+        self._failure: FileNotFetched | None = None
+
+    def result(self) -> bytes:
+        """The file's bytes, once the download has ended. Raises FileNotFetched."""
+        if self._failure is not None:
+            raise self._failure
+        return self._content
+
+    def run(self) -> None:
+        try:
+            self._content = self._read()
+        except FileNotFetched as failure:
+            self._failure = failure
+
+    def _read(self) -> bytes:
         received = bytearray()
         try:
-            with opener.open(request, timeout=timeout) as response:
-                while len(received) <= limit:
-                    chunk = response.read(min(CHUNK, limit + 1 - len(received)))
+            with self._opener.open(self._request, timeout=self._timeout) as response:
+                while len(received) <= self._limit:
+                    # read1 returns what has arrived, where read waits for the whole amount.
+                    chunk = response.read1(min(CHUNK, self._limit + 1 - len(received)))
                     if not chunk:
                         break
                     received += chunk
-                    if time.monotonic() > deadline:
-                        raise FileNotFetched("Slack took too long to send the file; try again.")
+                    if time.monotonic() > self._deadline:
+                        raise FileNotFetched(TOO_SLOW)
         except urllib.error.HTTPError as error:
             raise FileNotFetched(
                 f"Slack didn't let me fetch the file (HTTP {error.code}); try again."
@@ -75,5 +123,3 @@ def slack_file_fetcher(api_url: str, *, limit: int, timeout: float = 2.0) -> Fil
         except (urllib.error.URLError, TimeoutError, OSError):
             raise FileNotFetched("I couldn't reach Slack to fetch the file; try again.") from None
         return bytes(received)
-
-    return fetch

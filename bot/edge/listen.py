@@ -58,9 +58,12 @@ def submission(
             text = NOT_INSTALLED if isinstance(error, PracticeNotInstalled) else problem_text(error)
             ack(response_action="update", view=notice_modal("Not saved", text))
             return
-        except Exception as error:
+        except Exception as error:  # logged once, under the id the notice shows
+            # Not re-raised: with process_before_response Bolt would answer a listener's
+            # exception with an empty 500 in place of the ack, and the user would never
+            # see the apology.
             ack(response_action="update", view=notice_modal("Not saved", apology(error)))
-            raise
+            return
         _forget_recent(deps, context.team_id)
         ack(**answer.ack)
         if answer.then is not None:
@@ -131,9 +134,8 @@ def command(deps: BotDeps, handle: CommandHandler) -> Listener:
             ack(NOT_INSTALLED)
         except DomainError as error:
             ack(problem_text(error))
-        except Exception as error:
+        except Exception as error:  # logged once; not re-raised, as in `submission`
             ack(apology(error))
-            raise
 
     return listener
 
@@ -149,9 +151,10 @@ def options(deps: BotDeps, handle: OptionsHandler) -> Listener:
         except DomainError:
             ack(options=[])
             return
-        except Exception:
+        except Exception as error:  # logged once; not re-raised, as in `submission`
+            apology(error)
             ack(options=[])
-            raise
+            return
         ack(options=found)
 
     return listener

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 
@@ -72,6 +73,18 @@ def apology(exc: BaseException) -> str:
     error_id = secrets.token_hex(4)
     log.error("event=listener_failed error_id=%s", error_id, exc_info=exc)
     return f"Sorry, something went wrong on our side (error {error_id}). Please try again."
+
+
+def answer_unexpected(error: Exception, request: BoltRequest) -> BoltResponse | None:
+    """Bolt's error handler, for a failure no listener wrapper answered: logged once under
+    an error id (Bolt's own handler logs the exception's text, which may quote what a user
+    typed). What the listener acked before failing is still Slack's answer; with nothing
+    acked, Bolt answers 500."""
+    apology(error)
+    acked = request.context.ack.response
+    if acked is None:
+        return None
+    return BoltResponse(status=200, body=acked.body, headers=acked.headers)
 
 
 def notice_modal(title: str, text: str) -> View:
