@@ -26,7 +26,7 @@ from bot.edge.deps import BotDeps, PracticeNotInstalled, identify
 from domain.invoices import InvoiceListing
 from domain.practice import InvoiceSettings, Practice
 from domain.roles import Role
-from domain.usecases.reporting import CurrencyTotals, practice_summary
+from domain.usecases.reporting import CurrencyTotals, home_overview
 
 log = logging.getLogger(__name__)
 
@@ -160,13 +160,11 @@ def home_view(data: HomeData) -> View:
 def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
     caller = identify(deps, team_id, user_id)
     practice = caller.practice
-    with deps.read() as uow:
-        rates = len(uow.tax_rates.list(practice.id))
-        services = len(uow.service_types.list(practice.id))
-        steps = setup_steps(practice, rates, services)
-        if caller.role is None:
-            return HomeData(practice, None, caller.admins, steps, (), ())
-        summary = practice_summary(practice, uow, deps.env, latest=LATEST_COUNT)
+    overview = home_overview(practice, caller.role, LATEST_COUNT, deps.read(), deps.env)
+    steps = setup_steps(practice, overview.active_tax_rates, overview.active_services)
+    summary = overview.summary
+    if summary is None:
+        return HomeData(practice, caller.role, caller.admins, steps, (), ())
     totals = summary.totals if summary.latest else ()
     return HomeData(practice, caller.role, caller.admins, steps, totals, summary.latest)
 

@@ -61,9 +61,7 @@ def register(app: App, deps: BotDeps) -> None:
             ack(USAGE)
             return
         caller.require(Role.STAFF)
-        practice = caller.practice
-        with deps.read() as uow:
-            summary = practice_summary(practice, uow, deps.env, latest=LATEST)
+        summary = practice_summary(caller.practice, LATEST, deps.read(), deps.env)
         ack(text="Invoices", blocks=summary_blocks(summary))
 
     app.command(INVOICE_COMMAND)(command(deps, invoices))
