@@ -178,8 +178,13 @@ def refresh(client: WebClient, deps: BotDeps, team_id: str, user_id: str) -> Non
     client.views_publish(user_id=user_id, view=home_view(data))
 
 
+def home_opened(
+    deps: BotDeps, event: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """A user opened the Home tab: publish it once Slack has its answer."""
+    if event.get("tab") == "home" and context.team_id:
+        deps.later(partial(refresh, client, deps, context.team_id, event["user"]))
+
+
 def register(app: App, deps: BotDeps) -> None:
-    @app.event("app_home_opened")
-    def opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("tab") == "home" and context.team_id:
-            deps.later(partial(refresh, client, deps, context.team_id, event["user"]))
+    app.event("app_home_opened")(partial(home_opened, deps))
