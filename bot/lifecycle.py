@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def forget_workspace(deps: BotDeps, store: InstallationStore | None, context: BoltContext) -> None:
-    """Drop the workspace's tokens, here and in this process, and deactivate its practice."""
+    """Drop the workspace's tokens from the installation store and from this process's memory,
+    and deactivate its practice (an app_uninstalled listener)."""
     if store is not None:
         store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
     deps.forget_installation(context.enterprise_id, context.team_id)

@@ -89,6 +89,7 @@ def practice_summary(practice: Practice, latest: int, uow: UnitOfWork, env: Env)
 
 
 def _summary(practice: Practice, latest: int, uow: UnitOfWork, env: Env) -> PracticeSummary:
+    """`practice_summary` inside a unit of work a use case of this module has open."""
     today = env.today_at(practice)
     start, end = _month_bounds(today, practice.zone)
     overview = uow.invoices.overview(
