@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App
 from sqlalchemy import Engine
@@ -22,6 +23,7 @@ from bot.edge.guard import RequestGuard
 from domain.ports import Env
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for, without_transactions
+from storage.health import database_status
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 
@@ -47,6 +49,11 @@ class Container:
     slack: SlackSurface | None
     # --- later issues add here: clock, id generator, Stripe gateway, mailer, scheduler,
     # --- Bolt app; each built in `build_container` from settings, none at import time.
+
+    def database_status(self) -> dict[str, Any]:
+        """What /healthz reports of the database; the web surface asks here, since the bot
+        reaches storage only through this composition root."""
+        return database_status(self.engine)
 
     def close(self) -> None:
         """Finish queued Slack calls, then close pooled database connections (at worker exit

@@ -35,6 +35,7 @@ from domain.errors import FieldErrors, InvalidValue
 from domain.ids import ClientId, ServiceTypeId
 from domain.roles import Role
 from domain.services import ServiceType
+from domain.usecases.queries import appointment_names, matching_clients, scheduling_choices
 from domain.usecases.records import ScheduleAppointment, schedule_appointment
 
 COMMAND = "/appointment"
@@ -99,8 +100,7 @@ def _client_picker(clients: Sequence[Client]) -> InputBlock:
 def client_options(deps: BotDeps, caller: Caller, typed: str) -> list[Option]:
     """The clients whose name or e-mail holds `typed`, by name, as many as Slack lists."""
     caller.require(Role.STAFF)
-    with deps.read() as uow:
-        found = uow.clients.matching(caller.practice.id, typed.strip(), MAX_OPTIONS)
+    found = matching_clients(caller.practice.id, typed.strip(), MAX_OPTIONS, deps.read(), deps.env)
     return [Option(value=value, text=text) for value, text in map(_client_choice, found)]
 
 
@@ -219,10 +219,8 @@ def save_appointment(
         deps.uow(),
         deps.env,
     )
-    with deps.uow() as uow:
-        who = uow.clients.get(practice.id, appointment.client_id)
-        what = uow.service_types.get(practice.id, appointment.service_type_id)
-    done = scheduled_modal(appointment, who.name if who else "?", what.name if what else "?")
+    names = appointment_names(appointment, deps.read(), deps.env)
+    done = scheduled_modal(appointment, names.client or "?", names.service or "?")
     # Nothing on the Home tab shows appointments, so there is nothing to republish.
     return Saved(ack={"response_action": "update", "view": done})
 
@@ -236,9 +234,8 @@ def appointment_command(
         return None
     caller.require(Role.STAFF)
     practice = caller.practice
-    with deps.read() as uow:
-        clients = sorted(uow.clients.list(practice.id), key=lambda c: c.name.casefold())
-        services = sorted(uow.service_types.list(practice.id), key=lambda s: s.name.casefold())
+    choices = scheduling_choices(practice.id, deps.read(), deps.env)
+    clients, services = choices.clients, choices.services
     if not clients:
         ack(NO_CLIENTS)
         return None

@@ -4,6 +4,7 @@ numbers, billing channel and privacy mode."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -195,20 +196,26 @@ def _join_billing_channel(client: WebClient, practice: Practice, user_id: str) -
         )
 
 
+def open_details(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    open_or_push(client, body, billing_details_modal(caller.practice))
+
+
+def save_details(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClient) -> Saved:
+    """Save the details; after the answer, join a newly chosen billing channel and refresh
+    the Home tab."""
+    before = caller.practice.billing_channel_id
+    practice = configure_billing_details(_command(caller, view), deps.uow(), deps.env)
+
+    def then() -> None:
+        if practice.billing_channel_id != before:
+            _join_billing_channel(client, practice, caller.user_id)
+        home.refresh(client, deps, caller.practice.workspace_id, caller.user_id)
+
+    return Saved(then=then)
+
+
 def register(app: App, deps: BotDeps) -> None:
-    def save(caller: Caller, view: dict[str, Any], client: WebClient) -> Saved:
-        before = caller.practice.billing_channel_id
-        practice = configure_billing_details(_command(caller, view), deps.uow(), deps.env)
-
-        def then() -> None:
-            if practice.billing_channel_id != before:
-                _join_billing_channel(client, practice, caller.user_id)
-            home.refresh(client, deps, caller.practice.workspace_id, caller.user_id)
-
-        return Saved(then=then)
-
-    def open_modal(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
-        open_or_push(client, body, billing_details_modal(caller.practice))
-
-    app.action(home.OPEN_BILLING_DETAILS)(action(deps, Role.ADMIN, open_modal))
-    app.view(CALLBACK_ID)(submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, save))
+    app.action(home.OPEN_BILLING_DETAILS)(action(deps, Role.ADMIN, open_details))
+    app.view(CALLBACK_ID)(
+        submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, partial(save_details, deps))
+    )

@@ -26,7 +26,7 @@ from bot.edge.deps import BotDeps, PracticeNotInstalled, identify
 from domain.invoices import InvoiceListing
 from domain.practice import InvoiceSettings, Practice
 from domain.roles import Role
-from domain.usecases.reporting import CurrencyTotals, practice_summary
+from domain.usecases.reporting import CurrencyTotals, home_overview
 
 log = logging.getLogger(__name__)
 
@@ -160,13 +160,11 @@ def home_view(data: HomeData) -> View:
 def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
     caller = identify(deps, team_id, user_id)
     practice = caller.practice
-    with deps.read() as uow:
-        rates = len(uow.tax_rates.list(practice.id))
-        services = len(uow.service_types.list(practice.id))
-        steps = setup_steps(practice, rates, services)
-        if caller.role is None:
-            return HomeData(practice, None, caller.admins, steps, (), ())
-        summary = practice_summary(practice, uow, deps.env, latest=LATEST_COUNT)
+    overview = home_overview(practice, caller.role, LATEST_COUNT, deps.read(), deps.env)
+    steps = setup_steps(practice, overview.active_tax_rates, overview.active_services)
+    summary = overview.summary
+    if summary is None:
+        return HomeData(practice, caller.role, caller.admins, steps, (), ())
     totals = summary.totals if summary.latest else ()
     return HomeData(practice, caller.role, caller.admins, steps, totals, summary.latest)
 
@@ -180,8 +178,13 @@ def refresh(client: WebClient, deps: BotDeps, team_id: str, user_id: str) -> Non
     client.views_publish(user_id=user_id, view=home_view(data))
 
 
+def home_opened(
+    deps: BotDeps, event: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """A user opened the Home tab: publish it once Slack has its answer."""
+    if event.get("tab") == "home" and context.team_id:
+        deps.later(partial(refresh, client, deps, context.team_id, event["user"]))
+
+
 def register(app: App, deps: BotDeps) -> None:
-    @app.event("app_home_opened")
-    def opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("tab") == "home" and context.team_id:
-            deps.later(partial(refresh, client, deps, context.team_id, event["user"]))
+    app.event("app_home_opened")(partial(home_opened, deps))

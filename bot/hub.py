@@ -78,21 +78,22 @@ def _rendered_hub(practice_name: str) -> dict[str, Any]:
     return hub_modal(practice_name).to_dict()
 
 
+def billing_command(
+    caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
+) -> None:
+    """Open the hub, or answer with the usage for anything typed after `/billing`."""
+    if text:
+        ack(USAGE)
+        return
+    caller.require(Role.ADMIN)
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=hub_view(caller.practice.billing.name))
+
+
+def open_hub(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    open_or_push(client, body, hub_view(caller.practice.billing.name))
+
+
 def register(app: App, deps: BotDeps) -> None:
-    def billing(
-        caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
-    ) -> None:
-        if text:
-            ack(USAGE)
-            return
-        caller.require(Role.ADMIN)
-        ack()
-        client.views_open(
-            trigger_id=body["trigger_id"], view=hub_view(caller.practice.billing.name)
-        )
-
-    def open_hub(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
-        open_or_push(client, body, hub_view(caller.practice.billing.name))
-
-    app.command(COMMAND)(command(deps, billing))
+    app.command(COMMAND)(command(deps, billing_command))
     app.action(home.OPEN_HUB)(action(deps, Role.ADMIN, open_hub))

@@ -53,17 +53,17 @@ def _rendered_summary(summary: PracticeSummary) -> tuple[dict[str, Any], ...]:
     return tuple(block.to_dict() for block in invoice_summary(summary))
 
 
-def register(app: App, deps: BotDeps) -> None:
-    def invoices(
-        caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
-    ) -> None:
-        if text in ("help", "?"):
-            ack(USAGE)
-            return
-        caller.require(Role.STAFF)
-        practice = caller.practice
-        with deps.read() as uow:
-            summary = practice_summary(practice, uow, deps.env, latest=LATEST)
-        ack(text="Invoices", blocks=summary_blocks(summary))
+def invoice_command(
+    deps: BotDeps, caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
+) -> None:
+    """Answer with the summary, or the usage for `help`."""
+    if text in ("help", "?"):
+        ack(USAGE)
+        return
+    caller.require(Role.STAFF)
+    summary = practice_summary(caller.practice, LATEST, deps.read(), deps.env)
+    ack(text="Invoices", blocks=summary_blocks(summary))
 
-    app.command(INVOICE_COMMAND)(command(deps, invoices))
+
+def register(app: App, deps: BotDeps) -> None:
+    app.command(INVOICE_COMMAND)(command(deps, functools.partial(invoice_command, deps)))

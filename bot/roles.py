@@ -130,7 +130,7 @@ def save_role(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebCl
 
 
 def open_roles(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
-    open_or_push(client, body, roles_modal(list_members(caller.practice.id, deps.read())))
+    open_or_push(client, body, roles_modal(list_members(caller.practice.id, deps.read(), deps.env)))
 
 
 def register(app: App, deps: BotDeps) -> None:

@@ -29,6 +29,7 @@ from domain.ids import PracticeId, ServiceTypeId, TaxRateId
 from domain.practice import TaxRate
 from domain.roles import Role
 from domain.services import ServiceType
+from domain.usecases.queries import service_list
 from domain.usecases.records import (
     AddServiceType,
     add_service_type,
@@ -138,19 +139,12 @@ def services_modal(
 
 def current_modal(deps: BotDeps, practice_id: PracticeId, notice: str | None = None) -> View:
     """The modal as the stored services and rates are now."""
-    with deps.uow() as uow:
-        practice = uow.practices.get(practice_id)
-        if practice is None:
-            raise NotFound("practice", practice_id)
-        services = uow.service_types.list(practice_id, include_inactive=True)
-        rates = uow.tax_rates.list(practice_id, include_archived=True)
-    services.sort(key=lambda service: (not service.active, service.name.casefold()))
-    rates.sort(key=lambda rate: rate.name.casefold())
+    stored = service_list(practice_id, deps.read(), deps.env)
     return services_modal(
-        services,
-        {rate.id: rate for rate in rates},
-        practice.default_tax_rate_id,
-        practice.currency.code,
+        stored.services,
+        {rate.id: rate for rate in stored.rates},
+        stored.default_tax_rate_id,
+        stored.currency.code,
         notice,
     )
 

@@ -32,6 +32,7 @@ from domain.errors import DomainError, NotFound, ValidationError
 from domain.ids import PracticeId, TaxRateId
 from domain.practice import TaxRate, format_percent
 from domain.roles import Role
+from domain.usecases.queries import editable_tax_rate, tax_rate_list
 from domain.usecases.settings import (
     AddTaxRate,
     UpdateTaxRate,
@@ -150,10 +151,8 @@ def edit_tax_rate_modal(rate: TaxRate, parent_view_id: str | None) -> View:
 
 def current_modal(deps: BotDeps, practice_id: PracticeId, notice: str | None = None) -> View:
     """The modal as the stored rates are now (read after a change, not from the caller)."""
-    with deps.uow() as uow:
-        practice = uow.practices.get(practice_id)
-        rates = sorted(uow.tax_rates.list(practice_id), key=lambda rate: rate.name.casefold())
-    return tax_rates_modal(rates, practice.default_tax_rate_id if practice else None, notice)
+    stored = tax_rate_list(practice_id, deps.read(), deps.env)
+    return tax_rates_modal(stored.rates, stored.default_id, notice)
 
 
 def _refresh_home(deps: BotDeps, caller: Caller, client: WebClient) -> None:
@@ -192,10 +191,7 @@ def rate_menu(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebCl
     notice: str | None = None
     try:
         if verb == EDIT:
-            with deps.uow() as uow:
-                rate = uow.tax_rates.get(practice_id, rate_id)
-            if rate is None or rate.is_archived:
-                raise NotFound("tax rate", rate_id)
+            rate = editable_tax_rate(practice_id, rate_id, deps.read(), deps.env)
             client.views_push(
                 trigger_id=body["trigger_id"], view=edit_tax_rate_modal(rate, view["id"])
             )

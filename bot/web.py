@@ -16,14 +16,12 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_bolt.request import BoltRequest
-from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot.edge.auth import INSTALL_PATH, REDIRECT_PATH
 from bot.edge.form import NotASlackBody, slack_body
 from bot.edge.guard import RequestGuard
-from storage.health import database_status
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +44,9 @@ MISSING_SIGNATURE = "missing Slack signature headers"
 class WebDependencies(Protocol):
     """What the web app needs from the composition root (`billing_bot.bootstrap.Container`)."""
 
-    @property
-    def engine(self) -> Engine: ...
+    def database_status(self) -> dict[str, Any]:
+        """Whether the database answers and its schema revision (see `health`)."""
+        ...
 
     @property
     def slack(self) -> SlackSurfaceLike | None: ...
@@ -74,7 +73,7 @@ def create_web_app(container: WebDependencies) -> Flask:
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
         """Status for load balancers and operators; see `health` for the contract."""
-        body, status = health(container.engine, app_version)
+        body, status = health(container.database_status(), app_version)
         response = jsonify(body)
         response.headers["Cache-Control"] = "no-store"
         return response, status
@@ -164,8 +163,9 @@ def _too_large(limit: int) -> tuple[Response, int]:
     return jsonify({"error": reason, "status": 413}), 413
 
 
-def health(engine: Engine, app_version: str) -> tuple[dict[str, Any], int]:
-    """Return the health body and HTTP status.
+def health(database: dict[str, Any], app_version: str) -> tuple[dict[str, Any], int]:
+    """Return the health body and HTTP status for the database's status as storage reports it
+    (``status``, ``dialect``, ``revision``, ``head``).
 
     * ``ok`` / 200: the database answers and its schema is at this code's head revision;
     * ``degraded`` / 503: the database answers but its schema is not at head (``billing-bot
@@ -173,7 +173,6 @@ def health(engine: Engine, app_version: str) -> tuple[dict[str, Any], int]:
       that touch the missing schema, so a load balancer should not send it traffic yet;
     * ``unavailable`` / 503: the database does not answer.
     """
-    database = database_status(engine)
     if database["status"] != "ok":
         status = "unavailable"
     elif database["revision"] != database["head"]:

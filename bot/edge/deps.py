@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from domain.errors import NotFound
 from domain.ports import Env, UnitOfWork
 from domain.practice import Practice
-from domain.roles import Member, NotPermitted, Role
-from domain.usecases.access import InstallApp, install_app
+from domain.roles import NotPermitted, Role
+from domain.usecases.access import InstallApp, Workspace, install_app, installed_workspace
 
 
 def _at_once(work: Callable[[], object]) -> None:
@@ -79,16 +79,16 @@ class RecentWorkspaces:
 
     def __init__(self, seconds: float = 2.0) -> None:
         self._seconds = seconds
-        self._seen: dict[str, tuple[float, Practice, tuple[Member, ...]]] = {}
+        self._seen: dict[str, tuple[float, Workspace]] = {}
 
-    def get(self, team_id: str) -> tuple[Practice, tuple[Member, ...]] | None:
+    def get(self, team_id: str) -> Workspace | None:
         seen = self._seen.get(team_id)
         if seen is None or time.monotonic() - seen[0] >= self._seconds:
             return None
-        return seen[1], seen[2]
+        return seen[1]
 
-    def put(self, team_id: str, practice: Practice, members: tuple[Member, ...]) -> None:
-        self._seen[team_id] = (time.monotonic(), practice, members)
+    def put(self, team_id: str, workspace: Workspace) -> None:
+        self._seen[team_id] = (time.monotonic(), workspace)
 
     def forget(self, team_id: str) -> None:
         self._seen.pop(team_id, None)
@@ -109,21 +109,14 @@ def identify(
         found = _lookup(deps, team_id)
     if found is None:
         raise PracticeNotInstalled("practice for workspace", team_id)
-    practice, members = found
-    role = next((m.role for m in members if m.user_id == user_id), None)
-    admins = tuple(sorted(m.user_id for m in members if m.role is Role.ADMIN))
-    return Caller(practice, user_id, role, admins)
+    return Caller(found.practice, user_id, found.role_of(user_id), found.admins())
 
 
-def _lookup(deps: BotDeps, team_id: str) -> tuple[Practice, tuple[Member, ...]] | None:
-    with deps.read() as uow:
-        practice = uow.practices.for_workspace(team_id)
-        if practice is None or not practice.active:
-            if deps.recent is not None:
-                deps.recent.forget(team_id)
-            return None
-        # One query for every member: the caller's role and the admins a refusal names.
-        members = tuple(uow.members.list(practice.id))
+def _lookup(deps: BotDeps, team_id: str) -> Workspace | None:
+    found = installed_workspace(team_id, deps.read(), deps.env)
     if deps.recent is not None:
-        deps.recent.put(team_id, practice, members)
-    return practice, members
+        if found is None:
+            deps.recent.forget(team_id)
+        else:
+            deps.recent.put(team_id, found)
+    return found

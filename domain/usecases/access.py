@@ -169,7 +169,8 @@ def set_role(cmd: SetRole, uow: UnitOfWork, env: Env) -> list[Member]:
         return sorted(uow.members.list(cmd.practice_id), key=lambda m: (m.role, m.user_id))
 
 
-def list_members(practice_id: PracticeId, uow: UnitOfWork) -> list[Member]:
+def list_members(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> list[Member]:
+    """Everyone holding a billing role in the practice, admins first."""
     with uow:
         load_practice(uow, practice_id)
         return sorted(uow.members.list(practice_id), key=lambda m: (m.role, m.user_id))
@@ -182,3 +183,29 @@ def practice_for_workspace(workspace_id: str, uow: UnitOfWork) -> Practice:
     if practice is None or not practice.active:
         raise NotFound("practice for workspace", workspace_id)
     return practice
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A workspace with the app installed: its practice, and who holds which billing role."""
+
+    practice: Practice
+    members: tuple[Member, ...]
+
+    def role_of(self, user_id: str) -> Role | None:
+        return next((m.role for m in self.members if m.user_id == user_id), None)
+
+    def admins(self) -> tuple[str, ...]:
+        """The billing admins' user ids, in order: whom a refusal tells the user to ask."""
+        return tuple(sorted(m.user_id for m in self.members if m.role is Role.ADMIN))
+
+
+def installed_workspace(workspace_id: str, uow: UnitOfWork, env: Env) -> Workspace | None:
+    """The workspace's active practice with all its members (who is asking, and the admins a
+    refusal names, in one read of the members); None if it never installed the app or
+    uninstalled it."""
+    with uow:
+        practice = uow.practices.for_workspace(workspace_id)
+        if practice is None or not practice.active:
+            return None
+        return Workspace(practice, tuple(uow.members.list(practice.id)))

@@ -1,4 +1,5 @@
-"""Lists of invoices with filters, and the practice's totals per currency."""
+"""Lists of invoices with filters, the practice's totals per currency, and the Home tab's
+overview built on them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from domain.invoices import Invoice, InvoiceListing, UnpaidTotals
 from domain.money import Currency, Money
 from domain.ports import Env, InvoiceFilter, UnitOfWork
 from domain.practice import Practice
+from domain.roles import Role
 from domain.usecases._common import load_practice
 
 
@@ -65,7 +67,7 @@ def _month_bounds(today: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 def billing_totals(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> list[CurrencyTotals]:
     """Outstanding, overdue and paid-this-month per currency (months in the practice's zone)."""
     with uow:
-        return list(practice_summary(load_practice(uow, practice_id), uow, env, latest=0).totals)
+        return list(_summary(load_practice(uow, practice_id), 0, uow, env).totals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +78,18 @@ class PracticeSummary:
     """`billing_totals`: the practice's own currency and any other it billed, in code order."""
 
 
-def practice_summary(
-    practice: Practice, uow: UnitOfWork, env: Env, *, latest: int
-) -> PracticeSummary:
-    """The `latest` newest invoices and the totals of a practice at hand, in one read of the
-    unit of work the caller has open (every /invoice and Home refresh shows them)."""
+def practice_summary(practice: Practice, latest: int, uow: UnitOfWork, env: Env) -> PracticeSummary:
+    """The `latest` newest invoices and the totals of `practice`, in one read (every /invoice
+    and Home refresh shows them).
+
+    It takes the practice its caller already holds rather than its id: the totals need only
+    its time zone and currency, and reading it again would cost each refresh a round trip."""
+    with uow:
+        return _summary(practice, latest, uow, env)
+
+
+def _summary(practice: Practice, latest: int, uow: UnitOfWork, env: Env) -> PracticeSummary:
+    """`practice_summary` inside a unit of work a use case of this module has open."""
     today = env.today_at(practice)
     start, end = _month_bounds(today, practice.zone)
     overview = uow.invoices.overview(
@@ -102,6 +111,28 @@ def practice_summary(
         for owed in [unpaid.get(currency) or _nothing_owed(currency)]
     )
     return PracticeSummary(overview.latest, totals)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeOverview:
+    """What the Home tab shows of a practice besides its billing details."""
+
+    active_tax_rates: int
+    active_services: int
+    summary: PracticeSummary | None
+    """The latest invoices and totals; None for someone without a billing role."""
+
+
+def home_overview(
+    practice: Practice, role: Role | None, latest: int, uow: UnitOfWork, env: Env
+) -> HomeOverview:
+    """How far the practice's setup is, and for billing roles only its `latest` newest
+    invoices and totals. Takes the practice its caller holds, as `practice_summary` does."""
+    with uow:
+        rates = len(uow.tax_rates.list(practice.id))
+        services = len(uow.service_types.list(practice.id))
+        summary = None if role is None else _summary(practice, latest, uow, env)
+    return HomeOverview(rates, services, summary)
 
 
 def _nothing_owed(currency: Currency) -> UnpaidTotals:

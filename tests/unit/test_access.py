@@ -12,6 +12,7 @@ from domain.usecases.access import (
     SetRole,
     deactivate_workspace,
     install_app,
+    installed_workspace,
     list_members,
     practice_for_workspace,
     require_role,
@@ -34,7 +35,7 @@ def test_installing_creates_the_practice_and_makes_the_installer_its_admin(uow, 
     assert result.created
     assert result.practice.billing.name == "Calm Minds"
     assert result.practice.billing.time_zone == "Europe/Berlin"
-    assert [(m.user_id, m.role) for m in list_members(result.practice.id, uow)] == [
+    assert [(m.user_id, m.role) for m in list_members(result.practice.id, uow, env)] == [
         (INSTALLER, Role.ADMIN)
     ]
 
@@ -54,7 +55,7 @@ def test_installing_again_keeps_the_practice_its_settings_and_its_roles(uow, env
     assert not again.created
     assert again.practice.id == first.id
     assert again.practice.billing.name == "Calm Minds"
-    assert {m.user_id for m in list_members(first.id, uow)} == {INSTALLER, STAFF}
+    assert {m.user_id for m in list_members(first.id, uow, env)} == {INSTALLER, STAFF}
 
 
 def test_uninstalling_deactivates_the_practice_and_keeps_its_data(uow, env) -> None:
@@ -121,3 +122,24 @@ def test_staff_may_do_staff_work_but_not_admin_work(uow, env) -> None:
             require_role(uow, practice.id, STAFF, Role.ADMIN)
         with pytest.raises(NotPermitted):
             require_role(uow, practice.id, OTHER, Role.STAFF)
+
+
+def test_an_installed_workspace_is_found_with_each_members_role_and_the_admins(uow, env) -> None:
+    practice = installed(uow, env).practice
+    set_role(SetRole(practice.id, INSTALLER, STAFF, Role.STAFF), uow, env)
+    set_role(SetRole(practice.id, INSTALLER, OTHER, Role.ADMIN), uow, env)
+
+    workspace = installed_workspace("T0CALM", uow, env)
+
+    assert workspace is not None
+    assert workspace.practice.id == practice.id
+    assert (workspace.role_of(STAFF), workspace.role_of("U0NOBODY")) == (Role.STAFF, None)
+    assert workspace.admins() == tuple(sorted([INSTALLER, OTHER]))
+
+
+def test_a_workspace_that_never_installed_or_uninstalled_is_not_found(uow, env) -> None:
+    installed(uow, env)
+    deactivate_workspace("T0CALM", uow, env)
+
+    assert installed_workspace("T0CALM", uow, env) is None
+    assert installed_workspace("T0NEVER", uow, env) is None

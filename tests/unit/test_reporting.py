@@ -1,4 +1,5 @@
-"""Lists of invoices with filters, and the practice's totals per currency."""
+"""Lists of invoices with filters, the practice's totals per currency, and the Home tab's
+overview."""
 
 from __future__ import annotations
 
@@ -12,14 +13,23 @@ from domain.invoices import Invoice, InvoiceStatus
 from domain.money import Currency, Money
 from domain.ports import Env, InvoiceFilter
 from domain.practice import Practice
+from domain.roles import Role
 from domain.usecases.invoicing import void_invoice
 from domain.usecases.payments import RecordPayment, record_manual_refund
-from domain.usecases.reporting import CurrencyTotals, billing_totals, list_invoices
+from domain.usecases.reporting import (
+    CurrencyTotals,
+    billing_totals,
+    home_overview,
+    list_invoices,
+    practice_summary,
+)
 from factories import (
     ACTOR,
     a_client,
     a_payment,
     a_practice,
+    a_service,
+    a_tax_rate,
     an_env,
     an_invoice,
     an_issued_invoice,
@@ -227,3 +237,44 @@ def test_overdue_list_uses_the_practices_today_not_utcs(uow: FakeUnitOfWork) -> 
     listed = list_invoices(practice.id, InvoiceFilter(), uow, env, overdue=True)
 
     assert listed == []
+
+
+# -- summary and Home ---------------------------------------------------------------------------
+
+
+def test_the_summary_shows_the_newest_invoices_with_the_totals(
+    uow: FakeUnitOfWork, env: Env, book: Book
+) -> None:
+    summary = practice_summary(book.practice, 2, uow, env)
+
+    assert [listing.number for listing in summary.latest] == ["INV-0005", "INV-0004"]
+    assert list(summary.totals) == billing_totals(book.practice.id, uow, env)
+
+
+def test_the_home_overview_counts_the_active_rates_and_services_for_the_setup_checklist(
+    uow: FakeUnitOfWork, env: Env
+) -> None:
+    practice = a_practice(uow, env)
+    a_tax_rate(uow, env, practice)
+    a_service(uow, env, practice)
+    a_service(uow, env, practice)
+
+    overview = home_overview(practice, Role.STAFF, 5, uow, env)
+
+    assert (overview.active_tax_rates, overview.active_services) == (1, 2)
+
+
+def test_the_home_overview_shows_billing_roles_the_summary(
+    uow: FakeUnitOfWork, env: Env, book: Book
+) -> None:
+    overview = home_overview(book.practice, Role.STAFF, 3, uow, env)
+
+    assert overview.summary == practice_summary(book.practice, 3, uow, env)
+
+
+def test_the_home_overview_shows_no_billing_data_to_someone_without_a_role(
+    uow: FakeUnitOfWork, env: Env, book: Book
+) -> None:
+    overview = home_overview(book.practice, None, 3, uow, env)
+
+    assert overview.summary is None
