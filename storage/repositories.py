@@ -798,6 +798,7 @@ class SqlInvoiceRepository:
                     id=InvoiceId(row.id),
                     practice_id=PracticeId(row.practice_id),
                     number=row.number,
+                    sequence=row.sequence,
                     client_id=ClientId(row.client_id),
                     currency=currency,
                     issue_date=row.issue_date,
@@ -939,7 +940,7 @@ class SqlInvoiceRepository:
             insert(InvoiceRow).values(
                 id=invoice.id,
                 practice_id=invoice.practice_id,
-                sequence=_sequence_of(invoice),
+                sequence=invoice.sequence,
                 created_at=invoice.created_at,
                 created_by=invoice.created_by,
                 version=invoice.version,
@@ -1025,15 +1026,6 @@ class SqlInvoiceRepository:
                 raise AppointmentAlreadyInvoiced(
                     appointment_id, holder.number if holder else None
                 ) from None
-
-
-def _sequence_of(invoice: Invoice) -> int:
-    digits = ""
-    for character in reversed(invoice.number):
-        if not character.isdigit():
-            break
-        digits = character + digits
-    return int(digits)
 
 
 # -- audit ----------------------------------------------------------------------------------
