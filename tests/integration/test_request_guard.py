@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from bot.edge.guard import RequestGuard
 from sandbox.slack.signing import signature
 from storage.orm import SlackRequestRow
+from storage.seen_requests import SqlSeenRequests
 
 SECRET = "guard-test-secret"
 
@@ -33,7 +34,7 @@ def _remembered(engine: Engine) -> int:
 
 
 def test_a_request_is_answered_once_and_a_replay_is_refused(engine: Engine) -> None:
-    guard = RequestGuard(SECRET, engine, _SetClock(datetime.now(UTC)))
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), _SetClock(datetime.now(UTC)))
     first = _signed(b"command=%2Finvoice&trigger_id=1")
 
     assert guard.refusal(*first) is None
@@ -43,7 +44,7 @@ def test_a_request_is_answered_once_and_a_replay_is_refused(engine: Engine) -> N
 
 
 def test_forged_stale_and_unsigned_requests_are_refused_without_a_trace(engine: Engine) -> None:
-    guard = RequestGuard(SECRET, engine, _SetClock(datetime.now(UTC)))
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), _SetClock(datetime.now(UTC)))
     body, stamp, _ = _signed(b"payload=1")
 
     assert guard.refusal(body, stamp, "v0=" + "0" * 64) == "invalid or expired Slack signature"
@@ -56,7 +57,7 @@ def test_forged_stale_and_unsigned_requests_are_refused_without_a_trace(engine: 
 
 def test_signatures_older_than_the_window_are_purged(engine: Engine) -> None:
     clock = _SetClock(datetime.now(UTC) - timedelta(minutes=11))
-    guard = RequestGuard(SECRET, engine, clock, purge_one_in=1)
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), clock, purge_one_in=1)
     assert guard.refusal(*_signed(b"old")) is None
     clock.moment += timedelta(minutes=2)
     assert guard.refusal(*_signed(b"recent")) is None
