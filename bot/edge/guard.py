@@ -8,12 +8,15 @@ that long closes the gap, across every replica, through a memory they share
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.edge.form import interaction_payload
 from domain.ports import Clock, SeenRequests
 
 log = logging.getLogger(__name__)
@@ -21,6 +24,11 @@ log = logging.getLogger(__name__)
 # Slack refuses to sign with a timestamp older than five minutes; keep a margin.
 REMEMBER_FOR = timedelta(minutes=10)
 PURGE_ONE_IN = 200
+
+# Slack sends these without a trigger_id or action_ts, so the same search typed twice within
+# a second arrives twice byte for byte: a replay by its bytes, yet legitimate. See
+# `_may_repeat` for why answering a repeat is safe.
+_REPEATABLE = "block_suggestion"
 
 
 class RequestGuard:
@@ -44,6 +52,8 @@ class RequestGuard:
             return "missing Slack signature headers"
         if not self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
             return "invalid or expired Slack signature"
+        if _may_repeat(body):
+            return None
         # The signature covers timestamp and body, so it identifies the request exactly.
         key = hashlib.sha256(signature.encode()).hexdigest()
         now = self._clock.now()
@@ -52,3 +62,28 @@ class RequestGuard:
             log.warning("event=slack_request_replayed")
             return "this request was already received"
         return None
+
+
+def _may_repeat(body: bytes) -> bool:
+    """Whether `body` is an interaction that Slack may legitimately send twice unchanged.
+
+    Only a `block_suggestion` (a select menu asking for the options matching typed text) is,
+    and answering one again is safe: its listener only reads, so a replay stores, changes and
+    sends nothing, and it gets the answer the original got (the same user's search for the
+    same text, the user's role checked again). Its signature and five-minute timestamp are
+    still checked, so a forged or stale one is refused as any other. Refusing it instead
+    would leave a person's menu empty for typing the same search twice."""
+    # Most bodies never name the type; only those that do are decoded, and the exact type is
+    # read from the payload, so a text that merely contains the word is not exempted.
+    if _REPEATABLE.encode() not in body:
+        return False
+    payload = interaction_payload(body)
+    if payload is None:
+        fields = parse_qs(body.decode("utf-8", "replace"))
+        if list(fields) != ["payload"] or len(fields["payload"]) != 1:
+            return False
+        try:
+            payload = json.loads(fields["payload"][0])
+        except ValueError:
+            return False
+    return isinstance(payload, dict) and payload.get("type") == _REPEATABLE

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import Engine, func, select
 
@@ -67,3 +69,25 @@ def test_signatures_older_than_the_window_are_purged(engine: Engine) -> None:
     assert guard.refusal(*_signed(b"new")) is None
 
     assert _remembered(engine) == 2, "the 11-minute-old signature should be gone"
+
+
+def _form(payload: dict[str, object]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def test_a_repeated_options_request_is_answered_and_leaves_no_trace(engine: Engine) -> None:
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), _SetClock(datetime.now(UTC)))
+    search = _signed(_form({"type": "block_suggestion", "action_id": "client", "value": "ada"}))
+
+    answers = [guard.refusal(*search), guard.refusal(*search)]
+
+    assert answers == [None, None]
+    assert _remembered(engine) == 0
+
+
+def test_a_click_that_mentions_options_requests_is_refused_when_replayed(engine: Engine) -> None:
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), _SetClock(datetime.now(UTC)))
+    click = _signed(_form({"type": "block_actions", "value": '"type":"block_suggestion"'}))
+
+    assert guard.refusal(*click) is None
+    assert guard.refusal(*click) == "this request was already received"
