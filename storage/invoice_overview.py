@@ -12,6 +12,7 @@ The stored status and amounts are the domain's own (see the invoice repository's
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from storage.orm import ClientRow, InvoiceRow, LedgerEntryRow
 from storage.rendered import RenderedStatement
 
 _Column: TypeAlias = ColumnElement[Any] | InstrumentedAttribute[Any]
+_Read: TypeAlias = Callable[[Any, Currency], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +59,8 @@ class _Field:
     a row's value (with the row's currency) becomes the field's."""
 
     sql: _Column
-    read: Callable[[Any, Currency], Any]
-
-
-def _as_is(value: Any, _: Currency) -> Any:
-    return value
+    read: _Read | None = None
+    """None: the value as stored."""
 
 
 def _money(value: Any, currency: Currency) -> Money:
@@ -78,13 +77,13 @@ _LATE = InvoiceRow.due_date < bindparam("today")
 
 _LISTING: Mapping[str, _Field] = {
     "id": _Field(InvoiceRow.id, lambda value, _: InvoiceId(value)),
-    "number": _Field(InvoiceRow.number, _as_is),
+    "number": _Field(InvoiceRow.number),
     "client_id": _Field(InvoiceRow.client_id, lambda value, _: ClientId(value)),
-    "client_name": _Field(ClientRow.name, _as_is),
+    "client_name": _Field(ClientRow.name),
     "total": _Field(InvoiceRow.total_minor, _money),
     "balance": _Field(_BALANCE, _money),
     "status": _Field(InvoiceRow.status, lambda value, _: InvoiceStatus(value)),
-    "due_date": _Field(InvoiceRow.due_date, _as_is),
+    "due_date": _Field(InvoiceRow.due_date),
 }
 """Each `InvoiceListing` field of a listed invoice."""
 
@@ -191,8 +190,28 @@ def _rendered(dialect: Dialect) -> RenderedStatement:
     return RenderedStatement(_OVERVIEW, dialect)
 
 
-def _fields(fields: Mapping[str, _Field], row: Any, currency: Currency) -> dict[str, Any]:
-    return {name: field.read(getattr(row, name), currency) for name, field in fields.items()}
+_Plan: TypeAlias = tuple[tuple[int, _Read | None], ...]
+
+
+def _plan(fields: Mapping[str, _Field], made: type | None = None) -> _Plan:
+    """Where each of `fields` is in an overview row, and how it is read, checked to be the
+    order of the fields of `made`: its objects are built from positional values, which
+    spares a dict and a name lookup per field of every row on each /invoice and Home
+    refresh (a tenth of the overview's CPU on SQLite)."""
+    if made is not None and [field.name for field in dataclasses.fields(made)] != list(fields):
+        raise ValueError(f"the overview lists {made.__name__}'s fields in another order")
+    columns = list(_OVERVIEW.selected_columns.keys())
+    return tuple((columns.index(name), field.read) for name, field in fields.items())
+
+
+_LISTING_PLAN = _plan(_LISTING, InvoiceListing)
+_UNPAID_PLAN = _plan(_UNPAID, UnpaidTotals)
+_RECEIVED_PLAN = _plan(_RECEIVED)
+_SEQUENCE_AT = list(_OVERVIEW.selected_columns.keys()).index(_SEQUENCE)
+
+
+def _values(plan: _Plan, row: Any, currency: Currency) -> list[Any]:
+    return [row[at] if read is None else read(row[at], currency) for at, read in plan]
 
 
 def read_overview(
@@ -219,12 +238,13 @@ def read_overview(
     for row in rows:
         currency = Currency(row.currency)
         if row.part == _LATEST_PART:
-            listing = InvoiceListing(**_fields(_LISTING, row, currency))
-            newest.append((getattr(row, _SEQUENCE), listing))
+            listing = InvoiceListing(*_values(_LISTING_PLAN, row, currency))
+            newest.append((row[_SEQUENCE_AT], listing))
         elif row.part == _UNPAID_PART:
-            unpaid.append(UnpaidTotals(**_fields(_UNPAID, row, currency)))
+            unpaid.append(UnpaidTotals(*_values(_UNPAID_PLAN, row, currency)))
         else:
-            received.append(_fields(_RECEIVED, row, currency)["received"])
+            [amount] = _values(_RECEIVED_PLAN, row, currency)
+            received.append(amount)
     newest.sort(key=lambda pair: pair[0], reverse=True)
     unpaid.sort(key=lambda totals: totals.outstanding.currency.code)
     received.sort(key=lambda amount: amount.currency.code)
