@@ -97,6 +97,7 @@ def twenty_line_invoice() -> Invoice:
         lines,
         datetime.now(UTC),
         "system",
+        sequence=1,
     )
 
 

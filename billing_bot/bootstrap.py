@@ -24,6 +24,7 @@ from domain.ports import Env
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for, without_transactions
 from storage.health import database_status
+from storage.seen_requests import SqlSeenRequests
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 
@@ -124,4 +125,5 @@ def _slack_surface(
         client_secret=client_secret.get_secret_value() if oauth and client_secret else None,
         bot_token=bot_token.get_secret_value() if bot_token and not oauth else None,
     )
-    return SlackSurface(app, RequestGuard(secret.get_secret_value(), engine, env.clock), later)
+    guard = RequestGuard(secret.get_secret_value(), SqlSeenRequests(engine), env.clock)
+    return SlackSurface(app, guard, later)

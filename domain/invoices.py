@@ -130,7 +130,7 @@ class InvoiceOverview:
     is owed per currency, and what it received in a period."""
 
     latest: tuple[InvoiceListing, ...]
-    """Newest first (by number)."""
+    """Newest first (by `Invoice.sequence`)."""
     unpaid: tuple[UnpaidTotals, ...]
     """`UnpaidTotals.of` every invoice of the practice, in currency code order."""
     received: tuple[Money, ...]
@@ -263,6 +263,9 @@ class Invoice:
     id: InvoiceId
     practice_id: PracticeId
     number: str
+    sequence: int = field(kw_only=True)
+    """The practice's counter value the number was made from; it orders invoices, since a
+    prefix may end in digits (`A1` + 0001) or change between two invoices."""
     client_id: ClientId
     currency: Currency
     issue_date: date

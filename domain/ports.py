@@ -38,6 +38,15 @@ class IdGenerator(Protocol):
         ...
 
 
+class SeenRequests(Protocol):
+    """The keys of requests already accepted, shared by every process that serves them."""
+
+    def remember(self, key: str, now: datetime, *, forget_before: datetime | None) -> bool:
+        """Store `key` as received `now`; False if it was stored before (a replay). With
+        `forget_before`, also drop the keys received before that moment."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Env:
     """The ports besides storage that use cases need: the time, and new ids."""

@@ -10,16 +10,18 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import read_only_options
-from storage.repositories import (
-    SqlAppointmentRepository,
-    SqlAuditLog,
-    SqlClientRepository,
-    SqlInvoiceRepository,
+from storage.repositories.audit import SqlAuditLog
+from storage.repositories.invoices import SqlInvoiceRepository
+from storage.repositories.members import SqlMemberRepository
+from storage.repositories.practices import (
     SqlLogoRepository,
-    SqlMemberRepository,
     SqlPracticeRepository,
-    SqlServiceTypeRepository,
     SqlTaxRateRepository,
+)
+from storage.repositories.records import (
+    SqlAppointmentRepository,
+    SqlClientRepository,
+    SqlServiceTypeRepository,
 )
 
 

@@ -99,8 +99,6 @@ class FakeState:
     clients: dict[ClientId, Client] = field(default_factory=dict)
     service_types: dict[ServiceTypeId, ServiceType] = field(default_factory=dict)
     appointments: dict[AppointmentId, Appointment] = field(default_factory=dict)
-    # Insertion order is number order: a sequence is taken and its invoice added in one
-    # transaction.
     invoices: dict[InvoiceId, Invoice] = field(default_factory=dict)
     last_sequence: dict[PracticeId, int] = field(default_factory=dict)
     members: dict[tuple[PracticeId, str], Member] = field(default_factory=dict)
@@ -336,9 +334,12 @@ class FakeInvoiceRepository(_Repository):
 
     def add(self, invoice: Invoice) -> None:
         _new(self._state.invoices, invoice.id, "invoice")
-        if any(other.number == invoice.number for other in self._of(invoice.practice_id)):
-            raise ValueError(f"unique: invoice number {invoice.number} is taken")
         self._check_references(invoice)
+        for other in self._of(invoice.practice_id):
+            if other.number == invoice.number:
+                raise ValueError(f"unique: invoice number {invoice.number} is taken")
+            if other.sequence == invoice.sequence:
+                raise ValueError(f"unique: invoice sequence {invoice.sequence} is taken")
         self._state.invoices[invoice.id] = invoice
 
     def update(self, invoice: Invoice) -> None:
@@ -369,7 +370,7 @@ class FakeInvoiceRepository(_Repository):
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]:
         found = [
             invoice
-            for invoice in reversed(self._of(practice_id))
+            for invoice in self._newest_first(practice_id)
             if (not criteria.statuses or invoice.status in criteria.statuses)
             and (criteria.overdue_on is None or invoice.is_overdue(criteria.overdue_on))
             and (criteria.client_id is None or invoice.client_id == criteria.client_id)
@@ -409,6 +410,10 @@ class FakeInvoiceRepository(_Repository):
 
     def _of(self, practice_id: PracticeId) -> list[Invoice]:
         return [i for i in self._state.invoices.values() if i.practice_id == practice_id]
+
+    def _newest_first(self, practice_id: PracticeId) -> list[Invoice]:
+        """By sequence, as the database orders; never by number, whose prefix may change."""
+        return sorted(self._of(practice_id), key=lambda invoice: invoice.sequence, reverse=True)
 
     def _check_references(self, invoice: Invoice) -> None:
         practice_id = invoice.practice_id

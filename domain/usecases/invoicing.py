@@ -221,6 +221,7 @@ def create_invoice(cmd: CreateInvoice, uow: UnitOfWork, env: Env) -> Invoice:
             id=InvoiceId(env.ids.new_id()),
             practice_id=practice.id,
             number=practice.invoice_settings.format_number(sequence),
+            sequence=sequence,
             client_id=cmd.client_id,
             currency=practice.currency,
             issue_date=issue_date,

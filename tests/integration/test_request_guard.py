@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import Engine, func, select
 
 from bot.edge.guard import RequestGuard
 from sandbox.slack.signing import signature
 from storage.orm import SlackRequestRow
+from storage.seen_requests import SqlSeenRequests
 
 SECRET = "guard-test-secret"
 
@@ -33,7 +36,7 @@ def _remembered(engine: Engine) -> int:
 
 
 def test_a_request_is_answered_once_and_a_replay_is_refused(engine: Engine) -> None:
-    guard = RequestGuard(SECRET, engine, _SetClock(datetime.now(UTC)))
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), _SetClock(datetime.now(UTC)))
     first = _signed(b"command=%2Finvoice&trigger_id=1")
 
     assert guard.refusal(*first) is None
@@ -43,7 +46,7 @@ def test_a_request_is_answered_once_and_a_replay_is_refused(engine: Engine) -> N
 
 
 def test_forged_stale_and_unsigned_requests_are_refused_without_a_trace(engine: Engine) -> None:
-    guard = RequestGuard(SECRET, engine, _SetClock(datetime.now(UTC)))
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), _SetClock(datetime.now(UTC)))
     body, stamp, _ = _signed(b"payload=1")
 
     assert guard.refusal(body, stamp, "v0=" + "0" * 64) == "invalid or expired Slack signature"
@@ -56,7 +59,7 @@ def test_forged_stale_and_unsigned_requests_are_refused_without_a_trace(engine: 
 
 def test_signatures_older_than_the_window_are_purged(engine: Engine) -> None:
     clock = _SetClock(datetime.now(UTC) - timedelta(minutes=11))
-    guard = RequestGuard(SECRET, engine, clock, purge_one_in=1)
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), clock, purge_one_in=1)
     assert guard.refusal(*_signed(b"old")) is None
     clock.moment += timedelta(minutes=2)
     assert guard.refusal(*_signed(b"recent")) is None
@@ -66,3 +69,25 @@ def test_signatures_older_than_the_window_are_purged(engine: Engine) -> None:
     assert guard.refusal(*_signed(b"new")) is None
 
     assert _remembered(engine) == 2, "the 11-minute-old signature should be gone"
+
+
+def _form(payload: dict[str, object]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def test_a_repeated_options_request_is_answered_and_leaves_no_trace(engine: Engine) -> None:
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), _SetClock(datetime.now(UTC)))
+    search = _signed(_form({"type": "block_suggestion", "action_id": "client", "value": "ada"}))
+
+    answers = [guard.refusal(*search), guard.refusal(*search)]
+
+    assert answers == [None, None]
+    assert _remembered(engine) == 0
+
+
+def test_a_click_that_mentions_options_requests_is_refused_when_replayed(engine: Engine) -> None:
+    guard = RequestGuard(SECRET, SqlSeenRequests(engine), _SetClock(datetime.now(UTC)))
+    click = _signed(_form({"type": "block_actions", "value": '"type":"block_suggestion"'}))
+
+    assert guard.refusal(*click) is None
+    assert guard.refusal(*click) == "this request was already received"

@@ -20,7 +20,7 @@ from domain.errors import (
 from domain.ids import ClientId
 from domain.invoices import Invoice, InvoiceStatus, LineInput
 from domain.money import Money
-from domain.ports import Env
+from domain.ports import Env, InvoiceFilter
 from domain.practice import Practice
 from domain.usecases.invoicing import (
     CreateInvoice,
@@ -32,6 +32,7 @@ from domain.usecases.invoicing import (
     prefill_invoice,
     void_invoice,
 )
+from domain.usecases.reporting import list_invoices
 from domain.usecases.settings import (
     ConfigureInvoiceSettings,
     UpdateTaxRate,
@@ -152,6 +153,18 @@ def test_a_new_prefix_applies_from_the_next_number_on(uow: FakeUnitOfWork, env: 
 
     assert stored(uow, first).number == "INV-0001"
     assert second.number == "2025/0002"
+
+
+def test_invoices_list_newest_first_whatever_their_prefixes(uow: FakeUnitOfWork, env: Env) -> None:
+    practice = a_practice(uow, env)
+    set_prefix(uow, env, practice, "A1")
+    an_invoice(uow, env, practice)
+    set_prefix(uow, env, practice, "INV-")
+    an_invoice(uow, env, practice)
+
+    listed = list_invoices(practice.id, InvoiceFilter(), uow)
+
+    assert [invoice.number for invoice in listed] == ["INV-0002", "A10001"]
 
 
 def test_a_line_for_a_service_takes_the_services_name_when_left_blank(

@@ -1,0 +1,243 @@
+"""A practice and its settings: billing details, invoice and reminder settings, tax rates
+and logos."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from sqlalchemy import (
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from domain.errors import StaleEdit
+from domain.ids import (
+    PracticeId,
+    TaxRateId,
+)
+from domain.logos import Logo
+from domain.money import Currency
+from domain.practice import (
+    Address,
+    BillingDetails,
+    InvoiceSettings,
+    InvoiceTemplate,
+    InvoiceTheme,
+    Practice,
+    ReminderPolicy,
+    TaxRate,
+)
+from storage.orm import (
+    PERCENT_SCALE,
+    InvoiceCounterRow,
+    InvoiceLineRow,
+    LogoRow,
+    PracticeRow,
+    ServiceTypeRow,
+    TaxRateRow,
+)
+from storage.repositories.scaled import scaled, unscaled
+
+
+def _practice_values(practice: Practice) -> dict[str, object]:
+    billing, address = practice.billing, practice.billing.address
+    settings, reminders = practice.invoice_settings, practice.reminder_policy
+    return {
+        "workspace_id": practice.workspace_id,
+        "name": billing.name,
+        "currency": billing.currency.code,
+        "address_line1": address.line1,
+        "address_line2": address.line2,
+        "city": address.city,
+        "region": address.region,
+        "postal_code": address.postal_code,
+        "country": address.country,
+        "time_zone": billing.time_zone,
+        "tax_number": billing.tax_number,
+        "licence_number": billing.licence_number,
+        "privacy_mode": practice.privacy_mode,
+        "billing_channel_id": practice.billing_channel_id,
+        "active": practice.active,
+        "default_tax_rate_id": practice.default_tax_rate_id,
+        "invoice_template": settings.template.value,
+        "invoice_theme": settings.theme.value,
+        "logo_ref": settings.logo_ref,
+        "invoice_details": settings.details,
+        "payment_terms_days": settings.payment_terms_days,
+        "invoice_footer": settings.footer,
+        "number_prefix": settings.number_prefix,
+        "reminders_enabled": reminders.enabled,
+        "reminder_offsets": list(reminders.offsets),
+        "reminder_send_time": reminders.send_time.strftime("%H:%M"),
+        "version": practice.version,
+    }
+
+
+def _practice(row: PracticeRow) -> Practice:
+    return Practice(
+        id=PracticeId(row.id),
+        workspace_id=row.workspace_id,
+        billing=BillingDetails(
+            name=row.name,
+            currency=Currency(row.currency),
+            address=Address(
+                row.address_line1,
+                row.address_line2,
+                row.city,
+                row.region,
+                row.postal_code,
+                row.country,
+            ),
+            time_zone=row.time_zone,
+            tax_number=row.tax_number,
+            licence_number=row.licence_number,
+        ),
+        invoice_settings=InvoiceSettings(
+            template=InvoiceTemplate(row.invoice_template),
+            theme=InvoiceTheme(row.invoice_theme),
+            logo_ref=row.logo_ref,
+            details=row.invoice_details,
+            payment_terms_days=row.payment_terms_days,
+            footer=row.invoice_footer,
+            number_prefix=row.number_prefix,
+        ),
+        reminder_policy=ReminderPolicy(
+            enabled=row.reminders_enabled,
+            offsets=tuple(int(offset) for offset in row.reminder_offsets),
+            send_time=time.fromisoformat(row.reminder_send_time),
+        ),
+        default_tax_rate_id=TaxRateId(row.default_tax_rate_id) if row.default_tax_rate_id else None,
+        privacy_mode=row.privacy_mode,
+        billing_channel_id=row.billing_channel_id,
+        active=row.active,
+        version=row.version,
+    )
+
+
+class SqlPracticeRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, practice_id: PracticeId) -> Practice | None:
+        row = self._session.get(PracticeRow, practice_id)
+        return _practice(row) if row else None
+
+    def for_workspace(self, workspace_id: str) -> Practice | None:
+        row = self._session.scalar(
+            select(PracticeRow).where(PracticeRow.workspace_id == workspace_id)
+        )
+        return _practice(row) if row else None
+
+    def add(self, practice: Practice) -> None:
+        self._session.execute(
+            insert(PracticeRow).values(id=practice.id, **_practice_values(practice))
+        )
+        self._session.execute(
+            insert(InvoiceCounterRow).values(practice_id=practice.id, last_sequence=0)
+        )
+
+    def update(self, practice: Practice) -> None:
+        result = self._session.execute(
+            update(PracticeRow)
+            .where(PracticeRow.id == practice.id, PracticeRow.version == practice.version - 1)
+            .values(**_practice_values(practice))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleEdit(
+                "The practice's settings were changed by someone else meanwhile. "
+                "Reopen them and try again."
+            )
+
+
+# -- tax rates ------------------------------------------------------------------------------
+
+
+def _tax_rate(row: TaxRateRow) -> TaxRate:
+    return TaxRate(
+        TaxRateId(row.id),
+        PracticeId(row.practice_id),
+        row.name,
+        unscaled(row.percent_e4, PERCENT_SCALE),
+        row.archived_at,
+    )
+
+
+class SqlTaxRateRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, practice_id: PracticeId, tax_rate_id: TaxRateId) -> TaxRate | None:
+        row = self._session.scalar(
+            select(TaxRateRow).where(
+                TaxRateRow.practice_id == practice_id, TaxRateRow.id == tax_rate_id
+            )
+        )
+        return _tax_rate(row) if row else None
+
+    def list(self, practice_id: PracticeId, *, include_archived: bool = False) -> list[TaxRate]:
+        query = select(TaxRateRow).where(TaxRateRow.practice_id == practice_id)
+        if not include_archived:
+            query = query.where(TaxRateRow.archived_at.is_(None))
+        return [_tax_rate(row) for row in self._session.scalars(query.order_by(TaxRateRow.name))]
+
+    def add(self, rate: TaxRate) -> None:
+        self._session.execute(
+            insert(TaxRateRow).values(
+                id=rate.id,
+                practice_id=rate.practice_id,
+                name=rate.name,
+                percent_e4=scaled(rate.percent, PERCENT_SCALE),
+                archived_at=rate.archived_at,
+            )
+        )
+
+    def update(self, rate: TaxRate) -> None:
+        self._session.execute(
+            update(TaxRateRow)
+            .where(TaxRateRow.practice_id == rate.practice_id, TaxRateRow.id == rate.id)
+            .values(
+                name=rate.name,
+                percent_e4=scaled(rate.percent, PERCENT_SCALE),
+                archived_at=rate.archived_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    def is_used(self, practice_id: PracticeId, tax_rate_id: TaxRateId) -> bool:
+        on_lines = exists().where(
+            InvoiceLineRow.practice_id == practice_id, InvoiceLineRow.tax_rate_id == tax_rate_id
+        )
+        on_services = exists().where(
+            ServiceTypeRow.practice_id == practice_id,
+            ServiceTypeRow.default_tax_rate_id == tax_rate_id,
+        )
+        return bool(self._session.scalar(select(or_(on_lines, on_services))))
+
+
+# -- logos ----------------------------------------------------------------------------------
+
+
+class SqlLogoRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, practice_id: PracticeId, logo_id: str, logo: Logo) -> None:
+        self._session.execute(
+            insert(LogoRow).values(
+                id=logo_id,
+                practice_id=practice_id,
+                content_type=logo.content_type,
+                content=logo.content,
+            )
+        )
+
+    def get(self, practice_id: PracticeId, logo_id: str) -> Logo | None:
+        row = self._session.scalar(
+            select(LogoRow).where(LogoRow.practice_id == practice_id, LogoRow.id == logo_id)
+        )
+        return Logo(row.content_type, row.content) if row else None

@@ -1,0 +1,275 @@
+"""The practice's records: clients, the services it offers, and appointments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import (
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from domain.appointments import Appointment, AppointmentStatus
+from domain.clients import Client
+from domain.ids import (
+    AppointmentId,
+    ClientId,
+    PracticeId,
+    ServiceTypeId,
+    TaxRateId,
+)
+from domain.money import Currency
+from domain.practice import (
+    Address,
+)
+from domain.services import ServiceType
+from storage.orm import (
+    AppointmentRow,
+    ClientRow,
+    ServiceTypeRow,
+)
+from storage.repositories.versioned import update_versioned
+
+# -- clients --------------------------------------------------------------------------------
+
+
+def _client_values(client: Client) -> dict[str, object]:
+    address = client.address
+    return {
+        "name": client.name,
+        "email": client.email,
+        "phone": client.phone,
+        "address_line1": address.line1,
+        "address_line2": address.line2,
+        "city": address.city,
+        "region": address.region,
+        "postal_code": address.postal_code,
+        "country": address.country,
+        "notes": client.notes,
+    }
+
+
+def _client(row: ClientRow) -> Client:
+    return Client(
+        id=ClientId(row.id),
+        practice_id=PracticeId(row.practice_id),
+        name=row.name,
+        email=row.email,
+        phone=row.phone,
+        address=Address(
+            row.address_line1,
+            row.address_line2,
+            row.city,
+            row.region,
+            row.postal_code,
+            row.country,
+        ),
+        notes=row.notes,
+        version=row.version,
+    )
+
+
+class SqlClientRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, practice_id: PracticeId, client_id: ClientId) -> Client | None:
+        row = self._session.scalar(
+            select(ClientRow).where(ClientRow.practice_id == practice_id, ClientRow.id == client_id)
+        )
+        return _client(row) if row else None
+
+    # Above `list`, whose name would shadow the builtin in this annotation.
+    def matching(self, practice_id: PracticeId, text: str, limit: int) -> list[Client]:
+        # `autoescape`: a typed % or _ is looked for as itself, not as a wildcard. SQLite
+        # folds the case of ASCII letters only; PostgreSQL's ILIKE folds every letter.
+        query = (
+            select(ClientRow)
+            .where(
+                ClientRow.practice_id == practice_id,
+                or_(
+                    ClientRow.name.icontains(text, autoescape=True),
+                    ClientRow.email.icontains(text, autoescape=True),
+                ),
+            )
+            .order_by(func.lower(ClientRow.name), ClientRow.id)
+            .limit(limit)
+        )
+        return [_client(row) for row in self._session.scalars(query)]
+
+    def list(self, practice_id: PracticeId) -> list[Client]:
+        query = (
+            select(ClientRow).where(ClientRow.practice_id == practice_id).order_by(ClientRow.name)
+        )
+        return [_client(row) for row in self._session.scalars(query)]
+
+    def names(self, practice_id: PracticeId, client_ids: Iterable[ClientId]) -> dict[ClientId, str]:
+        wanted = set(client_ids)
+        if not wanted:
+            return {}
+        query = select(ClientRow.id, ClientRow.name).where(
+            ClientRow.practice_id == practice_id, ClientRow.id.in_(wanted)
+        )
+        return {ClientId(row.id): row.name for row in self._session.execute(query)}
+
+    def add(self, client: Client) -> None:
+        self._session.execute(
+            insert(ClientRow).values(
+                id=client.id,
+                practice_id=client.practice_id,
+                version=client.version,
+                **_client_values(client),
+            )
+        )
+
+    def update(self, client: Client) -> None:
+        update_versioned(
+            self._session,
+            ClientRow,
+            client.practice_id,
+            client.id,
+            client.version,
+            _client_values(client),
+            "client",
+        )
+
+
+# -- service types --------------------------------------------------------------------------
+
+
+def _service(row: ServiceTypeRow) -> ServiceType:
+    return ServiceType(
+        id=ServiceTypeId(row.id),
+        practice_id=PracticeId(row.practice_id),
+        name=row.name,
+        default_price=Currency(row.currency).from_minor_units(row.default_price_minor),
+        default_tax_rate_id=TaxRateId(row.default_tax_rate_id) if row.default_tax_rate_id else None,
+        active=row.active,
+        version=row.version,
+    )
+
+
+def _service_values(service: ServiceType) -> dict[str, object]:
+    return {
+        "name": service.name,
+        "default_price_minor": service.default_price.minor_units,
+        "currency": service.default_price.currency.code,
+        "default_tax_rate_id": service.default_tax_rate_id,
+        "active": service.active,
+    }
+
+
+class SqlServiceTypeRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, practice_id: PracticeId, service_type_id: ServiceTypeId) -> ServiceType | None:
+        row = self._session.scalar(
+            select(ServiceTypeRow).where(
+                ServiceTypeRow.practice_id == practice_id, ServiceTypeRow.id == service_type_id
+            )
+        )
+        return _service(row) if row else None
+
+    def list(self, practice_id: PracticeId, *, include_inactive: bool = False) -> list[ServiceType]:
+        query = select(ServiceTypeRow).where(ServiceTypeRow.practice_id == practice_id)
+        if not include_inactive:
+            query = query.where(ServiceTypeRow.active.is_(True))
+        return [_service(row) for row in self._session.scalars(query.order_by(ServiceTypeRow.name))]
+
+    def add(self, service: ServiceType) -> None:
+        self._session.execute(
+            insert(ServiceTypeRow).values(
+                id=service.id,
+                practice_id=service.practice_id,
+                version=service.version,
+                **_service_values(service),
+            )
+        )
+
+    def update(self, service: ServiceType) -> None:
+        update_versioned(
+            self._session,
+            ServiceTypeRow,
+            service.practice_id,
+            service.id,
+            service.version,
+            _service_values(service),
+            "service",
+        )
+
+
+# -- appointments ---------------------------------------------------------------------------
+
+
+def _appointment(row: AppointmentRow) -> Appointment:
+    return Appointment(
+        id=AppointmentId(row.id),
+        practice_id=PracticeId(row.practice_id),
+        client_id=ClientId(row.client_id),
+        service_type_id=ServiceTypeId(row.service_type_id),
+        start=row.starts_at,
+        duration_minutes=row.duration_minutes,
+        clinician=row.clinician,
+        status=AppointmentStatus(row.status),
+        version=row.version,
+    )
+
+
+def _appointment_values(appointment: Appointment) -> dict[str, object]:
+    return {
+        "client_id": appointment.client_id,
+        "service_type_id": appointment.service_type_id,
+        "starts_at": appointment.start,
+        "duration_minutes": appointment.duration_minutes,
+        "clinician": appointment.clinician,
+        "status": appointment.status.value,
+    }
+
+
+class SqlAppointmentRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, practice_id: PracticeId, appointment_id: AppointmentId) -> Appointment | None:
+        row = self._session.scalar(
+            select(AppointmentRow).where(
+                AppointmentRow.practice_id == practice_id, AppointmentRow.id == appointment_id
+            )
+        )
+        return _appointment(row) if row else None
+
+    def list(
+        self, practice_id: PracticeId, *, client_id: ClientId | None = None
+    ) -> list[Appointment]:
+        query = select(AppointmentRow).where(AppointmentRow.practice_id == practice_id)
+        if client_id is not None:
+            query = query.where(AppointmentRow.client_id == client_id)
+        return [
+            _appointment(row)
+            for row in self._session.scalars(query.order_by(AppointmentRow.starts_at))
+        ]
+
+    def add(self, appointment: Appointment) -> None:
+        self._session.execute(
+            insert(AppointmentRow).values(
+                id=appointment.id,
+                practice_id=appointment.practice_id,
+                version=appointment.version,
+                **_appointment_values(appointment),
+            )
+        )
+
+    def update(self, appointment: Appointment) -> None:
+        update_versioned(
+            self._session,
+            AppointmentRow,
+            appointment.practice_id,
+            appointment.id,
+            appointment.version,
+            _appointment_values(appointment),
+            "appointment",
+        )
