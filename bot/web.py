@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot.edge.auth import INSTALL_PATH, REDIRECT_PATH
 from bot.edge.form import NotASlackBody, slack_body
-from bot.edge.guard import RequestGuard
+from bot.edge.guard import MISSING_SIGNATURE, RequestGuard
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,6 @@ BODY_LIMITS = {"slack_events": SLACK_BODY_LIMIT}
 #: the files it uploads to the Slack stand-in, which may be larger than a logo may be so
 #: that the app's own refusal can be tried).
 OTHER_BODY_LIMIT = 16 * 1024 * 1024
-MISSING_SIGNATURE = "missing Slack signature headers"
 
 
 class WebDependencies(Protocol):
@@ -127,7 +126,7 @@ def _mount_slack(app: Flask, slack: SlackSurfaceLike) -> None:
         body = request.get_data()
         if len(body) > SLACK_BODY_LIMIT:  # chunked, so not refused before it was read
             return _too_large(SLACK_BODY_LIMIT)
-        refusal = slack.guard.refusal(body, timestamp, signature)
+        refusal = slack.guard.forgery(body, timestamp, signature)
         if refusal is not None:
             return jsonify({"error": refusal, "status": 401}), 401
         try:
@@ -135,6 +134,9 @@ def _mount_slack(app: Flask, slack: SlackSurfaceLike) -> None:
         except NotASlackBody as error:
             log.warning("event=slack_body_refused reason=%s", error)
             return jsonify({"error": str(error), "status": 400}), 400
+        refusal = slack.guard.replay(signature, parsed)
+        if refusal is not None:
+            return jsonify({"error": refusal, "status": 401}), 401
         # Bolt takes an already parsed body only in its Socket Mode form, which differs from
         # HTTP only in skipping Bolt's signature check; the guard above made that one.
         bolt_request = BoltRequest(
