@@ -33,6 +33,8 @@ class Download:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    #: Seconds between the body's bytes (None: sent at once); see `File.byte_every`.
+    byte_every: float | None = None
 
 
 def get_upload_url(call: Call) -> dict[str, Any]:
@@ -114,7 +116,9 @@ def download(state: SlackState, path: str, bearer: str | None) -> Download:
             {
                 "Content-Type": file.mimetype,
                 "Content-Disposition": f'attachment; filename="{file.name}"',
+                "Content-Length": str(len(file.content)),
             },
+            file.byte_every,
         )
 
 

@@ -237,6 +237,9 @@ class File:
     complete: bool = False
     alt_txt: str | None = None
     channels: list[str] = field(default_factory=list)
+    #: Seconds between the bytes of a download, as over a congested network (None: at once);
+    #: for trying the app's time limit on a download.
+    byte_every: float | None = None
 
     @property
     def size(self) -> int:

@@ -16,7 +16,8 @@ import base64
 import binascii
 import json
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -122,12 +123,27 @@ class SlackWebApp:
         kind, _, token = (request.headers.get("Authorization") or "").partition(" ")
         bearer = token.strip() if kind.lower() == "bearer" else None
         result = files.download(self.state, request.path, bearer)
-        return Response(result.body, result.status, headers=result.headers)
+        if result.byte_every is None:
+            return Response(result.body, result.status, headers=result.headers)
+        return Response(
+            _trickled(result.body, result.byte_every),
+            result.status,
+            headers=result.headers,
+            direct_passthrough=True,
+        )
 
     def response_url(self, request: _Request, key: str) -> Response:
         body = request.get_json(force=True, silent=True)
         status, answer_body = responses.receive(self.state, key, body)
         return _json(status, answer_body)
+
+
+def _trickled(body: bytes, byte_every: float) -> Iterator[bytes]:
+    # Plays a slow network: the pause is the point, so this waits on purpose. A client that
+    # gives up ends the generator when its connection breaks.
+    for index in range(len(body)):
+        yield body[index : index + 1]
+        time.sleep(byte_every)
 
 
 class StandInServer:

@@ -191,8 +191,11 @@ class SlackStandIn:
             found = self.state.channels[_id(channel)]
             found.members.add(self.state.installation(found.team_id).bot_user_id)
 
-    def host_file(self, user: UserRef, name: str, content: bytes) -> File:
-        """A file the user uploaded (e.g. into a ``file_input``), private to the workspace."""
+    def host_file(
+        self, user: UserRef, name: str, content: bytes, *, byte_every: float | None = None
+    ) -> File:
+        """A file the user uploaded (e.g. into a ``file_input``), private to the workspace;
+        with `byte_every`, downloads of it arrive a byte at a time, that many seconds apart."""
         with self.state.lock:
             person = self.state.users[_id(user)]
             mimetype, filetype = file_type_of(name)
@@ -209,6 +212,7 @@ class SlackStandIn:
                     upload_key=ids.opaque(),
                     content=content,
                     complete=True,
+                    byte_every=byte_every,
                 )
             )
 

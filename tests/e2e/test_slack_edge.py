@@ -18,10 +18,17 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from slack_app_fixture import SIGNING_SECRET, SlackWorld, slack_world, view_text
+from slack_app_fixture import (
+    SIGNING_SECRET,
+    SlackWorld,
+    a_png,
+    slack_world,
+    view_text,
+)
 
-from bot import clients, tax_rates
+from bot import clients, invoice_settings, tax_rates
 from bot.edge.text import NOT_INSTALLED
+from bot.home import OPEN_INVOICE_SETTINGS
 from sandbox.slack import AppResponse, User, Workspace
 from sandbox.slack.signing import signature
 from sandbox.slack.transport import FORM, JSON
@@ -334,3 +341,25 @@ def test_a_command_from_a_workspace_without_the_app_is_answered_in_the_ack(
 
     assert answer.status == 200
     assert answer.text == NOT_INSTALLED
+
+
+# -- 13: a logo download that never finishes --------------------------------------------
+
+
+def test_a_logo_that_trickles_in_is_refused_in_the_modal_instead_of_holding_the_answer(
+    world: SlackWorld,
+) -> None:
+    seat = world.new_practice("Trickle Physiotherapy")
+    # A byte every 1.5 s: each read is quick, the whole file would take minutes.
+    slow = world.slack.host_file(seat.admin, "logo.png", a_png(), byte_every=1.5)
+    form = world.open_setting(seat.admin, OPEN_INVOICE_SETTINGS, channel=seat.general)
+    before = world.rows()
+
+    refused = world.slack.driver.submit_view(
+        form, {invoice_settings.LOGO: slow, invoice_settings.NUMBER_PREFIX: "TP-"}
+    )
+
+    assert list(refused.errors) == [invoice_settings.LOGO]
+    assert "took too long" in refused.errors[invoice_settings.LOGO]
+    assert world.rows() == before
+    assert world.practice(seat.workspace).invoice_settings.logo_ref is None
