@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from functools import lru_cache, partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -48,7 +48,7 @@ def summary_blocks(summary: PracticeSummary) -> list[dict[str, Any]]:
     return list(_rendered_summary(summary))
 
 
-@functools.lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)
 def _rendered_summary(summary: PracticeSummary) -> tuple[dict[str, Any], ...]:
     return tuple(block.to_dict() for block in invoice_summary(summary))
 
@@ -66,4 +66,4 @@ def invoice_command(
 
 
 def register(app: App, deps: BotDeps) -> None:
-    app.command(INVOICE_COMMAND)(command(deps, functools.partial(invoice_command, deps)))
+    app.command(INVOICE_COMMAND)(command(deps, partial(invoice_command, deps)))
