@@ -184,3 +184,12 @@ def _invoices_billing(
         if billed is not None:
             found[appointment.id] = billed
     return found
+
+
+def client_details(
+    practice_id: PracticeId, client_id: ClientId, uow: UnitOfWork, env: Env
+) -> Client:
+    """One of the practice's clients as stored now, with its version (the form that edits
+    it sends that version back). Raises NotFound for a client that is not the practice's."""
+    with uow:
+        return load_client(uow, practice_id, client_id)
