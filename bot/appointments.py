@@ -82,17 +82,25 @@ def _client_choice(client: Client) -> tuple[str, str]:
     return client.id, _option_text(f"{client.name} ({client.email})")
 
 
-def _client_picker(clients: Sequence[Client]) -> InputBlock:
+def _client_picker(clients: Sequence[Client], picked: Client | None) -> InputBlock:
     """A list of the clients while Slack can show them all; past that, a field that asks
     the app for the clients matching what the user types (`client_options`)."""
     if len(clients) <= MAX_OPTIONS:
-        return select_input(CLIENT, "Client", [_client_choice(c) for c in clients], None)
+        choices = [_client_choice(c) for c in clients]
+        return select_input(CLIENT, "Client", choices, picked.id if picked else None)
+    initial = None
+    if picked is not None:
+        value, text = _client_choice(picked)
+        initial = Option(value=value, text=text)
     return InputBlock(
         block_id=CLIENT,
         label="Client",
         hint=f"Type part of a name or e-mail to find one of the {len(clients)} clients.",
         element=ExternalDataSelectElement(
-            action_id=CLIENT, placeholder="Type to search clients", min_query_length=1
+            action_id=CLIENT,
+            placeholder="Type to search clients",
+            min_query_length=1,
+            initial_option=initial,
         ),
     )
 
@@ -110,14 +118,16 @@ def appointment_modal(
     today: date,
     clinician: str,
     time_zone: str,
+    client: Client | None = None,
 ) -> View:
     """The scheduling form: the practice's clients and active services to pick from, today's
-    date and the user as clinician to start with."""
+    date and the user as clinician to start with, and `client` already picked if given (the
+    form opened from a client's record)."""
     service_choices = [
         (s.id, _option_text(f"{s.name} · {s.default_price.format()}")) for s in services
     ]
     blocks: list[Block] = [
-        _client_picker(clients),
+        _client_picker(clients, client),
         select_input(SERVICE, "Service", service_choices[:MAX_OPTIONS], None),
         InputBlock(
             block_id=DATE,

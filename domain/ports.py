@@ -82,9 +82,22 @@ class ClientRepository(Protocol):
     def get(self, practice_id: PracticeId, client_id: ClientId) -> Client | None: ...
     # Above `list`, whose name would shadow the builtin in this annotation.
     def matching(self, practice_id: PracticeId, text: str, limit: int) -> list[Client]:
-        """The practice's clients whose name or e-mail contains `text` (letters of any case),
-        by name, at most `limit`."""
+        """The practice's clients whose name or e-mail contains `text`, compared by
+        `domain.text.search_key` (any case, with or without accents; % and _ are literal),
+        at most `limit`: a name or e-mail equal to `text` first, then names with a word
+        starting with it, then the rest, each part A-Z by that key."""
         ...
+
+    def count_matching(self, practice_id: PracticeId, text: str) -> int:
+        """How many clients `matching` would list without a limit."""
+        ...
+
+    def page(self, practice_id: PracticeId, offset: int, limit: int) -> list[Client]:
+        """At most `limit` clients from position `offset` of the practice's clients A-Z
+        (by `search_key` of the name, then id)."""
+        ...
+
+    def count(self, practice_id: PracticeId) -> int: ...
 
     def list(self, practice_id: PracticeId) -> list[Client]: ...
     def names(self, practice_id: PracticeId, client_ids: Iterable[ClientId]) -> dict[ClientId, str]:

@@ -51,6 +51,10 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 ID = String(32)
 PERCENT_SCALE = 4  # tax percentages are stored in ten-thousandths of a percent
 QUANTITY_SCALE = 3  # quantities in thousandths
+# Search keys are already folded, so they sort by code point: PostgreSQL's "C" collation,
+# SQLite's default. A locale collation would order them differently on each server (and
+# skip spaces), and a list paged through would not be A-Z the same way everywhere.
+SEARCH_KEY = Text().with_variant(Text(collation="C"), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -157,7 +161,11 @@ class TaxRateRow(Base):
 
 class ClientRow(Base):
     __tablename__ = "clients"
-    __table_args__ = (UniqueConstraint("practice_id", "id"),)
+    __table_args__ = (
+        UniqueConstraint("practice_id", "id"),
+        # Lists go A-Z page by page, and searches rank their matches in the same order.
+        Index("ix_clients_practice_name_key", "practice_id", "name_key", "id"),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     practice_id: Mapped[str] = mapped_column(
@@ -174,6 +182,12 @@ class ClientRow(Base):
     country: Mapped[str] = mapped_column(String(2), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer)
+    # `domain.text.search_key` of the name and the e-mail, kept by the repository on every
+    # write, so a search matches letters whatever their case or accents in the database
+    # itself (SQLite and PostgreSQL alike, no extension needed). Text: decomposing can
+    # lengthen a name past its own column's limit.
+    name_key: Mapped[str] = mapped_column(SEARCH_KEY, server_default="")
+    email_key: Mapped[str] = mapped_column(SEARCH_KEY, server_default="")
 
 
 class ServiceTypeRow(Base):

@@ -48,6 +48,7 @@ from domain.ports import (
 from domain.practice import Practice, TaxRate
 from domain.roles import Member
 from domain.services import ServiceType
+from domain.text import search_key
 
 # -- ports that are not storage ---------------------------------------------------------------
 
@@ -239,13 +240,36 @@ class FakeClientRepository(_Repository):
         return {client.id: client.name for client in found if client is not None}
 
     def matching(self, practice_id: PracticeId, text: str, limit: int) -> list[Client]:
-        wanted = text.casefold()
-        found = [
+        wanted = search_key(text)
+
+        def rank(client: Client) -> tuple[int, str, str]:
+            name, email = search_key(client.name), search_key(client.email)
+            if wanted in (name, email):
+                first = 0
+            elif name.startswith(wanted) or f" {wanted}" in name:
+                first = 1
+            else:
+                first = 2
+            return first, name, client.id
+
+        return sorted(self._holding(practice_id, wanted), key=rank)[:limit]
+
+    def count_matching(self, practice_id: PracticeId, text: str) -> int:
+        return len(self._holding(practice_id, search_key(text)))
+
+    def _holding(self, practice_id: PracticeId, wanted: str) -> list[Client]:
+        return [
             c
             for c in self.list(practice_id)
-            if wanted in c.name.casefold() or wanted in c.email.casefold()
+            if wanted in search_key(c.name) or wanted in search_key(c.email)
         ]
-        return sorted(found, key=lambda c: (c.name.casefold(), c.id))[:limit]
+
+    def page(self, practice_id: PracticeId, offset: int, limit: int) -> list[Client]:
+        in_order = sorted(self.list(practice_id), key=lambda c: (search_key(c.name), c.id))
+        return in_order[offset : offset + limit]
+
+    def count(self, practice_id: PracticeId) -> int:
+        return len(self.list(practice_id))
 
     def add(self, client: Client) -> None:
         _new(self._state.clients, client.id, "client")

@@ -84,12 +84,21 @@ def _post(
 
 
 def _original(state: SlackState, origin: ResponseUrl) -> Message | None:
+    """The message the interaction came from: a channel message, or an ephemeral one shown
+    to the user who clicked (Slack replaces and deletes those through the response URL too,
+    the only way an app can, having no ts to call chat.update with)."""
     if origin.message_ts is None or origin.channel_id is None:
         return None
     try:
         return state.message(origin.team_id, origin.channel_id, origin.message_ts)
     except SlackApiError:
-        return None
+        pass
+    where = (origin.team_id, origin.channel_id, origin.message_ts, origin.user_id)
+    for message in state.messages:
+        shown = (message.team_id, message.channel_id, message.ts, message.ephemeral_to)
+        if shown == where and not message.deleted:
+            return message
+    return None
 
 
 def _record(state: SlackState, issued: ResponseUrl, body: Any, error: str | None) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
     func,
     insert,
     or_,
@@ -26,6 +29,7 @@ from domain.practice import (
     Address,
 )
 from domain.services import ServiceType
+from domain.text import search_key
 from storage.orm import (
     AppointmentRow,
     ClientRow,
@@ -49,6 +53,8 @@ def _client_values(client: Client) -> dict[str, object]:
         "postal_code": address.postal_code,
         "country": address.country,
         "notes": client.notes,
+        "name_key": search_key(client.name),
+        "email_key": search_key(client.email),
     }
 
 
@@ -72,6 +78,20 @@ def _client(row: ClientRow) -> Client:
     )
 
 
+def _holding(wanted: str) -> ColumnElement[bool]:
+    """The client's name or e-mail contains `wanted` (a search key). `autoescape`: a typed %
+    or _ is looked for as itself, not as a wildcard; both sides are already folded, so a
+    plain LIKE does on every database."""
+    return or_(
+        ClientRow.name_key.contains(wanted, autoescape=True),
+        ClientRow.email_key.contains(wanted, autoescape=True),
+    )
+
+
+def _counted(query: Select[tuple[str]]) -> Select[tuple[int]]:
+    return select(func.count()).select_from(query.subquery())
+
+
 class SqlClientRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -84,21 +104,49 @@ class SqlClientRepository:
 
     # Above `list`, whose name would shadow the builtin in this annotation.
     def matching(self, practice_id: PracticeId, text: str, limit: int) -> list[Client]:
-        # `autoescape`: a typed % or _ is looked for as itself, not as a wildcard. SQLite
-        # folds the case of ASCII letters only; PostgreSQL's ILIKE folds every letter.
+        wanted = search_key(text)
+        # The best matches first: the whole name or e-mail, then a name one of whose words
+        # starts with the text; then A-Z, as the list is.
+        rank = case(
+            (or_(ClientRow.name_key == wanted, ClientRow.email_key == wanted), 0),
+            (
+                or_(
+                    ClientRow.name_key.startswith(wanted, autoescape=True),
+                    ClientRow.name_key.contains(" " + wanted, autoescape=True),
+                ),
+                1,
+            ),
+            else_=2,
+        )
         query = (
             select(ClientRow)
-            .where(
-                ClientRow.practice_id == practice_id,
-                or_(
-                    ClientRow.name.icontains(text, autoescape=True),
-                    ClientRow.email.icontains(text, autoescape=True),
-                ),
-            )
-            .order_by(func.lower(ClientRow.name), ClientRow.id)
+            .where(ClientRow.practice_id == practice_id, _holding(wanted))
+            .order_by(rank, ClientRow.name_key, ClientRow.id)
             .limit(limit)
         )
         return [_client(row) for row in self._session.scalars(query)]
+
+    def count_matching(self, practice_id: PracticeId, text: str) -> int:
+        query = _counted(
+            select(ClientRow.id).where(
+                ClientRow.practice_id == practice_id, _holding(search_key(text))
+            )
+        )
+        return int(self._session.scalar(query) or 0)
+
+    def page(self, practice_id: PracticeId, offset: int, limit: int) -> list[Client]:
+        query = (
+            select(ClientRow)
+            .where(ClientRow.practice_id == practice_id)
+            .order_by(ClientRow.name_key, ClientRow.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_client(row) for row in self._session.scalars(query)]
+
+    def count(self, practice_id: PracticeId) -> int:
+        query = _counted(select(ClientRow.id).where(ClientRow.practice_id == practice_id))
+        return int(self._session.scalar(query) or 0)
 
     def list(self, practice_id: PracticeId) -> list[Client]:
         query = (

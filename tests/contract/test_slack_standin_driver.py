@@ -240,6 +240,24 @@ def test_replace_and_delete_original_act_on_the_clicked_message(
     assert slack.messages_in(practice.billing) == []
 
 
+def test_replace_original_acts_on_the_clicked_ephemeral_message(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    command = slack.driver.slash_command(practice.admin, "/billing", channel=practice.billing)
+    httpx.post(
+        str(command.response_url), json={"text": "Page 1", "blocks": [_actions(_button("next"))]}
+    )
+    [page] = slack.ephemeral_messages_for(practice.admin)
+
+    click = slack.driver.block_action("next", message=page, user=practice.admin)
+    httpx.post(str(click.response_url), json={"replace_original": True, "text": "Page 2"})
+
+    assert [(m.ts, m.text) for m in slack.ephemeral_messages_for(practice.admin)] == [
+        (page.ts, "Page 2")
+    ]
+    assert slack.messages_in(practice.billing) == []
+
+
 # -- block actions -----------------------------------------------------------------------
 
 

@@ -412,6 +412,12 @@ def view_text(view: View) -> str:
     return _visible_text(view.definition)
 
 
+def message_text(message: Message) -> str:
+    """Everything a user can read in a message: its blocks as `view_text` reads a view, or
+    its text when it has no blocks."""
+    return _visible_text(message.blocks) if message.blocks else message.text
+
+
 def answer_text(interaction: Interaction) -> str:
     """Everything a user can read in the app's immediate answer, blocks included, as
     `view_text` reads a view."""

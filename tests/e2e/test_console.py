@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
 import pytest
 from console_sandbox import Sandbox, running_sandbox
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-from sqlalchemy import select
+from sqlalchemy import Engine, Row, select
 
+from domain.invoices import LineInput
+from domain.money import Money
 from domain.ports import Env
+from domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
+from domain.usecases.payments import RecordPayment, record_manual_payment
 from domain.usecases.records import (
     AddClient,
     AddServiceType,
     ClientDetails,
+    ScheduleAppointment,
     add_client,
     add_service_type,
+    schedule_appointment,
 )
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for
@@ -334,3 +342,82 @@ def test_a_client_past_the_first_100_is_found_by_typing_and_booked(
 
     expect(dialog.get_by_role("heading", name="Appointment scheduled")).to_be_visible()
     expect(dialog).to_contain_text("Zed Quarrington")
+
+
+def seed_a_client_with_history(sandbox_tmp: Path, practice: str) -> None:
+    """A client with a past appointment on a partly paid invoice, an unbilled one and one to
+    come, straight in the sandbox's database."""
+    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
+    engine = create_engine_for(f"sqlite:///{database}")
+    env = Env(SystemClock(), RandomIds())
+    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
+    with new_uow() as uow:
+        [found] = [p for p in _practices(engine) if p.name == practice]
+        practice_row = uow.practices.get(found.id)
+    assert practice_row is not None
+    seeder = "USEEDER"
+    details = ClientDetails(
+        "Zoë Saldaña", "zoe.saldana@example.org", "+14155550123", city="Oakland", country="US"
+    )
+    zoe = add_client(AddClient(practice_row.id, seeder, details), new_uow(), env)
+    service = add_service_type(
+        AddServiceType(practice_row.id, seeder, "Couples session", "140"), new_uow(), env
+    )
+    now = env.clock.now()
+    visits = [
+        schedule_appointment(
+            ScheduleAppointment(
+                practice_row.id,
+                seeder,
+                zoe.id,
+                service.id,
+                now + timedelta(days=days),
+                50,
+                "U0SEED",
+            ),
+            new_uow(),
+            env,
+        )
+        for days in (-14, -7, 6)
+    ]
+    on = env.today_at(practice_row) - timedelta(days=14)
+    line = LineInput(
+        on,
+        "Session",
+        Decimal(1),
+        Money.of("140", practice_row.currency.code),
+        None,
+        service.id,
+        visits[0].id,
+    )
+    draft = create_invoice(CreateInvoice(practice_row.id, seeder, zoe.id, (line,)), new_uow(), env)
+    invoice = issue_invoice(practice_row.id, draft.id, seeder, new_uow(), env)
+    record_manual_payment(
+        RecordPayment(practice_row.id, seeder, invoice.id, "40", "cash"), new_uow(), env
+    )
+    engine.dispose()
+
+
+def _practices(engine: Engine) -> list[Row[tuple[str, str]]]:
+    with engine.connect() as connection:
+        return list(connection.execute(select(PracticeRow.id, PracticeRow.name)))
+
+
+def test_a_client_record_is_found_without_accents_and_edited_in_the_console(
+    page: Page, tmp_path: Path
+) -> None:
+    seed_a_client_with_history(tmp_path, "Practice A")
+    open_messages_tab(page)
+
+    run_command(page, "/client zoe")
+    record = page.locator("li.msg.ephemeral").filter(has_text="Open balance")
+    expect(record).to_contain_text("Zoë Saldaña")
+    expect(record).to_contain_text("partially paid")
+    expect(record).to_contain_text("not invoiced")
+    screenshot(page, "console-client-record.png")
+    record.get_by_role("button", name="Edit").click()
+
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Edit client")).to_be_visible()
+    expect(dialog.locator('input[data-action-id="name"]')).to_have_value("Zoë Saldaña")
+    screenshot(page, "console-client-edit.png")
