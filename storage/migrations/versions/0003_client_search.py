@@ -1,6 +1,6 @@
 """client search keys
 
-Revision ID: 0003c
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-04
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
-revision: str = "0003c"
+revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
