@@ -105,3 +105,4 @@ def _record(state: SlackState, issued: ResponseUrl, body: Any, error: str | None
             error=error,
         )
     )
+    state.touch()
