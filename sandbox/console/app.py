@@ -2,8 +2,10 @@
 
 Pages are drawn on the server (`screen` + Jinja2 templates); the page's script posts what the
 person does to the ``/console/<team>/<user>/<place>/…`` endpoints, which act through the
-`Console`, then redraws from ``…/parts``. It polls ``…/version`` to notice what the app does
-later on its own (lazy listeners, ``views.update``, ``chat.update``).
+`Console`, then redraws from ``…/parts``. What the app does later on its own (lazy listeners,
+``views.update``, ``chat.update``) reaches the page over ``…/events``, a server-sent event
+stream that names the new screen version whenever the stand-in's state changes, as Slack's
+client hears of it over its websocket.
 
 Anyone who can reach the console can act as anyone in the demo workspaces, so it answers
 only requests addressed to a loopback host name, and every POST must carry the
@@ -15,8 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, abort, jsonify, redirect, request
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -29,10 +34,17 @@ from sandbox.console.screen import (
     build_screen,
     default_url,
     screen_version,
+    shared_file,
 )
 from sandbox.console.session import Console, ConsoleError, FieldValue
 
 CONSOLE_HEADER = "X-Console"
+#: Each open page holds one server thread for its event stream; a few tabs are plenty, and
+#: the bound keeps a runaway script from taking every thread of the sandbox.
+MAX_STREAMS = 24
+#: A comment line this often tells the browser the stream is alive, and finds out (by failing
+#: to write) that a page has gone, which ends its thread.
+HEARTBEAT_SECONDS = 10.0
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
 
@@ -95,12 +107,22 @@ def console_blueprint(console: Console) -> Blueprint:
             )
         )
 
-    @blueprint.get("/<team_id>/<user_id>/<place>/version")
-    def version(team_id: str, user_id: str, place: str) -> Response:
+    streams = threading.BoundedSemaphore(MAX_STREAMS)
+
+    @blueprint.get("/<team_id>/<user_id>/<place>/events")
+    def events(team_id: str, user_id: str, place: str) -> Response:
         try:
-            return _no_store(jsonify(version=screen_version(console, team_id, user_id)))
+            screen_version(console, team_id, user_id)
         except NotFound:
             abort(404)
+        if not streams.acquire(blocking=False):
+            abort(503)
+        stream = _stream_versions(console, team_id, user_id)
+        response = Response(stream, mimetype="text/event-stream")
+        # Called by the server however the stream ends, even if it never started.
+        response.call_on_close(streams.release)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @blueprint.post("/<team_id>/<user_id>/<place>/command")
     def command(team_id: str, user_id: str, place: str) -> Response:
@@ -187,24 +209,55 @@ def console_blueprint(console: Console) -> Blueprint:
             return _refused(str(problem))
         return jsonify(ok=True, id=hosted.id, name=hosted.name, size=hosted.size)
 
-    @blueprint.get("/files/<file_id>")
-    def download(file_id: str) -> Response:
-        # The person's own Slack client is signed in, so it shows files without a token.
-        with console.slack.state.lock:
-            hosted = console.slack.state.files.get(file_id)
-            content = hosted.content if hosted else None
-        if hosted is None or content is None:
+    @blueprint.get("/<team_id>/<user_id>/<place>/files/<file_id>")
+    def download(team_id: str, user_id: str, place: str, file_id: str) -> Response:
+        # The person's own Slack client is signed in as them: it opens the files they may see.
+        try:
+            hosted = shared_file(console, team_id, user_id, file_id)
+        except NotFound:
             abort(404)
         kind = hosted.mimetype or mimetypes.guess_type(hosted.name)[0] or "application/octet-stream"
-        response = Response(content, mimetype=kind)
-        response.headers["Content-Disposition"] = f'inline; filename="{hosted.name}"'
-        # An uploaded SVG must not run script with the console's origin.
+        response = Response(hosted.content, mimetype=kind)
+        disposition = "attachment" if request.args.get("download") else "inline"
+        response.headers["Content-Disposition"] = _disposition(disposition, hosted.name)
+        # An uploaded SVG or HTML file must not run script with the console's origin.
         response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'"
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
         )
-        return response
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return _no_store(response)
 
     return blueprint
+
+
+def _stream_versions(console: Console, team_id: str, user_id: str) -> Iterator[str]:
+    """Server-sent events: the screen's version now, then each time it changes."""
+    state = console.slack.state
+    # How long the browser waits before reconnecting after the stream drops.
+    yield "retry: 1000\n\n"
+    shown = None
+    while not console.closing.is_set():
+        with state.changed:
+            seen = state.generation
+            current = screen_version(console, team_id, user_id)
+        if current != shown:
+            shown = current
+            yield f"event: version\ndata: {current}\n\n"
+        with state.changed:
+            changed = state.changed.wait_for(
+                partial(_moved_on, console, seen), timeout=HEARTBEAT_SECONDS
+            )
+        if not changed:
+            yield ": still here\n\n"
+
+
+def _disposition(kind: str, name: str) -> str:
+    # A name may hold quotes or non-ASCII letters: RFC 6266's encoded form carries any name.
+    return f"{kind}; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _moved_on(console: Console, seen: int) -> bool:
+    return console.slack.state.generation != seen or console.closing.is_set()
 
 
 def _templates() -> Environment:

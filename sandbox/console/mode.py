@@ -83,6 +83,9 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop serving, stop the stand-in, release the database, delete the temp folder."""
+        # Open pages' event streams end first, or each would hold a thread to its heartbeat.
+        self.console.closing.set()
+        self.slack.state.touch()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)

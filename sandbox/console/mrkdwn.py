@@ -3,9 +3,10 @@
 Handles what Slack documents under "Formatting message text": ``*bold*``, ``_italic_``,
 ``~strike~``, `` `code` ``, fenced code, ``>`` quotes, line breaks, ``<url|label>`` links,
 ``<@U…>`` and ``<#C…>`` mentions, ``<!here>``-style special mentions, ``<!date^…|fallback>``,
-Slack's three HTML entities, and ``:emoji:`` shortcodes, which become Unicode emoji (text,
-not images) when known and stay as their shortcode otherwise. Every character of the input
-ends up HTML-escaped unless it is markup we produced.
+Slack's three HTML entities, and ``:emoji:`` shortcodes (and the emoji characters themselves):
+the marks the app uses are drawn (`sandbox.console.emoji`), other known ones become Unicode
+emoji, unknown ones stay as their shortcode. Every character of the input ends up
+HTML-escaped unless it is markup we produced.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
+
+from sandbox.console.emoji import glyph
 
 # Common shortcodes; anything else is shown as the shortcode itself, which is still readable.
 EMOJI: Mapping[str, str] = {
@@ -91,6 +94,12 @@ _HOLE = "\x00"
 _HOLE_RE = re.compile(_HOLE + r"(\d+)" + _HOLE)
 _TOKENS = re.compile(r"```(?P<pre>.+?)```|`(?P<code>[^`\n]+)`|<(?P<angle>[^<>\n]+)>", re.DOTALL)
 _EMOJI_RE = re.compile(r":([a-z+\-][a-z0-9_+\-]*):")
+# The characters of known emoji (with or without the emoji presentation selector), so an
+# emoji the app wrote as a character is drawn like its shortcode.
+_SHORTCODE_OF = {char.removesuffix("\ufe0f"): code for code, char in reversed(list(EMOJI.items()))}
+_EMOJI_CHAR_RE = re.compile(
+    "(" + "|".join(sorted(map(re.escape, _SHORTCODE_OF), key=len, reverse=True)) + ")\ufe0f?"
+)
 # Slack's rule: a marker opens after a start, space or opening punctuation, and closes before
 # an end, space or closing punctuation; the text between neither starts nor ends with a space.
 # The text is HTML-escaped by then, so a quote is an entity ending in ";" or starting with "&".
@@ -137,7 +146,7 @@ def mrkdwn(text: str, names: Names | None = None) -> Markup:
     escaped = _plain(marked)
     for pattern, replacement in _FORMATS:
         escaped = pattern.sub(replacement, escaped)
-    escaped = _EMOJI_RE.sub(_emoji, escaped)
+    escaped = _emojis(escaped)
     body = _lines(escaped)
     # Safe: the text was escaped above, and the holes hold markup built from escaped parts.
     return Markup(_HOLE_RE.sub(lambda m: holes[int(m[1])], body))  # noqa: S704
@@ -147,7 +156,7 @@ def plain_text(text: str, *, emoji: bool = True) -> Markup:
     """A ``plain_text`` object's text: escaped, line breaks kept, shortcodes as emoji."""
     escaped = _plain(text)
     if emoji:
-        escaped = _EMOJI_RE.sub(_emoji, escaped)
+        escaped = _emojis(escaped)
     return Markup(escaped.replace("\n", "<br>"))  # noqa: S704 - escaped above
 
 
@@ -165,11 +174,20 @@ def _unescape_slack(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _emojis(escaped: str) -> str:
+    as_codes = _EMOJI_CHAR_RE.sub(lambda m: f":{_SHORTCODE_OF[m[1]]}:", escaped)
+    return _EMOJI_RE.sub(_emoji, as_codes)
+
+
 def _emoji(match: re.Match[str]) -> str:
+    drawn = glyph(match[1], match[0])
+    if drawn is not None:
+        return str(drawn)
     found = EMOJI.get(match[1])
     if found is None:
         return f'<span class="mk-emoji-code">{match[0]}</span>'
-    return f'<span class="mk-emoji" title="{match[0]}">{found}</span>'
+    # data-code: what the page shows instead when the machine has no colour emoji font.
+    return f'<span class="mk-emoji" title="{match[0]}" data-code="{match[0]}">{found}</span>'
 
 
 def _lines(escaped: str) -> str:

@@ -20,7 +20,7 @@ from sandbox.console import log
 from sandbox.console.mrkdwn import Names, mrkdwn
 from sandbox.console.render import Context, Surface, plain, render_blocks, text
 from sandbox.console.session import COMMANDS, Console, Notice
-from sandbox.slack import Channel, Message, User, View
+from sandbox.slack import Channel, File, Message, User, View
 from sandbox.slack import views as slack_views
 from sandbox.slack.state import SlackState
 
@@ -62,6 +62,15 @@ class PlaceLink:
 
 
 @dataclass(frozen=True)
+class FileLink:
+    """A file shared in a conversation, shown as a chip that opens or downloads it."""
+
+    name: str
+    url: str
+    size: str
+
+
+@dataclass(frozen=True)
 class MessageView:
     ts: str
     channel_id: str
@@ -74,7 +83,7 @@ class MessageView:
     ephemeral: bool
     edited: bool
     in_thread: bool
-    files: tuple[tuple[str, str], ...]
+    files: tuple[FileLink, ...]
 
 
 @dataclass(frozen=True)
@@ -136,8 +145,11 @@ def build_screen(console: Console, team_id: str, user_id: str, place_key: str) -
         home = None
         if home_view is not None:
             home = render_blocks(home_view.blocks, pickers.context("home", names, home_view, {}))
+        base = _url(team_id, user_id, place.key)
         messages = (
-            tuple(_messages(state, channel_id, user_id, names, person.tz)) if channel_id else ()
+            tuple(_messages(state, channel_id, user_id, names, person.tz, base))
+            if channel_id
+            else ()
         )
         top = slack_views.top_modal(state, team_id, user_id)
         calls = [log.call_entry(call) for call in state.calls]
@@ -151,7 +163,7 @@ def build_screen(console: Console, team_id: str, user_id: str, place_key: str) -
     entries = log.timeline([*console.sent(), *calls, *posts], team_id)
     current_user = next(p for p in people if p.current)
     return Screen(
-        base=_url(team_id, user_id, place.key),
+        base=base,
         workspaces=workspaces,
         workspace_name=workspace.name,
         team_id=team_id,
@@ -284,7 +296,7 @@ def _home_view(state: SlackState, team_id: str, user_id: str) -> View | None:
 
 
 def _messages(
-    state: SlackState, channel_id: str, user_id: str, names: Names, tz: str
+    state: SlackState, channel_id: str, user_id: str, names: Names, tz: str, base: str
 ) -> list[MessageView]:
     shown = []
     for message in state.messages:
@@ -292,11 +304,11 @@ def _messages(
             continue
         if message.ephemeral_to not in (None, user_id):
             continue
-        shown.append(_message(state, message, names, tz))
+        shown.append(_message(state, message, names, tz, base))
     return shown
 
 
-def _message(state: SlackState, message: Message, names: Names, tz: str) -> MessageView:
+def _message(state: SlackState, message: Message, names: Names, tz: str, base: str) -> MessageView:
     author_user: User | None = state.users.get(message.user or "")
     is_app = message.bot_id is not None or bool(author_user and author_user.is_bot)
     author = APP_NAME if is_app else (author_user.real_name if author_user else "Someone")
@@ -307,7 +319,7 @@ def _message(state: SlackState, message: Message, names: Names, tz: str) -> Mess
         body = Markup('<div class="msg-text">{}</div>').format(mrkdwn(message.text, names))
     body += Markup("").join(_attachment(item, ctx) for item in message.attachments)
     files = tuple(
-        (state.files[file_id].name, f"/console/files/{file_id}")
+        FileLink(state.files[file_id].name, f"{base}/files/{file_id}", _size(state.files[file_id]))
         for file_id in message.files
         if file_id in state.files
     )
@@ -325,6 +337,35 @@ def _message(state: SlackState, message: Message, names: Names, tz: str) -> Mess
         in_thread=bool(message.thread_ts and message.thread_ts != message.ts),
         files=files,
     )
+
+
+def _size(file: File) -> str:
+    size = file.size
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def shared_file(console: Console, team_id: str, user_id: str, file_id: str) -> File:
+    """A file `user_id` may open: shared in a conversation of theirs, or one they uploaded.
+    Slack's files are private to those; anything else is `NotFound`, as if it did not exist."""
+    state = console.slack.state
+    with state.lock:
+        person = state.users.get(user_id)
+        file = state.files.get(file_id)
+        if person is None or person.team_id != team_id or file is None:
+            raise NotFound(f"no file {file_id} for {user_id}")
+        shared = any(
+            user_id in state.channels[channel_id].members
+            for channel_id in file.channels
+            if channel_id in state.channels
+        )
+        mine = file.user_id == user_id
+        if file.team_id != team_id or file.content is None or not (shared or mine):
+            raise NotFound(f"no file {file_id} for {user_id}")
+        return file
 
 
 def _attachment(item: Mapping[str, object], ctx: Context) -> Markup:

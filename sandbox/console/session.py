@@ -104,6 +104,8 @@ class Console:
         self._notices: list[Notice] = []
         self._marks: dict[str, _ViewMarks] = {}
         self._changes = 0
+        #: Set when the sandbox stops, so pages' event streams end.
+        self.closing = threading.Event()
 
     # -- what the page reads -------------------------------------------------------------
 
@@ -112,6 +114,7 @@ class Console:
         with self.lock:
             self._sent.append(entry)
             self._changes += 1
+        self._changed()
 
     def sent(self) -> list[Entry]:
         with self.lock:
@@ -294,6 +297,9 @@ class Console:
             return
         if response is not None:
             self.record(sent_entry(started, team_id, f"view_closed {view.callback_id}", response))
+        else:
+            # Nothing to record, but the person's other pages still show the modal.
+            self._changed()
 
     def opened(self, team_id: str, user_id: str, tab: str) -> None:
         """The person opened the app's Home or Messages tab: Slack tells the app each time."""
@@ -321,6 +327,10 @@ class Console:
         return self.slack.host_file(user_id, name or "file", content)
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        # Outside `lock`: a page being drawn holds the stand-in's lock, then takes ours.
+        self.slack.state.touch()
 
     def _member(self, team_id: str, user_id: str) -> None:
         with self.slack.state.lock:
@@ -395,11 +405,13 @@ class Console:
         with self.lock:
             self._marks[view.id] = _ViewMarks(view.hash, dict(errors or {}), banner)
             self._changes += 1
+        self._changed()
 
     def _notice(self, team_id: str, user_id: str, channel_id: str, text: str) -> None:
         with self.lock:
             self._notices.append(Notice(team_id, user_id, channel_id, text, time.time()))
             self._changes += 1
+        self._changed()
 
     def _post_as(self, team_id: str, user_id: str, channel_id: str, text: str) -> None:
         """A plain message from the person: Slack shows it; the app subscribes to none."""
@@ -421,6 +433,7 @@ class Console:
             )
         with self.lock:
             self._changes += 1
+        self._changed()
 
 
 def _failed(what: str, problem: BaseException) -> str:

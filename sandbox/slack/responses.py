@@ -114,3 +114,4 @@ def _record(state: SlackState, issued: ResponseUrl, body: Any, error: str | None
             error=error,
         )
     )
+    state.touch()

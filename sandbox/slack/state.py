@@ -50,6 +50,10 @@ class SlackState:
         self.app = app
         self.clock = clock
         self.lock = threading.RLock()
+        #: Grows with every change someone watching Slack could see (a Web API call, a message,
+        #: a response_url post); `changed` is notified then, so a watcher waits instead of polls.
+        self.generation = 0
+        self.changed = threading.Condition(self.lock)
         #: ``http://127.0.0.1:PORT`` once the server listens; response and file URLs use it.
         self.base_url = ""
         self.workspaces: dict[str, Workspace] = {}
@@ -77,6 +81,12 @@ class SlackState:
 
     def now(self) -> float:
         return self.clock()
+
+    def touch(self) -> None:
+        """Tell whoever waits on `changed` that something visible changed."""
+        with self.changed:
+            self.generation += 1
+            self.changed.notify_all()
 
     # -- building a world ----------------------------------------------------------------
 
@@ -276,6 +286,7 @@ class SlackState:
     def add_message(self, message: Message) -> Message:
         with self.lock:
             self.messages.append(message)
+            self.touch()
             return message
 
     def message(self, team_id: str, channel_id: str, ts: str) -> Message:
@@ -328,6 +339,7 @@ class SlackState:
     def record_call(self, call: RecordedCall) -> None:
         with self.lock:
             self.calls.append(call)
+            self.touch()
 
     def rate_limit(self, method: str, calls: int, retry_after: int) -> None:
         with self.lock:

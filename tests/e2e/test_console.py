@@ -5,6 +5,7 @@ the Slack stand-in. Screenshots land in tests/artifacts/ for a person to look at
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from console_sandbox import Sandbox, running_sandbox
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
 from sqlalchemy import Engine, Row, select
 
 from domain.invoices import LineInput
@@ -421,3 +422,117 @@ def test_a_client_record_is_found_without_accents_and_edited_in_the_console(
     expect(dialog.get_by_role("heading", name="Edit client")).to_be_visible()
     expect(dialog.locator('input[data-action-id="name"]')).to_have_value("Zoë Saldaña")
     screenshot(page, "console-client-edit.png")
+
+
+# -- the page itself: scrolling, push, redraws, emoji ------------------------------------------
+
+
+def test_the_conversation_scrolls_in_its_pane_and_the_composer_stays_in_the_window(
+    page: Page,
+) -> None:
+    switch_person(page, "Ben Okri")
+    open_messages_tab(page)
+    replies = page.locator(".msg.ephemeral")
+
+    for count in range(1, 11):
+        run_command(page, "/billing")
+        expect(replies).to_have_count(count)
+
+    expect(page.get_by_role("textbox", name="Message")).to_be_in_viewport()
+    expect(replies.last).to_be_in_viewport()
+    expect(replies.first).not_to_be_in_viewport()
+    # The window itself never scrolls; only the message pane does.
+    assert page.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight")
+    screenshot(page, "console-ten-replies.png")
+
+
+def test_what_the_app_does_later_reaches_an_open_page_over_its_event_stream(
+    page: Page,
+) -> None:
+    asked_for_versions: list[str] = []
+    page.on("request", lambda r: asked_for_versions.append(r.url) if "/version" in r.url else None)
+    expect(page.locator("body")).to_have_attribute("data-live", "stream")
+    expect(home(page)).to_contain_text("Billing for Practice A")
+    other_tab = page.context.new_page()
+    other_tab.goto(page.url.removesuffix("/home") + "/messages")
+
+    dialog = open_billing_details(other_tab)
+    dialog.get_by_label("Practice name").fill("Pushed Practice")
+    save_and_return_to_hub(dialog)
+
+    # The Home is republished by a lazy listener after the save was answered; the first tab
+    # did nothing, so only the event stream can have told it.
+    expect(home(page)).to_contain_text("Billing for Pushed Practice")
+    assert int(page.locator("body").get_attribute("data-pushes") or 0) > 1
+    assert asked_for_versions == []
+
+
+def test_text_typed_while_the_app_redraws_the_modal_is_kept(page: Page) -> None:
+    home(page).locator("button[data-action-id=services_open]").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#modal-title")).to_have_text("Services")
+    dialog.get_by_label("Name").fill("Individual session")
+    dialog.get_by_label("Default price").fill("80")
+
+    def type_the_next_one_first(route: Route) -> None:
+        # The person types on while "Add service" is on its way to the app.
+        dialog.get_by_label("Name").fill("Couples session")
+        route.continue_()
+
+    page.route("**/submit", type_the_next_one_first)
+    dialog.get_by_role("button", name="Add service").click()
+
+    listed = dialog.locator('.bk-section[data-block-id^="service:"]')
+    expect(listed).to_contain_text("Individual session")
+    expect(dialog.get_by_label("Name")).to_have_value("Couples session")
+    # What the app had already taken is cleared for the next service, as the app asked.
+    expect(dialog.get_by_label("Default price")).to_have_value("")
+    screenshot(page, "console-services-typed-during-redraw.png")
+
+
+def test_a_failed_save_scrolls_to_its_error_below_the_fold(page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 560})
+    open_messages_tab(page)
+    dialog = open_billing_details(page)
+    dialog.get_by_label("Country").fill("QQ")
+    # Back at the top, as after reading the form: the Country field is out of sight.
+    dialog.get_by_label("Practice name").fill("Sunrise Therapy")
+    expect(dialog.get_by_label("Country")).not_to_be_in_viewport()
+
+    dialog.get_by_role("button", name="Save").click()
+
+    error = dialog.locator('[data-block-id="country"]').get_by_role("alert")
+    expect(error).to_be_visible()
+    expect(error).to_be_in_viewport()
+    expect(dialog.get_by_label("Country")).to_be_focused()
+    screenshot(page, "console-error-below-the-fold.png")
+
+
+def test_the_apps_marks_show_on_a_machine_without_an_emoji_font(
+    browser: Browser, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    fonts = tmp_path / "fonts.conf"
+    fonts.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        "<dir>/usr/share/fonts/truetype/dejavu</dir>"
+        f"<cachedir>{tmp_path / 'font-cache'}</cachedir></fontconfig>"
+    )
+    # Chromium as on a fresh machine: its only fonts are DejaVu's, none of them with emoji.
+    bare = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        env={**os.environ, "FONTCONFIG_FILE": str(fonts)},
+    )
+    try:
+        page = bare.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(sandbox.console_url)
+        setup = home(page).locator(".bk-section", has_text="Services")
+
+        expect(page.locator("body")).to_have_class(re.compile(r"\bno-emoji-font\b"))
+        mark = setup.first.get_by_role("img", name=":white_square:")
+        expect(mark).to_be_visible()
+        # Drawn, not an empty box of a missing glyph: as wide as a letter or two.
+        assert mark.evaluate("mark => mark.getBoundingClientRect().width") >= 12
+        screenshot(page, "console-home-without-emoji-font.png")
+    finally:
+        bare.close()

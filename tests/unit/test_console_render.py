@@ -575,11 +575,25 @@ def test_mrkdwn_links_and_mentions() -> None:
     )
 
 
-def test_mrkdwn_emoji_shortcodes_become_text() -> None:
-    html = mrkdwn(":white_check_mark: done :no_such_emoji:")
+def test_mrkdwn_emoji_shortcodes_become_emoji_or_stay_readable() -> None:
+    html = mrkdwn(":tada: :white_check_mark: done :no_such_emoji:")
 
-    assert "\u2705" in html
+    assert "\U0001f389" in shown_text(html)
     assert ":no_such_emoji:" in shown_text(html)
+    # A mark the app uses is drawn, so it shows on a machine without an emoji font.
+    (drawn,) = find(html, "span", role="img")
+    assert drawn["aria-label"] == ":white_check_mark:"
+    assert len(find(html, "svg")) == 1
+
+
+def test_an_emoji_written_as_a_character_is_drawn_like_its_shortcode() -> None:
+    html = mrkdwn("Setup \u2705 and \u26a0\ufe0f")
+
+    assert [span["aria-label"] for span in find(html, "span", role="img")] == [
+        ":white_check_mark:",
+        ":warning:",
+    ]
+    assert "\u2705" not in html
 
 
 def test_mrkdwn_never_passes_markup_or_script_links_through() -> None:

@@ -5,9 +5,6 @@
 (() => {
   const body = document.body;
   const base = body.dataset.base;
-  // How often to ask whether the app changed something on its own (lazy listeners,
-  // views.update, chat.update); Slack pushes these over a websocket, a poll is enough here.
-  const POLL_MS = 700;
   let version = body.dataset.version;
   let modalKey = body.dataset.modalKey || "";
   let inFlight = 0;
@@ -38,7 +35,26 @@
     }
   }
 
-  async function refresh() {
+  // One redraw at a time, so an older answer never overwrites a newer one; a redraw asked for
+  // meanwhile runs once more after it.
+  let redrawing = null;
+  let redrawAgain = false;
+
+  function refresh() {
+    if (redrawing) {
+      redrawAgain = true;
+      return redrawing;
+    }
+    redrawing = (async () => {
+      do {
+        redrawAgain = false;
+        await redraw();
+      } while (redrawAgain);
+    })().finally(() => { redrawing = null; });
+    return redrawing;
+  }
+
+  async function redraw() {
     let parts;
     try {
       const response = await fetch(base + "/parts", { cache: "no-store" });
@@ -53,18 +69,25 @@
     swapDrawer(parts.drawer, parts.drawer_count);
   }
 
-  async function poll() {
-    try {
-      const response = await fetch(base + "/version", { cache: "no-store" });
-      if (response.ok) {
-        const latest = (await response.json()).version;
-        if (latest !== version && inFlight === 0) await refresh();
-      }
-    } catch (error) {
-      // The server is restarting or gone; keep asking.
-    } finally {
-      window.setTimeout(poll, POLL_MS);
-    }
+  // What the app does later on its own (lazy listeners, views.update, chat.update) arrives as
+  // server-sent events naming the screen's new version, as Slack pushes it over a websocket.
+  // EventSource reconnects by itself after a dropped stream; when the console refused the
+  // stream (too many pages open, or it restarted) it gives up, so a new one is opened later.
+  const RECONNECT_MS = 3000;
+  let stream = null;
+
+  function listen() {
+    stream = new EventSource(base + "/events");
+    stream.addEventListener("open", () => { body.dataset.live = "stream"; });
+    stream.addEventListener("version", (event) => {
+      body.dataset.pushes = String(Number(body.dataset.pushes || 0) + 1);
+      // A click in flight redraws when it is answered, which shows this change too.
+      if (event.data !== version && inFlight === 0) refresh();
+    });
+    stream.addEventListener("error", () => {
+      delete body.dataset.live;
+      if (stream.readyState === EventSource.CLOSED) window.setTimeout(listen, RECONNECT_MS);
+    });
   }
 
   // -- redrawing without losing what the person is doing ---------------------------------------
@@ -104,6 +127,10 @@
     main.scrollTop = body.dataset.place === "home" || !atBottom ? top : main.scrollHeight;
   }
 
+  // What the app last saw of the open modal (as drawn, or as sent with a click or a submit),
+  // control by control: what differs from it now was typed since, and no redraw may lose it.
+  let known = new Map();
+
   function swapModal(html, key) {
     if (key === modalKey) return;
     if (pressing) {
@@ -113,18 +140,62 @@
     const root = document.getElementById("modal-root");
     const old = root.querySelector("form.modal");
     const oldId = old ? old.dataset.viewId : null;
-    // Slack keeps what was typed into inputs that survive a views.update of the same view.
     const typed = old ? snapshot(old) : null;
     const focused = document.activeElement && old && old.contains(document.activeElement)
       ? document.activeElement.id : null;
+    const focusedControl = focused && document.activeElement.closest("[data-stateful]");
     root.innerHTML = html;
     modalKey = key;
     const fresh = root.querySelector("form.modal");
-    if (!fresh) return;
-    if (typed && oldId === fresh.dataset.viewId) restore(fresh, typed);
-    const again = focused && document.getElementById(focused);
+    if (!fresh) {
+      known = new Map();
+      return;
+    }
+    const sameView = typed && oldId === fresh.dataset.viewId;
+    const drawn = snapshot(fresh);
+    if (sameView) {
+      // Slack keeps what was typed into inputs that survive a views.update of the same view.
+      restore(fresh, typed);
+      carryOver(fresh, typed, drawn);
+    }
+    known = drawn;
+    const again = (focused && document.getElementById(focused)) || (sameView && sameControl(fresh, focusedControl));
     if (again) again.focus();
-    else if (!old || oldId !== fresh.dataset.viewId) focusFirst(fresh);
+    else if (!sameView) focusFirst(fresh);
+  }
+
+  // The app may give an input a new block id to empty it (after "Add service", the form is
+  // ready for the next one); what the person typed into it after the app last saw it is
+  // theirs, not the app's to clear, so it moves to the control with the same action id.
+  function carryOver(fresh, typed, drawn) {
+    const controls = Array.from(fresh.querySelectorAll("[data-stateful]"));
+    typed.forEach((value, key) => {
+      if (drawn.has(key) || same(value, known.get(key))) return;
+      const actionId = key.split("\u0000")[1];
+      const matches = controls.filter((c) => c.dataset.actionId === actionId && !typed.has(keyOf(c)));
+      if (matches.length === 1) setValue(matches[0], value);
+    });
+  }
+
+  // Slack scrolls a modal to its first error, so a failed Save never looks like nothing happened.
+  function showFirstError(form) {
+    const first = form.querySelector(".bk-invalid");
+    if (!first) return;
+    first.scrollIntoView({ block: "center" });
+    const control = first.querySelector("input, select, textarea");
+    if (control) control.focus({ preventScroll: true });
+  }
+
+  // The control now standing where `control` stood: the only one with its action id.
+  function sameControl(form, control) {
+    if (!control) return null;
+    const matches = Array.from(form.querySelectorAll("[data-stateful]"))
+      .filter((c) => c.dataset.actionId === control.dataset.actionId);
+    return matches.length === 1 ? matches[0] : null;
+  }
+
+  function same(a, b) {
+    return JSON.stringify(a === undefined ? null : a) === JSON.stringify(b === undefined ? null : b);
   }
 
   function swapDrawer(html, count) {
@@ -172,33 +243,41 @@
     }
   }
 
+  function keyOf(control) {
+    return `${control.dataset.blockId}\u0000${control.dataset.actionId}`;
+  }
+
   function snapshot(form) {
     const typed = new Map();
     form.querySelectorAll("[data-stateful]").forEach((control) => {
-      typed.set(`${control.dataset.blockId}\u0000${control.dataset.actionId}`, valueOf(control));
+      typed.set(keyOf(control), valueOf(control));
     });
     return typed;
   }
 
   function restore(form, typed) {
     form.querySelectorAll("[data-stateful]").forEach((control) => {
-      const key = `${control.dataset.blockId}\u0000${control.dataset.actionId}`;
-      if (!typed.has(key)) return;
-      const value = typed.get(key);
-      if (control.dataset.type === "external_select") {
-        const known = value && Array.from(control.options).some((o) => o.value === value.value);
-        if (value && !known) control.add(new Option(value.text.text, value.value));
-        control.value = value ? value.value : "";
-      } else if (control.matches("input, textarea") && control.type !== "file") {
-        control.value = value === null ? "" : value;
-      } else if (control.matches("select")) {
-        const chosen = new Set([].concat(value === null ? [] : value));
-        Array.from(control.options).forEach((o) => { o.selected = chosen.has(o.value); });
-      } else if (control.matches(".bk-choices")) {
-        const chosen = new Set([].concat(value === null ? [] : value));
-        control.querySelectorAll("input").forEach((i) => { i.checked = chosen.has(i.value); });
-      }
+      const key = keyOf(control);
+      if (typed.has(key)) setValue(control, typed.get(key));
     });
+  }
+
+  function setValue(control, value) {
+    if (control.dataset.type === "external_select") {
+      const listed = value && Array.from(control.options).some((o) => o.value === value.value);
+      if (value && !listed) control.add(new Option(value.text.text, value.value));
+      control.value = value ? value.value : "";
+    } else if (control.dataset.type === "file_input") {
+      // Files live in the chooser's list, drawn by the server from the view's state.
+    } else if (control.matches("input, textarea") && control.type !== "file") {
+      control.value = value === null ? "" : value;
+    } else if (control.matches("select")) {
+      const chosen = new Set([].concat(value === null ? [] : value));
+      Array.from(control.options).forEach((o) => { o.selected = chosen.has(o.value); });
+    } else if (control.matches(".bk-choices")) {
+      const chosen = new Set([].concat(value === null ? [] : value));
+      control.querySelectorAll("input").forEach((i) => { i.checked = chosen.has(i.value); });
+    }
   }
 
   function formValues(form) {
@@ -213,7 +292,10 @@
 
   function whereIs(element) {
     const modal = element.closest("form.modal");
-    if (modal) return { view_id: modal.dataset.viewId, values: formValues(modal) };
+    if (modal) {
+      known = snapshot(modal);
+      return { view_id: modal.dataset.viewId, values: formValues(modal) };
+    }
     const home = element.closest("[data-surface=home]");
     if (home) return { view_id: home.dataset.viewId };
     const message = element.closest("[data-surface=message]");
@@ -367,8 +449,15 @@
       buttons.forEach((b) => { b.disabled = true; });
       // A redraw replaces the buttons; when the modal did not change, enable them again.
       Promise.all(Array.from(uploads))
-        .then(() => post("/submit", { view_id: form.dataset.viewId, values: formValues(form) }))
-        .then(() => buttons.forEach((b) => { b.disabled = false; }));
+        .then(() => {
+          known = snapshot(form);
+          return post("/submit", { view_id: form.dataset.viewId, values: formValues(form) });
+        })
+        .then(() => {
+          buttons.forEach((b) => { b.disabled = false; });
+          const shown = document.querySelector("form.modal");
+          if (shown && shown.dataset.viewId === form.dataset.viewId) showFirstError(shown);
+        });
     } else if (form.id === "composer") {
       const input = document.getElementById("composer-input");
       const text = input.value.trim();
@@ -447,11 +536,32 @@
     toastTimer = window.setTimeout(() => { box.hidden = true; }, 6000);
   }
 
+  // A machine without a colour emoji font draws emoji as empty boxes; the page then shows
+  // their :shortcode: (console.css), except the marks the console draws itself.
+  function hasColourEmoji() {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 24;
+    const pen = canvas.getContext("2d", { willReadFrequently: true });
+    pen.textBaseline = "top";
+    pen.font = "20px sans-serif";
+    pen.fillText("\u{1F389}", 0, 0);
+    const pixels = pen.getImageData(0, 0, 24, 24).data;
+    for (let i = 0; i < pixels.length; i += 4) {
+      if (pixels[i + 3] && (pixels[i] !== pixels[i + 1] || pixels[i + 1] !== pixels[i + 2])) return true;
+    }
+    return false;
+  }
+  if (!hasColourEmoji()) body.classList.add("no-emoji-font");
+
   // Slack tells the app each time its Home or Messages tab is opened.
   if (body.dataset.place === "home" || body.dataset.place === "messages") post("/opened");
   const main = document.getElementById("main");
   if (main && body.dataset.place !== "home") main.scrollTop = main.scrollHeight;
   const modal = document.querySelector("form.modal");
-  if (modal) focusFirst(modal);
-  window.setTimeout(poll, POLL_MS);
+  if (modal) {
+    known = snapshot(modal);
+    focusFirst(modal);
+  }
+  listen();
+  window.addEventListener("pagehide", () => stream && stream.close());
 })();
