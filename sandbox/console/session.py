@@ -40,7 +40,7 @@ from sandbox.slack.view_state import STATELESS, state_from_value
 COMMANDS: Mapping[str, str] = {
     BILLING_COMMAND: "Billing settings (billing admins)",
     INVOICE_COMMAND: "What is outstanding and the latest invoices",
-    CLIENT_COMMAND: "Add a client",
+    CLIENT_COMMAND: "Find, list or add a client",
     APPOINTMENT_COMMAND: "Schedule an appointment",
 }
 #: What Slack's client says when the app answers a modal with something it cannot use.
