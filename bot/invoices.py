@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import home, invoice_form
-from bot.appointments import client_options
+from bot.appointments import CREATE_INVOICE, client_options
 from bot.blocks import escape, invoice_row, note, text_input
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.listen import Saved, action, command, open_or_push, options, submission
@@ -65,7 +65,7 @@ from bot.invoice_form import (
     with_service,
 )
 from domain.errors import NotFound, ValidationError
-from domain.ids import InvoiceId
+from domain.ids import AppointmentId, InvoiceId
 from domain.invoices import LineInput
 from domain.payments import PaymentMethod
 from domain.roles import Role
@@ -224,6 +224,20 @@ def _opening_modal(deps: BotDeps, caller: Caller, *, client_text: str = "") -> V
     draft = first_draft(form)
     preview, problem = _preview(deps, caller, draft)
     return new_invoice_modal(form, replace(draft, problem=problem), preview)
+
+
+def from_appointment(
+    deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient
+) -> None:
+    """ "Create invoice" on an appointment: the form prefilled with its client, date and
+    service; an appointment already on an invoice that is not void says which."""
+    appointment_id = AppointmentId(str(body["actions"][0].get("value") or ""))
+    form = new_invoice_form(
+        caller.practice.id, deps.read(), deps.env, appointment_id=appointment_id
+    )
+    draft = first_draft(form)
+    preview, problem = _preview(deps, caller, draft)
+    open_or_push(client, body, new_invoice_modal(form, replace(draft, problem=problem), preview))
 
 
 def open_new_invoice(
@@ -504,6 +518,7 @@ def register(app: App, deps: BotDeps) -> None:
     staff_change = partial(action, deps, Role.STAFF, changes=True)
     app.command(INVOICE_COMMAND)(command(deps, partial(invoice_command, deps)))
     app.action(home.NEW_INVOICE)(action(deps, Role.STAFF, partial(open_new_invoice, deps)))
+    app.action(CREATE_INVOICE)(action(deps, Role.STAFF, partial(from_appointment, deps)))
     app.options(invoice_form.CLIENT)(options(deps, partial(client_options, deps)))
     app.action(ADD_LINE)(action(deps, Role.STAFF, partial(add_line, deps)))
     app.action(REMOVE_LINE)(action(deps, Role.STAFF, partial(remove_line, deps)))

@@ -20,7 +20,7 @@ from slack_app_fixture import (
     view_text,
 )
 
-from bot import invoice_form
+from bot import appointments, invoice_form
 from bot.home import NEW_INVOICE
 from bot.invoice_card import DETAILS, ISSUE, RECORD_PAYMENT, VOID
 from bot.invoices import LIST_NOT_YET, PAY_AMOUNT, USAGE, VOID_REASON
@@ -539,3 +539,48 @@ def test_due_date_defaults_from_the_payment_terms(world: SlackWorld) -> None:
     issued = date.fromisoformat(picked[invoice_form.ISSUE_DATE])
     terms = timedelta(days=practice.invoice_settings.payment_terms_days)
     assert date.fromisoformat(picked[invoice_form.DUE_DATE]) == issued + terms
+
+
+# -- from an appointment -----------------------------------------------------------------------
+
+
+def test_an_appointment_invoiced_from_two_open_forms_gets_one_invoice_and_a_clear_refusal(
+    world: SlackWorld,
+) -> None:
+    p = _ready(world, "Appointment Clinic")
+    form = world.slack.driver.slash_command(
+        p.seat.admin, "/appointment", channel=p.seat.general
+    ).opened_view()
+    scheduled = world.slack.driver.submit_view(
+        form,
+        {
+            appointments.CLIENT: p.client.id,
+            appointments.SERVICE: p.service.id,
+            appointments.DATE: date.today() - timedelta(days=1),
+            appointments.START_TIME: "10:15",
+            appointments.DURATION: "50",
+        },
+    )
+    notice = scheduled.current_view()
+    assert notice is not None
+    # A double click: two new-invoice forms for the same appointment.
+    first = world.opened_view(
+        world.slack.driver.block_action(appointments.CREATE_INVOICE, view=notice)
+    )
+    second = world.opened_view(
+        world.slack.driver.block_action(appointments.CREATE_INVOICE, view=notice)
+    )
+    assert _line_count(first) == 1 and "Couples therapy" in view_text(first)
+
+    created = world.slack.driver.submit_view(second)
+    world.slack.driver.close_view(created.current_view() or second)
+    refused = world.slack.driver.submit_view(first)
+
+    [invoice] = _invoices(world, p)
+    assert invoice.client_id == p.client.id and len(invoice.appointment_ids) == 1
+    assert refused.response_action == "update"
+    assert f"already invoiced on invoice {invoice.number}" in reply_text(refused)
+    again = world.opened_view(
+        world.slack.driver.block_action(appointments.CREATE_INVOICE, view=notice)
+    )
+    assert f"already invoiced on invoice {invoice.number}" in view_text(again)
