@@ -8,7 +8,9 @@ is in the Details modal and in `/invoice <number>`, which only the asking user s
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -26,8 +28,11 @@ from slack_sdk.models.views import View
 
 from bot.blocks import day_text, escape, note
 from bot.edge.deps import BotDeps
+from domain.audit import AuditEvent
 from domain.ids import InvoiceId, PracticeId
 from domain.invoices import CardPlace, Invoice, InvoiceStatus
+from domain.money import Currency
+from domain.payments import PaymentMethod
 from domain.practice import format_percent
 from domain.usecases.invoice_screens import InvoiceCard, invoice_card, place_card
 
@@ -37,6 +42,9 @@ ISSUE = "invoice_issue"
 VOID = "invoice_void"
 RECORD_PAYMENT = "invoice_record_payment"
 DETAILS = "invoice_details"
+HISTORY = "invoice_history"
+EDIT = "invoice_edit"
+HISTORY_CALLBACK_ID = "invoice_history_modal"
 ACTIONS_BLOCK = "invoice_actions"
 DETAILS_CALLBACK_ID = "invoice_details_modal"
 
@@ -63,6 +71,7 @@ def _actions(invoice: Invoice) -> list[ButtonElement]:
     status = invoice.status
     buttons: list[ButtonElement] = []
     if status is InvoiceStatus.DRAFT:
+        buttons.append(ButtonElement(text="Edit", action_id=EDIT, value=value))
         buttons.append(
             ButtonElement(
                 text="Issue",
@@ -101,6 +110,7 @@ def _actions(invoice: Invoice) -> list[ButtonElement]:
             )
         )
     buttons.append(ButtonElement(text="Details", action_id=DETAILS, value=value))
+    buttons.append(ButtonElement(text="History", action_id=HISTORY, value=value))
     return buttons
 
 
@@ -199,6 +209,39 @@ def details_modal(card: InvoiceCard) -> View:
         title=f"Invoice {invoice.number}"[:24],
         close="Close",
         blocks=blocks,
+    )
+
+
+_HAPPENED = {
+    "invoice.created": "Created",
+    "invoice.edited": "Edited",
+    "invoice.issued": "Issued",
+    "invoice.voided": "Voided",
+    "payment.recorded": "Payment recorded",
+    "refund.recorded": "Refund recorded",
+}
+
+
+def history_modal(invoice: Invoice, events: Sequence[AuditEvent], zone: ZoneInfo) -> View:
+    """What was done to the invoice, by whom and when (the practice's clock), oldest first."""
+    rows: list[Block] = []
+    for event in events[-40:]:
+        what = _HAPPENED.get(event.action, event.action)
+        minor, code = event.details.get("amount_minor"), event.details.get("currency")
+        if minor and code:
+            what += f" · {Currency(code).from_minor_units(int(minor)).format()}"
+        method = event.details.get("method")
+        if method:
+            what += f" · {PaymentMethod(method).label.lower()}"
+        at = event.at.astimezone(zone)
+        by = f"<@{event.actor}>" if event.actor.startswith(("U", "W")) else event.actor
+        rows.append(note(f"{day_text(at.date())} {at:%H:%M} · {by} · *{what}*"))
+    return View(
+        type="modal",
+        callback_id=HISTORY_CALLBACK_ID,
+        title=f"History {invoice.number}"[:24],
+        close="Close",
+        blocks=rows or [note("Nothing recorded yet.")],
     )
 
 

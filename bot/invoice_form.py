@@ -132,6 +132,17 @@ class Draft:
     into an input while its block id stays the same)."""
     create_as: str = AS_DRAFT
     problem: str = ""
+    editing: Editing | None = None
+    """The draft being edited, or None for a new invoice."""
+
+
+@dataclass(frozen=True)
+class Editing:
+    """Which draft the form edits, at which version (a concurrent edit is refused)."""
+
+    invoice_id: str
+    version: int
+    number: str
 
 
 # -- lines carried in the modal ----------------------------------------------------------------
@@ -204,9 +215,17 @@ def _day(text: str | None) -> date | None:
         return None
 
 
+def _editing(metadata: dict[str, Any]) -> Editing | None:
+    edited = metadata.get("i")
+    if not edited:
+        return None
+    return Editing(str(edited), int(metadata.get("v") or 0), str(metadata.get("n") or ""))
+
+
 def draft_of(view: dict[str, Any], currency: Currency, today: date) -> Draft:
     """The modal as the user left it."""
     state = ViewState(view)
+    metadata = _metadata(view)
     issue = _day(state.date(ISSUE_DATE)) or today
     return Draft(
         client=_chosen_client(view),
@@ -221,8 +240,9 @@ def draft_of(view: dict[str, Any], currency: Currency, today: date) -> Draft:
             unit_price=state.text(LINE_PRICE),
             tax_rate=state.selected(LINE_TAX),
         ),
-        generation=int(_metadata(view).get("g") or 0),
+        generation=int(metadata.get("g") or 0),
         create_as=state.selected(CREATE_AS) or AS_DRAFT,
+        editing=_editing(metadata),
     )
 
 
@@ -464,28 +484,33 @@ def new_invoice_modal(form: NewInvoiceForm, draft: Draft, preview: LinesPreview)
     blocks.append(DividerBlock())
     blocks += _line_form(form, draft)
     blocks += [DividerBlock(), _totals(preview)]
-    choices = [
-        Option(value=AS_DRAFT, text="Save as a draft"),
-        Option(value=AS_ISSUED, text="Issue it now"),
-    ]
-    blocks.append(
-        InputBlock(
-            block_id=CREATE_AS,
-            label="On create",
-            element=RadioButtonsElement(
-                action_id=CREATE_AS,
-                options=choices,
-                initial_option=next(o for o in choices if o.value == draft.create_as),
-            ),
+    metadata: dict[str, Any] = {"g": draft.generation}
+    editing = draft.editing
+    if editing is None:
+        choices = [
+            Option(value=AS_DRAFT, text="Save as a draft"),
+            Option(value=AS_ISSUED, text="Issue it now"),
+        ]
+        blocks.append(
+            InputBlock(
+                block_id=CREATE_AS,
+                label="On create",
+                element=RadioButtonsElement(
+                    action_id=CREATE_AS,
+                    options=choices,
+                    initial_option=next(o for o in choices if o.value == draft.create_as),
+                ),
+            )
         )
-    )
+    else:
+        metadata.update(i=editing.invoice_id, v=editing.version, n=editing.number)
     return View(
         type="modal",
         callback_id=CALLBACK_ID,
-        title="New invoice",
-        submit="Create",
+        title="New invoice" if editing is None else f"Edit {editing.number}"[:24],
+        submit="Create" if editing is None else "Save draft",
         close="Cancel",
-        private_metadata=json.dumps({"g": draft.generation}),
+        private_metadata=json.dumps(metadata, separators=(",", ":")),
         blocks=blocks,
     )
 

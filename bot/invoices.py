@@ -35,12 +35,15 @@ from bot.edge.respond import notice_modal
 from bot.edge.state import ViewState
 from bot.invoice_card import (
     DETAILS,
+    EDIT,
+    HISTORY,
     ISSUE,
     RECORD_PAYMENT,
     VOID,
     card_blocks,
     card_text,
     details_modal,
+    history_modal,
     publish_card,
 )
 from bot.invoice_form import (
@@ -52,6 +55,7 @@ from bot.invoice_form import (
     MAX_LINES,
     REMOVE_LINE,
     Draft,
+    Editing,
     PendingLine,
     all_lines,
     client_id_of,
@@ -72,14 +76,18 @@ from domain.roles import Role
 from domain.usecases.invoice_screens import (
     InvoiceCard,
     NewInvoiceForm,
+    edit_form,
     invoice_card,
+    invoice_history,
     invoice_numbered,
     new_invoice_form,
 )
 from domain.usecases.invoicing import (
     CreateInvoice,
+    EditDraft,
     LinesPreview,
     create_invoice,
+    edit_draft,
     issue_invoice,
     preview_lines,
     void_invoice,
@@ -211,7 +219,12 @@ def _preview(deps: BotDeps, caller: Caller, draft: Draft) -> tuple[LinesPreview,
     """The lines priced by the domain, or none and what is wrong with them."""
     try:
         found = preview_lines(
-            caller.practice.id, client_id_of(draft), draft.lines, deps.read(), deps.env
+            caller.practice.id,
+            client_id_of(draft),
+            draft.lines,
+            deps.read(),
+            deps.env,
+            own_invoice=InvoiceId(draft.editing.invoice_id) if draft.editing else None,
         )
         return found, ""
     except ValidationError as error:
@@ -279,7 +292,14 @@ def add_line(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebCli
         try:
             line = pending_line(draft.pending, draft.issue_date, caller.practice.currency)
             lines: tuple[LineInput, ...] = (*draft.lines, line)
-            preview_lines(caller.practice.id, client_id_of(draft), lines, deps.read(), deps.env)
+            preview_lines(
+                caller.practice.id,
+                client_id_of(draft),
+                lines,
+                deps.read(),
+                deps.env,
+                own_invoice=InvoiceId(draft.editing.invoice_id) if draft.editing else None,
+            )
         except ValidationError as error:
             messages = line_form_errors(error, len(draft.lines))
             draft = replace(draft, problem=" ".join(dict.fromkeys(messages.values())))
@@ -330,6 +350,8 @@ def create(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClien
     draft = draft_of(view, practice.currency, deps.env.today_at(practice))
     try:
         lines = all_lines(draft, practice.currency)
+        if draft.editing is not None:
+            return _save_edit(deps, caller, client, draft, draft.editing, lines)
         invoice = create_invoice(
             CreateInvoice(
                 practice.id,
@@ -360,7 +382,50 @@ def create(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClien
     )
 
 
+def _save_edit(
+    deps: BotDeps,
+    caller: Caller,
+    client: WebClient,
+    draft: Draft,
+    editing: Editing,
+    lines: tuple[LineInput, ...],
+) -> Saved:
+    practice = caller.practice
+    invoice = edit_draft(
+        EditDraft(
+            practice.id,
+            caller.user_id,
+            InvoiceId(editing.invoice_id),
+            editing.version,
+            client_id_of(draft),
+            draft.issue_date,
+            draft.due_date,
+            lines,
+        ),
+        deps.uow(),
+        deps.env,
+    )
+    notice = notice_modal("Draft saved", f"*{invoice.number}* now totals {invoice.total.format()}.")
+    return Saved(
+        ack={"response_action": "update", "view": notice},
+        then=partial(publish_card, deps, client, practice.id, invoice.id, caller.user_id),
+    )
+
+
 # -- the card's buttons ----------------------------------------------------------------------
+
+
+def open_edit(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    """ "Edit" on a draft's card: the form filled in with the draft."""
+    invoice, form = edit_form(caller.practice.id, _invoice_id(body), deps.read(), deps.env)
+    draft = replace(first_draft(form), editing=Editing(invoice.id, invoice.version, invoice.number))
+    preview, problem = _preview(deps, caller, draft)
+    open_or_push(client, body, new_invoice_modal(form, replace(draft, problem=problem), preview))
+
+
+def show_history(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    invoice, events = invoice_history(caller.practice.id, _invoice_id(body), deps.read(), deps.env)
+    open_or_push(client, body, history_modal(invoice, events, caller.practice.zone))
 
 
 def _invoice_id(body: dict[str, Any]) -> InvoiceId:
@@ -534,3 +599,5 @@ def register(app: App, deps: BotDeps) -> None:
         submission(deps, Role.STAFF, PAYMENT_BLOCKS, partial(record_payment, deps))
     )
     app.action(DETAILS)(action(deps, Role.STAFF, partial(show_details, deps)))
+    app.action(HISTORY)(action(deps, Role.STAFF, partial(show_history, deps)))
+    app.action(EDIT)(action(deps, Role.STAFF, partial(open_edit, deps)))

@@ -3,13 +3,14 @@ invoice looked up by number) and the bookkeeping of where each invoice's card is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+from domain.audit import AuditEvent
 from domain.clients import Client
-from domain.errors import NotFound
+from domain.errors import InvoiceNotEditable, NotFound
 from domain.ids import AppointmentId, ClientId, InvoiceId, PracticeId, TaxRateId
-from domain.invoices import CardPlace, Invoice
+from domain.invoices import CardPlace, Invoice, InvoiceState, LineInput
 from domain.money import Currency
 from domain.ports import Env, UnitOfWork
 from domain.practice import Practice, TaxRate
@@ -132,6 +133,45 @@ def invoice_numbered(
         if invoice is None:
             raise NotFound("invoice numbered", number)
         return _card(practice, invoice, uow, env)
+
+
+def invoice_history(
+    practice_id: PracticeId, invoice_id: InvoiceId, uow: UnitOfWork, env: Env
+) -> tuple[Invoice, tuple[AuditEvent, ...]]:
+    """The invoice and what was done to it, oldest first; NotFound unless it is the
+    practice's."""
+    with uow:
+        invoice = load_invoice(uow, practice_id, invoice_id)
+        events = uow.audit.for_subject(practice_id, invoice_id)
+    return invoice, tuple(sorted(events, key=lambda event: event.at))
+
+
+def edit_form(
+    practice_id: PracticeId, invoice_id: InvoiceId, uow: UnitOfWork, env: Env
+) -> tuple[Invoice, NewInvoiceForm]:
+    """The new-invoice form filled in with a draft, to edit it; InvoiceNotEditable unless it
+    is a draft, NotFound unless it is the practice's."""
+    with uow:
+        invoice = load_invoice(uow, practice_id, invoice_id)
+    if invoice.state is not InvoiceState.DRAFT:
+        raise InvoiceNotEditable(
+            f"{invoice.number} is {invoice.status.label.lower()}; only drafts can be edited."
+        )
+    blank = new_invoice_form(practice_id, uow, env, client_id=invoice.client_id)
+    lines = tuple(
+        LineInput(
+            service_date=line.service_date,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate_id=line.tax_rate_id,
+            service_type_id=line.service_type_id,
+            appointment_id=line.appointment_id,
+        )
+        for line in invoice.lines
+    )
+    prefill = InvoicePrefill(invoice.client_id, invoice.issue_date, invoice.due_date, lines)
+    return invoice, replace(blank, prefill=prefill)
 
 
 def place_card(

@@ -205,14 +205,21 @@ def preview_lines(
     inputs: tuple[LineInput, ...],
     uow: UnitOfWork,
     env: Env,
+    *,
+    own_invoice: InvoiceId | None = None,
 ) -> LinesPreview:
-    """What `create_invoice` would make of `inputs`, priced and taxed by the same code, without
-    storing anything: the new-invoice form's running totals. Raises ValidationError (fields
-    `lines.N.*`) for a line the invoice would refuse; no lines is a zero total, not an error."""
+    """What `create_invoice` (or `edit_draft` of `own_invoice`) would make of `inputs`, priced
+    and taxed by the same code, without storing anything: the invoice form's running totals.
+    Raises ValidationError (fields `lines.N.*`) for a line the invoice would refuse; no lines
+    is a zero total, not an error."""
     with uow:
         practice = load_practice(uow, practice_id)
         errors = FieldErrors()
-        lines = _build_lines(practice, client_id, inputs, uow, env, errors) if inputs else ()
+        lines = (
+            _build_lines(practice, client_id, inputs, uow, env, errors, own_invoice)
+            if inputs
+            else ()
+        )
         errors.raise_if_any()
     return LinesPreview(lines, compute_totals(practice.currency, lines))
 

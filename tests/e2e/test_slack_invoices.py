@@ -22,7 +22,7 @@ from slack_app_fixture import (
 
 from bot import appointments, invoice_form
 from bot.home import NEW_INVOICE
-from bot.invoice_card import DETAILS, ISSUE, RECORD_PAYMENT, VOID
+from bot.invoice_card import DETAILS, EDIT, HISTORY, ISSUE, RECORD_PAYMENT, VOID
 from bot.invoices import LIST_NOT_YET, PAY_AMOUNT, USAGE, VOID_REASON
 from domain.clients import Client
 from domain.invoices import Invoice, InvoiceStatus
@@ -197,7 +197,7 @@ def test_an_invoice_created_as_a_draft_posts_its_card_to_the_billing_channel(
     assert "G.H." in shown and "Draft" in card.text
     assert "Grace" not in shown and "Couples therapy" not in shown
     actions = {e["action_id"] for b in card.blocks for e in b.get("elements", [])}
-    assert {ISSUE, VOID, DETAILS} <= actions and RECORD_PAYMENT not in actions
+    assert {EDIT, ISSUE, VOID, DETAILS, HISTORY} <= actions and RECORD_PAYMENT not in actions
     assert_channel_posts_keep_privacy(world.slack, world.engine)
 
 
@@ -211,7 +211,7 @@ def test_an_invoice_created_as_issued_is_open_and_its_card_offers_record_payment
     assert invoice.status is InvoiceStatus.OPEN
     card = _card(world, p, invoice)
     actions = {e["action_id"] for b in card.blocks for e in b.get("elements", [])}
-    assert RECORD_PAYMENT in actions and ISSUE not in actions
+    assert RECORD_PAYMENT in actions and ISSUE not in actions and EDIT not in actions
 
 
 def test_remove_line_takes_the_line_out_and_the_totals_follow(world: SlackWorld) -> None:
@@ -506,10 +506,13 @@ def test_a_crafted_click_or_submission_carrying_another_practices_invoice_change
         own_void.definition["private_metadata"] = target.id
     submitted = world.slack.driver.submit_view(own_void, {VOID_REASON: "crafted"})
     clicked = [
-        click(ISSUE, message=_crafted(draft_card, target.id), user=attacker.seat.admin),
+        *(
+            click(action_id, message=_crafted(draft_card, target.id), user=attacker.seat.admin)
+            for action_id in (ISSUE, EDIT)
+        ),
         *(
             click(action_id, message=_crafted(open_card, target.id), user=attacker.seat.admin)
-            for action_id in (DETAILS, RECORD_PAYMENT, VOID)
+            for action_id in (DETAILS, HISTORY, RECORD_PAYMENT, VOID)
         ),
     ]
 
@@ -584,3 +587,36 @@ def test_an_appointment_invoiced_from_two_open_forms_gets_one_invoice_and_a_clea
         world.slack.driver.block_action(appointments.CREATE_INVOICE, view=notice)
     )
     assert f"already invoiced on invoice {invoice.number}" in view_text(again)
+
+
+def test_edit_on_a_drafts_card_changes_its_lines_and_the_card_follows(world: SlackWorld) -> None:
+    p = _ready(world, "Edit Clinic")
+    invoice = _create(world, p, create_as=invoice_form.AS_DRAFT)
+    card = _card(world, p, invoice)
+
+    form = world.opened_view(world.slack.driver.block_action(EDIT, message=card, user=p.seat.admin))
+    assert form.definition["title"]["text"] == f"Edit {invoice.number}" and _line_count(form) == 1
+    _add_service_line(world, form, p)
+    saved = world.slack.driver.submit_view(form)
+
+    assert saved.response_action == "update"
+    wait_until(lambda: "$288.00" in str(card.blocks), BACKGROUND_TIMEOUT, what="the new total")
+    [stored] = _invoices(world, p)
+    assert stored.id == invoice.id and len(stored.lines) == 2
+    assert stored.status is InvoiceStatus.DRAFT and stored.total.amount == Decimal("288.00")
+
+
+def test_history_shows_who_created_and_issued_the_invoice(world: SlackWorld) -> None:
+    p = _ready(world, "History Clinic")
+    invoice = _create(world, p, create_as=invoice_form.AS_DRAFT)
+    card = _card(world, p, invoice)
+    world.slack.driver.block_action(ISSUE, message=card, user=p.seat.admin)
+    _card_says(world, card, "Open")
+
+    history = world.opened_view(
+        world.slack.driver.block_action(HISTORY, message=card, user=p.seat.admin)
+    )
+
+    shown = view_text(history)
+    assert "*Created*" in shown and "*Issued*" in shown
+    assert shown.index("Created") < shown.index("Issued")

@@ -7,7 +7,16 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.invoice_card import DETAILS, ISSUE, RECORD_PAYMENT, VOID, card_blocks, card_text
+from bot.invoice_card import (
+    DETAILS,
+    EDIT,
+    HISTORY,
+    ISSUE,
+    RECORD_PAYMENT,
+    VOID,
+    card_blocks,
+    card_text,
+)
 from bot.invoice_form import (
     LINE_PRICE,
     LINE_QUANTITY,
@@ -81,9 +90,10 @@ def test_without_privacy_mode_or_when_private_the_card_shows_the_name(
 
 
 def test_each_status_offers_its_own_actions(uow: FakeUnitOfWork, env: Env) -> None:
-    assert _actions(_card(uow, env)) == {ISSUE, VOID, DETAILS}
-    assert _actions(_card(uow, env, state="open")) == {RECORD_PAYMENT, VOID, DETAILS}
-    assert _actions(_card(uow, env, state="void")) == {DETAILS}
+    always = {DETAILS, HISTORY}
+    assert _actions(_card(uow, env)) == {EDIT, ISSUE, VOID} | always
+    assert _actions(_card(uow, env, state="open")) == {RECORD_PAYMENT, VOID} | always
+    assert _actions(_card(uow, env, state="void")) == always
 
 
 def test_an_unpaid_invoice_past_its_due_date_shows_overdue(uow: FakeUnitOfWork, env: Env) -> None:
