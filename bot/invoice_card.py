@@ -302,6 +302,12 @@ def _post(
             reason = error.response.get("error")
             if reason not in CHANNEL_UNUSABLE:
                 raise
+            if reason == "not_in_channel":  # a public channel the app was never invited to
+                try:
+                    client.conversations_join(channel=channel)
+                    return client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+                except SlackApiError as refused:
+                    reason = refused.response.get("error")
             log.warning(
                 "event=billing_channel_unusable practice_id=%s invoice_id=%s error=%s",
                 card.invoice.practice_id,

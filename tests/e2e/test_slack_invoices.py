@@ -548,8 +548,10 @@ def test_due_date_defaults_from_the_payment_terms(world: SlackWorld) -> None:
 
 
 def test_an_appointment_invoiced_from_two_open_forms_gets_one_invoice_and_a_clear_refusal(
-    world: SlackWorld,
+    fresh_world: SlackWorld,
 ) -> None:
+    """On SQLite and PostgreSQL: the database holds an appointment on one invoice."""
+    world = fresh_world
     p = _ready(world, "Appointment Clinic")
     form = world.slack.driver.slash_command(
         p.seat.admin, "/appointment", channel=p.seat.general
@@ -620,3 +622,33 @@ def test_history_shows_who_created_and_issued_the_invoice(world: SlackWorld) -> 
     shown = view_text(history)
     assert "*Created*" in shown and "*Issued*" in shown
     assert shown.index("Created") < shown.index("Issued")
+
+
+def test_a_billing_channel_the_app_was_not_invited_to_is_joined_for_the_card(
+    world: SlackWorld,
+) -> None:
+    p = _ready(world, "Uninvited Clinic")
+    practice = world.practice(p.seat.workspace)
+    accounts = world.slack.create_channel(p.seat.workspace, "accounts", members=[p.seat.admin])
+    configure_billing_details(
+        ConfigureBillingDetails(
+            practice.id,
+            p.seat.admin.id,
+            practice.billing.name,
+            practice.currency.code,
+            practice.billing.time_zone,
+            billing_channel_id=accounts.id,
+        ),
+        world.uow(),
+        world.env,
+    )
+
+    invoice = _create(world, p, create_as=invoice_form.AS_DRAFT)
+
+    wait_until(
+        lambda: any(
+            f"Invoice {invoice.number}" in m.text for m in world.slack.messages_in(accounts)
+        ),
+        BACKGROUND_TIMEOUT,
+        what="the card in the channel the app joined",
+    )
