@@ -356,6 +356,8 @@ def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
     expect(dialog.locator('[data-block-id="invoice_totals"]')).to_contain_text("Total: $135.50")
     screenshot(page, "console-new-invoice.png")
     dialog.get_by_text("Issue it now").click()
+    dialog.locator('[data-block-id="invoice_totals"]').scroll_into_view_if_needed()
+    screenshot(page, "console-new-invoice-totals.png")
     dialog.get_by_role("button", name="Create").click()
     expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
     dialog.get_by_role("button", name="OK").click()
