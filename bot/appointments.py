@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     DatePickerElement,
     ExternalDataSelectElement,
     InputBlock,
@@ -40,6 +42,8 @@ from domain.usecases.records import ScheduleAppointment, schedule_appointment
 
 COMMAND = "/appointment"
 CALLBACK_ID = "appointment_schedule"
+CREATE_INVOICE = "appointment_invoice"
+"""The new-invoice modal, prefilled from the appointment (registered by `bot.invoices`)."""
 
 CLIENT = "client"
 SERVICE = "service_type"
@@ -199,14 +203,23 @@ def start_from(view: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, int]:
 
 
 def scheduled_modal(appointment: Appointment, client: str, service: str) -> View:
-    """What the form turns into once the appointment is saved."""
+    """What the form turns into once the appointment is saved, with "Create invoice"."""
     start, end = appointment.start, appointment.end
-    return notice_modal(
+    done = notice_modal(
         "Appointment scheduled",
         f"*{escape(client)}* · {escape(service)}\n"
         f"{start:%a %d %b %Y}, {start:%H:%M}–{end:%H:%M} ({start.tzinfo}) "
         f"with <@{appointment.clinician}>",
     )
+    done.blocks.append(
+        ActionsBlock(
+            block_id=CREATE_INVOICE,
+            elements=[
+                ButtonElement(text="Create invoice", action_id=CREATE_INVOICE, value=appointment.id)
+            ],
+        )
+    )
+    return done
 
 
 def save_appointment(

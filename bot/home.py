@@ -39,6 +39,7 @@ OPEN_REMINDERS = "reminders_open"
 OPEN_SERVICES = "services_open"
 OPEN_ROLES = "roles_open"
 STRIPE_SETUP = "stripe_setup_open"
+NEW_INVOICE = "invoice_new_open"
 LATEST_COUNT = 5
 
 
@@ -148,7 +149,10 @@ def home_view(data: HomeData) -> View:
                 accessory=accessory,
             )
         )
-    actions = [ButtonElement(text="Settings", action_id=OPEN_HUB)]
+    actions = [
+        ButtonElement(text="+ New invoice", action_id=NEW_INVOICE, style="primary"),
+        ButtonElement(text="Settings", action_id=OPEN_HUB),
+    ]
     if data.role is Role.ADMIN:
         actions.append(ButtonElement(text="Roles", action_id=OPEN_ROLES))
     blocks += [DividerBlock(), ActionsBlock(block_id="home_actions", elements=actions)]

@@ -23,7 +23,8 @@ USAGE = (
     "*Billing Bot*\n"
     "• `/billing` opens the billing settings (billing admins).\n"
     "• `/billing help` shows this help.\n"
-    "• `/invoice` shows what is outstanding and the latest invoices.\n"
+    "• `/invoice` shows what is outstanding and the latest invoices; `/invoice new` creates "
+    "one; `/invoice INV-0042` shows one.\n"
     "• `/client` adds a client; `/appointment` schedules an appointment.\n"
     "The Billing Bot Home tab shows the setup checklist and your totals."
 )

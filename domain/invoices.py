@@ -138,6 +138,14 @@ class InvoiceOverview:
 
 
 @dataclass(frozen=True, slots=True)
+class CardPlace:
+    """Where an invoice's card (its Slack message) is: what updating it in place needs."""
+
+    channel_id: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceLine:
     """One billed item. The tax rate's name and percentage are copied onto the line so a
     later change of the practice's rates never alters an issued invoice."""

@@ -19,7 +19,7 @@ from domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from domain.invoices import Invoice, InvoiceOverview, InvoiceStatus
+from domain.invoices import CardPlace, Invoice, InvoiceOverview, InvoiceStatus
 from domain.logos import Logo
 from domain.practice import Practice, TaxRate
 from domain.roles import Member
@@ -160,6 +160,20 @@ class InvoiceRepository(Protocol):
         self, practice_id: PracticeId, appointment_id: AppointmentId
     ) -> Invoice | None:
         """The invoice that is not void and bills this appointment, if any."""
+        ...
+
+    def with_number(self, practice_id: PracticeId, number: str) -> Invoice | None:
+        """The practice's invoice numbered `number` (as printed, letters of any case)."""
+        ...
+
+    def card_place(self, practice_id: PracticeId, invoice_id: InvoiceId) -> CardPlace | None:
+        """Where the invoice's card was last posted, if it was."""
+        ...
+
+    def place_card(
+        self, practice_id: PracticeId, invoice_id: InvoiceId, place: CardPlace, at: datetime
+    ) -> None:
+        """Remember where the invoice's card now is, replacing where it was."""
         ...
 
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]: ...

@@ -307,6 +307,20 @@ class AppointmentInvoiceRow(Base):
     invoice_id: Mapped[str] = mapped_column(ID, index=True)
 
 
+class InvoiceCardRow(Base):
+    """Where an invoice's card (its Slack message) was posted, so every change to the
+    invoice updates that message in place (`chat.update` needs the channel and ts)."""
+
+    __tablename__ = "invoice_cards"
+    __table_args__ = (_practice_fk("invoice_id", table="invoices", ondelete="CASCADE"),)
+
+    practice_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class LedgerEntryRow(Base):
     __tablename__ = "ledger_entries"
     __table_args__ = (

@@ -29,7 +29,7 @@ from domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from domain.invoices import Invoice, InvoiceListing, InvoiceOverview, UnpaidTotals
+from domain.invoices import CardPlace, Invoice, InvoiceListing, InvoiceOverview, UnpaidTotals
 from domain.logos import Logo
 from domain.money import Money
 from domain.ports import (
@@ -101,6 +101,7 @@ class FakeState:
     service_types: dict[ServiceTypeId, ServiceType] = field(default_factory=dict)
     appointments: dict[AppointmentId, Appointment] = field(default_factory=dict)
     invoices: dict[InvoiceId, Invoice] = field(default_factory=dict)
+    cards: dict[tuple[PracticeId, InvoiceId], CardPlace] = field(default_factory=dict)
     last_sequence: dict[PracticeId, int] = field(default_factory=dict)
     members: dict[tuple[PracticeId, str], Member] = field(default_factory=dict)
     logos: dict[tuple[PracticeId, str], Logo] = field(default_factory=dict)
@@ -115,6 +116,7 @@ class FakeState:
             service_types=dict(self.service_types),
             appointments=dict(self.appointments),
             invoices=dict(self.invoices),
+            cards=dict(self.cards),
             last_sequence=dict(self.last_sequence),
             members=dict(self.members),
             logos=dict(self.logos),
@@ -390,6 +392,19 @@ class FakeInvoiceRepository(_Repository):
             ),
             None,
         )
+
+    def with_number(self, practice_id: PracticeId, number: str) -> Invoice | None:
+        wanted = number.strip().upper()
+        return next((i for i in self._of(practice_id) if i.number.upper() == wanted), None)
+
+    def card_place(self, practice_id: PracticeId, invoice_id: InvoiceId) -> CardPlace | None:
+        return self._state.cards.get((practice_id, invoice_id))
+
+    def place_card(
+        self, practice_id: PracticeId, invoice_id: InvoiceId, place: CardPlace, at: datetime
+    ) -> None:
+        _require(self.get(practice_id, invoice_id), "invoice")
+        self._state.cards[(practice_id, invoice_id)] = place
 
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]:
         found = [

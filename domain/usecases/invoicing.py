@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -25,8 +25,10 @@ from domain.ids import (
 from domain.invoices import (
     Invoice,
     InvoiceLine,
+    InvoiceTotals,
     LineInput,
     check_dates,
+    compute_totals,
     validate_lines,
 )
 from domain.ports import Env, UnitOfWork
@@ -110,6 +112,8 @@ class CreateInvoice:
     lines: tuple[LineInput, ...]
     issue_date: date | None = None
     due_date: date | None = None
+    issue: bool = False
+    """Issue it at once (open, to be sent and paid) rather than keep it a draft."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +191,39 @@ def _build_lines(
     return tuple(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class LinesPreview:
+    """Lines as the invoice would hold them, with the totals it would show."""
+
+    lines: tuple[InvoiceLine, ...]
+    totals: InvoiceTotals
+
+
+def preview_lines(
+    practice_id: PracticeId,
+    client_id: ClientId | None,
+    inputs: tuple[LineInput, ...],
+    uow: UnitOfWork,
+    env: Env,
+    *,
+    own_invoice: InvoiceId | None = None,
+) -> LinesPreview:
+    """What `create_invoice` (or `edit_draft` of `own_invoice`) would make of `inputs`, priced
+    and taxed by the same code, without storing anything: the invoice form's running totals.
+    Raises ValidationError (fields `lines.N.*`) for a line the invoice would refuse; no lines
+    is a zero total, not an error."""
+    with uow:
+        practice = load_practice(uow, practice_id)
+        errors = FieldErrors()
+        lines = (
+            _build_lines(practice, client_id, inputs, uow, env, errors, own_invoice)
+            if inputs
+            else ()
+        )
+        errors.raise_if_any()
+    return LinesPreview(lines, compute_totals(practice.currency, lines))
+
+
 def _check_client(
     uow: UnitOfWork, practice_id: PracticeId, client_id: ClientId | None, errors: FieldErrors
 ) -> None:
@@ -230,6 +267,8 @@ def create_invoice(cmd: CreateInvoice, uow: UnitOfWork, env: Env) -> Invoice:
             created_at=env.clock.now(),
             created_by=cmd.actor,
         )
+        if cmd.issue:
+            invoice = replace(invoice.issue(env.clock.now()), version=1)
         uow.invoices.add(invoice)
         audit(
             uow,
@@ -241,6 +280,8 @@ def create_invoice(cmd: CreateInvoice, uow: UnitOfWork, env: Env) -> Invoice:
             invoice.id,
             number=invoice.number,
         )
+        if cmd.issue:
+            _audit_issued(uow, env, cmd.actor, invoice)
         uow.commit()
         return invoice
 
@@ -298,19 +339,23 @@ def issue_invoice(
         invoice = load_invoice(uow, practice_id, invoice_id)
         issued = invoice.issue(env.clock.now())
         uow.invoices.update(issued)
-        audit(
-            uow,
-            env,
-            practice_id,
-            actor,
-            "invoice.issued",
-            "invoice",
-            invoice.id,
-            total_minor=str(issued.total.minor_units),
-            currency=issued.currency.code,
-        )
+        _audit_issued(uow, env, actor, issued)
         uow.commit()
         return issued
+
+
+def _audit_issued(uow: UnitOfWork, env: Env, actor: str, issued: Invoice) -> None:
+    audit(
+        uow,
+        env,
+        issued.practice_id,
+        actor,
+        "invoice.issued",
+        "invoice",
+        issued.id,
+        total_minor=str(issued.total.minor_units),
+        currency=issued.currency.code,
+    )
 
 
 def void_invoice(

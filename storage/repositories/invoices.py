@@ -32,6 +32,7 @@ from domain.ids import (
 )
 from domain.invoices import (
     UNPAID_STATUSES,
+    CardPlace,
     Invoice,
     InvoiceLine,
     InvoiceOverview,
@@ -45,6 +46,7 @@ from storage.orm import (
     PERCENT_SCALE,
     QUANTITY_SCALE,
     AppointmentInvoiceRow,
+    InvoiceCardRow,
     InvoiceCounterRow,
     InvoiceLineRow,
     InvoiceRow,
@@ -233,6 +235,43 @@ class SqlInvoiceRepository:
             )
         )
         return self.get(practice_id, InvoiceId(invoice_id)) if invoice_id else None
+
+    def with_number(self, practice_id: PracticeId, number: str) -> Invoice | None:
+        row = self._session.scalar(
+            select(InvoiceRow).where(
+                InvoiceRow.practice_id == practice_id,
+                func.upper(InvoiceRow.number) == number.strip().upper(),
+            )
+        )
+        return self._assemble([row])[0] if row else None
+
+    def card_place(self, practice_id: PracticeId, invoice_id: InvoiceId) -> CardPlace | None:
+        row = self._session.scalar(
+            select(InvoiceCardRow).where(
+                InvoiceCardRow.practice_id == practice_id,
+                InvoiceCardRow.invoice_id == invoice_id,
+            )
+        )
+        return CardPlace(row.channel_id, row.ts) if row else None
+
+    def place_card(
+        self, practice_id: PracticeId, invoice_id: InvoiceId, place: CardPlace, at: datetime
+    ) -> None:
+        values = {"channel_id": place.channel_id, "ts": place.ts, "posted_at": at}
+        changed = self._session.execute(
+            update(InvoiceCardRow)
+            .where(
+                InvoiceCardRow.practice_id == practice_id,
+                InvoiceCardRow.invoice_id == invoice_id,
+            )
+            .values(**values)
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            self._session.execute(
+                insert(InvoiceCardRow).values(
+                    practice_id=practice_id, invoice_id=invoice_id, **values
+                )
+            )
 
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]:
         query = _invoice_query(

@@ -536,3 +536,49 @@ def test_the_apps_marks_show_on_a_machine_without_an_emoji_font(
         screenshot(page, "console-home-without-emoji-font.png")
     finally:
         bare.close()
+
+
+def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
+    page: Page, tmp_path: Path
+) -> None:
+    seed_clients_and_a_service(tmp_path, "Practice A", clients=3)
+    open_messages_tab(page)
+
+    run_command(page, "/invoice new zed")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
+    dialog.locator('select[data-action-id="line_service"]').select_option(index=1)
+    expect(dialog.locator('input[data-action-id="line_unit_price"]')).to_have_value("90.00")
+    dialog.get_by_role("button", name="Add line").click()
+    expect(dialog.get_by_role("heading", name="Lines (1)")).to_be_visible()
+    dialog.locator('input[data-action-id="line_description"]').fill("Report for the school")
+    dialog.locator('input[data-action-id="line_unit_price"]').fill("45.50")
+    dialog.get_by_role("button", name="Add line").click()
+    expect(dialog.get_by_role("heading", name="Lines (2)")).to_be_visible()
+    expect(dialog.locator('[data-block-id="invoice_totals"]')).to_contain_text("Total: $135.50")
+    screenshot(page, "console-new-invoice.png")
+    dialog.get_by_text("Issue it now").click()
+    dialog.locator('[data-block-id="invoice_totals"]').scroll_into_view_if_needed()
+    screenshot(page, "console-new-invoice-totals.png")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
+    dialog.get_by_role("button", name="OK").click()
+
+    card = page.locator(".msg", has_text="Invoice INV-").last
+    expect(card).to_contain_text("Open")
+    expect(card).to_contain_text("$135.50")
+    expect(card).to_contain_text("Z.Q.")
+    expect(card).not_to_contain_text("Zed")
+    screenshot(page, "console-invoice-card.png")
+    card.get_by_role("button", name="Record payment").click()
+    payment = page.get_by_role("dialog")
+    expect(payment.get_by_role("heading", name="Record payment")).to_be_visible()
+    payment.locator('input[data-action-id="amount"]').fill("35.50")
+    payment.get_by_role("button", name="Record").click()
+    expect(payment.get_by_role("heading", name="Payment recorded")).to_be_visible()
+    payment.get_by_role("button", name="OK").click()
+
+    expect(card).to_contain_text("Partially paid")
+    expect(card).to_contain_text("$100.00")
+    expect(page.locator(".msg", has_text="Invoice INV-")).to_have_count(1)
+    screenshot(page, "console-invoice-card-after-payment.png")
