@@ -75,6 +75,8 @@ ADD_CLIENT = "client_add_open"
 """Offered when nothing matched; its value is what was searched for, to start the form."""
 EDIT_CLIENT = "client_edit_open"
 NEW_APPOINTMENT = "client_new_appointment"
+#: Answered by bot/invoices.py, which owns the new-invoice form.
+CREATE_INVOICE = "client_create_invoice"
 """The record's buttons; their value is the client id."""
 CLIENT_ROW_PREFIX = "client:"
 RECORD_ACTIONS = "client_record_actions"
@@ -427,6 +429,7 @@ def client_record_blocks(record: ClientRecord, zone: ZoneInfo) -> list[Block]:
             elements=[
                 ButtonElement(text="Edit", action_id=EDIT_CLIENT, value=client.id),
                 ButtonElement(text="New appointment", action_id=NEW_APPOINTMENT, value=client.id),
+                ButtonElement(text="Create invoice", action_id=CREATE_INVOICE, value=client.id),
             ],
         ),
     ]

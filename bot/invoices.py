@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import home, invoice_form
+from bot import clients, home, invoice_form
 from bot.appointments import CREATE_INVOICE, client_options
 from bot.blocks import escape, invoice_row, note, text_input
 from bot.edge.deps import BotDeps, Caller
@@ -69,7 +69,7 @@ from bot.invoice_form import (
     with_service,
 )
 from domain.errors import NotFound, ValidationError
-from domain.ids import AppointmentId, InvoiceId
+from domain.ids import AppointmentId, ClientId, InvoiceId
 from domain.invoices import LineInput
 from domain.payments import PaymentMethod
 from domain.roles import Role
@@ -232,8 +232,12 @@ def _preview(deps: BotDeps, caller: Caller, draft: Draft) -> tuple[LinesPreview,
         return empty, lines_problem(error)
 
 
-def _opening_modal(deps: BotDeps, caller: Caller, *, client_text: str = "") -> View:
-    form = new_invoice_form(caller.practice.id, deps.read(), deps.env, client_text=client_text)
+def _opening_modal(
+    deps: BotDeps, caller: Caller, *, client_text: str = "", client_id: ClientId | None = None
+) -> View:
+    form = new_invoice_form(
+        caller.practice.id, deps.read(), deps.env, client_text=client_text, client_id=client_id
+    )
     draft = first_draft(form)
     preview, problem = _preview(deps, caller, draft)
     return new_invoice_modal(form, replace(draft, problem=problem), preview)
@@ -258,6 +262,13 @@ def open_new_invoice(
 ) -> None:
     """ "+ New invoice" on the Home tab."""
     open_or_push(client, body, _opening_modal(deps, caller))
+
+
+def for_client(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    """ "Create invoice" on a client's record: the form with that client chosen (another
+    practice's client is not found)."""
+    client_id = ClientId(str(body["actions"][0].get("value") or ""))
+    open_or_push(client, body, _opening_modal(deps, caller, client_id=client_id))
 
 
 def _redraw(
@@ -583,6 +594,7 @@ def register(app: App, deps: BotDeps) -> None:
     staff_change = partial(action, deps, Role.STAFF, changes=True)
     app.command(INVOICE_COMMAND)(command(deps, partial(invoice_command, deps)))
     app.action(home.NEW_INVOICE)(action(deps, Role.STAFF, partial(open_new_invoice, deps)))
+    app.action(clients.CREATE_INVOICE)(action(deps, Role.STAFF, partial(for_client, deps)))
     app.action(CREATE_INVOICE)(action(deps, Role.STAFF, partial(from_appointment, deps)))
     app.options(invoice_form.CLIENT)(options(deps, partial(client_options, deps)))
     app.action(ADD_LINE)(action(deps, Role.STAFF, partial(add_line, deps)))

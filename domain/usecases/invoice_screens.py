@@ -59,14 +59,18 @@ def new_invoice_form(
     )
     with uow:
         practice = load_practice(uow, practice_id)
-        clients = sorted(uow.clients.list(practice_id), key=lambda c: c.name.casefold())
+        # Past PICKER_LIMIT the form searches as the user types, so no client is read here.
+        client_count = uow.clients.count(practice_id)
+        clients = (
+            uow.clients.page(practice_id, 0, PICKER_LIMIT) if client_count <= PICKER_LIMIT else []
+        )
         services = sorted(uow.service_types.list(practice_id), key=lambda s: s.name.casefold())
         rates = sorted(uow.tax_rates.list(practice_id), key=lambda r: r.name.casefold())
         chosen = uow.clients.get(practice_id, prefill.client_id) if prefill.client_id else None
     return NewInvoiceForm(
         practice.currency,
-        tuple(clients) if len(clients) <= PICKER_LIMIT else (),
-        len(clients),
+        tuple(clients),
+        client_count,
         tuple(services),
         tuple(rates),
         practice.default_tax_rate_id,

@@ -21,7 +21,7 @@ from slack_app_fixture import (
     view_text,
 )
 
-from bot import appointments, clients
+from bot import appointments, clients, invoice_form
 from domain.clients import Client
 from domain.ids import ClientId
 from domain.invoices import LineInput
@@ -165,7 +165,11 @@ def test_a_search_matching_many_shows_the_best_says_how_many_more_and_opens_one(
     assert "…and 3 more" in message_text(found)
     assert record is not found and record.ephemeral_to == seat.admin.id
     assert "sam@example.org" in message_text(record)
-    assert _buttons(record) == {clients.EDIT_CLIENT, clients.NEW_APPOINTMENT}
+    assert _buttons(record) == {
+        clients.EDIT_CLIENT,
+        clients.NEW_APPOINTMENT,
+        clients.CREATE_INVOICE,
+    }
 
 
 def test_a_search_matching_nobody_offers_to_add_that_client(world: SlackWorld) -> None:
@@ -344,6 +348,21 @@ def test_new_appointment_opens_the_schedule_form_with_the_client_picked(
     assert initial_values(form)[appointments.CLIENT] == ivo.id
 
 
+def test_create_invoice_opens_the_new_invoice_form_with_the_client_chosen(
+    world: SlackWorld,
+) -> None:
+    seat = world.new_practice("Rowan Counselling")
+    _client(world, seat, "Ada Lovelace", "ada@example.com")
+    ivo = _client(world, seat, "Ivo Andrić", "ivo@example.org")
+
+    _ask(world, seat.admin, seat, "andric")
+    record = _last_shown_to(world, seat.admin)
+    form = world.opened_view(_click(world, seat.admin, record, clients.CREATE_INVOICE))
+
+    assert form.callback_id == invoice_form.CALLBACK_ID
+    assert initial_values(form)[invoice_form.CLIENT] == ivo.id
+
+
 # -- another practice -------------------------------------------------------------------
 
 
@@ -366,6 +385,7 @@ def test_another_practices_client_is_never_found_or_opened_even_by_a_crafted_pay
         (clients.OPEN_CLIENT, record),
         (clients.EDIT_CLIENT, ours_record),
         (clients.NEW_APPOINTMENT, ours_record),
+        (clients.CREATE_INVOICE, ours_record),
     ):
         _craft(message, action_id, other.id)
         clicked = _click(world, ours.admin, message, action_id)

@@ -103,7 +103,11 @@ def test_a_record_shows_contact_money_appointments_and_invoices_in_babel_format(
     assert "INV-0007 partially paid, €1,000.00 left" in shown
     assert "no-show · not invoiced" in shown
     assert "*INV-0007* · €1,234.50 · Partially paid · €1,000.00 left to pay" in shown
-    assert buttons(blocks) == {clients.EDIT_CLIENT: "c-1", clients.NEW_APPOINTMENT: "c-1"}
+    assert buttons(blocks) == {
+        clients.EDIT_CLIENT: "c-1",
+        clients.NEW_APPOINTMENT: "c-1",
+        clients.CREATE_INVOICE: "c-1",
+    }
 
 
 def test_a_client_who_owes_nothing_says_so() -> None:
