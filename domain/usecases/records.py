@@ -17,7 +17,7 @@ from domain.clients import Client, parse_email, parse_phone
 from domain.errors import FieldErrors, InvalidValue, NotFound, StaleEdit
 from domain.ids import AppointmentId, ClientId, PracticeId, ServiceTypeId, TaxRateId
 from domain.invoices import MAX_UNIT_PRICE, check_unit_price
-from domain.money import Currency, Money, parse_decimal
+from domain.money import Currency, Money, parse_amount
 from domain.ports import Env, UnitOfWork
 from domain.practice import Address, Practice, check_address
 from domain.services import ServiceType
@@ -135,15 +135,19 @@ class AddServiceType:
     default_tax_rate_id: TaxRateId | None = None
 
 
-def parse_price(value: str | Decimal, currency: Currency) -> Money:
-    """A price typed by a person in the practice's currency ('120', '1,250.50')."""
+def parse_price(value: str | Decimal, currency: Currency, locale: str = "en_US") -> Money:
+    """A price typed by a person in the practice's currency, as its `locale` writes numbers
+    ('1,250.50' in en_US, '1.250,50' in de_DE)."""
     if isinstance(value, float):
         raise TypeError("a price must be a Decimal or text, not a float")
-    amount = parse_decimal(value) if isinstance(value, str) else value
+    amount = (
+        parse_amount(value, currency, locale, noun="price") if isinstance(value, str) else value
+    )
     if amount < 0:
         raise InvalidValue("The price cannot be negative.")
     if amount > MAX_UNIT_PRICE:
-        raise InvalidValue(f"The price can be at most {Money(MAX_UNIT_PRICE, currency).format()}.")
+        largest = Money(MAX_UNIT_PRICE, currency).format(locale)
+        raise InvalidValue(f"The price can be at most {largest}.")
     if amount != amount.quantize(currency.quantum):
         raise InvalidValue(
             f"{currency.code} prices have at most {currency.exponent} decimals; got {amount}."
@@ -160,7 +164,8 @@ def add_service_type(cmd: AddServiceType, uow: UnitOfWork, env: Env) -> ServiceT
             "name", partial(required_text, cmd.name, label="service name", max_length=100)
         )
         price = errors.check(
-            "default_price", partial(parse_price, cmd.default_price, practice.currency)
+            "default_price",
+            partial(parse_price, cmd.default_price, practice.currency, practice.locale),
         )
         if name is not None and any(
             service.name.casefold() == name.casefold()

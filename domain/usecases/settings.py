@@ -31,6 +31,7 @@ from domain.practice import (
     format_percent,
     parse_number_prefix,
     parse_payment_terms,
+    parse_practice_locale,
     parse_practice_name,
     parse_registration_number,
     parse_tax_percent,
@@ -92,6 +93,8 @@ class ConfigureBillingDetails:
     licence_number: str = ""
     privacy_mode: bool = True
     billing_channel_id: str | None = None
+    locale: str = ""
+    """How the practice writes numbers (de_DE); empty: from the currency and country."""
 
 
 def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env: Env) -> Practice:
@@ -118,6 +121,11 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
             "licence_number",
             lambda: parse_registration_number(cmd.licence_number, "licence number"),
         )
+        locale = (
+            errors.check("locale", lambda: parse_practice_locale(cmd.locale))
+            if cmd.locale.strip()
+            else ""
+        )
         if (
             currency is not None
             and currency != practice.currency
@@ -130,9 +138,9 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
             )
         errors.raise_if_any()
         assert name is not None and currency is not None and zone is not None
-        assert tax_number is not None and licence is not None
+        assert tax_number is not None and licence is not None and locale is not None
         updated = practice.with_changes(
-            billing=BillingDetails(name, currency, address, zone, tax_number, licence),
+            billing=BillingDetails(name, currency, address, zone, tax_number, licence, locale),
             privacy_mode=cmd.privacy_mode,
             billing_channel_id=cmd.billing_channel_id or None,
         )
@@ -171,7 +179,7 @@ def add_tax_rate(cmd: AddTaxRate, uow: UnitOfWork, env: Env) -> TaxRate:
         practice = load_practice(uow, cmd.practice_id)
         errors = FieldErrors()
         name = _check_rate_name(uow, practice.id, cmd.name, errors, None)
-        percent = errors.check("percent", lambda: parse_tax_percent(cmd.percent))
+        percent = errors.check("percent", lambda: parse_tax_percent(cmd.percent, practice.locale))
         errors.raise_if_any()
         assert name is not None and percent is not None
         rate = TaxRate(TaxRateId(env.ids.new_id()), practice.id, name, percent)
@@ -204,10 +212,11 @@ class UpdateTaxRate:
 def update_tax_rate(cmd: UpdateTaxRate, uow: UnitOfWork, env: Env) -> TaxRate:
     """Rename a rate, or change its percentage while nothing uses it yet."""
     with uow:
-        rate = _load_rate(uow, cmd.practice_id, cmd.tax_rate_id)
+        practice = load_practice(uow, cmd.practice_id)
+        rate = _load_rate(uow, practice.id, cmd.tax_rate_id)
         errors = FieldErrors()
-        name = _check_rate_name(uow, cmd.practice_id, cmd.name, errors, rate.id)
-        percent = errors.check("percent", lambda: parse_tax_percent(cmd.percent))
+        name = _check_rate_name(uow, practice.id, cmd.name, errors, rate.id)
+        percent = errors.check("percent", lambda: parse_tax_percent(cmd.percent, practice.locale))
         if (
             percent is not None
             and percent != rate.percent
