@@ -4,6 +4,7 @@ deactivate/reactivate buttons above a form that adds one, in one modal updated i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -26,6 +27,8 @@ from bot.edge.listen import Saved, action, open_or_push, submission
 from bot.edge.state import ViewState
 from domain.errors import DomainError, NotFound
 from domain.ids import PracticeId, ServiceTypeId, TaxRateId
+from domain.money import Currency
+from domain.numbers import example
 from domain.practice import TaxRate
 from domain.roles import Role
 from domain.services import ServiceType
@@ -54,7 +57,7 @@ MAX_LISTED = 80
 MAX_RATE_OPTIONS = 99
 
 
-def _service_row(service: ServiceType, tax: str) -> SectionBlock:
+def _service_row(service: ServiceType, tax: str, locale: str) -> SectionBlock:
     state = "" if service.active else " · _inactive_"
     button = (
         ButtonElement(text="Deactivate", action_id=DEACTIVATE, value=service.id)
@@ -64,10 +67,15 @@ def _service_row(service: ServiceType, tax: str) -> SectionBlock:
     return SectionBlock(
         block_id=f"{SERVICE_BLOCK_PREFIX}{service.id}",
         text=MarkdownTextObject(
-            text=f"*{escape(service.name)}* · {service.default_price.format()} · {tax}{state}"
+            text=f"*{escape(service.name)}* · {service.default_price.format(locale)} · {tax}{state}"
         ),
         accessory=button,
     )
+
+
+def price_example(currency_code: str, locale: str) -> str:
+    """A price as the practice types it: '89,50' in de_DE, '89.50' in en_US."""
+    return example(Decimal("89.5"), locale, decimals=Currency(currency_code).exponent)
 
 
 def services_modal(
@@ -76,9 +84,11 @@ def services_modal(
     default_rate_id: TaxRateId | None,
     currency_code: str,
     notice: str | None = None,
+    locale: str = "en_US",
 ) -> View:
     """Every service (inactive ones marked), then the form that adds one. `rates` holds every
-    rate by id, archived too, since an older service may still name one."""
+    rate by id, archived too, since an older service may still name one; prices and rates
+    are written as the practice's `locale` writes numbers."""
     blocks: list[Block] = []
     if notice:
         blocks.append(
@@ -89,11 +99,12 @@ def services_modal(
         blocks.append(note("No services yet. Add what you bill for below."))
     for service in services[:MAX_LISTED]:
         rate = rates.get(service.default_tax_rate_id) if service.default_tax_rate_id else None
-        blocks.append(_service_row(service, escape(rate.label) if rate else "no tax"))
+        tax = escape(rate.label_in(locale)) if rate else "no tax"
+        blocks.append(_service_row(service, tax, locale))
     if len(services) > MAX_LISTED:
         blocks.append(note(f"Showing {MAX_LISTED} of {len(services)} services."))
     active_rates = [rate for rate in rates.values() if not rate.is_archived][:MAX_RATE_OPTIONS]
-    choices = [(NO_TAX, "No tax"), *((rate.id, rate.label) for rate in active_rates)]
+    choices = [(NO_TAX, "No tax"), *((rate.id, rate.label_in(locale)) for rate in active_rates)]
     listed = form_generation(
         f"{service.id} {service.name} {service.default_price} {service.default_tax_rate_id} "
         f"{service.active}"
@@ -115,7 +126,7 @@ def services_modal(
             "Default price",
             None,
             max_length=20,
-            hint=f"In {currency_code}.",
+            hint=f"In {currency_code}, e.g. {price_example(currency_code, locale)}.",
             generation=listed,
         ),
         select_input(
@@ -146,6 +157,7 @@ def current_modal(deps: BotDeps, practice_id: PracticeId, notice: str | None = N
         stored.default_tax_rate_id,
         stored.currency.code,
         notice,
+        stored.locale,
     )
 
 

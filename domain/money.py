@@ -323,3 +323,32 @@ def from_stripe_amount(units: int, currency: Currency) -> Money:
     if not isinstance(units, int) or isinstance(units, bool):
         raise TypeError("a Stripe amount is an int")
     return Money(Decimal(units).scaleb(-_stripe_exponent(currency)).normalize(), currency)
+
+
+def currency_label(code: str) -> str:
+    """'EUR · Euro': how a currency is listed for people to pick."""
+    return f"{code} · {get_currency_name(code, locale='en')}"
+
+
+def matching_currencies(typed: str, limit: int) -> list[str]:
+    """The currency codes whose code or English name holds `typed` ('euro', 'EUR', 'Swiss'),
+    the exact code first, then codes starting with it, then names; at most `limit`."""
+    query = typed.strip().casefold()
+    codes = sorted(_known_currencies())
+    if not query:
+        return codes[:limit]
+
+    def rank(code: str) -> int | None:
+        name = str(get_currency_name(code, locale="en")).casefold()
+        if code.casefold() == query:
+            return 0
+        if code.casefold().startswith(query):
+            return 1
+        if name.startswith(query):
+            return 2
+        if query in name:
+            return 3
+        return None
+
+    ranked = [(order, code) for code in codes if (order := rank(code)) is not None]
+    return [code for _, code in sorted(ranked)[:limit]]

@@ -66,6 +66,38 @@ def parse_time_zone(text: str) -> str:
     return name
 
 
+@cache
+def _time_zones() -> tuple[str, ...]:
+    # Zones named like places ('Europe/Berlin'); the aliases without a slash (CET, EST5EDT,
+    # Zulu) and the 'Etc/' offsets are kept only for exact matches.
+    return tuple(sorted(available_timezones()))
+
+
+def matching_time_zones(typed: str, limit: int) -> list[str]:
+    """The IANA zones whose name holds `typed` as a person writes a place ('Berlin' is
+    Europe/Berlin, 'new york' America/New_York): zones whose city starts with it first;
+    at most `limit`."""
+    query = typed.strip().casefold().replace(" ", "_")
+    if not query:
+        return [zone for zone in _time_zones() if "/" in zone][:limit]
+
+    def rank(zone: str) -> int | None:
+        folded = zone.casefold()
+        city = folded.rsplit("/", 1)[-1]
+        if folded == query:
+            return 0
+        if "/" not in zone or folded.startswith("etc/"):
+            return None
+        if city.startswith(query):
+            return 1
+        if query in folded:
+            return 2
+        return None
+
+    ranked = [(order, zone) for zone in _time_zones() if (order := rank(zone)) is not None]
+    return [zone for _, zone in sorted(ranked)[:limit]]
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
     """A postal address; every part is optional except that a country is a real one."""

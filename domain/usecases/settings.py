@@ -28,6 +28,7 @@ from domain.practice import (
     ReminderPolicy,
     TaxRate,
     check_address,
+    default_locale,
     format_percent,
     parse_number_prefix,
     parse_payment_terms,
@@ -94,7 +95,8 @@ class ConfigureBillingDetails:
     privacy_mode: bool = True
     billing_channel_id: str | None = None
     locale: str = ""
-    """How the practice writes numbers (de_DE); empty: from the currency and country."""
+    """How the practice writes numbers (de_DE); empty, or the current locale while it still
+    follows the currency and country: derived from the new currency and country."""
 
 
 def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env: Env) -> Practice:
@@ -121,7 +123,7 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
             "licence_number",
             lambda: parse_registration_number(cmd.licence_number, "licence number"),
         )
-        locale = (
+        chosen = (
             errors.check("locale", lambda: parse_practice_locale(cmd.locale))
             if cmd.locale.strip()
             else ""
@@ -138,7 +140,8 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
             )
         errors.raise_if_any()
         assert name is not None and currency is not None and zone is not None
-        assert tax_number is not None and licence is not None and locale is not None
+        assert tax_number is not None and licence is not None and chosen is not None
+        locale = _locale_after(practice, chosen)
         updated = practice.with_changes(
             billing=BillingDetails(name, currency, address, zone, tax_number, licence, locale),
             privacy_mode=cmd.privacy_mode,
@@ -148,6 +151,15 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
         audit(uow, env, practice.id, cmd.actor, "billing_details.updated", "practice", practice.id)
         uow.commit()
         return updated
+
+
+def _locale_after(practice: Practice, chosen: str) -> str:
+    """The locale to keep: the one chosen, unless it is the practice's current one and that
+    still follows its currency and country, in which case it follows the new ones too
+    (empty: derived by BillingDetails)."""
+    billing = practice.billing
+    follows = billing.locale == default_locale(billing.currency.code, billing.address.country)
+    return "" if not chosen or (chosen == billing.locale and follows) else chosen
 
 
 @dataclass(frozen=True, slots=True)

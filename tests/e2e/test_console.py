@@ -129,32 +129,49 @@ def home(page: Page) -> Locator:
 # -- the tests -------------------------------------------------------------------------------
 
 
-def test_admin_fixes_a_bad_currency_and_sees_the_saved_billing_details(page: Page) -> None:
+def currency_menu(dialog: Locator) -> Locator:
+    return dialog.locator('select[data-action-id="currency"]')
+
+
+def pick_currency(dialog: Locator, typed: str, label: str) -> None:
+    """Type into the currency's search box, then pick from what the app lists."""
+    dialog.locator('[data-block-id="currency"]').get_by_role("searchbox", name="Search").fill(typed)
+    expect(currency_menu(dialog).locator("option", has_text=label)).to_have_count(1)
+    currency_menu(dialog).select_option(label=label)
+
+
+def test_admin_fixes_a_bad_country_and_sees_the_saved_billing_details(page: Page) -> None:
     expect(home(page)).to_contain_text("Billing for Practice A")
     expect(home(page)).to_contain_text("You are billing admin")
     screenshot(page, "console-home.png")
     open_messages_tab(page)
 
     dialog = open_billing_details(page)
+    expect(currency_menu(dialog).locator("option:checked")).to_have_text("GBP · British Pound")
+    screenshot(page, "console-billing-details.png")
     dialog.get_by_label("Practice name").fill("Sunrise Therapy")
-    dialog.get_by_label("Currency").fill("XYZ")
-    dialog.get_by_label("Country").fill("GB")
+    pick_currency(dialog, "euro", "EUR · Euro")
+    dialog.get_by_label("Country").fill("XX")
     dialog.get_by_role("button", name="Save").click()
 
-    error = dialog.locator('[data-block-id="currency"]').get_by_role("alert")
-    expect(error).to_contain_text("'XYZ' is not a currency code")
-    expect(dialog.get_by_label("Currency")).to_have_attribute("aria-invalid", "true")
+    error = dialog.locator('[data-block-id="country"]').get_by_role("alert")
+    expect(error).to_contain_text("'XX' is not a country code")
+    expect(dialog.get_by_label("Country")).to_have_attribute("aria-invalid", "true")
     expect(dialog.get_by_label("Practice name")).to_have_value("Sunrise Therapy")
+    expect(currency_menu(dialog).locator("option:checked")).to_have_text("EUR · Euro")
     screenshot(page, "console-modal-field-error.png")
 
-    dialog.get_by_label("Currency").fill("EUR")
+    dialog.get_by_label("Country").fill("IE")
     save_and_return_to_hub(dialog)
     dialog.locator('[data-block-id="billing_details_open"]').get_by_role("button").click()
 
     expect(dialog.get_by_role("heading", name="Billing details")).to_be_visible()
     expect(dialog.get_by_label("Practice name")).to_have_value("Sunrise Therapy")
-    expect(dialog.get_by_label("Currency")).to_have_value("EUR")
-    expect(dialog.get_by_label("Country")).to_have_value("GB")
+    expect(currency_menu(dialog).locator("option:checked")).to_have_text("EUR · Euro")
+    expect(dialog.get_by_label("Country")).to_have_value("IE")
+    # Nobody picked a number format: it followed the new currency and country.
+    number_format = dialog.locator('select[data-action-id="locale"]')
+    expect(number_format.locator("option:checked")).to_have_text("English (Ireland) · 1,250.00")
     expect(dialog.get_by_role("alert")).to_have_count(0)
     dialog.get_by_role("button", name="Cancel").click()
     close_modal(page)
@@ -168,23 +185,24 @@ def test_practice_b_sees_none_of_practice_as_settings(page: Page) -> None:
     open_messages_tab(page)
     dialog = open_billing_details(page)
     dialog.get_by_label("Practice name").fill("Only In Practice A")
-    dialog.get_by_label("Currency").fill("GBP")
     save_and_return_to_hub(dialog)
     close_modal(page)
 
     switch_workspace(page, "Practice B")
 
     expect(home(page)).to_contain_text("Billing for Practice B")
-    expect(home(page)).to_contain_text("currency USD")
+    expect(home(page)).to_contain_text("currency EUR")
     expect(page.locator("body")).not_to_contain_text("Only In Practice A")
     screenshot(page, "console-practice-b-home.png")
     open_messages_tab(page)
     dialog = open_billing_details(page)
     expect(dialog.get_by_label("Practice name")).to_have_value("Practice B")
-    expect(dialog.get_by_label("Currency")).to_have_value("USD")
-    dialog.get_by_label("Currency").fill("QQQ")
+    expect(currency_menu(dialog).locator("option:checked")).to_have_text("EUR · Euro")
+    number_format = dialog.locator('select[data-action-id="locale"]')
+    expect(number_format.locator("option:checked")).to_have_text("German (Germany) · 1.250,00")
+    dialog.get_by_label("Country").fill("QQ")
     dialog.get_by_role("button", name="Save").click()
-    expect(dialog.get_by_role("alert")).to_contain_text("'QQQ' is not a currency code")
+    expect(dialog.get_by_role("alert")).to_contain_text("'QQ' is not a country code")
     screenshot(page, "console-practice-b-modal-field-error.png")
 
 

@@ -213,3 +213,26 @@ def test_existing_practices_keep_typing_prices_with_a_dot(uow: FakeUnitOfWork, e
 
     assert practice.locale == "en_US"
     assert service.default_price.amount == Decimal("120.50")
+
+
+def test_an_untouched_locale_follows_a_new_currency_and_country(
+    uow: FakeUnitOfWork, env: Env
+) -> None:
+    practice = a_practice(uow, env)
+    billing = practice.billing
+
+    moved = configure_billing_details(
+        ConfigureBillingDetails(
+            practice.id,
+            ACTOR,
+            billing.name,
+            "EUR",
+            "Europe/Berlin",
+            country="DE",
+            locale=practice.locale,
+        ),
+        uow,
+        env,
+    )
+
+    assert (practice.locale, moved.locale) == ("en_US", "de_DE")
