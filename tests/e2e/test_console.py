@@ -284,6 +284,34 @@ def test_tax_rates_menu_pushes_and_updates_the_modal(page: Page) -> None:
     expect(rate_text(dialog, "Reduced")).to_have_text("Reduced · 5 % · default")
 
 
+def test_a_german_practice_prices_and_edits_a_service_the_german_way(page: Page) -> None:
+    switch_workspace(page, "Practice B")
+    home(page).locator("button[data-action-id=services_open]").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#modal-title")).to_have_text("Services")
+    expect(dialog).to_contain_text("In EUR, e.g. 89,50.")
+    dialog.get_by_label("Name").fill("Einzelsitzung")
+    dialog.get_by_label("Default price").fill("1,250.00")
+    dialog.get_by_role("button", name="Add service").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Type the price as 1.250,00 or 1250,00.")
+    dialog.get_by_label("Default price").fill("89,50")
+    dialog.get_by_role("button", name="Add service").click()
+    row = dialog.locator('[data-block-id^="service:"]', has_text="Einzelsitzung")
+    expect(row.locator(".bk-text")).to_contain_text("Einzelsitzung · 89,50\xa0€ · no tax")
+
+    row.get_by_label("More actions").click()
+    row.get_by_role("menuitem", name="Edit name, price or tax").click()
+    expect(dialog.get_by_role("heading", name="Edit service")).to_be_visible()
+    expect(dialog.get_by_label("Default price")).to_have_value("89,50")
+    dialog.get_by_label("Default price").fill("95,00")
+    screenshot(page, "console-service-edit.png")
+    dialog.get_by_role("button", name="Save").click()
+
+    expect(dialog.locator("#modal-title")).to_have_text("Services")
+    expect(row.locator(".bk-text")).to_contain_text("Einzelsitzung · 95,00\xa0€ · no tax")
+    screenshot(page, "console-services-german.png")
+
+
 # The smallest file the app's check takes for a PNG: the signature and some bytes.
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
