@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 from babel import Locale, UnknownLocaleError
 from babel.languages import get_official_languages
+from babel.numbers import list_currencies
 
 revision: str = "0003a"
 down_revision: str | Sequence[str] | None = "0002"
@@ -33,10 +34,7 @@ def _known(code: str) -> bool:
     return parsed.territory is not None and str(parsed) == code
 
 
-def _locale_for(currency: str, country: str) -> str:
-    if currency == "EUR" and not country:
-        return "en_IE"
-    territory = country or currency[:2]
+def _locale_of(territory: str) -> str:
     for language in get_official_languages(territory, de_facto=True):
         if _known(f"{language}_{territory}"):
             return f"{language}_{territory}"
@@ -50,19 +48,30 @@ def upgrade() -> None:
         )
     practices = sa.table(
         "practices",
-        sa.column("id", sa.String()),
         sa.column("currency", sa.String()),
         sa.column("country", sa.String()),
         sa.column("locale", sa.String()),
     )
-    connection = op.get_bind()
-    rows = connection.execute(sa.select(practices.c.id, practices.c.currency, practices.c.country))
-    for practice_id, currency, country in rows.all():
-        connection.execute(
-            practices.update()
-            .where(practices.c.id == practice_id)
-            .values(locale=_locale_for(currency, country or ""))
-        )
+    # One UPDATE per rule, with every answer spelled out in a CASE, so `migrate --sql` prints
+    # the same backfill it would run: the country's locale, else the one the currency's code
+    # starts with (GBP: GB), else en_US; the euro without a country is en_IE.
+    territories = [str(code) for code in Locale("en").territories if len(code) == 2]
+    by_country = {code: _locale_of(code) for code in territories}
+    by_currency = {
+        str(code): by_country.get(str(code)[:2], "en_US") for code in sorted(list_currencies())
+    }
+    by_currency["EUR"] = "en_IE"
+    with_country = practices.c.country != ""
+    op.execute(
+        practices.update()
+        .where(with_country)
+        .values(locale=sa.case(by_country, value=practices.c.country, else_="en_US"))
+    )
+    op.execute(
+        practices.update()
+        .where(sa.or_(practices.c.country.is_(None), practices.c.country == ""))
+        .values(locale=sa.case(by_currency, value=practices.c.currency, else_="en_US"))
+    )
 
 
 def downgrade() -> None:
