@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     ConversationFilter,
     ConversationSelectElement,
     DividerBlock,
+    ExternalDataSelectElement,
     HeaderBlock,
     InputBlock,
     Option,
@@ -22,11 +23,17 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import home
-from bot.blocks import note, text_input
+from bot.blocks import note, select_input, text_input
 from bot.edge.deps import BotDeps, Caller
-from bot.edge.listen import Saved, action, open_or_push, submission
+from bot.edge.listen import Saved, action, open_or_push, options, submission
 from bot.edge.state import ViewState
-from domain.practice import Practice
+from domain.money import currency_label, matching_currencies
+from domain.practice import (
+    PRACTICE_LOCALES,
+    Practice,
+    locale_label,
+    matching_time_zones,
+)
 from domain.roles import Role
 from domain.usecases.settings import ConfigureBillingDetails, configure_billing_details
 
@@ -37,6 +44,7 @@ CALLBACK_ID = "billing_details"
 NAME = "name"
 CURRENCY = "currency"
 TIME_ZONE = "time_zone"
+LOCALE = "locale"
 ADDRESS_LINE1 = "address_line1"
 ADDRESS_LINE2 = "address_line2"
 CITY = "city"
@@ -56,6 +64,7 @@ BLOCK_FOR_FIELD = {
         NAME,
         CURRENCY,
         TIME_ZONE,
+        LOCALE,
         ADDRESS_LINE1,
         ADDRESS_LINE2,
         CITY,
@@ -66,6 +75,30 @@ BLOCK_FOR_FIELD = {
         LICENCE_NUMBER,
     )
 }
+# Slack lists at most 100 options in a menu.
+MAX_OPTIONS = 100
+
+
+def _search_select(
+    action_id: str, label: str, current: Option, placeholder: str, hint: str
+) -> InputBlock:
+    """A menu that asks the app for the options matching what is typed, showing `current`."""
+    return InputBlock(
+        block_id=action_id,
+        label=label,
+        hint=hint,
+        element=ExternalDataSelectElement(
+            action_id=action_id,
+            placeholder=placeholder,
+            initial_option=current,
+            min_query_length=1,
+        ),
+    )
+
+
+def _locale_choices(current: str) -> list[tuple[str, str]]:
+    listed = PRACTICE_LOCALES if current in PRACTICE_LOCALES else (current, *PRACTICE_LOCALES)
+    return [(code, locale_label(code)) for code in listed]
 
 
 def billing_details_modal(practice: Practice) -> View:
@@ -85,19 +118,27 @@ def billing_details_modal(practice: Practice) -> View:
         close="Cancel",
         blocks=[
             text_input(NAME, "Practice name", billing.name, max_length=120),
-            text_input(
+            _search_select(
                 CURRENCY,
                 "Currency",
-                billing.currency.code,
-                max_length=3,
-                hint="Three-letter ISO code, e.g. USD, EUR, GBP. Fixed once invoices exist.",
+                Option(value=billing.currency.code, text=currency_label(billing.currency.code)),
+                "Type a code or name, e.g. EUR or euro",
+                "Fixed once invoices exist.",
             ),
-            text_input(
+            _search_select(
                 TIME_ZONE,
                 "Time zone",
-                billing.time_zone,
-                max_length=64,
-                hint="IANA name such as America/New_York; due dates and reminders follow it.",
+                Option(value=billing.time_zone, text=billing.time_zone),
+                "Type a city or a region",
+                "Due dates and reminders follow it.",
+            ),
+            select_input(
+                LOCALE,
+                "Number format",
+                _locale_choices(billing.locale),
+                billing.locale,
+                hint="How amounts and tax rates are typed and shown; follows the currency "
+                "and country until you pick another.",
             ),
             DividerBlock(),
             HeaderBlock(text="Billing address"),
@@ -158,8 +199,9 @@ def _command(caller: Caller, view: dict[str, Any]) -> ConfigureBillingDetails:
         practice_id=caller.practice.id,
         actor=caller.user_id,
         name=state.text(NAME),
-        currency=state.text(CURRENCY),
-        time_zone=state.text(TIME_ZONE),
+        currency=state.selected(CURRENCY) or "",
+        time_zone=state.selected(TIME_ZONE) or "",
+        locale=state.selected(LOCALE) or "",
         address_line1=state.text(ADDRESS_LINE1),
         address_line2=state.text(ADDRESS_LINE2),
         city=state.text(CITY),
@@ -214,8 +256,25 @@ def save_details(deps: BotDeps, caller: Caller, view: dict[str, Any], client: We
     return Saved(then=then)
 
 
+def currency_options(caller: Caller, typed: str) -> list[Option]:
+    """The currencies whose code or name holds what the admin typed ('euro', 'CHF')."""
+    caller.require(Role.ADMIN)
+    return [
+        Option(value=code, text=currency_label(code))
+        for code in matching_currencies(typed, MAX_OPTIONS)
+    ]
+
+
+def time_zone_options(caller: Caller, typed: str) -> list[Option]:
+    """The time zones whose name holds the place the admin typed ('Berlin')."""
+    caller.require(Role.ADMIN)
+    return [Option(value=zone, text=zone) for zone in matching_time_zones(typed, MAX_OPTIONS)]
+
+
 def register(app: App, deps: BotDeps) -> None:
     app.action(home.OPEN_BILLING_DETAILS)(action(deps, Role.ADMIN, open_details))
+    app.options(CURRENCY)(options(deps, currency_options))
+    app.options(TIME_ZONE)(options(deps, time_zone_options))
     app.view(CALLBACK_ID)(
         submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, partial(save_details, deps))
     )

@@ -1,9 +1,12 @@
 """Services in Slack: what the practice bills for, with default price and tax rate; listed with
-deactivate/reactivate buttons above a form that adds one, in one modal updated in place."""
+a menu each (edit, deactivate or reactivate) above a form that adds one, in one modal updated
+in place; editing pushes a prefilled form over the list."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -11,10 +14,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     Block,
-    ButtonElement,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -26,26 +30,31 @@ from bot.edge.listen import Saved, action, open_or_push, submission
 from bot.edge.state import ViewState
 from domain.errors import DomainError, NotFound
 from domain.ids import PracticeId, ServiceTypeId, TaxRateId
+from domain.money import Currency
+from domain.numbers import example
 from domain.practice import TaxRate
 from domain.roles import Role
 from domain.services import ServiceType
 from domain.usecases.queries import service_list
 from domain.usecases.records import (
     AddServiceType,
+    EditServiceType,
     add_service_type,
+    edit_service_type,
     set_service_type_active,
 )
 
 CALLBACK_ID = "services"
+EDIT_CALLBACK_ID = "service_edit"
 
 NAME = "name"
 DEFAULT_PRICE = "default_price"
 DEFAULT_TAX_RATE = "default_tax_rate"
 NO_TAX = "none"
 NOTICE = "services_notice"
-DEACTIVATE = "service_deactivate"
-REACTIVATE = "service_reactivate"
-"""Buttons on each service row; their value is the service type id."""
+SERVICE_MENU = "service_menu"
+"""The menu on each service row; an option's value is `verb:service type id`."""
+EDIT, DEACTIVATE, REACTIVATE = "edit", "deactivate", "reactivate"
 SERVICE_BLOCK_PREFIX = "service:"
 
 BLOCK_FOR_FIELD = {NAME: NAME, DEFAULT_PRICE: DEFAULT_PRICE, DEFAULT_TAX_RATE: DEFAULT_TAX_RATE}
@@ -54,20 +63,25 @@ MAX_LISTED = 80
 MAX_RATE_OPTIONS = 99
 
 
-def _service_row(service: ServiceType, tax: str) -> SectionBlock:
+def _service_row(service: ServiceType, tax: str, locale: str) -> SectionBlock:
     state = "" if service.active else " · _inactive_"
-    button = (
-        ButtonElement(text="Deactivate", action_id=DEACTIVATE, value=service.id)
-        if service.active
-        else ButtonElement(text="Reactivate", action_id=REACTIVATE, value=service.id)
-    )
+    verb, label = (DEACTIVATE, "Deactivate") if service.active else (REACTIVATE, "Reactivate")
+    choices = [(EDIT, "Edit name, price or tax"), (verb, label)]
     return SectionBlock(
         block_id=f"{SERVICE_BLOCK_PREFIX}{service.id}",
         text=MarkdownTextObject(
-            text=f"*{escape(service.name)}* · {service.default_price.format()} · {tax}{state}"
+            text=f"*{escape(service.name)}* · {service.default_price.format(locale)} · {tax}{state}"
         ),
-        accessory=button,
+        accessory=OverflowMenuElement(
+            action_id=SERVICE_MENU,
+            options=[Option(value=f"{choice}:{service.id}", text=text) for choice, text in choices],
+        ),
     )
+
+
+def price_example(currency_code: str, locale: str) -> str:
+    """A price as the practice types it: '89,50' in de_DE, '89.50' in en_US."""
+    return example(Decimal("89.5"), locale, decimals=Currency(currency_code).exponent)
 
 
 def services_modal(
@@ -76,9 +90,11 @@ def services_modal(
     default_rate_id: TaxRateId | None,
     currency_code: str,
     notice: str | None = None,
+    locale: str = "en_US",
 ) -> View:
     """Every service (inactive ones marked), then the form that adds one. `rates` holds every
-    rate by id, archived too, since an older service may still name one."""
+    rate by id, archived too, since an older service may still name one; prices and rates
+    are written as the practice's `locale` writes numbers."""
     blocks: list[Block] = []
     if notice:
         blocks.append(
@@ -89,11 +105,12 @@ def services_modal(
         blocks.append(note("No services yet. Add what you bill for below."))
     for service in services[:MAX_LISTED]:
         rate = rates.get(service.default_tax_rate_id) if service.default_tax_rate_id else None
-        blocks.append(_service_row(service, escape(rate.label) if rate else "no tax"))
+        tax = escape(rate.label_in(locale)) if rate else "no tax"
+        blocks.append(_service_row(service, tax, locale))
     if len(services) > MAX_LISTED:
         blocks.append(note(f"Showing {MAX_LISTED} of {len(services)} services."))
     active_rates = [rate for rate in rates.values() if not rate.is_archived][:MAX_RATE_OPTIONS]
-    choices = [(NO_TAX, "No tax"), *((rate.id, rate.label) for rate in active_rates)]
+    choices = [(NO_TAX, "No tax"), *((rate.id, rate.label_in(locale)) for rate in active_rates)]
     listed = form_generation(
         f"{service.id} {service.name} {service.default_price} {service.default_tax_rate_id} "
         f"{service.active}"
@@ -115,7 +132,7 @@ def services_modal(
             "Default price",
             None,
             max_length=20,
-            hint=f"In {currency_code}.",
+            hint=f"In {currency_code}, e.g. {price_example(currency_code, locale)}.",
             generation=listed,
         ),
         select_input(
@@ -137,6 +154,57 @@ def services_modal(
     )
 
 
+def typed_price(service: ServiceType, locale: str) -> str:
+    """The price as the practice types it back in: '89,50' in de_DE, '1250.00' in en_US."""
+    money = service.default_price
+    return example(money.amount, locale, decimals=money.currency.exponent, grouped=False)
+
+
+def edit_service_modal(
+    service: ServiceType,
+    rates: Mapping[TaxRateId, TaxRate],
+    parent_view_id: str | None,
+    locale: str = "en_US",
+) -> View:
+    """The service's name, default price and tax rate to change; the version read now goes
+    along, so a save after someone else's change is refused rather than undoing it."""
+    offered = [
+        rate
+        for rate in rates.values()
+        if not rate.is_archived or rate.id == service.default_tax_rate_id
+    ][:MAX_RATE_OPTIONS]
+    choices = [(NO_TAX, "No tax"), *((rate.id, rate.label_in(locale)) for rate in offered)]
+    meta = {"service": service.id, "version": service.version, "parent": parent_view_id}
+    return View(
+        type="modal",
+        callback_id=EDIT_CALLBACK_ID,
+        title="Edit service",
+        submit="Save",
+        close="Back",
+        private_metadata=json.dumps(meta),
+        blocks=[
+            text_input(NAME, "Name", service.name, max_length=100),
+            text_input(
+                DEFAULT_PRICE,
+                "Default price",
+                typed_price(service, locale),
+                max_length=20,
+                hint=(
+                    f"In {service.default_price.currency.code}, e.g. "
+                    f"{price_example(service.default_price.currency.code, locale)}."
+                ),
+            ),
+            select_input(
+                DEFAULT_TAX_RATE,
+                "Default tax rate",
+                choices,
+                service.default_tax_rate_id or NO_TAX,
+            ),
+            note("Invoices already made keep their prices; new lines start with these."),
+        ],
+    )
+
+
 def current_modal(deps: BotDeps, practice_id: PracticeId, notice: str | None = None) -> View:
     """The modal as the stored services and rates are now."""
     stored = service_list(practice_id, deps.read(), deps.env)
@@ -146,6 +214,7 @@ def current_modal(deps: BotDeps, practice_id: PracticeId, notice: str | None = N
         stored.default_tax_rate_id,
         stored.currency.code,
         notice,
+        stored.locale,
     )
 
 
@@ -178,35 +247,73 @@ def add_service(deps: BotDeps, caller: Caller, view: dict[str, Any], client: Web
     )
 
 
-def set_active(
-    deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient, *, active: bool
-) -> None:
-    """Deactivate or reactivate the row's service and show the list again; a refusal is shown
-    as a notice, since a button press can't carry field errors."""
-    service_id = ServiceTypeId(str(body["actions"][0]["value"]))
+def service_menu(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    """One choice from a service's menu: edit pushes the form; deactivate or reactivate shows
+    the list again. A refusal is shown as a notice, since a menu can't carry field errors."""
+    verb, _, raw_id = str(body["actions"][0]["selected_option"]["value"]).partition(":")
+    service_id, view, practice_id = ServiceTypeId(raw_id), body["view"], caller.practice.id
     notice: str | None = None
     try:
+        if verb == EDIT:
+            stored = service_list(practice_id, deps.read(), deps.env)
+            service = next((s for s in stored.services if s.id == service_id), None)
+            if service is None:
+                raise NotFound("service type", service_id)
+            rates = {rate.id: rate for rate in stored.rates}
+            client.views_push(
+                trigger_id=body["trigger_id"],
+                view=edit_service_modal(service, rates, view["id"], stored.locale),
+            )
+            return
         set_service_type_active(
-            caller.practice.id, service_id, active, caller.user_id, deps.uow(), deps.env
+            practice_id, service_id, verb == REACTIVATE, caller.user_id, deps.uow(), deps.env
         )
     except NotFound:
         notice = "That service is no longer there; here are the current services."
     except DomainError as error:
         notice = str(error)
-    view = body["view"]
     client.views_update(
         view_id=view["id"],
         hash=view.get("hash"),
-        view=current_modal(deps, caller.practice.id, notice),
+        view=current_modal(deps, practice_id, notice),
     )
     if notice is None:
         _refresh_home(deps, caller, client)
 
 
+def save_edit(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClient) -> Saved:
+    """Save the edited service, close the form and refresh the list under it."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    state = ViewState(view)
+    rate = state.selected(DEFAULT_TAX_RATE)
+    edit_service_type(
+        EditServiceType(
+            practice_id=caller.practice.id,
+            actor=caller.user_id,
+            service_type_id=ServiceTypeId(str(meta.get("service") or "")),
+            expected_version=int(meta.get("version") or 0),
+            name=state.text(NAME),
+            default_price=state.text(DEFAULT_PRICE),
+            default_tax_rate_id=TaxRateId(rate) if rate and rate != NO_TAX else None,
+        ),
+        deps.uow(),
+        deps.env,
+    )
+    parent = meta.get("parent") or view.get("previous_view_id")
+
+    def then() -> None:
+        if parent:
+            client.views_update(view_id=parent, view=current_modal(deps, caller.practice.id))
+        _refresh_home(deps, caller, client)
+
+    return Saved(then=then)
+
+
 def register(app: App, deps: BotDeps) -> None:
     app.action(home.OPEN_SERVICES)(action(deps, Role.ADMIN, partial(open_services, deps)))
-    deactivate = partial(set_active, deps, active=False)
-    reactivate = partial(set_active, deps, active=True)
-    app.action(DEACTIVATE)(action(deps, Role.ADMIN, deactivate, changes=True))
-    app.action(REACTIVATE)(action(deps, Role.ADMIN, reactivate, changes=True))
+    menu = partial(service_menu, deps)
+    app.action(SERVICE_MENU)(action(deps, Role.ADMIN, menu, changes=True))
     app.view(CALLBACK_ID)(submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, partial(add_service, deps)))
+    app.view(EDIT_CALLBACK_ID)(
+        submission(deps, Role.ADMIN, BLOCK_FOR_FIELD, partial(save_edit, deps))
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -62,7 +63,7 @@ BLOCK_FOR_FIELD = {NAME: NAME, PERCENT: PERCENT}
 MAX_LISTED = 80
 
 
-def _rate_row(rate: TaxRate, is_default: bool) -> SectionBlock:
+def _rate_row(rate: TaxRate, is_default: bool, locale: str) -> SectionBlock:
     choices = [(EDIT, "Rename or change percent")]
     if not is_default:
         choices.append((SET_DEFAULT, "Make default"))
@@ -72,7 +73,7 @@ def _rate_row(rate: TaxRate, is_default: bool) -> SectionBlock:
     return SectionBlock(
         block_id=f"{RATE_BLOCK_PREFIX}{rate.id}",
         text=MarkdownTextObject(
-            text=f"*{escape(rate.name)}* · {format_percent(rate.percent)}{mark}"
+            text=f"*{escape(rate.name)}* · {format_percent(rate.percent, locale)}{mark}"
         ),
         accessory=OverflowMenuElement(
             action_id=RATE_MENU,
@@ -82,9 +83,13 @@ def _rate_row(rate: TaxRate, is_default: bool) -> SectionBlock:
 
 
 def tax_rates_modal(
-    rates: Sequence[TaxRate], default_id: TaxRateId | None, notice: str | None = None
+    rates: Sequence[TaxRate],
+    default_id: TaxRateId | None,
+    notice: str | None = None,
+    locale: str = "en_US",
 ) -> View:
-    """The active rates with their menus, then the form that adds a rate."""
+    """The active rates with their menus, then the form that adds a rate; percentages are
+    shown as the practice's `locale` writes them."""
     blocks: list[Block] = []
     if notice:
         blocks.append(
@@ -93,7 +98,7 @@ def tax_rates_modal(
     blocks.append(HeaderBlock(text="Rates"))
     if not rates:
         blocks.append(note("No tax rates yet. The first rate you add becomes the default."))
-    blocks.extend(_rate_row(rate, rate.id == default_id) for rate in rates[:MAX_LISTED])
+    blocks.extend(_rate_row(rate, rate.id == default_id, locale) for rate in rates[:MAX_LISTED])
     if len(rates) > MAX_LISTED:
         blocks.append(note(f"Showing {MAX_LISTED} of {len(rates)} rates; archive unused ones."))
     make_default = Option(value=MAKE_DEFAULT_ON, text="Make this the default rate")
@@ -111,7 +116,8 @@ def tax_rates_modal(
             "Percent",
             None,
             max_length=12,
-            hint="e.g. 7.5 for 7.5 %",
+            hint=f"e.g. {format_percent(Decimal('7.5'), locale).removesuffix(' %')} for "
+            f"{format_percent(Decimal('7.5'), locale)}",
             generation=listed,
         ),
         InputBlock(
@@ -132,7 +138,7 @@ def tax_rates_modal(
     )
 
 
-def edit_tax_rate_modal(rate: TaxRate, parent_view_id: str | None) -> View:
+def edit_tax_rate_modal(rate: TaxRate, parent_view_id: str | None, locale: str = "en_US") -> View:
     """Rename a rate or change its percent; `parent_view_id` is the list to refresh after."""
     return View(
         type="modal",
@@ -143,7 +149,7 @@ def edit_tax_rate_modal(rate: TaxRate, parent_view_id: str | None) -> View:
         private_metadata=json.dumps({"rate": rate.id, "parent": parent_view_id}),
         blocks=[
             text_input(NAME, "Name", rate.name, max_length=50),
-            text_input(PERCENT, "Percent", format_percent(rate.percent), max_length=12),
+            text_input(PERCENT, "Percent", format_percent(rate.percent, locale), max_length=12),
             note("A rate already on invoices or services keeps its percent; add a new one."),
         ],
     )
@@ -152,7 +158,7 @@ def edit_tax_rate_modal(rate: TaxRate, parent_view_id: str | None) -> View:
 def current_modal(deps: BotDeps, practice_id: PracticeId, notice: str | None = None) -> View:
     """The modal as the stored rates are now (read after a change, not from the caller)."""
     stored = tax_rate_list(practice_id, deps.read(), deps.env)
-    return tax_rates_modal(stored.rates, stored.default_id, notice)
+    return tax_rates_modal(stored.rates, stored.default_id, notice, stored.locale)
 
 
 def _refresh_home(deps: BotDeps, caller: Caller, client: WebClient) -> None:
@@ -193,7 +199,8 @@ def rate_menu(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebCl
         if verb == EDIT:
             rate = editable_tax_rate(practice_id, rate_id, deps.read(), deps.env)
             client.views_push(
-                trigger_id=body["trigger_id"], view=edit_tax_rate_modal(rate, view["id"])
+                trigger_id=body["trigger_id"],
+                view=edit_tax_rate_modal(rate, view["id"], caller.practice.locale),
             )
             return
         if verb == SET_DEFAULT:

@@ -6,18 +6,21 @@ Rounding to a currency's minor unit is half-up and happens only in `Currency.rou
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
 from babel.numbers import (
     format_currency,
     get_currency_name,
     get_currency_precision,
+    get_currency_symbol,
     list_currencies,
 )
 
 from domain.errors import InvalidValue
+from domain.numbers import amount_forms, example, read_number
 
 # Stripe takes these currencies in whole units (https://docs.stripe.com/currencies#zero-decimal).
 STRIPE_ZERO_DECIMAL = frozenset(
@@ -42,8 +45,8 @@ STRIPE_ZERO_DECIMAL = frozenset(
 )
 # Stripe takes these in thousandths, but only amounts whose last digit is 0 can be charged.
 STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
-# Typed numbers have at most this many digits before the decimal point.
-MAX_TYPED_INTEGER_DIGITS = 15
+# Numbers typed outside an amount or a rate (Money.of in code) keep at most this many decimals.
+MAX_TYPED_DECIMALS = 12
 
 
 def _require_exact(value: object, what: str) -> None:
@@ -234,34 +237,57 @@ def sum_money(amounts: list[Money] | tuple[Money, ...], currency: Currency) -> M
     return total
 
 
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+def parse_decimal(text: str, locale: str = "en_US") -> Decimal:
+    """Read a number typed by a person as `locale` writes it ('1,250.50' in en_US, '1.250,50'
+    in de_DE); floats never enter. A form the locale does not write is refused, not guessed."""
+    return read_number(
+        text,
+        locale,
+        forms=f"Write it as {example(Decimal('1250.5'), locale, decimals=1)}.",
+        max_decimals=MAX_TYPED_DECIMALS,
+        too_precise=f"use at most {MAX_TYPED_DECIMALS} decimals.",
+    )
 
 
-def parse_decimal(text: str) -> Decimal:
-    """Read a number typed by a person ('1,250.50', ' 12 '); floats never enter.
+@cache
+def _currency_marks(code: str, locale: str) -> tuple[str, ...]:
+    """What may stand beside an amount in `code`: its code and its symbols ('$', 'US$'),
+    longest first so 'US$' goes before '$'."""
+    marks = {code, str(get_currency_symbol(code, locale)), str(get_currency_symbol(code, "en"))}
+    return tuple(sorted(marks, key=len, reverse=True))
 
-    Commas are accepted only as thousands separators: '120,50' is refused rather than
-    guessed, since it means 120.50 in much of Europe and 12050 elsewhere.
-    """
+
+def _without_currency(text: str, currency: Currency, locale: str, forms: str) -> str:
     stripped = text.strip()
-    if "," in stripped and not _THOUSANDS.fullmatch(stripped):
+    upper = stripped.upper()
+    for mark in _currency_marks(currency.code, locale):
+        if upper.startswith(mark.upper()):
+            return stripped[len(mark) :].strip()
+        if upper.endswith(mark.upper()):
+            return stripped[: len(stripped) - len(mark)].strip()
+    symbol = any(unicodedata.category(char) == "Sc" for char in stripped)
+    code = any(word in _known_currencies() for word in re.findall(r"[A-Z]{3}", upper))
+    if symbol or code:
         raise InvalidValue(
-            f"'{stripped}' is ambiguous. Use a dot for decimals and no commas, e.g. 1250.50."
+            f"'{stripped}' is not an amount in {currency.code}, this practice's currency. {forms}"
         )
-    cleaned = stripped.replace(",", "").replace("_", "")
-    if not cleaned:
-        raise InvalidValue("Enter a number.")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise InvalidValue(f"'{text.strip()}' is not a number. Use digits, e.g. 120.50.") from None
-    if not value.is_finite():
-        raise InvalidValue(f"'{text.strip()}' is not a number. Use digits, e.g. 120.50.")
-    # No bill comes near a quadrillion; refusing such input here keeps later rounding within
-    # Decimal's 28 significant digits, where '1e30' would raise InvalidOperation instead.
-    if value.adjusted() >= MAX_TYPED_INTEGER_DIGITS:
-        raise InvalidValue(f"'{text.strip()}' is too large. Check the number.")
-    return value
+    return stripped
+
+
+def parse_amount(text: str, currency: Currency, locale: str, noun: str = "amount") -> Decimal:
+    """An amount typed as the practice writes it (`locale`), e.g. '89,50' or '€ 1.250,00' in
+    de_DE, '$1,250.00' in en_US, with at most the currency's decimals.
+
+    The currency's code or symbol may be typed; another currency's is refused. Every refusal
+    says how to type one ('Type the price as 1.250,00 or 1250,00.'). Raises InvalidValue."""
+    forms = amount_forms(locale, currency.exponent, f"the {noun}")
+    return read_number(
+        _without_currency(text, currency, locale, forms),
+        locale,
+        forms=forms,
+        max_decimals=currency.exponent,
+        too_precise=f"{currency.code} {noun}s have at most {currency.exponent} decimals.",
+    )
 
 
 def _stripe_exponent(currency: Currency) -> int:
@@ -297,3 +323,32 @@ def from_stripe_amount(units: int, currency: Currency) -> Money:
     if not isinstance(units, int) or isinstance(units, bool):
         raise TypeError("a Stripe amount is an int")
     return Money(Decimal(units).scaleb(-_stripe_exponent(currency)).normalize(), currency)
+
+
+def currency_label(code: str) -> str:
+    """'EUR · Euro': how a currency is listed for people to pick."""
+    return f"{code} · {get_currency_name(code, locale='en')}"
+
+
+def matching_currencies(typed: str, limit: int) -> list[str]:
+    """The currency codes whose code or English name holds `typed` ('euro', 'EUR', 'Swiss'),
+    the exact code first, then codes starting with it, then names; at most `limit`."""
+    query = typed.strip().casefold()
+    codes = sorted(_known_currencies())
+    if not query:
+        return codes[:limit]
+
+    def rank(code: str) -> int | None:
+        name = str(get_currency_name(code, locale="en")).casefold()
+        if code.casefold() == query:
+            return 0
+        if code.casefold().startswith(query):
+            return 1
+        if name.startswith(query):
+            return 2
+        if query in name:
+            return 3
+        return None
+
+    ranked = [(order, code) for code in codes if (order := rank(code)) is not None]
+    return [code for _, code in sorted(ranked)[:limit]]

@@ -13,10 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
+from babel.languages import get_official_languages
+from babel.numbers import format_decimal
 
 from domain.errors import FieldErrors, InvalidValue
 from domain.ids import PracticeId, TaxRateId
-from domain.money import Currency, Money, parse_decimal
+from domain.money import MAX_TYPED_DECIMALS, Currency, Money
+from domain.numbers import example, is_known_locale, locale_name, read_number
 from domain.text import optional_text, required_text
 
 MAX_TAX_PERCENT_DECIMALS = 4
@@ -61,6 +64,38 @@ def parse_time_zone(text: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidValue(f"'{name}' is not a time zone this server knows.") from None
     return name
+
+
+@cache
+def _time_zones() -> tuple[str, ...]:
+    # Zones named like places ('Europe/Berlin'); the aliases without a slash (CET, EST5EDT,
+    # Zulu) and the 'Etc/' offsets are kept only for exact matches.
+    return tuple(sorted(available_timezones()))
+
+
+def matching_time_zones(typed: str, limit: int) -> list[str]:
+    """The IANA zones whose name holds `typed` as a person writes a place ('Berlin' is
+    Europe/Berlin, 'new york' America/New_York): zones whose city starts with it first;
+    at most `limit`."""
+    query = typed.strip().casefold().replace(" ", "_")
+    if not query:
+        return [zone for zone in _time_zones() if "/" in zone][:limit]
+
+    def rank(zone: str) -> int | None:
+        folded = zone.casefold()
+        city = folded.rsplit("/", 1)[-1]
+        if folded == query:
+            return 0
+        if "/" not in zone or folded.startswith("etc/"):
+            return None
+        if city.startswith(query):
+            return 1
+        if query in folded:
+            return 2
+        return None
+
+    ranked = [(order, zone) for zone in _time_zones() if (order := rank(zone)) is not None]
+    return [zone for _, zone in sorted(ranked)[:limit]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +150,80 @@ def check_address(
     )
 
 
+# The number formats offered first in the billing details; any other locale Babel knows is
+# kept when a practice already has it.
+PRACTICE_LOCALES = (
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "en_CA",
+    "en_AU",
+    "en_NZ",
+    "en_ZA",
+    "en_IN",
+    "de_DE",
+    "de_AT",
+    "de_CH",
+    "fr_FR",
+    "fr_BE",
+    "fr_CA",
+    "fr_CH",
+    "it_IT",
+    "it_CH",
+    "es_ES",
+    "es_MX",
+    "pt_PT",
+    "pt_BR",
+    "nl_NL",
+    "nl_BE",
+    "sv_SE",
+    "da_DK",
+    "nb_NO",
+    "fi_FI",
+    "pl_PL",
+    "cs_CZ",
+    "ja_JP",
+)
+# A euro practice that has not said its country: English, with the euro's decimal point as
+# Ireland writes it, rather than guessing one of twenty countries' formats.
+_EURO_WITHOUT_COUNTRY = "en_IE"
+_FALLBACK_LOCALE = "en_US"
+
+
+def default_locale(currency_code: str, country: str) -> str:
+    """The number format a practice most likely writes: its country's official language there
+    (DE: de_DE), else the country an ISO 4217 code starts with (GBP: en_GB, CHF: de_CH), else
+    en_IE for the euro and en_US for the rest."""
+    territory = country or currency_code[:2]
+    if currency_code == "EUR" and not country:
+        return _EURO_WITHOUT_COUNTRY
+    if territory in _country_names():
+        for language in get_official_languages(territory, de_facto=True):
+            candidate = f"{language}_{territory}"
+            if is_known_locale(candidate):
+                return candidate
+    return _FALLBACK_LOCALE
+
+
+def parse_practice_locale(text: str) -> str:
+    """A locale such as de_DE or en_US ('de-DE' too), whose number format the practice uses."""
+    code = text.strip().replace("-", "_")
+    if not is_known_locale(code):
+        raise InvalidValue(
+            f"'{text.strip()}' is not a number format this app knows. Pick one from the list."
+        )
+    return code
+
+
+def locale_label(locale: str) -> str:
+    """'German (Germany) · 1.250,00': the locale's name and how it writes an amount."""
+    return f"{locale_name(locale)} · {example(Decimal(1250), locale, decimals=2)}"
+
+
 @dataclass(frozen=True, slots=True)
 class BillingDetails:
-    """What identifies the practice on its invoices."""
+    """What identifies the practice on its invoices, and how it writes numbers (`locale`,
+    derived from the currency and country when not given)."""
 
     name: str
     currency: Currency
@@ -125,6 +231,12 @@ class BillingDetails:
     time_zone: str
     tax_number: str = ""
     licence_number: str = ""
+    locale: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.locale:
+            derived = default_locale(self.currency.code, self.address.country)
+            object.__setattr__(self, "locale", derived)
 
 
 class InvoiceTemplate(enum.StrEnum):
@@ -228,20 +340,37 @@ def validate_offsets(offsets: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(sorted(offsets))
 
 
-def parse_tax_percent(value: Decimal | str) -> Decimal:
-    """A tax percentage from 0 to 100 with at most four decimals ('7.25' is 7.25 %)."""
+def parse_tax_percent(value: Decimal | str, locale: str = "en_US") -> Decimal:
+    """A tax percentage from 0 to 100 with at most four decimals, typed as `locale` writes
+    numbers ('7.25' in en_US, '7,25 %' in de_DE)."""
     if isinstance(value, float):
         raise TypeError("a tax percentage must be a Decimal or text, not a float")
-    percent = parse_decimal(value.rstrip().rstrip("%")) if isinstance(value, str) else value
+    forms = (
+        f"Type the rate as a percent, e.g. {example(Decimal(19), locale, decimals=0)} or "
+        f"{example(Decimal('7.5'), locale, decimals=1)}."
+    )
+    percent = (
+        read_number(
+            value.strip().rstrip("%").rstrip(),
+            locale,
+            forms=forms,
+            # Trailing zeros past the fourth decimal change nothing, and are checked below.
+            max_decimals=MAX_TYPED_DECIMALS,
+            too_precise=f"a tax rate has at most {MAX_TAX_PERCENT_DECIMALS} decimals.",
+        )
+        if isinstance(value, str)
+        else value
+    )
     if not isinstance(percent, Decimal) or not percent.is_finite():
-        raise InvalidValue("Enter the rate as a number, e.g. 7.5.")
+        raise InvalidValue(f"Enter the rate as a number. {forms}")
     if percent < 0 or percent > 100:
-        raise InvalidValue(f"A tax rate is between 0 and 100 %; got {percent}.")
+        raise InvalidValue(f"A tax rate is between 0 and 100 %; got {format_percent(percent)}.")
     exponent = percent.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > MAX_TAX_PERCENT_DECIMALS and percent != percent.quantize(Decimal("0.0001")):
         raise InvalidValue(
-            f"A tax rate has at most {MAX_TAX_PERCENT_DECIMALS} decimals; got {percent}."
+            f"A tax rate has at most {MAX_TAX_PERCENT_DECIMALS} decimals; got "
+            f"{format_percent(percent, locale)}. {forms}"
         )
     return percent.quantize(Decimal("0.0001"))
 
@@ -265,7 +394,11 @@ class TaxRate:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({format_percent(self.percent)})"
+        return self.label_in("en_US")
+
+    def label_in(self, locale: str) -> str:
+        """'VAT (7,5 %)' as `locale` writes the percentage."""
+        return f"{self.name} ({format_percent(self.percent, locale)})"
 
 
 def tax_on(net: Money, percent: Decimal) -> Money:
@@ -273,8 +406,9 @@ def tax_on(net: Money, percent: Decimal) -> Money:
     return net.times(percent.scaleb(-2))
 
 
-def format_percent(percent: Decimal) -> str:
-    text = format(percent.normalize(), "f")
+def format_percent(percent: Decimal, locale: str = "en_US") -> str:
+    """'7.5 %' (en_US) or '7,5 %' (de_DE): as the practice types a rate back in."""
+    text = format_decimal(percent, format="0.####", locale=locale)
     return f"{text} %"
 
 
@@ -301,6 +435,11 @@ class Practice:
     @property
     def currency(self) -> Currency:
         return self.billing.currency
+
+    @property
+    def locale(self) -> str:
+        """How the practice writes numbers and amounts, e.g. de_DE."""
+        return self.billing.locale
 
     @property
     def zone(self) -> ZoneInfo:

@@ -105,6 +105,8 @@ class PracticeRow(Base):
     postal_code: Mapped[str] = mapped_column(String(20), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
     time_zone: Mapped[str] = mapped_column(String(64))
+    # How the practice writes numbers (de_DE): amounts typed in Slack are read this way.
+    locale: Mapped[str] = mapped_column(String(20), server_default="en_US")
     tax_number: Mapped[str] = mapped_column(String(60), default="")
     licence_number: Mapped[str] = mapped_column(String(60), default="")
     privacy_mode: Mapped[bool] = mapped_column(Boolean, default=True)

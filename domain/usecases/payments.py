@@ -10,7 +10,7 @@ from functools import partial
 from domain.errors import FieldErrors, InvalidValue
 from domain.ids import InvoiceId, PaymentId, PracticeId
 from domain.invoices import Invoice
-from domain.money import Money, parse_decimal
+from domain.money import Money, parse_amount
 from domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from domain.ports import Env, UnitOfWork
 from domain.practice import Practice
@@ -30,10 +30,10 @@ class RecordPayment:
     reference: str = ""
 
 
-def _positive_amount(value: str | Decimal, invoice: Invoice) -> Money:
+def _positive_amount(value: str | Decimal, invoice: Invoice, locale: str) -> Money:
     if isinstance(value, float):
         raise TypeError("an amount must be a Decimal or text, not a float")
-    amount = parse_decimal(value) if isinstance(value, str) else value
+    amount = parse_amount(value, invoice.currency, locale) if isinstance(value, str) else value
     if amount <= 0:
         raise InvalidValue("Enter an amount greater than 0.")
     if amount != amount.quantize(invoice.currency.quantum):
@@ -71,7 +71,9 @@ def _record(
         # The invoice's state is the first thing to tell: no amount would be accepted.
         invoice.check_can_take_payments()
         errors = FieldErrors()
-        amount = errors.check("amount", partial(_positive_amount, cmd.amount, invoice))
+        amount = errors.check(
+            "amount", partial(_positive_amount, cmd.amount, invoice, practice.locale)
+        )
         method = errors.check("method", partial(_method, cmd.method))
         received_at = errors.check(
             "received_on", partial(_received_at, practice, cmd.received_on, env)

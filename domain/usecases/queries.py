@@ -24,6 +24,8 @@ class TaxRateList:
     rates: tuple[TaxRate, ...]
     """The active rates, by name."""
     default_id: TaxRateId | None
+    locale: str = "en_US"
+    """How the practice writes numbers, for the percentages shown and typed."""
 
 
 def tax_rate_list(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> TaxRateList:
@@ -31,7 +33,9 @@ def tax_rate_list(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> TaxRate
     with uow:
         practice = load_practice(uow, practice_id)
         rates = uow.tax_rates.list(practice_id)
-    return TaxRateList(tuple(sorted(rates, key=_by_name)), practice.default_tax_rate_id)
+    return TaxRateList(
+        tuple(sorted(rates, key=_by_name)), practice.default_tax_rate_id, practice.locale
+    )
 
 
 def editable_tax_rate(
@@ -54,6 +58,8 @@ class ServiceList:
     """Every tax rate by name, archived ones too, since an older service may still name one."""
     default_tax_rate_id: TaxRateId | None
     currency: Currency
+    locale: str = "en_US"
+    """How the practice writes numbers, for the prices shown and typed."""
 
 
 def service_list(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> ServiceList:
@@ -69,6 +75,7 @@ def service_list(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> ServiceL
         tuple(sorted(rates, key=_by_name)),
         practice.default_tax_rate_id,
         practice.currency,
+        practice.locale,
     )
 
 

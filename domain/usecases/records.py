@@ -17,7 +17,7 @@ from domain.clients import Client, parse_email, parse_phone
 from domain.errors import FieldErrors, InvalidValue, NotFound, StaleEdit
 from domain.ids import AppointmentId, ClientId, PracticeId, ServiceTypeId, TaxRateId
 from domain.invoices import MAX_UNIT_PRICE, check_unit_price
-from domain.money import Currency, Money, parse_decimal
+from domain.money import Currency, Money, parse_amount
 from domain.ports import Env, UnitOfWork
 from domain.practice import Address, Practice, check_address
 from domain.services import ServiceType
@@ -135,15 +135,19 @@ class AddServiceType:
     default_tax_rate_id: TaxRateId | None = None
 
 
-def parse_price(value: str | Decimal, currency: Currency) -> Money:
-    """A price typed by a person in the practice's currency ('120', '1,250.50')."""
+def parse_price(value: str | Decimal, currency: Currency, locale: str = "en_US") -> Money:
+    """A price typed by a person in the practice's currency, as its `locale` writes numbers
+    ('1,250.50' in en_US, '1.250,50' in de_DE)."""
     if isinstance(value, float):
         raise TypeError("a price must be a Decimal or text, not a float")
-    amount = parse_decimal(value) if isinstance(value, str) else value
+    amount = (
+        parse_amount(value, currency, locale, noun="price") if isinstance(value, str) else value
+    )
     if amount < 0:
         raise InvalidValue("The price cannot be negative.")
     if amount > MAX_UNIT_PRICE:
-        raise InvalidValue(f"The price can be at most {Money(MAX_UNIT_PRICE, currency).format()}.")
+        largest = Money(MAX_UNIT_PRICE, currency).format(locale)
+        raise InvalidValue(f"The price can be at most {largest}.")
     if amount != amount.quantize(currency.quantum):
         raise InvalidValue(
             f"{currency.code} prices have at most {currency.exponent} decimals; got {amount}."
@@ -151,28 +155,47 @@ def parse_price(value: str | Decimal, currency: Currency) -> Money:
     return check_unit_price(Money(amount.quantize(currency.quantum), currency), currency)
 
 
+def _checked_service_fields(
+    uow: UnitOfWork,
+    practice: Practice,
+    name: str,
+    default_price: str | Decimal,
+    default_tax_rate_id: TaxRateId | None,
+    current: ServiceType | None,
+) -> tuple[str, Money]:
+    errors = FieldErrors()
+    checked_name = errors.check(
+        "name", partial(required_text, name, label="service name", max_length=100)
+    )
+    price = errors.check(
+        "default_price", partial(parse_price, default_price, practice.currency, practice.locale)
+    )
+    if checked_name is not None and any(
+        service.name.casefold() == checked_name.casefold()
+        and (current is None or service.id != current.id)
+        for service in uow.service_types.list(practice.id)
+    ):
+        errors.add(
+            "name", f"There is already a service called '{checked_name}'. Pick another name."
+        )
+    # A service may keep a rate archived since it was chosen; a newly chosen one is active.
+    kept = current is not None and default_tax_rate_id == current.default_tax_rate_id
+    if default_tax_rate_id is not None and not kept:
+        rate = uow.tax_rates.get(practice.id, default_tax_rate_id)
+        if rate is None or rate.is_archived:
+            errors.add("default_tax_rate", "Pick one of the practice's active tax rates.")
+    errors.raise_if_any()
+    assert checked_name is not None and price is not None
+    return checked_name, price
+
+
 def add_service_type(cmd: AddServiceType, uow: UnitOfWork, env: Env) -> ServiceType:
     """Add something the practice bills for, with its default price and tax rate."""
     with uow:
         practice = load_practice(uow, cmd.practice_id)
-        errors = FieldErrors()
-        name = errors.check(
-            "name", partial(required_text, cmd.name, label="service name", max_length=100)
+        name, price = _checked_service_fields(
+            uow, practice, cmd.name, cmd.default_price, cmd.default_tax_rate_id, None
         )
-        price = errors.check(
-            "default_price", partial(parse_price, cmd.default_price, practice.currency)
-        )
-        if name is not None and any(
-            service.name.casefold() == name.casefold()
-            for service in uow.service_types.list(practice.id)
-        ):
-            errors.add("name", f"There is already a service called '{name}'. Pick another name.")
-        if cmd.default_tax_rate_id is not None:
-            rate = uow.tax_rates.get(practice.id, cmd.default_tax_rate_id)
-            if rate is None or rate.is_archived:
-                errors.add("default_tax_rate", "Pick one of the practice's active tax rates.")
-        errors.raise_if_any()
-        assert name is not None and price is not None
         service = ServiceType(
             ServiceTypeId(env.ids.new_id()), practice.id, name, price, cmd.default_tax_rate_id
         )
@@ -180,6 +203,48 @@ def add_service_type(cmd: AddServiceType, uow: UnitOfWork, env: Env) -> ServiceT
         audit(uow, env, practice.id, cmd.actor, "service_type.added", "service_type", service.id)
         uow.commit()
         return service
+
+
+@dataclass(frozen=True, slots=True)
+class EditServiceType:
+    practice_id: PracticeId
+    actor: str
+    service_type_id: ServiceTypeId
+    expected_version: int
+    """The version the person edited; a different stored one means someone changed it since."""
+    name: str
+    default_price: str | Decimal
+    default_tax_rate_id: TaxRateId | None = None
+
+
+def edit_service_type(cmd: EditServiceType, uow: UnitOfWork, env: Env) -> ServiceType:
+    """Rename a service or change its default price or tax rate; invoices already made keep
+    their own lines. Raises NotFound, StaleEdit if it changed since it was read, or
+    ValidationError."""
+    with uow:
+        practice = load_practice(uow, cmd.practice_id)
+        service = uow.service_types.get(practice.id, cmd.service_type_id)
+        if service is None:
+            raise NotFound("service type", cmd.service_type_id)
+        if service.version != cmd.expected_version:
+            raise StaleEdit(
+                f"Someone else changed '{service.name}' meanwhile, so this edit was not saved. "
+                "Open it again to see the current details."
+            )
+        name, price = _checked_service_fields(
+            uow, practice, cmd.name, cmd.default_price, cmd.default_tax_rate_id, service
+        )
+        updated = replace(
+            service,
+            name=name,
+            default_price=price,
+            default_tax_rate_id=cmd.default_tax_rate_id,
+            version=service.version + 1,
+        )
+        uow.service_types.update(updated)
+        audit(uow, env, practice.id, cmd.actor, "service_type.edited", "service_type", service.id)
+        uow.commit()
+        return updated
 
 
 def set_service_type_active(

@@ -28,9 +28,11 @@ from domain.practice import (
     ReminderPolicy,
     TaxRate,
     check_address,
+    default_locale,
     format_percent,
     parse_number_prefix,
     parse_payment_terms,
+    parse_practice_locale,
     parse_practice_name,
     parse_registration_number,
     parse_tax_percent,
@@ -92,6 +94,9 @@ class ConfigureBillingDetails:
     licence_number: str = ""
     privacy_mode: bool = True
     billing_channel_id: str | None = None
+    locale: str = ""
+    """How the practice writes numbers (de_DE); empty, or the current locale while it still
+    follows the currency and country: derived from the new currency and country."""
 
 
 def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env: Env) -> Practice:
@@ -118,6 +123,11 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
             "licence_number",
             lambda: parse_registration_number(cmd.licence_number, "licence number"),
         )
+        chosen = (
+            errors.check("locale", lambda: parse_practice_locale(cmd.locale))
+            if cmd.locale.strip()
+            else ""
+        )
         if (
             currency is not None
             and currency != practice.currency
@@ -130,9 +140,10 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
             )
         errors.raise_if_any()
         assert name is not None and currency is not None and zone is not None
-        assert tax_number is not None and licence is not None
+        assert tax_number is not None and licence is not None and chosen is not None
+        locale = _locale_after(practice, chosen)
         updated = practice.with_changes(
-            billing=BillingDetails(name, currency, address, zone, tax_number, licence),
+            billing=BillingDetails(name, currency, address, zone, tax_number, licence, locale),
             privacy_mode=cmd.privacy_mode,
             billing_channel_id=cmd.billing_channel_id or None,
         )
@@ -140,6 +151,15 @@ def configure_billing_details(cmd: ConfigureBillingDetails, uow: UnitOfWork, env
         audit(uow, env, practice.id, cmd.actor, "billing_details.updated", "practice", practice.id)
         uow.commit()
         return updated
+
+
+def _locale_after(practice: Practice, chosen: str) -> str:
+    """The locale to keep: the one chosen, unless it is the practice's current one and that
+    still follows its currency and country, in which case it follows the new ones too
+    (empty: derived by BillingDetails)."""
+    billing = practice.billing
+    follows = billing.locale == default_locale(billing.currency.code, billing.address.country)
+    return "" if not chosen or (chosen == billing.locale and follows) else chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +191,7 @@ def add_tax_rate(cmd: AddTaxRate, uow: UnitOfWork, env: Env) -> TaxRate:
         practice = load_practice(uow, cmd.practice_id)
         errors = FieldErrors()
         name = _check_rate_name(uow, practice.id, cmd.name, errors, None)
-        percent = errors.check("percent", lambda: parse_tax_percent(cmd.percent))
+        percent = errors.check("percent", lambda: parse_tax_percent(cmd.percent, practice.locale))
         errors.raise_if_any()
         assert name is not None and percent is not None
         rate = TaxRate(TaxRateId(env.ids.new_id()), practice.id, name, percent)
@@ -204,10 +224,11 @@ class UpdateTaxRate:
 def update_tax_rate(cmd: UpdateTaxRate, uow: UnitOfWork, env: Env) -> TaxRate:
     """Rename a rate, or change its percentage while nothing uses it yet."""
     with uow:
-        rate = _load_rate(uow, cmd.practice_id, cmd.tax_rate_id)
+        practice = load_practice(uow, cmd.practice_id)
+        rate = _load_rate(uow, practice.id, cmd.tax_rate_id)
         errors = FieldErrors()
-        name = _check_rate_name(uow, cmd.practice_id, cmd.name, errors, rate.id)
-        percent = errors.check("percent", lambda: parse_tax_percent(cmd.percent))
+        name = _check_rate_name(uow, practice.id, cmd.name, errors, rate.id)
+        percent = errors.check("percent", lambda: parse_tax_percent(cmd.percent, practice.locale))
         if (
             percent is not None
             and percent != rate.percent

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import home, roles
+from bot import billing_details, home, roles
 from bot.edge.auth import INSTALL_PATH
 from bot.hub import COMMAND as BILLING_COMMAND
 from domain.roles import Role
@@ -35,6 +35,10 @@ class PersonSpec:
 class PracticeSpec:
     name: str
     tz: str
+    currency: str
+    country: str
+    """With the currency, decides how the practice writes numbers (GB: 1,250.00; DE:
+    1.250,00), so the two demo practices show the difference."""
     people: tuple[PersonSpec, PersonSpec, PersonSpec]
     """The billing admin (who installs the app), billing staff, and a member."""
 
@@ -43,6 +47,8 @@ DEMO_PRACTICES = (
     PracticeSpec(
         "Practice A",
         "Europe/London",
+        "GBP",
+        "GB",
         (
             PersonSpec("ada", "Ada Lovelace", ADMIN),
             PersonSpec("ben", "Ben Okri", STAFF),
@@ -51,7 +57,9 @@ DEMO_PRACTICES = (
     ),
     PracticeSpec(
         "Practice B",
-        "America/New_York",
+        "Europe/Berlin",
+        "EUR",
+        "DE",
         (
             PersonSpec("dana", "Dana Reyes", ADMIN),
             PersonSpec("eli", "Eli Brooks", STAFF),
@@ -130,6 +138,7 @@ def _seed_practice(
     slack.create_channel(workspace, "general", members=users)
     _install(slack, app_url, workspace, admin, record)
     _grant_staff_role(slack, admin, staff)
+    _set_billing_details(slack, admin, spec)
     people = tuple(
         DemoPerson(user.id, spec_person.name, spec_person.real_name, spec_person.persona)
         for user, spec_person in zip(users, spec.people, strict=True)
@@ -153,6 +162,25 @@ def _install(
             f"installing the app into {workspace.name} ended with HTTP {walk.status} "
             f"at {walk.final_url}"
         )
+
+
+def _set_billing_details(slack: SlackStandIn, admin: User, spec: PracticeSpec) -> None:
+    """/billing → Billing details → the practice's currency, time zone and country → Save, as
+    the admin; the number format follows the currency and country."""
+    driver = slack.driver
+    hub = driver.slash_command(admin, BILLING_COMMAND).opened_view()
+    form = driver.block_action(home.OPEN_BILLING_DETAILS, view=hub).opened_view()
+    saved = driver.submit_view(
+        form,
+        {
+            billing_details.CURRENCY: spec.currency,
+            billing_details.TIME_ZONE: spec.tz,
+            billing_details.COUNTRY: spec.country,
+        },
+    )
+    if saved.status != 200 or saved.errors:
+        raise DemoSetupFailed(f"saving the billing details failed: {saved.errors or saved.status}")
+    driver.close_view(hub)
 
 
 def _grant_staff_role(slack: SlackStandIn, admin: User, staff: User) -> None:

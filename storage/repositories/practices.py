@@ -57,6 +57,7 @@ def _practice_values(practice: Practice) -> dict[str, object]:
         "postal_code": address.postal_code,
         "country": address.country,
         "time_zone": billing.time_zone,
+        "locale": billing.locale,
         "tax_number": billing.tax_number,
         "licence_number": billing.licence_number,
         "privacy_mode": practice.privacy_mode,
@@ -95,6 +96,7 @@ def _practice(row: PracticeRow) -> Practice:
             time_zone=row.time_zone,
             tax_number=row.tax_number,
             licence_number=row.licence_number,
+            locale=row.locale,
         ),
         invoice_settings=InvoiceSettings(
             template=InvoiceTemplate(row.invoice_template),

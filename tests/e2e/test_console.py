@@ -138,32 +138,49 @@ def home(page: Page) -> Locator:
 # -- the tests -------------------------------------------------------------------------------
 
 
-def test_admin_fixes_a_bad_currency_and_sees_the_saved_billing_details(page: Page) -> None:
+def currency_menu(dialog: Locator) -> Locator:
+    return dialog.locator('select[data-action-id="currency"]')
+
+
+def pick_currency(dialog: Locator, typed: str, label: str) -> None:
+    """Type into the currency's search box, then pick from what the app lists."""
+    dialog.locator('[data-block-id="currency"]').get_by_role("searchbox", name="Search").fill(typed)
+    expect(currency_menu(dialog).locator("option", has_text=label)).to_have_count(1)
+    currency_menu(dialog).select_option(label=label)
+
+
+def test_admin_fixes_a_bad_country_and_sees_the_saved_billing_details(page: Page) -> None:
     expect(home(page)).to_contain_text("Billing for Practice A")
     expect(home(page)).to_contain_text("You are billing admin")
     screenshot(page, "console-home.png")
     open_messages_tab(page)
 
     dialog = open_billing_details(page)
+    expect(currency_menu(dialog).locator("option:checked")).to_have_text("GBP · British Pound")
+    screenshot(page, "console-billing-details.png")
     dialog.get_by_label("Practice name").fill("Sunrise Therapy")
-    dialog.get_by_label("Currency").fill("XYZ")
-    dialog.get_by_label("Country").fill("GB")
+    pick_currency(dialog, "euro", "EUR · Euro")
+    dialog.get_by_label("Country").fill("XX")
     dialog.get_by_role("button", name="Save").click()
 
-    error = dialog.locator('[data-block-id="currency"]').get_by_role("alert")
-    expect(error).to_contain_text("'XYZ' is not a currency code")
-    expect(dialog.get_by_label("Currency")).to_have_attribute("aria-invalid", "true")
+    error = dialog.locator('[data-block-id="country"]').get_by_role("alert")
+    expect(error).to_contain_text("'XX' is not a country code")
+    expect(dialog.get_by_label("Country")).to_have_attribute("aria-invalid", "true")
     expect(dialog.get_by_label("Practice name")).to_have_value("Sunrise Therapy")
+    expect(currency_menu(dialog).locator("option:checked")).to_have_text("EUR · Euro")
     screenshot(page, "console-modal-field-error.png")
 
-    dialog.get_by_label("Currency").fill("EUR")
+    dialog.get_by_label("Country").fill("IE")
     save_and_return_to_hub(dialog)
     dialog.locator('[data-block-id="billing_details_open"]').get_by_role("button").click()
 
     expect(dialog.get_by_role("heading", name="Billing details")).to_be_visible()
     expect(dialog.get_by_label("Practice name")).to_have_value("Sunrise Therapy")
-    expect(dialog.get_by_label("Currency")).to_have_value("EUR")
-    expect(dialog.get_by_label("Country")).to_have_value("GB")
+    expect(currency_menu(dialog).locator("option:checked")).to_have_text("EUR · Euro")
+    expect(dialog.get_by_label("Country")).to_have_value("IE")
+    # Nobody picked a number format: it followed the new currency and country.
+    number_format = dialog.locator('select[data-action-id="locale"]')
+    expect(number_format.locator("option:checked")).to_have_text("English (Ireland) · 1,250.00")
     expect(dialog.get_by_role("alert")).to_have_count(0)
     dialog.get_by_role("button", name="Cancel").click()
     close_modal(page)
@@ -177,23 +194,24 @@ def test_practice_b_sees_none_of_practice_as_settings(page: Page) -> None:
     open_messages_tab(page)
     dialog = open_billing_details(page)
     dialog.get_by_label("Practice name").fill("Only In Practice A")
-    dialog.get_by_label("Currency").fill("GBP")
     save_and_return_to_hub(dialog)
     close_modal(page)
 
     switch_workspace(page, "Practice B")
 
     expect(home(page)).to_contain_text("Billing for Practice B")
-    expect(home(page)).to_contain_text("currency USD")
+    expect(home(page)).to_contain_text("currency EUR")
     expect(page.locator("body")).not_to_contain_text("Only In Practice A")
     screenshot(page, "console-practice-b-home.png")
     open_messages_tab(page)
     dialog = open_billing_details(page)
     expect(dialog.get_by_label("Practice name")).to_have_value("Practice B")
-    expect(dialog.get_by_label("Currency")).to_have_value("USD")
-    dialog.get_by_label("Currency").fill("QQQ")
+    expect(currency_menu(dialog).locator("option:checked")).to_have_text("EUR · Euro")
+    number_format = dialog.locator('select[data-action-id="locale"]')
+    expect(number_format.locator("option:checked")).to_have_text("German (Germany) · 1.250,00")
+    dialog.get_by_label("Country").fill("QQ")
     dialog.get_by_role("button", name="Save").click()
-    expect(dialog.get_by_role("alert")).to_contain_text("'QQQ' is not a currency code")
+    expect(dialog.get_by_role("alert")).to_contain_text("'QQ' is not a country code")
     screenshot(page, "console-practice-b-modal-field-error.png")
 
 
@@ -273,6 +291,34 @@ def test_tax_rates_menu_pushes_and_updates_the_modal(page: Page) -> None:
     expect(dialog.get_by_role("heading", name="Tax rates")).to_be_visible()
     expect(rate_text(dialog, "VAT")).to_have_text("VAT · 19 %")
     expect(rate_text(dialog, "Reduced")).to_have_text("Reduced · 5 % · default")
+
+
+def test_a_german_practice_prices_and_edits_a_service_the_german_way(page: Page) -> None:
+    switch_workspace(page, "Practice B")
+    home(page).locator("button[data-action-id=services_open]").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#modal-title")).to_have_text("Services")
+    expect(dialog).to_contain_text("In EUR, e.g. 89,50.")
+    dialog.get_by_label("Name").fill("Einzelsitzung")
+    dialog.get_by_label("Default price").fill("1,250.00")
+    dialog.get_by_role("button", name="Add service").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Type the price as 1.250,00 or 1250,00.")
+    dialog.get_by_label("Default price").fill("89,50")
+    dialog.get_by_role("button", name="Add service").click()
+    row = dialog.locator('[data-block-id^="service:"]', has_text="Einzelsitzung")
+    expect(row.locator(".bk-text")).to_contain_text("Einzelsitzung · 89,50\xa0€ · no tax")
+
+    row.get_by_label("More actions").click()
+    row.get_by_role("menuitem", name="Edit name, price or tax").click()
+    expect(dialog.get_by_role("heading", name="Edit service")).to_be_visible()
+    expect(dialog.get_by_label("Default price")).to_have_value("89,50")
+    dialog.get_by_label("Default price").fill("95,00")
+    screenshot(page, "console-service-edit.png")
+    dialog.get_by_role("button", name="Save").click()
+
+    expect(dialog.locator("#modal-title")).to_have_text("Services")
+    expect(row.locator(".bk-text")).to_contain_text("Einzelsitzung · 95,00\xa0€ · no tax")
+    screenshot(page, "console-services-german.png")
 
 
 # The smallest file the app's check takes for a PNG: the signature and some bytes.

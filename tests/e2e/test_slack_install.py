@@ -70,6 +70,7 @@ def test_workspace_b_never_sees_the_settings_workspace_a_saved(fresh_world: Slac
         "name": "Harbor Physio",
         "currency": "USD",
         "time_zone": "America/Chicago",
+        "locale": "en_US",
         "privacy_mode": [billing_details.PRIVACY_ON],
     }
     assert "No tax rates yet" in view_text(harbor_rates)
@@ -81,6 +82,7 @@ def test_workspace_b_never_sees_the_settings_workspace_a_saved(fresh_world: Slac
         "name": "Sunrise Therapy Berlin",
         "currency": "CHF",
         "time_zone": "Europe/Berlin",
+        "locale": "de_DE",
         "address_line1": "Kastanienallee 12",
         "city": "Berlin",
         "postal_code": "10435",

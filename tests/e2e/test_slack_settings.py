@@ -146,6 +146,8 @@ def test_billing_details_saved_from_home_show_when_the_modal_reopens(world: Slac
         "name": "Willow Counselling Ltd",
         "currency": "GBP",
         "time_zone": "Europe/London",
+        # The number format followed the new currency and country: nobody picked another.
+        "locale": "en_GB",
         "address_line1": "3 Mill Lane",
         "city": "Leeds",
         "postal_code": "LS1 4AP",

@@ -451,7 +451,7 @@ def test_deactivating_a_service_updates_the_list_in_place(
     service = a_service(uow, env, practice, name="Intake")
     modal = services.services_modal([service], {}, None, "USD")
 
-    client = act(app, pressed(modal, services.DEACTIVATE, value=service.id))
+    client = act(app, pressed(modal, services.SERVICE_MENU, option=f"deactivate:{service.id}"))
 
     assert not uow.committed.service_types[service.id].active
     row = next(
@@ -459,7 +459,7 @@ def test_deactivating_a_service_updates_the_list_in_place(
         for b in client.named("views.update")[0]["view"].to_dict()["blocks"]
         if b.get("block_id") == f"service:{service.id}"
     )
-    assert row["accessory"]["action_id"] == services.REACTIVATE
+    assert row["accessory"]["options"][1]["value"] == f"reactivate:{service.id}"
 
 
 # -- roles --------------------------------------------------------------------------------------

@@ -279,7 +279,11 @@ def test_reminders_that_are_off_say_so() -> None:
 # -- services -----------------------------------------------------------------------------------
 
 
-def test_services_show_price_tax_and_state_with_the_matching_button() -> None:
+def menu_values(row: dict[str, Any]) -> list[str]:
+    return [option["value"] for option in row["accessory"]["options"]]
+
+
+def test_services_show_price_tax_and_state_with_the_matching_menu() -> None:
     intake = a_service("Intake", "80", OLD, active=False)
     rates = {rate.id: rate for rate in (VAT, OLD)}
 
@@ -288,10 +292,24 @@ def test_services_show_price_tax_and_state_with_the_matching_button() -> None:
     session_row = block(view, f"service:{SESSION.id}")
     intake_row = block(view, f"service:{intake.id}")
     assert "*Individual session* · $120.00 · VAT (20 %)" in session_row["text"]["text"]
-    assert session_row["accessory"]["action_id"] == services.DEACTIVATE
-    assert session_row["accessory"]["value"] == SESSION.id
+    assert session_row["accessory"]["action_id"] == services.SERVICE_MENU
+    assert menu_values(session_row) == [f"edit:{SESSION.id}", f"deactivate:{SESSION.id}"]
     assert "Old (19 %) · _inactive_" in intake_row["text"]["text"]
-    assert intake_row["accessory"]["action_id"] == services.REACTIVATE
+    assert menu_values(intake_row) == [f"edit:{intake.id}", f"reactivate:{intake.id}"]
+
+
+def test_a_german_practice_sees_its_services_and_edits_prices_the_german_way() -> None:
+    rates = {rate.id: rate for rate in (VAT, OLD)}
+    pricey = a_service("Gruppe", "1250.5", VAT)
+
+    listed = services.services_modal([pricey], rates, None, "EUR", locale="de_DE")
+    edit = services.edit_service_modal(pricey, rates, "V1", "de_DE")
+
+    row = block(listed, f"service:{pricey.id}")
+    assert "*Gruppe* · 1.250,50\xa0$ · VAT (20 %)" in row["text"]["text"]
+    assert block(edit, services.DEFAULT_PRICE)["element"]["initial_value"] == "1250,50"
+    assert block(edit, services.NAME)["element"]["initial_value"] == "Gruppe"
+    assert block(edit, services.DEFAULT_TAX_RATE)["element"]["initial_option"]["value"] == VAT.id
 
 
 def test_the_tax_choice_offers_no_tax_and_active_rates_and_starts_at_the_default() -> None:

@@ -116,12 +116,17 @@ def test_typed_numbers_accept_thousands_separators_and_spaces() -> None:
 
 @pytest.mark.parametrize("typed", ["120,50", "1,2345", "12,50,00"])
 def test_a_comma_that_is_not_a_thousands_separator_is_refused_not_guessed(typed: str) -> None:
-    with pytest.raises(InvalidValue, match="Use a dot for decimals"):
+    with pytest.raises(InvalidValue, match=r"does not match .*English \(United States\)"):
         parse_decimal(typed)
 
 
 def test_an_absurdly_large_typed_number_is_refused_with_a_message() -> None:
     with pytest.raises(InvalidValue, match="too large"):
+        parse_decimal("1" + "0" * 30)
+
+
+def test_a_number_in_scientific_notation_is_not_a_typed_number() -> None:
+    with pytest.raises(InvalidValue, match="'1e30' is not a number"):
         parse_decimal("1e30")
 
 
