@@ -1,7 +1,7 @@
 """A practice's locale: how it writes numbers
 
-Revision ID: 0003a
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-04
 
 Amounts typed in Slack are read the way the practice writes them (89,50 in de_DE, 1,250.00
@@ -20,8 +20,8 @@ from babel import Locale, UnknownLocaleError
 from babel.languages import get_official_languages
 from babel.numbers import list_currencies
 
-revision: str = "0003a"
-down_revision: str | Sequence[str] | None = "0002"
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
