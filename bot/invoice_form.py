@@ -43,7 +43,8 @@ from bot.edge.state import ViewState
 from domain.errors import FieldErrors, InvalidValue, ValidationError
 from domain.ids import AppointmentId, ClientId, ServiceTypeId, TaxRateId
 from domain.invoices import MAX_DESCRIPTION, LineInput
-from domain.money import Currency, Money, parse_decimal
+from domain.money import Currency, Money, parse_amount, parse_decimal
+from domain.numbers import example
 from domain.practice import format_percent
 from domain.usecases.invoice_screens import NewInvoiceForm
 from domain.usecases.invoicing import LinesPreview
@@ -246,21 +247,26 @@ def draft_of(view: dict[str, Any], currency: Currency, today: date) -> Draft:
     )
 
 
-def _price(text: str, currency: Currency) -> Money:
+def _price(text: str, currency: Currency, locale: str) -> Money:
+    """The unit price as the practice writes amounts (`locale`: 89,50 in de_DE)."""
     if not text.strip():
-        raise InvalidValue("Enter the unit price, e.g. 80.00.")
-    return Money(parse_decimal(text), currency)
+        typed = example(Decimal(80), locale, decimals=currency.exponent)
+        raise InvalidValue(f"Enter the unit price, e.g. {typed}.")
+    return Money(parse_amount(text, currency, locale, noun="price"), currency)
 
 
-def _quantity(text: str) -> Decimal:
-    return parse_decimal(text or "1")
+def _quantity(text: str, locale: str) -> Decimal:
+    return parse_decimal(text or "1", locale)
 
 
-def pending_line(pending: PendingLine, issue_date: date, currency: Currency) -> LineInput:
-    """The line form as a line; raises ValidationError naming the form's inputs."""
+def pending_line(
+    pending: PendingLine, issue_date: date, currency: Currency, locale: str
+) -> LineInput:
+    """The line form as a line, its numbers read as `locale` writes them; raises
+    ValidationError naming the form's inputs."""
     errors = FieldErrors()
-    quantity = errors.check("quantity", partial(_quantity, pending.quantity))
-    price = errors.check("unit_price", partial(_price, pending.unit_price, currency))
+    quantity = errors.check("quantity", partial(_quantity, pending.quantity, locale))
+    price = errors.check("unit_price", partial(_price, pending.unit_price, currency, locale))
     if len(pending.description.strip()) > MAX_DESCRIPTION:
         errors.add("description", f"Keep the description to {MAX_DESCRIPTION} characters.")
     errors.raise_if_any()
@@ -363,7 +369,9 @@ def _line_section(index: int, line: LineInput, preview: LinesPreview) -> Section
 
 def _line_form(form: NewInvoiceForm, draft: Draft) -> list[Block]:
     pending, generation = draft.pending, str(draft.generation)
-    services = [_option(s.id, f"{s.name} · {s.default_price.format()}") for s in form.services]
+    services = [
+        _option(s.id, f"{s.name} · {s.default_price.format(form.locale)}") for s in form.services
+    ]
     rates = [_option(NO_TAX, "No tax")] + [
         _option(r.id, _tax_label(r.percent, r.name)) for r in form.tax_rates
     ]
@@ -421,7 +429,7 @@ def _line_form(form: NewInvoiceForm, draft: Draft) -> list[Block]:
             element=PlainTextInputElement(
                 action_id=LINE_PRICE,
                 initial_value=pending.unit_price or None,
-                placeholder="80.00",
+                placeholder=example(Decimal(80), form.locale, decimals=form.currency.exponent),
             ),
         ),
         InputBlock(
@@ -534,7 +542,13 @@ def with_service(draft: Draft, form: NewInvoiceForm) -> Draft:
     rate = service.default_tax_rate_id or form.default_tax_rate_id
     pending = replace(
         draft.pending,
-        unit_price=str(service.default_price.amount),
+        # As the practice types it back in, so that Create reads it as shown (89,50 in de_DE).
+        unit_price=example(
+            service.default_price.amount,
+            form.locale,
+            decimals=form.currency.exponent,
+            grouped=False,
+        ),
         tax_rate=rate or NO_TAX,
     )
     return replace(draft, pending=pending, generation=draft.generation + 1)
@@ -559,7 +573,7 @@ def client_id_of(draft: Draft) -> ClientId | None:
     return ClientId(draft.client[0]) if draft.client else None
 
 
-def all_lines(draft: Draft, currency: Currency) -> tuple[LineInput, ...]:
+def all_lines(draft: Draft, currency: Currency, locale: str) -> tuple[LineInput, ...]:
     """The lines to create the invoice with: those added, and the form's line if filled in
     (people often press Create without Add line). Raises ValidationError on the form."""
     if not draft.pending.filled:
@@ -569,7 +583,7 @@ def all_lines(draft: Draft, currency: Currency) -> tuple[LineInput, ...]:
             LINE_SERVICE, f"This invoice already has {MAX_LINES} lines; clear the line form."
         )
     try:
-        line = pending_line(draft.pending, draft.issue_date, currency)
+        line = pending_line(draft.pending, draft.issue_date, currency, locale)
     except ValidationError as error:
         raise ValidationError({BLOCK_FOR_FIELD[k]: m for k, m in error.errors.items()}) from None
     return (*draft.lines, line)

@@ -301,7 +301,9 @@ def add_line(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebCli
         )
     else:
         try:
-            line = pending_line(draft.pending, draft.issue_date, caller.practice.currency)
+            line = pending_line(
+                draft.pending, draft.issue_date, caller.practice.currency, caller.practice.locale
+            )
             lines: tuple[LineInput, ...] = (*draft.lines, line)
             preview_lines(
                 caller.practice.id,
@@ -360,7 +362,7 @@ def create(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClien
     practice = caller.practice
     draft = draft_of(view, practice.currency, deps.env.today_at(practice))
     try:
-        lines = all_lines(draft, practice.currency)
+        lines = all_lines(draft, practice.currency, practice.locale)
         if draft.editing is not None:
             return _save_edit(deps, caller, client, draft, draft.editing, lines)
         invoice = create_invoice(

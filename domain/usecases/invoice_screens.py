@@ -27,6 +27,8 @@ class NewInvoiceForm:
     """What the new-invoice form offers and starts with."""
 
     currency: Currency
+    locale: str
+    """How the practice writes numbers: prices are shown and typed this way."""
     clients: tuple[Client, ...]
     """Every client by name, or none when there are more than `PICKER_LIMIT` (search)."""
     client_count: int
@@ -69,6 +71,7 @@ def new_invoice_form(
         chosen = uow.clients.get(practice_id, prefill.client_id) if prefill.client_id else None
     return NewInvoiceForm(
         practice.currency,
+        practice.locale,
         tuple(clients),
         client_count,
         tuple(services),

@@ -601,7 +601,7 @@ def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
     dialog.locator('input[data-action-id="line_unit_price"]').fill("45.50")
     dialog.get_by_role("button", name="Add line").click()
     expect(dialog.get_by_role("heading", name="Lines (2)")).to_be_visible()
-    expect(dialog.locator('[data-block-id="invoice_totals"]')).to_contain_text("Total: $135.50")
+    expect(dialog.locator('[data-block-id="invoice_totals"]')).to_contain_text("Total: £135.50")
     screenshot(page, "console-new-invoice.png")
     dialog.get_by_text("Issue it now").click()
     dialog.locator('[data-block-id="invoice_totals"]').scroll_into_view_if_needed()
@@ -612,7 +612,7 @@ def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
 
     card = page.locator(".msg", has_text="Invoice INV-").last
     expect(card).to_contain_text("Open")
-    expect(card).to_contain_text("$135.50")
+    expect(card).to_contain_text("£135.50")
     expect(card).to_contain_text("Z.Q.")
     expect(card).not_to_contain_text("Zed")
     screenshot(page, "console-invoice-card.png")
@@ -625,6 +625,6 @@ def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
     payment.get_by_role("button", name="OK").click()
 
     expect(card).to_contain_text("Partially paid")
-    expect(card).to_contain_text("$100.00")
+    expect(card).to_contain_text("£100.00")
     expect(page.locator(".msg", has_text="Invoice INV-")).to_have_count(1)
     screenshot(page, "console-invoice-card-after-payment.png")

@@ -26,6 +26,7 @@ from bot.invoice_card import DETAILS, EDIT, HISTORY, ISSUE, RECORD_PAYMENT, VOID
 from bot.invoices import LIST_NOT_YET, PAY_AMOUNT, USAGE, VOID_REASON
 from domain.clients import Client
 from domain.invoices import Invoice, InvoiceStatus
+from domain.ports import InvoiceFilter
 from domain.practice import TaxRate, format_percent
 from domain.services import ServiceType
 from domain.usecases.records import (
@@ -125,8 +126,6 @@ def _totals(view: View) -> str:
 def _invoices(world: SlackWorld, p: Practice) -> list[Invoice]:
     practice = world.practice(p.seat.workspace)
     with world.uow() as uow:
-        from domain.ports import InvoiceFilter
-
         return uow.invoices.find(practice.id, InvoiceFilter())
 
 
@@ -312,7 +311,9 @@ def test_a_form_line_with_a_bad_price_is_refused_under_the_price(world: SlackWor
 
     assert submitted.response_action == "errors"
     assert list(submitted.input_errors) == [invoice_form.LINE_PRICE]
-    assert "ambiguous" in submitted.input_errors[invoice_form.LINE_PRICE]
+    assert (
+        "Type the price as 1,250.00 or 1250.00" in submitted.input_errors[invoice_form.LINE_PRICE]
+    )
     assert _invoices(world, p) == []
 
 
@@ -651,3 +652,45 @@ def test_a_billing_channel_the_app_was_not_invited_to_is_joined_for_the_card(
         BACKGROUND_TIMEOUT,
         what="the card in the channel the app joined",
     )
+
+
+def test_a_german_practice_types_line_prices_as_it_writes_numbers(world: SlackWorld) -> None:
+    seat = world.new_practice("Praxis am See")
+    practice = world.practice(seat.workspace)
+    admin = seat.admin.id
+    configure_billing_details(
+        ConfigureBillingDetails(
+            practice.id, admin, practice.billing.name, "EUR", "Europe/Berlin", country="DE"
+        ),
+        world.uow(),
+        world.env,
+    )
+    service = add_service_type(
+        AddServiceType(practice.id, admin, "Einzelsitzung", "89,50"), world.uow(), world.env
+    )
+    add_client(
+        AddClient(practice.id, admin, ClientDetails("Grace Hopper", "grace@example.org")),
+        world.uow(),
+        world.env,
+    )
+    command = world.slack.driver.slash_command(
+        seat.admin, "/invoice", "new Grace", channel=seat.general
+    )
+    view = world.opened_view(command)
+
+    _act(world, view, invoice_form.LINE_SERVICE, value=service.id)
+    prefilled = next(
+        b["element"]
+        for b in view.blocks
+        if (b.get("element") or {}).get("action_id") == invoice_form.LINE_PRICE
+    )
+    _act(world, view, invoice_form.ADD_LINE)
+    created = world.slack.driver.submit_view(
+        view, {invoice_form.LINE_DESCRIPTION: "Bericht", invoice_form.LINE_PRICE: "1.250,00"}
+    )
+
+    assert prefilled["initial_value"] == "89,50"
+    assert created.status == 200 and created.response_action != "errors"
+    with world.uow() as uow:
+        [invoice] = uow.invoices.find(practice.id, InvoiceFilter())
+    assert invoice.total.amount == Decimal("1339.50")
