@@ -80,12 +80,12 @@ def _amount(money: Money, locale: str) -> str:
     return money.format(locale)
 
 
-def list_row(invoice: InvoiceListing, locale: str) -> SectionBlock:
-    """One invoice of the list: number, client, due date, total and balance (for the caller's
-    eyes only, so the client's full name)."""
+def list_row(invoice: InvoiceListing, locale: str, *, with_client: bool = True) -> SectionBlock:
+    """One invoice of the list: number, client (for the caller's eyes only, so the full name;
+    left out of a list of one client's, whose title names them), due date, total, balance."""
     parts = [
         f"*{invoice.number}*",
-        escape(invoice.client_name),
+        *([escape(invoice.client_name)] if with_client else []),
         f"due {day_text(invoice.due_date)}",
         f"total {_amount(invoice.total, locale)}",
     ]
@@ -122,7 +122,8 @@ def invoice_list_blocks(listed: InvoiceList, text: str) -> list[Block]:
             text=MarkdownTextObject(text=f"*{_title(listed)}* · {first}–{last} of {page.count}")
         )
     ]
-    blocks.extend(list_row(row, listed.locale) for row in page.rows)
+    one_client = listed.client is not None
+    blocks.extend(list_row(row, listed.locale, with_client=not one_client) for row in page.rows)
     blocks.append(
         note(
             "\n".join(
