@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import clients, home, invoice_form
+from bot import clients, home, invoice_form, invoice_lists
 from bot.appointments import CREATE_INVOICE, client_options
 from bot.blocks import escape, invoice_row, note, text_input
 from bot.edge.deps import BotDeps, Caller
@@ -110,12 +110,9 @@ USAGE = (
     "*`/invoice`* shows what is outstanding and the latest invoices (billing staff and admins).\n"
     "• `/invoice new [client]` opens the new-invoice form, for that client if one matches.\n"
     "• `/invoice INV-0042` shows that invoice, with its actions.\n"
+    f"{invoice_lists.LIST_USAGE}\n"
     "• `/invoice help` shows this help.\n"
     "The Home tab's *+ New invoice* opens the same form."
-)
-LIST_NOT_YET = (
-    "`/invoice list` with filters is not available yet. `/invoice` shows the latest "
-    f"{LATEST} invoices and the totals; `/invoice INV-0042` shows one invoice."
 )
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]{0,23}")
 
@@ -179,15 +176,19 @@ def _rendered_summary(summary: PracticeSummary) -> tuple[dict[str, Any], ...]:
 def invoice_command(
     deps: BotDeps, caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
 ) -> Callable[[], Any] | None:
-    """The summary; `new [client]`, an invoice number, `help`; usage for anything else."""
+    """The summary; `list …`, `export …`, `new [client]`, an invoice number, `help`; usage
+    for anything else."""
     words = text.split()
     first = words[0].casefold() if words else ""
     if first in ("help", "?"):
         ack(USAGE)
         return None
+    rest = text.split(None, 1)[1] if len(words) > 1 else ""
     if first == "list":
-        ack(LIST_NOT_YET)
+        invoice_lists.list_command(deps, caller, rest, ack)
         return None
+    if first == "export":
+        return invoice_lists.export_command(deps, caller, rest, body, client, ack)
     if words and first != "new" and (len(words) > 1 or not _NUMBER.fullmatch(words[0])):
         ack(USAGE)
         return None
@@ -593,6 +594,7 @@ def show_details(deps: BotDeps, caller: Caller, body: dict[str, Any], client: We
 
 
 def register(app: App, deps: BotDeps) -> None:
+    invoice_lists.register(app, deps)
     staff_change = partial(action, deps, Role.STAFF, changes=True)
     app.command(INVOICE_COMMAND)(command(deps, partial(invoice_command, deps)))
     app.action(home.NEW_INVOICE)(action(deps, Role.STAFF, partial(open_new_invoice, deps)))

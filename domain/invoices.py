@@ -125,6 +125,44 @@ class UnpaidTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedTotals:
+    """The invoices of a list in one currency: how many, what they total and what is left
+    to pay on them."""
+
+    count: int
+    total: Money
+    balance: Money
+
+    @classmethod
+    def of(cls, invoices: Iterable[Invoice]) -> list[ListedTotals]:
+        """The totals per currency of `invoices`, in currency code order."""
+        sums: dict[Currency, ListedTotals] = {}
+        for invoice in invoices:
+            zero = invoice.currency.zero()
+            before = sums.get(invoice.currency, ListedTotals(0, zero, zero))
+            sums[invoice.currency] = ListedTotals(
+                before.count + 1, before.total + invoice.total, before.balance + invoice.balance
+            )
+        return [sums[currency] for currency in sorted(sums, key=lambda c: c.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePage:
+    """One page of a filtered invoice list, newest first, with the totals of every invoice
+    the filter holds (not only this page's)."""
+
+    rows: tuple[InvoiceListing, ...]
+    totals: tuple[ListedTotals, ...]
+    """Per currency, in code order."""
+    next_before: int | None
+    """The `Invoice.sequence` the next page starts below; None on the last page."""
+
+    @property
+    def count(self) -> int:
+        return sum(totals.count for totals in self.totals)
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceOverview:
     """What a practice's invoice summary shows, read together: its newest invoices, what it
     is owed per currency, and what it received in a period."""

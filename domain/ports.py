@@ -19,7 +19,7 @@ from domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from domain.invoices import CardPlace, Invoice, InvoiceOverview, InvoiceStatus
+from domain.invoices import CardPlace, Invoice, InvoiceOverview, InvoicePage, InvoiceStatus
 from domain.logos import Logo
 from domain.practice import Practice, TaxRate
 from domain.roles import Member
@@ -138,6 +138,9 @@ class InvoiceFilter:
     issued_from: date | None = None
     issued_to: date | None = None
     limit: int = 200
+    before_sequence: int | None = None
+    """Only invoices numbered before this `Invoice.sequence` (the next page of a list);
+    `InvoiceRepository.page` alone reads it."""
 
 
 class InvoiceRepository(Protocol):
@@ -177,6 +180,12 @@ class InvoiceRepository(Protocol):
         ...
 
     def find(self, practice_id: PracticeId, criteria: InvoiceFilter) -> list[Invoice]: ...
+    def page(self, practice_id: PracticeId, criteria: InvoiceFilter) -> InvoicePage:
+        """At most `criteria.limit` listings of the invoices matching `criteria`, newest
+        (highest sequence) first, below `criteria.before_sequence` if given, with the totals
+        per currency of every matching invoice, summed where the invoices are."""
+        ...
+
     def count(self, practice_id: PracticeId) -> int: ...
     def overview(
         self,

@@ -11,7 +11,7 @@ record whose stored version moved is refused.
 from __future__ import annotations
 
 from collections.abc import Container, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from types import TracebackType
@@ -29,7 +29,15 @@ from domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from domain.invoices import CardPlace, Invoice, InvoiceListing, InvoiceOverview, UnpaidTotals
+from domain.invoices import (
+    CardPlace,
+    Invoice,
+    InvoiceListing,
+    InvoiceOverview,
+    InvoicePage,
+    ListedTotals,
+    UnpaidTotals,
+)
 from domain.logos import Logo
 from domain.money import Money
 from domain.ports import (
@@ -417,6 +425,22 @@ class FakeInvoiceRepository(_Repository):
             and (criteria.issued_to is None or invoice.issue_date <= criteria.issued_to)
         ]
         return found[: criteria.limit]
+
+    def page(self, practice_id: PracticeId, criteria: InvoiceFilter) -> InvoicePage:
+        matching = self.find(practice_id, replace(criteria, limit=len(self._state.invoices)))
+        below = [
+            invoice
+            for invoice in matching
+            if criteria.before_sequence is None or invoice.sequence < criteria.before_sequence
+        ]
+        shown = below[: criteria.limit]
+        names = self._uow.clients.names(practice_id, (i.client_id for i in shown))
+        more = len(below) > criteria.limit
+        return InvoicePage(
+            tuple(InvoiceListing.of(i, names[i.client_id]) for i in shown),
+            tuple(ListedTotals.of(matching)),
+            shown[-1].sequence if more else None,
+        )
 
     def count(self, practice_id: PracticeId) -> int:
         return len(self._of(practice_id))

@@ -32,7 +32,16 @@ log = logging.getLogger(__name__)
 # Only what the app uses: posting its own messages (and DMs to the Messages tab), slash
 # commands, joining the billing channel, reading the logo a user uploads in a modal, and
 # reading a user's time zone. app_manifest.yml lists the same; a test keeps them equal.
-BOT_SCOPES = ["channels:join", "chat:write", "commands", "files:read", "users:read"]
+# files:write and im:write: /invoice export uploads its CSV to the user's DM with the app.
+BOT_SCOPES = [
+    "channels:join",
+    "chat:write",
+    "commands",
+    "files:read",
+    "files:write",
+    "im:write",
+    "users:read",
+]
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

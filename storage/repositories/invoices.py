@@ -36,11 +36,13 @@ from domain.invoices import (
     Invoice,
     InvoiceLine,
     InvoiceOverview,
+    InvoicePage,
     InvoiceState,
 )
 from domain.money import Currency
 from domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from domain.ports import InvoiceFilter
+from storage.invoice_list import read_page
 from storage.invoice_overview import read_overview
 from storage.orm import (
     PERCENT_SCALE,
@@ -292,6 +294,9 @@ class SqlInvoiceRepository:
             "limit": criteria.limit,
         }
         return self._assemble(list(self._session.scalars(query, values)))
+
+    def page(self, practice_id: PracticeId, criteria: InvoiceFilter) -> InvoicePage:
+        return read_page(self._session, practice_id, criteria)
 
     def overview(
         self,

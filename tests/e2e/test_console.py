@@ -628,3 +628,47 @@ def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
     expect(card).to_contain_text("£100.00")
     expect(page.locator(".msg", has_text="Invoice INV-")).to_have_count(1)
     screenshot(page, "console-invoice-card-after-payment.png")
+
+
+def seed_invoices(sandbox_tmp: Path, practice: str, count: int) -> None:
+    """`count` open invoices of one client, straight in the sandbox's database."""
+    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
+    engine = create_engine_for(f"sqlite:///{database}")
+    env = Env(SystemClock(), RandomIds())
+    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
+    with new_uow() as uow:
+        [found] = [p for p in _practices(engine) if p.name == practice]
+        practice_row = uow.practices.get(found.id)
+    assert practice_row is not None
+    seeder = "USEEDER"
+    details = ClientDetails("Amélie Poulain", "amelie@example.org")
+    amelie = add_client(AddClient(practice_row.id, seeder, details), new_uow(), env)
+    for n in range(count):
+        price = Money.of(Decimal("95.50") + n, practice_row.currency.code)
+        line = LineInput(env.today_at(practice_row), "Session", Decimal(1), price, None)
+        draft = create_invoice(
+            CreateInvoice(practice_row.id, seeder, amelie.id, (line,)), new_uow(), env
+        )
+        issue_invoice(practice_row.id, draft.id, seeder, new_uow(), env)
+    engine.dispose()
+
+
+def test_an_invoice_list_pages_with_next_and_the_export_arrives_in_the_dm(
+    page: Page, tmp_path: Path
+) -> None:
+    seed_invoices(tmp_path, "Practice A", 23)
+    open_messages_tab(page)
+
+    run_command(page, "/invoice list unpaid amelie")
+    listing = page.locator("li.msg.ephemeral").filter(has_text="Unpaid invoices")
+    expect(listing).to_contain_text("1–20 of 23")
+    expect(listing).to_contain_text("Amélie Poulain")
+    screenshot(page, "console-invoice-list.png")
+    listing.get_by_role("button", name="Next").click()
+    expect(listing).to_contain_text("21–23 of 23")
+    screenshot(page, "console-invoice-list-next.png")
+
+    run_command(page, "/invoice export this month")
+    chip = page.get_by_role("group", name=re.compile(r"File invoices-\d{4}-\d{2}\.csv"))
+    expect(chip).to_be_visible()
+    screenshot(page, "console-invoice-export.png")

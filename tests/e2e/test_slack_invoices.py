@@ -23,7 +23,7 @@ from slack_app_fixture import (
 from bot import appointments, invoice_form
 from bot.home import NEW_INVOICE
 from bot.invoice_card import DETAILS, EDIT, HISTORY, ISSUE, RECORD_PAYMENT, VOID
-from bot.invoices import LIST_NOT_YET, PAY_AMOUNT, USAGE, VOID_REASON
+from bot.invoices import PAY_AMOUNT, USAGE, VOID_REASON
 from domain.clients import Client
 from domain.invoices import Invoice, InvoiceStatus
 from domain.ports import InvoiceFilter
@@ -326,18 +326,14 @@ def test_new_invoice_on_the_home_tab_opens_the_form(world: SlackWorld) -> None:
     assert opened.callback_id == invoice_form.CALLBACK_ID
 
 
-def test_invoice_with_words_it_does_not_take_answers_usage_and_list_says_not_yet(
-    world: SlackWorld,
-) -> None:
+def test_invoice_with_words_it_does_not_take_answers_usage(world: SlackWorld) -> None:
     p = _ready(world, "Usage Clinic")
     say = world.slack.driver.slash_command
 
     odd = say(p.seat.admin, "/invoice", "please do", channel=p.seat.general)
-    listing = say(p.seat.admin, "/invoice", "list overdue", channel=p.seat.general)
     unknown = say(p.seat.admin, "/invoice", "INV-9999", channel=p.seat.general)
 
     assert reply_text(odd) == USAGE
-    assert reply_text(listing) == LIST_NOT_YET
     assert "No invoice is numbered" in reply_text(unknown)
 
 
