@@ -404,13 +404,15 @@ def calendar_blocks(listed: Calendar, shown: ListRange, today: date, zone: ZoneI
         return blocks
     shown_count = 0
     room = MAX_BLOCKS - len(blocks) - 1  # one left for the note saying what is not shown
+    # A one-day list's title already names its day.
+    dated = listed.day_count > 1
     for day in listed.days:
         if room < 3:
             break
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f"*{day.day:%A} {day_text(day.day)}*"))
-        )
-        room -= 1
+        if dated:
+            heading = f"*{day.day:%A} {day_text(day.day)}*"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=heading)))
+            room -= 1
         for entry in day.entries:
             if room < 2:
                 break
