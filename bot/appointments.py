@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     DatePickerElement,
+    DividerBlock,
     ExternalDataSelectElement,
     HeaderBlock,
     InputBlock,
@@ -67,6 +68,9 @@ MARKS = {
     MARK_NO_SHOW: (AppointmentStatus.NO_SHOW, "No-show"),
     MARK_CANCELLED: (AppointmentStatus.CANCELLED, "Cancelled"),
 }
+LIST_PREVIOUS = "appointment_list_previous"
+LIST_NEXT = "appointment_list_next"
+TURN_ACTIONS = "appointment_list_turn"
 ROW_PREFIX = "appointment:"
 """The block id of an appointment's buttons in a list: this and the appointment's id."""
 STATUS_TEXT = {
@@ -401,9 +405,12 @@ def calendar_blocks(listed: Calendar, shown: ListRange, today: date, zone: ZoneI
     ]
     if not listed.days:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="_No appointments._")))
+        blocks.append(_turn_buttons(shown))
         return blocks
     shown_count = 0
-    room = MAX_BLOCKS - len(blocks) - 1  # one left for the note saying what is not shown
+    # Three left: the note saying what is not shown, and the buttons to the days around
+    # below a divider, so they are not read as the last appointment's.
+    room = MAX_BLOCKS - len(blocks) - 3
     # A one-day list's title already names its day.
     dated = listed.day_count > 1
     for day in listed.days:
@@ -427,7 +434,29 @@ def calendar_blocks(listed: Calendar, shown: ListRange, today: date, zone: ZoneI
                 "`/appointment YYYY-MM-DD` lists one day."
             )
         )
+    blocks += [DividerBlock(), _turn_buttons(shown)]
     return blocks
+
+
+def _turn_buttons(shown: ListRange) -> ActionsBlock:
+    """The same number of days before and after those shown (the same client's, if any)."""
+    step = timedelta(days=shown.day_count)
+    what = "day" if shown.day_count == 1 else "week" if shown.day_count == 7 else "days"
+    earlier = ListRange(shown.first_day - step, shown.day_count, shown.client_id)
+    later = ListRange(shown.first_day + step, shown.day_count, shown.client_id)
+    return ActionsBlock(
+        block_id=TURN_ACTIONS,
+        elements=[
+            ButtonElement(
+                text=f"← Previous {what}", action_id=LIST_PREVIOUS, value=_packed(earlier)
+            ),
+            ButtonElement(text=f"Next {what} →", action_id=LIST_NEXT, value=_packed(later)),
+        ],
+    )
+
+
+def _packed(shown: ListRange) -> str:
+    return json.dumps(shown.to_json(), separators=(",", ":"))
 
 
 def _list_for(deps: BotDeps, caller: Caller, shown: ListRange) -> list[dict[str, Any]]:
@@ -538,8 +567,25 @@ def mark(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient)
     home.refresh(client, deps, caller.practice.workspace_id, caller.user_id)
 
 
+def turn(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    """Previous or Next under a list: the days before or after, in place of those shown."""
+    try:
+        data = json.loads(str((body.get("actions") or [{}])[0].get("value") or ""))
+    except ValueError:
+        data = None
+    shown = ListRange.from_json(data)
+    WebhookClient(body["response_url"]).send(
+        text="Appointments",
+        blocks=_list_for(deps, caller, shown),
+        response_type="ephemeral",
+        replace_original=True,
+    )
+
+
 def register(app: App, deps: BotDeps) -> None:
     app.command(COMMAND)(command(deps, partial(appointment_command, deps)))
+    for action_id in (LIST_PREVIOUS, LIST_NEXT):
+        app.action(action_id)(action(deps, Role.STAFF, partial(turn, deps)))
     for action_id in MARKS:
         app.action(action_id)(action(deps, Role.STAFF, partial(mark, deps), changes=True))
     app.options(CLIENT)(options(deps, partial(client_options, deps)))

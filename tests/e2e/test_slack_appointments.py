@@ -189,6 +189,29 @@ def test_week_lists_monday_to_sunday_grouped_by_day(world: SlackWorld) -> None:
     assert message_text(listing).count("Couples therapy") == 2
 
 
+def test_next_and_previous_turn_the_list_in_place(world: SlackWorld) -> None:
+    p = _ready(world, "Turning Clinic")
+    today = _today(world, p)
+    monday = today - timedelta(days=today.weekday())
+    _schedule(world, p, p.grace, monday + timedelta(days=8), "09:00")  # next week's Tuesday
+    _schedule(world, p, p.alan, today - timedelta(days=1), "09:00")  # yesterday
+    week = _list(world, p, "week")
+    day = _list(world, p, "today")
+
+    for message, action_id in ((week, appointments.LIST_NEXT), (day, appointments.LIST_PREVIOUS)):
+        clicked = world.slack.driver.block_action(
+            action_id, message=message, user=p.seat.admin, block_id=appointments.TURN_ACTIONS
+        )
+        assert clicked.status == 200
+        clicked.wait_for_posts(timeout=BACKGROUND_TIMEOUT)
+
+    next_monday = monday + timedelta(days=7)
+    assert f"Week of Mon {next_monday.day} {next_monday:%b %Y}" in message_text(week)
+    assert "Grace Hopper" in message_text(week)
+    assert "Alan Turing" in message_text(day) and "Today" not in message_text(day)
+    assert len(world.slack.ephemeral_messages_for(p.seat.admin)) == 2  # both in place
+
+
 def test_a_date_lists_that_days_appointments_across_its_clock_change(world: SlackWorld) -> None:
     """29 March 2026 in Berlin is 23 hours long: 00:15 on the 30th is 22:15 UTC on the 29th."""
     p = _ready(world, "Berlin Clinic", tz="Europe/Berlin")
@@ -436,6 +459,24 @@ def test_crafted_payloads_never_reach_another_practices_appointments_or_invoices
     ):
         _crafted(listing, action_id, value)
         notices.append(view_text(world.opened_view(_click(world, ours, listing, action_id, mine))))
+    turned = _list(world, ours, "week")
+    _crafted(
+        turned,
+        appointments.LIST_NEXT,
+        json.dumps({"d": "2026-01-05", "n": 7, "c": theirs.grace.id}),
+    )
+    notices.append(
+        view_text(
+            world.opened_view(
+                world.slack.driver.block_action(
+                    appointments.LIST_NEXT,
+                    message=turned,
+                    user=ours.seat.admin,
+                    block_id=appointments.TURN_ACTIONS,
+                )
+            )
+        )
+    )
     home_view = world.open_home(ours.seat.admin)
     home_view.definition["blocks"].append(
         {
