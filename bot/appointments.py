@@ -1,11 +1,14 @@
-"""`/appointment`: the "Schedule appointment" modal, for billing staff; `/appointment help`
-shows usage."""
+"""`/appointment`: the "Schedule appointment" modal, and the day and week lists (today,
+tomorrow, this week, a date, or a client's) in which billing staff mark appointments attended,
+no-show or cancelled and invoice them; `/appointment help` shows usage."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,33 +20,70 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     DatePickerElement,
+    DividerBlock,
     ExternalDataSelectElement,
+    HeaderBlock,
     InputBlock,
+    MarkdownTextObject,
     NumberInputElement,
     Option,
+    SectionBlock,
     TimePickerElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
+from slack_sdk.webhook import WebhookClient
 
-from bot.blocks import escape, select_input
+from bot import home
+from bot.blocks import day_text, escape, note, select_input
 from bot.edge.deps import BotDeps, Caller
-from bot.edge.listen import Saved, command, options, submission
+from bot.edge.listen import Saved, action, command, options, submission
 from bot.edge.respond import notice_modal
 from bot.edge.state import ViewState
-from domain.appointments import Appointment
+from bot.invoice_card import DETAILS as OPEN_INVOICE
+from domain.appointments import Appointment, AppointmentStatus
 from domain.clients import Client
 from domain.errors import FieldErrors, InvalidValue
-from domain.ids import ClientId, ServiceTypeId
+from domain.ids import AppointmentId, ClientId, ServiceTypeId
 from domain.roles import Role
 from domain.services import ServiceType
+from domain.usecases.calendar import Calendar, CalendarEntry, calendar
+from domain.usecases.client_record import find_clients
 from domain.usecases.queries import appointment_names, matching_clients, scheduling_choices
-from domain.usecases.records import ScheduleAppointment, schedule_appointment
+from domain.usecases.records import (
+    ScheduleAppointment,
+    schedule_appointment,
+    set_appointment_status,
+)
 
 COMMAND = "/appointment"
 CALLBACK_ID = "appointment_schedule"
-CREATE_INVOICE = "appointment_invoice"
+CREATE_INVOICE = home.CREATE_INVOICE
 """The new-invoice modal, prefilled from the appointment (registered by `bot.invoices`)."""
+MARK_ATTENDED = "appointment_mark_attended"
+MARK_NO_SHOW = "appointment_mark_no_show"
+MARK_CANCELLED = "appointment_mark_cancelled"
+MARKS = {
+    MARK_ATTENDED: (AppointmentStatus.ATTENDED, "Attended"),
+    MARK_NO_SHOW: (AppointmentStatus.NO_SHOW, "No-show"),
+    MARK_CANCELLED: (AppointmentStatus.CANCELLED, "Cancelled"),
+}
+LIST_PREVIOUS = "appointment_list_previous"
+LIST_NEXT = "appointment_list_next"
+TURN_ACTIONS = "appointment_list_turn"
+ROW_PREFIX = "appointment:"
+"""The block id of an appointment's buttons in a list: this and the appointment's id."""
+STATUS_TEXT = {
+    AppointmentStatus.SCHEDULED: "Scheduled",
+    AppointmentStatus.ATTENDED: ":white_check_mark: Attended",
+    AppointmentStatus.NO_SHOW: ":warning: No-show",
+    AppointmentStatus.CANCELLED: ":x: Cancelled",
+}
+# Slack shows at most 50 blocks in a message: a list stops before that and says how many more.
+MAX_BLOCKS = 50
+CLIENT_DAYS_BEFORE = 14
+CLIENT_DAYS_AFTER = 14
+CLIENTS_NAMED = 5
 
 CLIENT = "client"
 SERVICE = "service_type"
@@ -68,7 +108,14 @@ MAX_OPTIONS = 100
 OPTION_TEXT = 75
 
 USAGE = (
-    "*`/appointment`* opens a form to schedule an appointment (billing staff and admins).\n"
+    "*`/appointment`* (or `/appointment new`) opens a form to schedule an appointment "
+    "(billing staff and admins).\n"
+    "• `/appointment today`, `tomorrow` or `week` lists the appointments of that day or of "
+    "this week (Monday to Sunday), to mark them attended, no-show or cancelled and invoice "
+    "them.\n"
+    "• `/appointment 2026-12-07` lists that day's appointments.\n"
+    f"• `/appointment Ada` lists a client's appointments from {CLIENT_DAYS_BEFORE} days ago "
+    f"to {CLIENT_DAYS_AFTER} days ahead.\n"
     "• `/appointment help` shows this help.\n"
     "• `/client` adds a client first, if they are new."
 )
@@ -248,12 +295,239 @@ def save_appointment(
     return Saved(ack={"response_action": "update", "view": done})
 
 
+# -- the day and week lists -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListRange:
+    """Which days a list shows, and whose appointments: carried by its buttons, so a list
+    redrawn after a click shows the same days."""
+
+    first_day: date
+    day_count: int
+    client_id: ClientId | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"d": self.first_day.isoformat(), "n": self.day_count}
+        if self.client_id:
+            shown["c"] = self.client_id
+        return shown
+
+    @classmethod
+    def from_json(cls, data: Any) -> ListRange:
+        """The range a button carries; InvalidValue for one not made by `to_json`."""
+        try:
+            client = data.get("c")
+            return cls(
+                date.fromisoformat(str(data["d"])),
+                int(data["n"]),
+                ClientId(str(client)) if client else None,
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise InvalidValue("That list is out of date; run /appointment again.") from None
+
+
+def _button_value(appointment: Appointment, shown: ListRange) -> str:
+    return json.dumps({"a": appointment.id, **shown.to_json()}, separators=(",", ":"))
+
+
+def _clicked(body: dict[str, Any]) -> tuple[AppointmentId, ListRange]:
+    try:
+        data = json.loads(str((body.get("actions") or [{}])[0].get("value") or ""))
+        appointment_id = AppointmentId(str(data["a"]))
+    except (ValueError, KeyError, TypeError):
+        raise InvalidValue("That list is out of date; run /appointment again.") from None
+    return appointment_id, ListRange.from_json(data)
+
+
+def _title(listed: Calendar, today: date) -> str:
+    first, last = listed.first_day, listed.last_day
+    if listed.client is not None:
+        return f"{listed.client}: {day_text(first)} – {day_text(last)}"
+    if listed.day_count == 1:
+        named = {today: "Today", today + timedelta(days=1): "Tomorrow"}.get(first)
+        shown = f"{first:%A} {day_text(first)}"
+        return f"{named}, {shown}" if named else shown
+    return f"Week of {first:%a} {day_text(first)} – {last:%a} {day_text(last)}"
+
+
+def _entry_text(entry: CalendarEntry, zone: ZoneInfo) -> str:
+    appointment = entry.appointment
+    start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+    parts = [
+        f"*{start:%H:%M}–{end:%H:%M}*",
+        f"*{escape(entry.client or 'a client no longer on record')}*",
+        escape(entry.service or "a service no longer offered"),
+        f"with <@{appointment.clinician}>",
+        STATUS_TEXT[appointment.status],
+    ]
+    return " · ".join(parts)
+
+
+def _entry_buttons(entry: CalendarEntry, shown: ListRange) -> ActionsBlock:
+    """Marks for the statuses it is not in, then its invoice: Create invoice while it has
+    none and is billable (a no-show may carry a fee; a cancellation is not billed), else its
+    number, which opens it."""
+    appointment = entry.appointment
+    value = _button_value(appointment, shown)
+    elements = [
+        ButtonElement(text=f"Mark {label.lower()}", action_id=action_id, value=value)
+        for action_id, (status, label) in MARKS.items()
+        if status is not appointment.status
+    ]
+    if entry.invoice is not None:
+        elements.append(
+            ButtonElement(
+                text=f"Invoice {entry.invoice.number}",
+                action_id=OPEN_INVOICE,
+                value=entry.invoice.id,
+            )
+        )
+    elif entry.can_be_invoiced:
+        elements.append(
+            ButtonElement(
+                text="Create invoice",
+                action_id=CREATE_INVOICE,
+                value=appointment.id,
+                style="primary",
+            )
+        )
+    return ActionsBlock(block_id=ROW_PREFIX + appointment.id, elements=elements)
+
+
+def calendar_blocks(listed: Calendar, shown: ListRange, today: date, zone: ZoneInfo) -> list[Block]:
+    """A day or week list, for a message only the caller sees: the days with appointments,
+    each appointment with its client, service, clinician and status, and its buttons. Past
+    Slack's block limit it stops at a whole appointment and says how many are not shown."""
+    blocks: list[Block] = [
+        HeaderBlock(text=_title(listed, today)[:150]),
+        note(f"Times in {zone.key}. Only you can see this list."),
+    ]
+    if not listed.days:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="_No appointments._")))
+        blocks.append(_turn_buttons(shown))
+        return blocks
+    shown_count = 0
+    # Three left: the note saying what is not shown, and the buttons to the days around
+    # below a divider, so they are not read as the last appointment's.
+    room = MAX_BLOCKS - len(blocks) - 3
+    # A one-day list's title already names its day.
+    dated = listed.day_count > 1
+    for day in listed.days:
+        if room < 3:
+            break
+        if dated:
+            heading = f"*{day.day:%A} {day_text(day.day)}*"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=heading)))
+            room -= 1
+        for entry in day.entries:
+            if room < 2:
+                break
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=_entry_text(entry, zone))))
+            blocks.append(_entry_buttons(entry, shown))
+            room -= 2
+            shown_count += 1
+    if shown_count < listed.total:
+        blocks.append(
+            note(
+                f"…and {listed.total - shown_count} more not shown here. "
+                "`/appointment YYYY-MM-DD` lists one day."
+            )
+        )
+    blocks += [DividerBlock(), _turn_buttons(shown)]
+    return blocks
+
+
+def _turn_buttons(shown: ListRange) -> ActionsBlock:
+    """The same number of days before and after those shown (the same client's, if any)."""
+    step = timedelta(days=shown.day_count)
+    what = "day" if shown.day_count == 1 else "week" if shown.day_count == 7 else "days"
+    earlier = ListRange(shown.first_day - step, shown.day_count, shown.client_id)
+    later = ListRange(shown.first_day + step, shown.day_count, shown.client_id)
+    return ActionsBlock(
+        block_id=TURN_ACTIONS,
+        elements=[
+            ButtonElement(
+                text=f"← Previous {what}", action_id=LIST_PREVIOUS, value=_packed(earlier)
+            ),
+            ButtonElement(text=f"Next {what} →", action_id=LIST_NEXT, value=_packed(later)),
+        ],
+    )
+
+
+def _packed(shown: ListRange) -> str:
+    return json.dumps(shown.to_json(), separators=(",", ":"))
+
+
+def _list_for(deps: BotDeps, caller: Caller, shown: ListRange) -> list[dict[str, Any]]:
+    practice = caller.practice
+    listed = calendar(
+        practice.id,
+        shown.first_day,
+        shown.day_count,
+        deps.read(),
+        deps.env,
+        client_id=shown.client_id,
+    )
+    today = deps.env.today_at(practice)
+    return [b.to_dict() for b in calendar_blocks(listed, shown, today, practice.zone)]
+
+
+def list_range(word: str, today: date) -> ListRange | None:
+    """The days `word` names (today, tomorrow, week, YYYY-MM-DD); None for anything else.
+    Raises InvalidValue for something shaped like a date that is not one."""
+    named = word.casefold()
+    if named == "today":
+        return ListRange(today, 1)
+    if named == "tomorrow":
+        return ListRange(today + timedelta(days=1), 1)
+    if named == "week":
+        return ListRange(today - timedelta(days=today.weekday()), 7)
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", word):
+        try:
+            return ListRange(date.fromisoformat(word), 1)
+        except ValueError:
+            raise InvalidValue(
+                f"`{escape(word)}` is not a date. Write a date as YYYY-MM-DD, e.g. "
+                f"`/appointment {today.isoformat()}`."
+            ) from None
+    return None
+
+
+def _client_range(deps: BotDeps, caller: Caller, text: str, today: date) -> ListRange | str:
+    """The range of the one client matching `text`, or what to tell the user instead."""
+    found = find_clients(caller.practice.id, text, CLIENTS_NAMED, deps.read(), deps.env)
+    if found.total == 0:
+        return (
+            f"No client matches `{escape(text)}`, and it is not a day this command lists.\n" + USAGE
+        )
+    if found.total > 1:
+        names = ", ".join(escape(c.name) for c in found.clients)
+        more = f" and {found.more} more" if found.more else ""
+        return (
+            f"{found.total} clients match `{escape(text)}`: {names}{more}. Type more of the name."
+        )
+    (match,) = found.clients
+    first = today - timedelta(days=CLIENT_DAYS_BEFORE)
+    return ListRange(first, CLIENT_DAYS_BEFORE + 1 + CLIENT_DAYS_AFTER, match.id)
+
+
 def appointment_command(
     deps: BotDeps, caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
 ) -> Callable[[], Any] | None:
-    if text:
-        # `help`, and any words the command does not take, get the usage.
+    """`/appointment [new | today | tomorrow | week | YYYY-MM-DD | <client> | help]`: the
+    form, or a list only the caller sees (a command's answer is ephemeral)."""
+    if text.casefold() in ("help", "?"):
         ack(USAGE)
+        return None
+    if text and text.casefold() != "new":
+        caller.require(Role.STAFF)
+        today = deps.env.today_at(caller.practice)
+        shown = list_range(text, today) or _client_range(deps, caller, text, today)
+        if isinstance(shown, str):
+            ack(shown)
+            return None
+        ack(text="Appointments", blocks=_list_for(deps, caller, shown))
         return None
     caller.require(Role.STAFF)
     practice = caller.practice
@@ -276,8 +550,44 @@ def appointment_command(
     return partial(client.views_open, trigger_id=body["trigger_id"], view=modal)
 
 
+def mark(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    """A Mark button in a list: the appointment takes that status, and the list is redrawn in
+    place (only the caller sees it); their Home tab's uninvoiced sessions follow."""
+    appointment_id, shown = _clicked(body)
+    status, _ = MARKS[str(body["actions"][0]["action_id"])]
+    set_appointment_status(
+        caller.practice.id, appointment_id, status, caller.user_id, deps.uow(), deps.env
+    )
+    WebhookClient(body["response_url"]).send(
+        text="Appointments",
+        blocks=_list_for(deps, caller, shown),
+        response_type="ephemeral",
+        replace_original=True,
+    )
+    home.refresh(client, deps, caller.practice.workspace_id, caller.user_id)
+
+
+def turn(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    """Previous or Next under a list: the days before or after, in place of those shown."""
+    try:
+        data = json.loads(str((body.get("actions") or [{}])[0].get("value") or ""))
+    except ValueError:
+        data = None
+    shown = ListRange.from_json(data)
+    WebhookClient(body["response_url"]).send(
+        text="Appointments",
+        blocks=_list_for(deps, caller, shown),
+        response_type="ephemeral",
+        replace_original=True,
+    )
+
+
 def register(app: App, deps: BotDeps) -> None:
     app.command(COMMAND)(command(deps, partial(appointment_command, deps)))
+    for action_id in (LIST_PREVIOUS, LIST_NEXT):
+        app.action(action_id)(action(deps, Role.STAFF, partial(turn, deps)))
+    for action_id in MARKS:
+        app.action(action_id)(action(deps, Role.STAFF, partial(mark, deps), changes=True))
     app.options(CLIENT)(options(deps, partial(client_options, deps)))
     app.view(CALLBACK_ID)(
         submission(deps, Role.STAFF, BLOCK_FOR_FIELD, partial(save_appointment, deps))

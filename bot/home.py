@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -21,11 +22,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks import invoice_row, note
+from bot.blocks import day_text, escape, invoice_row, note
 from bot.edge.deps import BotDeps, PracticeNotInstalled, identify
 from domain.invoices import InvoiceListing
 from domain.practice import InvoiceSettings, Practice
 from domain.roles import Role
+from domain.usecases.calendar import UninvoicedSessions, uninvoiced_sessions
 from domain.usecases.reporting import CurrencyTotals, home_overview
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,14 @@ OPEN_SERVICES = "services_open"
 OPEN_ROLES = "roles_open"
 STRIPE_SETUP = "stripe_setup_open"
 NEW_INVOICE = "invoice_new_open"
+CREATE_INVOICE = "appointment_invoice"
+"""The new-invoice form from one appointment (also in `/appointment`'s lists)."""
+INVOICE_ALL = "sessions_invoice_all"
+"""The new-invoice form with a line for each of a client's uninvoiced sessions."""
 LATEST_COUNT = 5
+SESSIONS_SHOWN = 10
+CLIENTS_OFFERED = 5
+BUTTON_TEXT = 75
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ class HomeData:
     totals: tuple[CurrencyTotals, ...]
     latest: tuple[InvoiceListing, ...]
     """The newest invoices with their client's name."""
+    sessions: UninvoicedSessions | None = None
+    """Attended appointments no invoice bills yet; None for someone without a billing role."""
 
 
 def setup_steps(practice: Practice, active_rates: int, services: int) -> tuple[SetupStep, ...]:
@@ -132,6 +143,10 @@ def home_view(data: HomeData) -> View:
         blocks.extend(invoice_row(invoice) for invoice in data.latest)
         blocks.append(DividerBlock())
 
+    if data.sessions is not None and data.sessions.total:
+        blocks += uninvoiced_blocks(data.sessions, practice.zone)
+        blocks.append(DividerBlock())
+
     pending = [step for step in data.steps if not step.done]
     blocks.append(HeaderBlock(text="Setup" if pending else "Setup complete"))
     for step in data.steps:
@@ -161,6 +176,52 @@ def home_view(data: HomeData) -> View:
     return View(type="home", blocks=blocks)
 
 
+def uninvoiced_blocks(sessions: UninvoicedSessions, zone: ZoneInfo) -> list[Block]:
+    """The latest attended sessions no invoice bills, each with Create invoice, and for the
+    clients with several a button putting them all on one invoice. Home is seen only by its
+    user, so names and services may show."""
+    blocks: list[Block] = [HeaderBlock(text="Uninvoiced sessions")]
+    for entry in sessions.latest:
+        appointment = entry.appointment
+        start = appointment.start.astimezone(zone)
+        service = entry.service or "a service no longer offered"
+        text = (
+            f"*{start:%a} {day_text(start.date())}, {start:%H:%M}* · "
+            f"{escape(entry.client or '?')} · {escape(service)}"
+        )
+        blocks.append(
+            SectionBlock(
+                block_id=f"session:{appointment.id}",
+                text=MarkdownTextObject(text=text),
+                accessory=ButtonElement(
+                    text="Create invoice", action_id=CREATE_INVOICE, value=appointment.id
+                ),
+            )
+        )
+    if sessions.more:
+        blocks.append(note(f"…and {sessions.more} more attended sessions not yet invoiced."))
+    several = [c for c in sessions.clients if c.count > 1][:CLIENTS_OFFERED]
+    if several:
+        blocks.append(
+            ActionsBlock(
+                block_id="sessions_invoice_all",
+                elements=[
+                    ButtonElement(
+                        text=_fitted(f"Invoice all {c.count} for {c.name}"),
+                        action_id=INVOICE_ALL,
+                        value=c.client_id,
+                    )
+                    for c in several
+                ],
+            )
+        )
+    return blocks
+
+
+def _fitted(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT else text[: BUTTON_TEXT - 1] + "…"
+
+
 def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
     caller = identify(deps, team_id, user_id)
     practice = caller.practice
@@ -170,7 +231,8 @@ def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
     if summary is None:
         return HomeData(practice, caller.role, caller.admins, steps, (), ())
     totals = summary.totals if summary.latest else ()
-    return HomeData(practice, caller.role, caller.admins, steps, totals, summary.latest)
+    sessions = uninvoiced_sessions(practice.id, SESSIONS_SHOWN, deps.read(), deps.env)
+    return HomeData(practice, caller.role, caller.admins, steps, totals, summary.latest, sessions)
 
 
 def refresh(client: WebClient, deps: BotDeps, team_id: str, user_id: str) -> None:

@@ -68,11 +68,12 @@ from bot.invoice_form import (
     update_in_place,
     with_service,
 )
-from domain.errors import NotFound, ValidationError
+from domain.errors import InvalidValue, NotFound, ValidationError
 from domain.ids import AppointmentId, ClientId, InvoiceId
 from domain.invoices import LineInput
 from domain.payments import PaymentMethod
 from domain.roles import Role
+from domain.usecases.calendar import client_uninvoiced_sessions
 from domain.usecases.invoice_screens import (
     InvoiceCard,
     NewInvoiceForm,
@@ -234,10 +235,20 @@ def _preview(deps: BotDeps, caller: Caller, draft: Draft) -> tuple[LinesPreview,
 
 
 def _opening_modal(
-    deps: BotDeps, caller: Caller, *, client_text: str = "", client_id: ClientId | None = None
+    deps: BotDeps,
+    caller: Caller,
+    *,
+    client_text: str = "",
+    client_id: ClientId | None = None,
+    appointment_ids: tuple[AppointmentId, ...] = (),
 ) -> View:
     form = new_invoice_form(
-        caller.practice.id, deps.read(), deps.env, client_text=client_text, client_id=client_id
+        caller.practice.id,
+        deps.read(),
+        deps.env,
+        client_text=client_text,
+        client_id=client_id,
+        appointment_ids=appointment_ids,
     )
     draft = first_draft(form)
     preview, problem = _preview(deps, caller, draft)
@@ -250,12 +261,17 @@ def from_appointment(
     """ "Create invoice" on an appointment: the form prefilled with its client, date and
     service; an appointment already on an invoice that is not void says which."""
     appointment_id = AppointmentId(str(body["actions"][0].get("value") or ""))
-    form = new_invoice_form(
-        caller.practice.id, deps.read(), deps.env, appointment_id=appointment_id
-    )
-    draft = first_draft(form)
-    preview, problem = _preview(deps, caller, draft)
-    open_or_push(client, body, new_invoice_modal(form, replace(draft, problem=problem), preview))
+    open_or_push(client, body, _opening_modal(deps, caller, appointment_ids=(appointment_id,)))
+
+
+def for_sessions(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    """ "Invoice all for a client" on the Home tab: the form with a line for each of the
+    client's attended sessions not yet invoiced (another practice's client is not found)."""
+    client_id = ClientId(str(body["actions"][0].get("value") or ""))
+    sessions = client_uninvoiced_sessions(caller.practice.id, client_id, deps.read(), deps.env)
+    if not sessions:
+        raise InvalidValue("Every attended session of this client is invoiced already.")
+    open_or_push(client, body, _opening_modal(deps, caller, appointment_ids=sessions))
 
 
 def open_new_invoice(
@@ -392,8 +408,17 @@ def create(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClien
     )
     return Saved(
         ack={"response_action": "update", "view": notice},
-        then=partial(publish_card, deps, client, practice.id, invoice.id, caller.user_id),
+        then=partial(_publish_and_refresh_home, deps, client, caller, invoice.id),
     )
+
+
+def _publish_and_refresh_home(
+    deps: BotDeps, client: WebClient, caller: Caller, invoice_id: InvoiceId
+) -> None:
+    """The new invoice's card, and the creator's Home tab, whose latest invoices and
+    uninvoiced sessions it changed."""
+    publish_card(deps, client, caller.practice.id, invoice_id, caller.user_id)
+    home.refresh(client, deps, caller.practice.workspace_id, caller.user_id)
 
 
 def _save_edit(
@@ -600,6 +625,7 @@ def register(app: App, deps: BotDeps) -> None:
     app.action(home.NEW_INVOICE)(action(deps, Role.STAFF, partial(open_new_invoice, deps)))
     app.action(clients.CREATE_INVOICE)(action(deps, Role.STAFF, partial(for_client, deps)))
     app.action(CREATE_INVOICE)(action(deps, Role.STAFF, partial(from_appointment, deps)))
+    app.action(home.INVOICE_ALL)(action(deps, Role.STAFF, partial(for_sessions, deps)))
     app.options(invoice_form.CLIENT)(options(deps, partial(client_options, deps)))
     app.action(ADD_LINE)(action(deps, Role.STAFF, partial(add_line, deps)))
     app.action(REMOVE_LINE)(action(deps, Role.STAFF, partial(remove_line, deps)))

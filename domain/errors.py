@@ -57,6 +57,11 @@ class AppointmentAlreadyInvoiced(Conflict):
         )
 
 
+class AppointmentNotBillable(Conflict):
+    """A cancelled appointment is not billed: not put on an invoice, nor cancelled while one
+    bills it."""
+
+
 class InvoiceNotEditable(Conflict):
     """Only draft invoices can be edited; an open one is voided and re-issued."""
 

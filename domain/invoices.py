@@ -96,6 +96,14 @@ class InvoiceListing:
 
 
 @dataclass(frozen=True, slots=True)
+class InvoiceRef:
+    """Which invoice bills an appointment: enough to show its number and open it."""
+
+    id: InvoiceId
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
 class UnpaidTotals:
     """What a practice is owed in one currency on a given day: the balance of every unpaid
     invoice, and the part of it that is overdue (`Invoice.is_overdue`)."""

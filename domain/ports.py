@@ -19,7 +19,14 @@ from domain.ids import (
     ServiceTypeId,
     TaxRateId,
 )
-from domain.invoices import CardPlace, Invoice, InvoiceOverview, InvoicePage, InvoiceStatus
+from domain.invoices import (
+    CardPlace,
+    Invoice,
+    InvoiceOverview,
+    InvoicePage,
+    InvoiceRef,
+    InvoiceStatus,
+)
 from domain.logos import Logo
 from domain.practice import Practice, TaxRate
 from domain.roles import Member
@@ -121,6 +128,31 @@ class ServiceTypeRepository(Protocol):
 
 class AppointmentRepository(Protocol):
     def get(self, practice_id: PracticeId, appointment_id: AppointmentId) -> Appointment | None: ...
+    def between(
+        self,
+        practice_id: PracticeId,
+        start: datetime,
+        end: datetime,
+        *,
+        client_id: ClientId | None = None,
+    ) -> list[Appointment]:
+        """The practice's appointments starting in [start, end), earliest first (then by id);
+        only `client_id`'s if given."""
+        ...
+
+    def attended_uninvoiced(
+        self, practice_id: PracticeId, *, client_id: ClientId | None = None, limit: int
+    ) -> list[Appointment]:
+        """At most `limit` attended appointments that no invoice (other than a void one)
+        bills, the latest first; only `client_id`'s if given."""
+        ...
+
+    def attended_uninvoiced_counts(self, practice_id: PracticeId) -> dict[ClientId, int]:
+        """How many attended appointments no invoice (other than a void one) bills, per
+        client that has any."""
+        ...
+
+    # Below the others, whose annotations `list` would shadow.
     def list(
         self, practice_id: PracticeId, *, client_id: ClientId | None = None
     ) -> list[Appointment]: ...
@@ -163,6 +195,13 @@ class InvoiceRepository(Protocol):
         self, practice_id: PracticeId, appointment_id: AppointmentId
     ) -> Invoice | None:
         """The invoice that is not void and bills this appointment, if any."""
+        ...
+
+    def billing(
+        self, practice_id: PracticeId, appointment_ids: Iterable[AppointmentId]
+    ) -> dict[AppointmentId, InvoiceRef]:
+        """The invoice, not void, that bills each of those appointments that one bills, in
+        one read."""
         ...
 
     def with_number(self, practice_id: PracticeId, number: str) -> Invoice | None:

@@ -219,6 +219,9 @@ class AppointmentRow(Base):
         _practice_fk("client_id", table="clients"),
         _practice_fk("service_type_id", table="service_types"),
         CheckConstraint("duration_minutes BETWEEN 1 AND 1440", name="duration_range"),
+        # The calendar reads a practice's appointments between two instants, and Home its
+        # latest attended ones.
+        Index("ix_appointments_practice_starts", "practice_id", "starts_at"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)

@@ -17,7 +17,7 @@ from itertools import count
 from types import TracebackType
 from typing import Self
 
-from domain.appointments import Appointment
+from domain.appointments import Appointment, AppointmentStatus
 from domain.audit import AuditEvent
 from domain.clients import Client
 from domain.errors import AppointmentAlreadyInvoiced, StaleEdit
@@ -35,6 +35,7 @@ from domain.invoices import (
     InvoiceListing,
     InvoiceOverview,
     InvoicePage,
+    InvoiceRef,
     ListedTotals,
     UnpaidTotals,
 )
@@ -342,6 +343,47 @@ class FakeAppointmentRepository(_Repository):
             key=lambda appointment: appointment.start,
         )
 
+    def between(
+        self,
+        practice_id: PracticeId,
+        start: datetime,
+        end: datetime,
+        *,
+        client_id: ClientId | None = None,
+    ) -> list[Appointment]:
+        return sorted(
+            (
+                appointment
+                for appointment in self.list(practice_id, client_id=client_id)
+                if start <= appointment.start < end
+            ),
+            key=lambda appointment: (appointment.start, appointment.id),
+        )
+
+    def attended_uninvoiced(
+        self, practice_id: PracticeId, *, client_id: ClientId | None = None, limit: int
+    ) -> list[Appointment]:
+        found = self._attended_uninvoiced(practice_id, client_id)
+        found.sort(key=lambda appointment: appointment.id)
+        found.sort(key=lambda appointment: appointment.start, reverse=True)
+        return found[:limit]
+
+    def attended_uninvoiced_counts(self, practice_id: PracticeId) -> dict[ClientId, int]:
+        counts: dict[ClientId, int] = {}
+        for appointment in self._attended_uninvoiced(practice_id, None):
+            counts[appointment.client_id] = counts.get(appointment.client_id, 0) + 1
+        return counts
+
+    def _attended_uninvoiced(
+        self, practice_id: PracticeId, client_id: ClientId | None
+    ) -> list[Appointment]:
+        return [
+            appointment
+            for appointment in self.list(practice_id, client_id=client_id)
+            if appointment.status is AppointmentStatus.ATTENDED
+            and self._uow.invoices.for_appointment(practice_id, appointment.id) is None
+        ]
+
     def add(self, appointment: Appointment) -> None:
         _new(self._state.appointments, appointment.id, "appointment")
         self._check_references(appointment)
@@ -400,6 +442,16 @@ class FakeInvoiceRepository(_Repository):
             ),
             None,
         )
+
+    def billing(
+        self, practice_id: PracticeId, appointment_ids: Iterable[AppointmentId]
+    ) -> dict[AppointmentId, InvoiceRef]:
+        found: dict[AppointmentId, InvoiceRef] = {}
+        for appointment_id in appointment_ids:
+            invoice = self.for_appointment(practice_id, appointment_id)
+            if invoice is not None:
+                found[appointment_id] = InvoiceRef(invoice.id, invoice.number)
+        return found
 
     def with_number(self, practice_id: PracticeId, number: str) -> Invoice | None:
         wanted = number.strip().upper()

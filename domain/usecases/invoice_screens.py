@@ -3,6 +3,7 @@ invoice looked up by number) and the bookkeeping of where each invoice's card is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -49,15 +50,22 @@ def new_invoice_form(
     client_id: ClientId | None = None,
     client_text: str = "",
     appointment_id: AppointmentId | None = None,
+    appointment_ids: Sequence[AppointmentId] = (),
 ) -> NewInvoiceForm:
     """The form blank, for a client (by id, or the one client matching `client_text`), or from
-    an appointment; raises AppointmentAlreadyInvoiced for an appointment already invoiced."""
+    one or several appointments of one client, a line each; raises AppointmentAlreadyInvoiced
+    for an appointment already invoiced (see `prefill_invoice`)."""
     if client_id is None and client_text:
         with uow:
             found = uow.clients.matching(practice_id, client_text, 2)
         client_id = found[0].id if len(found) == 1 else None
     prefill = prefill_invoice(
-        practice_id, uow, env, client_id=client_id, appointment_id=appointment_id
+        practice_id,
+        uow,
+        env,
+        client_id=client_id,
+        appointment_id=appointment_id,
+        appointment_ids=appointment_ids,
     )
     with uow:
         practice = load_practice(uow, practice_id)

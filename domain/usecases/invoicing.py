@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,7 +10,9 @@ from decimal import Decimal
 from domain.appointments import Appointment
 from domain.errors import (
     AppointmentAlreadyInvoiced,
+    AppointmentNotBillable,
     FieldErrors,
+    InvalidValue,
     NotFound,
     StaleEdit,
 )
@@ -35,6 +38,8 @@ from domain.ports import Env, UnitOfWork
 from domain.practice import Practice
 from domain.text import optional_text
 from domain.usecases._common import audit, load_practice
+
+_CANCELLED = "That appointment was cancelled, and a cancelled appointment is not billed."
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,18 @@ def _ensure_not_invoiced(
         raise AppointmentAlreadyInvoiced(appointment_id, existing.number)
 
 
+def _billable(
+    uow: UnitOfWork, practice_id: PracticeId, appointment_id: AppointmentId
+) -> Appointment:
+    appointment = uow.appointments.get(practice_id, appointment_id)
+    if appointment is None:
+        raise NotFound("appointment", appointment_id)
+    if not appointment.is_billable:
+        raise AppointmentNotBillable(_CANCELLED)
+    _ensure_not_invoiced(uow, practice_id, appointment_id)
+    return appointment
+
+
 def prefill_invoice(
     practice_id: PracticeId,
     uow: UnitOfWork,
@@ -86,19 +103,24 @@ def prefill_invoice(
     *,
     client_id: ClientId | None = None,
     appointment_id: AppointmentId | None = None,
+    appointment_ids: Sequence[AppointmentId] = (),
 ) -> InvoicePrefill:
-    """The new-invoice form: blank, for a client, or from an appointment (at most once)."""
+    """The new-invoice form: blank, for a client, or from one or several appointments of one
+    client, a line each (each appointment on at most one invoice that is not void). Raises
+    NotFound, AppointmentAlreadyInvoiced, AppointmentNotBillable for a cancelled one, or
+    InvalidValue for appointments of different clients."""
+    wanted = tuple(dict.fromkeys((appointment_id,) if appointment_id else appointment_ids))
     with uow:
         practice = load_practice(uow, practice_id)
         today = env.today_at(practice)
         due = today + timedelta(days=practice.invoice_settings.payment_terms_days)
-        if appointment_id is not None:
-            appointment = uow.appointments.get(practice_id, appointment_id)
-            if appointment is None:
-                raise NotFound("appointment", appointment_id)
-            _ensure_not_invoiced(uow, practice_id, appointment_id)
-            line = _line_for_appointment(practice, appointment, uow)
-            return InvoicePrefill(appointment.client_id, today, due, (line,))
+        if wanted:
+            appointments = [_billable(uow, practice_id, each) for each in wanted]
+            if len({a.client_id for a in appointments}) > 1:
+                raise InvalidValue("One invoice bills one client's appointments.")
+            appointments.sort(key=lambda a: (a.start, a.id))
+            lines = tuple(_line_for_appointment(practice, a, uow) for a in appointments)
+            return InvoicePrefill(appointments[0].client_id, today, due, lines)
         if client_id is not None and uow.clients.get(practice_id, client_id) is None:
             raise NotFound("client", client_id)
         return InvoicePrefill(client_id, today, due, ())
@@ -166,6 +188,9 @@ def _build_lines(
                 continue
             if client_id is not None and appointment.client_id != client_id:
                 errors.add(field + "appointment", "That appointment is another client's.")
+                continue
+            if not appointment.is_billable:
+                errors.add(field + "appointment", _CANCELLED)
                 continue
             if appointment.id in seen_appointments:
                 errors.add(field + "appointment", "This appointment is already on another line.")

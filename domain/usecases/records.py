@@ -14,7 +14,13 @@ from domain.appointments import (
     parse_duration,
 )
 from domain.clients import Client, parse_email, parse_phone
-from domain.errors import FieldErrors, InvalidValue, NotFound, StaleEdit
+from domain.errors import (
+    AppointmentNotBillable,
+    FieldErrors,
+    InvalidValue,
+    NotFound,
+    StaleEdit,
+)
 from domain.ids import AppointmentId, ClientId, PracticeId, ServiceTypeId, TaxRateId
 from domain.invoices import MAX_UNIT_PRICE, check_unit_price
 from domain.money import Currency, Money, parse_amount
@@ -327,11 +333,20 @@ def set_appointment_status(
     uow: UnitOfWork,
     env: Env,
 ) -> Appointment:
-    """Mark an appointment attended, cancelled or a no-show."""
+    """Mark an appointment attended, cancelled or a no-show. Raises NotFound unless it is the
+    practice's, AppointmentNotBillable to cancel one an invoice (not void) bills: a
+    cancelled appointment is not billed, so that invoice is voided first."""
     with uow:
         appointment = uow.appointments.get(practice_id, appointment_id)
         if appointment is None:
             raise NotFound("appointment", appointment_id)
+        if status is AppointmentStatus.CANCELLED:
+            billed = uow.invoices.for_appointment(practice_id, appointment_id)
+            if billed is not None:
+                raise AppointmentNotBillable(
+                    f"This appointment is on invoice {billed.number}, so it cannot be "
+                    "marked cancelled. Void that invoice first."
+                )
         updated = replace(appointment, status=status, version=appointment.version + 1)
         uow.appointments.update(updated)
         audit(

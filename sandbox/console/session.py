@@ -41,7 +41,7 @@ COMMANDS: Mapping[str, str] = {
     BILLING_COMMAND: "Billing settings (billing admins)",
     INVOICE_COMMAND: "What is outstanding and the latest invoices",
     CLIENT_COMMAND: "Find, list or add a client",
-    APPOINTMENT_COMMAND: "Schedule an appointment",
+    APPOINTMENT_COMMAND: "Schedule appointments, or list a day's, a week's or a client's",
 }
 #: What Slack's client says when the app answers a modal with something it cannot use.
 TROUBLE = "We had some trouble connecting. Try again?"

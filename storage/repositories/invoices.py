@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ from domain.invoices import (
     InvoiceLine,
     InvoiceOverview,
     InvoicePage,
+    InvoiceRef,
     InvoiceState,
 )
 from domain.money import Currency
@@ -237,6 +238,29 @@ class SqlInvoiceRepository:
             )
         )
         return self.get(practice_id, InvoiceId(invoice_id)) if invoice_id else None
+
+    def billing(
+        self, practice_id: PracticeId, appointment_ids: Iterable[AppointmentId]
+    ) -> dict[AppointmentId, InvoiceRef]:
+        wanted = set(appointment_ids)
+        if not wanted:
+            return {}
+        query = (
+            select(AppointmentInvoiceRow.appointment_id, InvoiceRow.id, InvoiceRow.number)
+            .join(
+                InvoiceRow,
+                (InvoiceRow.practice_id == AppointmentInvoiceRow.practice_id)
+                & (InvoiceRow.id == AppointmentInvoiceRow.invoice_id),
+            )
+            .where(
+                AppointmentInvoiceRow.practice_id == practice_id,
+                AppointmentInvoiceRow.appointment_id.in_(wanted),
+            )
+        )
+        return {
+            AppointmentId(appointment_id): InvoiceRef(InvoiceId(invoice_id), number)
+            for appointment_id, invoice_id, number in self._session.execute(query)
+        }
 
     def with_number(self, practice_id: PracticeId, number: str) -> Invoice | None:
         row = self._session.scalar(

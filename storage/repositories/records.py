@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,6 +33,7 @@ from domain.practice import (
 from domain.services import ServiceType
 from domain.text import search_key
 from storage.orm import (
+    AppointmentInvoiceRow,
     AppointmentRow,
     ClientRow,
     ServiceTypeRow,
@@ -278,6 +281,23 @@ def _appointment_values(appointment: Appointment) -> dict[str, object]:
     }
 
 
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def _attended_uninvoiced(practice_id: PracticeId, query: _Query) -> _Query:
+    """`query` narrowed to the practice's attended appointments that no link row ties to an
+    invoice (a void invoice's links are deleted, so it releases its appointments)."""
+    held = select(AppointmentInvoiceRow.appointment_id).where(
+        AppointmentInvoiceRow.practice_id == practice_id,
+        AppointmentInvoiceRow.appointment_id == AppointmentRow.id,
+    )
+    return query.where(
+        AppointmentRow.practice_id == practice_id,
+        AppointmentRow.status == AppointmentStatus.ATTENDED.value,
+        ~held.exists(),
+    )
+
+
 class SqlAppointmentRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -300,6 +320,41 @@ class SqlAppointmentRepository:
             _appointment(row)
             for row in self._session.scalars(query.order_by(AppointmentRow.starts_at))
         ]
+
+    def between(
+        self,
+        practice_id: PracticeId,
+        start: datetime,
+        end: datetime,
+        *,
+        client_id: ClientId | None = None,
+    ) -> list[Appointment]:
+        query = select(AppointmentRow).where(
+            AppointmentRow.practice_id == practice_id,
+            AppointmentRow.starts_at >= start,
+            AppointmentRow.starts_at < end,
+        )
+        if client_id is not None:
+            query = query.where(AppointmentRow.client_id == client_id)
+        query = query.order_by(AppointmentRow.starts_at, AppointmentRow.id)
+        return [_appointment(row) for row in self._session.scalars(query)]
+
+    def attended_uninvoiced(
+        self, practice_id: PracticeId, *, client_id: ClientId | None = None, limit: int
+    ) -> list[Appointment]:
+        query = _attended_uninvoiced(practice_id, select(AppointmentRow))
+        if client_id is not None:
+            query = query.where(AppointmentRow.client_id == client_id)
+        query = query.order_by(AppointmentRow.starts_at.desc(), AppointmentRow.id).limit(limit)
+        return [_appointment(row) for row in self._session.scalars(query)]
+
+    def attended_uninvoiced_counts(self, practice_id: PracticeId) -> dict[ClientId, int]:
+        query = _attended_uninvoiced(
+            practice_id, select(AppointmentRow.client_id, func.count())
+        ).group_by(AppointmentRow.client_id)
+        return {
+            ClientId(client_id): int(count) for client_id, count in self._session.execute(query)
+        }
 
     def add(self, appointment: Appointment) -> None:
         self._session.execute(

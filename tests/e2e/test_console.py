@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -17,10 +17,17 @@ from console_sandbox import Sandbox, running_sandbox
 from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
 from sqlalchemy import Engine, Row, select
 
+from domain.appointments import AppointmentStatus
+from domain.ids import AppointmentId, ClientId
 from domain.invoices import LineInput
 from domain.money import Money
 from domain.ports import Env
-from domain.usecases.invoicing import CreateInvoice, create_invoice, issue_invoice
+from domain.usecases.invoicing import (
+    CreateInvoice,
+    create_invoice,
+    create_invoice_from_appointment,
+    issue_invoice,
+)
 from domain.usecases.payments import RecordPayment, record_manual_payment
 from domain.usecases.records import (
     AddClient,
@@ -30,6 +37,7 @@ from domain.usecases.records import (
     add_client,
     add_service_type,
     schedule_appointment,
+    set_appointment_status,
 )
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for
@@ -672,3 +680,71 @@ def test_an_invoice_list_pages_with_next_and_the_export_arrives_in_the_dm(
     chip = page.get_by_role("group", name=re.compile(r"File invoices-\d{4}-\d{2}\.csv"))
     expect(chip).to_be_visible()
     screenshot(page, "console-invoice-export.png")
+
+
+# -- appointments ------------------------------------------------------------------------------
+
+
+def seed_todays_appointments(sandbox_tmp: Path, practice: str) -> None:
+    """Three appointments today for two clients, one of them already invoiced, and an attended
+    session last week not yet invoiced, straight in the sandbox's database."""
+    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
+    engine = create_engine_for(f"sqlite:///{database}")
+    env = Env(SystemClock(), RandomIds())
+    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
+    with new_uow() as uow:
+        [found] = [p for p in _practices(engine) if p.name == practice]
+        practice_row = uow.practices.get(found.id)
+        clinician = uow.members.list(found.id)[0].user_id
+    assert practice_row is not None
+    seeder = "USEEDER"
+
+    def client(name: str, email: str) -> ClientId:
+        return add_client(
+            AddClient(practice_row.id, seeder, ClientDetails(name, email)), new_uow(), env
+        ).id
+
+    nadia, ivo = client("Nadia Øberg", "nadia@example.org"), client("Ivo Andrić", "ivo@example.org")
+    service = add_service_type(
+        AddServiceType(practice_row.id, seeder, "Couples session", "140"), new_uow(), env
+    )
+    today = env.today_at(practice_row)
+
+    def visit(client_id: ClientId, day: date, at: time) -> AppointmentId:
+        start = datetime.combine(day, at, tzinfo=practice_row.zone)
+        command = ScheduleAppointment(
+            practice_row.id, seeder, client_id, service.id, start, 50, clinician
+        )
+        return schedule_appointment(command, new_uow(), env).id
+
+    visit(nadia, today, time(9))
+    invoiced = visit(ivo, today, time(11))
+    visit(ivo, today, time(15, 30))
+    create_invoice_from_appointment(practice_row.id, invoiced, seeder, new_uow(), env)
+    for days in (7, 8):
+        past = visit(nadia, today - timedelta(days=days), time(10))
+        set_appointment_status(
+            practice_row.id, past, AppointmentStatus.ATTENDED, seeder, new_uow(), env
+        )
+    engine.dispose()
+
+
+def test_todays_appointments_are_marked_and_invoiced_from_the_list_and_home(
+    page: Page, tmp_path: Path
+) -> None:
+    seed_todays_appointments(tmp_path, "Practice A")
+    open_messages_tab(page)
+
+    run_command(page, "/appointment today")
+    listing = page.locator("li.msg.ephemeral").filter(has_text="Only you can see this list")
+    expect(listing).to_contain_text("Nadia Øberg")
+    expect(listing).to_contain_text("Couples session")
+    expect(listing.get_by_role("button", name=re.compile(r"Invoice INV-"))).to_have_count(1)
+    listing.get_by_role("button", name="Mark attended").first.click()
+    expect(listing).to_contain_text("Attended")
+    screenshot(page, "console-appointments-today.png")
+
+    page.get_by_role("navigation", name="Billing Bot").get_by_role("link", name="Home").click()
+    expect(home(page)).to_contain_text("Uninvoiced sessions")
+    expect(home(page).get_by_role("button", name="Invoice all 3 for Nadia Øberg")).to_be_visible()
+    screenshot(page, "console-home-uninvoiced-sessions.png")
