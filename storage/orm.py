@@ -242,7 +242,18 @@ class InvoiceRow(Base):
         UniqueConstraint("practice_id", "sequence"),
         _practice_fk("client_id", table="clients"),
         CheckConstraint("due_date >= issue_date", name="due_not_before_issue"),
-        Index("ix_invoices_practice_status_due", "practice_id", "status", "due_date"),
+        # Lists by status and due date, and the outstanding and overdue totals: the amounts
+        # are in the index so the totals never read the invoices' rows, which lie scattered
+        # over the practice's whole history (an old unpaid invoice sits among paid ones).
+        Index(
+            "ix_invoices_practice_status_due_amounts",
+            "practice_id",
+            "status",
+            "due_date",
+            "currency",
+            "total_minor",
+            "paid_minor",
+        ),
         # A client's invoices, newest first, without walking the practice's whole history.
         Index("ix_invoices_practice_client", "practice_id", "client_id", "sequence"),
     )

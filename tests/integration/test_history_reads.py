@@ -18,6 +18,7 @@ from storage_scenario import ADMIN, a_practice_with_records, an_invoice
 from domain.ports import InvoiceFilter
 from domain.usecases import invoicing, payments, records
 from domain.usecases.client_record import client_record
+from domain.usecases.reporting import practice_summary
 
 HISTORY_TABLES = ("invoices", "invoice_lines", "ledger_entries")
 
@@ -99,3 +100,42 @@ def test_the_latest_invoices_are_read_with_only_their_own_lines_and_payments(
     # SQLite changes its plan from four invoices' lines on. The invoices themselves are a
     # page of the practice's, newest first: that search stops after `limit` rows.
     assert history_walks(engine, ran, ("invoice_lines", "ledger_entries")) == []
+
+
+@contextmanager
+def sqlite_statements(engine: Engine) -> Iterator[list[str]]:
+    """Every statement SQLite runs on new connections, values written in (some reads run on
+    the driver's cursor, past SQLAlchemy's events)."""
+    ran: list[str] = []
+
+    def trace(dbapi_connection, _record) -> None:
+        dbapi_connection.set_trace_callback(ran.append)
+
+    engine.dispose()
+    event.listen(engine, "connect", trace)
+    try:
+        yield ran
+    finally:
+        event.remove(engine, "connect", trace)
+        engine.dispose()
+
+
+def test_the_outstanding_and_overdue_totals_are_summed_from_an_index_alone(
+    engine, uow, env, practice_with_history
+):
+    setup, _ = practice_with_history
+
+    with sqlite_statements(engine) as ran:
+        summary = practice_summary(setup.practice, 5, uow, env)
+
+    assert summary.totals[0].unpaid_count == 5
+    with engine.connect() as connection:
+        steps = [
+            str(row[3])
+            for statement in ran
+            if statement.lstrip().upper().startswith("SELECT")
+            for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")
+        ]
+    by_status = [step for step in steps if "status=?" in step]
+    assert by_status, steps
+    assert all("COVERING INDEX" in step for step in by_status), by_status
