@@ -36,7 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
@@ -152,7 +152,9 @@ class Requests:
     def __init__(self, slack: SlackStandIn, user: object, channel: object) -> None:
         self.slack, self.user, self.channel = slack, user, channel
 
-    def slash_commands(self, url: str, count: int) -> list[bytes]:
+    def slash_commands(
+        self, url: str, count: int, command: str = "/invoice", text: str = ""
+    ) -> list[bytes]:
         state = self.slack.state
         prepared = []
         with state.lock:
@@ -162,7 +164,7 @@ class Requests:
                 trigger = state.issue_trigger(person.team_id, person.id)
                 issued = state.issue_response_url(person.team_id, place.id, person.id)
                 form = payloads.slash_command(
-                    state, person, place, "/invoice", "", trigger, issued.url
+                    state, person, place, command, text, trigger, issued.url
                 )
                 body, headers = signed(urlencode(form).encode())
                 prepared.append(http_request(url, body, headers))
@@ -208,6 +210,8 @@ class Server:
     pid: int
     """The server's main process; its workers are found below it."""
     modals: SlackStandIn | None = None
+    follow_up: str = "views.open"
+    """The Web API method each request makes after its answer, when `modals` is set."""
     versus: str = ""
     """How the app's ratio to this server is labelled, when it is a reference."""
 
@@ -217,16 +221,23 @@ class Round:
     result: Result
     cpu: str
     follow_up: str = ""
+    spent: dict[str, float] = field(default_factory=dict)
+    """CPU ms per request by who spent it (`CpuMeter.spent`)."""
 
 
 def run_round(server: Server, count: int, concurrency: int) -> Round:
     requests = server.make(count)
     with stand_in_collector_paused():
-        before = modal_calls(server.modals)
+        before = modal_calls(server.modals, server.follow_up)
         meter = CpuMeter(server.pid)
         result = send(server.url, requests, concurrency)
-        follow_up = "" if server.modals is None else opened(server.modals, before, count)
-        return Round(result, meter.per_request(count), follow_up)
+        follow_up = (
+            ""
+            if server.modals is None
+            else opened(server.modals, before, count, method=server.follow_up)
+        )
+        spent = meter.spent(count)
+        return Round(result, CpuMeter.shown(spent), follow_up, spent)
 
 
 class CpuMeter:
@@ -244,11 +255,18 @@ class CpuMeter:
             "Slack stand-in": time.process_time(),
         }
 
-    def per_request(self, count: int) -> str:
+    def spent(self, count: int) -> dict[str, float]:
+        """CPU ms per request since the meter started, by who spent it."""
         # Processes that start mid-round (a new database backend) count from zero, as
         # they should; one that ends mid-round takes its share with it.
         ended = self._reading()
-        spent = {who: (ended[who] - self._started[who]) * 1000 / count for who in ended}
+        return {who: (ended[who] - self._started[who]) * 1000 / count for who in ended}
+
+    def per_request(self, count: int) -> str:
+        return self.shown(self.spent(count))
+
+    @staticmethod
+    def shown(spent: dict[str, float]) -> str:
         shown = [f"{who} {ms:.2f}" for who, ms in spent.items() if ms >= 0.05]
         return "CPU ms per request: " + ", ".join(shown)
 
@@ -308,23 +326,27 @@ def _median_ratio(mine: list[Round], theirs: list[Round]) -> tuple[float, str]:
     return median, f"{median:.0%} (rounds {ratios[0]:.0%}-{ratios[-1]:.0%})"
 
 
-def modal_calls(slack: SlackStandIn | None) -> int:
-    return len(slack.calls("views.open")) if slack is not None else 0
+def modal_calls(slack: SlackStandIn | None, method: str = "views.open") -> int:
+    return len(slack.calls(method)) if slack is not None else 0
 
 
-def opened(slack: SlackStandIn, before: int, count: int, timeout: float = 60) -> str:
-    """Wait for the `count` modals asked for since `before` views.open calls; say how late
-    the last one was after the last answer and how many Slack refused."""
+def opened(
+    slack: SlackStandIn, before: int, count: int, timeout: float = 60, method: str = "views.open"
+) -> str:
+    """Wait for the `count` modals asked for since `before` `method` calls (views.open, or
+    views.update for a modal redrawn in place); say how late the last one was after the last
+    answer and how many Slack refused."""
     answered = time.time()
     deadline = time.monotonic() + timeout
-    while len(calls := slack.calls("views.open")[before:]) < count:
+    while len(calls := slack.calls(method)[before:]) < count:
         if time.monotonic() > deadline:
             return f"\n    modals: only {len(calls)}/{count} opened within {timeout:.0f} s"
         time.sleep(0.05)
     refused = sum(1 for call in calls if not call.ok)
     lag = max(0.0, max(call.at for call in calls) - answered) * 1000
     ok = count - refused
-    return f"\n    modals opened {ok}/{count}, the last {lag:,.0f} ms after the last answer"
+    done = "opened" if method == "views.open" else f"done ({method})"
+    return f"\n    modals {done} {ok}/{count}, the last {lag:,.0f} ms after the last answer"
 
 
 def send(url: str, requests: list[bytes], concurrency: int) -> Result:

@@ -245,7 +245,20 @@ class InvoiceRow(Base):
         UniqueConstraint("practice_id", "sequence"),
         _practice_fk("client_id", table="clients"),
         CheckConstraint("due_date >= issue_date", name="due_not_before_issue"),
-        Index("ix_invoices_practice_status_due", "practice_id", "status", "due_date"),
+        # Lists by status and due date, and the outstanding and overdue totals: the amounts
+        # are in the index so the totals never read the invoices' rows, which lie scattered
+        # over the practice's whole history (an old unpaid invoice sits among paid ones).
+        Index(
+            "ix_invoices_practice_status_due_amounts",
+            "practice_id",
+            "status",
+            "due_date",
+            "currency",
+            "total_minor",
+            "paid_minor",
+        ),
+        # A client's invoices, newest first, without walking the practice's whole history.
+        Index("ix_invoices_practice_client", "practice_id", "client_id", "sequence"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -280,6 +293,9 @@ class InvoiceLineRow(Base):
         CheckConstraint("quantity_e3 > 0", name="quantity_positive"),
         CheckConstraint("unit_price_minor >= 0", name="price_not_negative"),
         Index("ix_invoice_lines_tax_rate", "practice_id", "tax_rate_id"),
+        # Lines are read by (practice, invoices): with only the index above leading with
+        # practice_id, SQLite read every line the practice ever wrote to find a few invoices'.
+        Index("ix_invoice_lines_invoice", "practice_id", "invoice_id", "position"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -333,6 +349,8 @@ class LedgerEntryRow(Base):
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         UniqueConstraint("invoice_id", "position"),
         Index("ix_ledger_entries_practice_received", "practice_id", "received_at"),
+        # As for lines: entries are read by (practice, invoices), never by every payment.
+        Index("ix_ledger_entries_invoice", "practice_id", "invoice_id", "position"),
         # A Stripe payment or refund is recorded once, however often its webhook arrives.
         Index(
             "uq_ledger_entries_stripe_payment",
