@@ -1,8 +1,8 @@
 """Indexes that find one client's invoices, some invoices' lines and payments, and the
 unpaid totals without walking the practice's history
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04
 
 Reads ask for `practice_id = ? AND invoice_id IN (...)` (an invoice's lines and ledger
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0005"
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
