@@ -486,11 +486,12 @@ def rows(
     users: dict[Practice, Any],
     practice_ids: dict[Practice, PracticeId],
 ) -> tuple[list[Server], list[Growth]]:
-    """The rows of one database, and the growth ratios between them. A `/invoice list
-    unpaid` row is one more entry in `commands`."""
+    """The rows of one database, and the growth ratios between them."""
     large = list(urls)[-1]
     commands = [
         ("/invoice", "/invoice", ""),
+        ("/invoice list unpaid", "/invoice", "list unpaid"),
+        ("/invoice list", "/invoice", "list"),
         (f"/client {ONE_CLIENT}", "/client", ONE_CLIENT),
         (f"/client {SEARCHED}", "/client", SEARCHED),
     ]
