@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
@@ -22,6 +22,7 @@ from domain.ids import AppointmentId, ClientId
 from domain.invoices import LineInput
 from domain.money import Money
 from domain.ports import Env
+from domain.practice import Practice
 from domain.usecases.invoicing import (
     CreateInvoice,
     create_invoice,
@@ -347,17 +348,27 @@ def open_rate_menu(dialog: Locator, name: str, choice: str) -> None:
     rate_row(dialog, name).get_by_role("menuitem", name=choice).click()
 
 
+def demo_practice(
+    sandbox_tmp: Path, name: str
+) -> tuple[Engine, Env, Callable[[], SqlAlchemyUnitOfWork], Practice]:
+    """The running sandbox's database and its demo practice `name`, for seeding it directly
+    through the use cases: the engine (the caller disposes of it), ids and clock, units of
+    work, and the practice."""
+    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
+    engine = create_engine_for(f"sqlite:///{database}")
+    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
+    with new_uow() as uow:
+        [found] = [p for p in _practices(engine) if p.name == name]
+        practice = uow.practices.get(found.id)
+    assert practice is not None
+    return engine, Env(SystemClock(), RandomIds()), new_uow, practice
+
+
 def seed_clients_and_a_service(sandbox_tmp: Path, practice: str, clients: int) -> None:
     """Give a demo practice many clients and a service, straight in the sandbox's database
     (the demo starts with none, and adding 101 through /client would be the whole test)."""
-    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
-    engine = create_engine_for(f"sqlite:///{database}")
-    env = Env(SystemClock(), RandomIds())
-    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
-    with engine.connect() as connection:
-        practice_id = connection.execute(
-            select(PracticeRow.id).where(PracticeRow.name == practice)
-        ).scalar_one()
+    engine, env, new_uow, practice_row = demo_practice(sandbox_tmp, practice)
+    practice_id = practice_row.id
     for number in range(clients - 1):
         details = ClientDetails(f"Client {number:03}", f"client{number}@example.net")
         add_client(AddClient(practice_id, "USEEDER", details), new_uow(), env)
@@ -402,14 +413,7 @@ def test_a_client_past_the_first_100_is_found_by_typing_and_booked(
 def seed_a_client_with_history(sandbox_tmp: Path, practice: str) -> None:
     """A client with a past appointment on a partly paid invoice, an unbilled one and one to
     come, straight in the sandbox's database."""
-    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
-    engine = create_engine_for(f"sqlite:///{database}")
-    env = Env(SystemClock(), RandomIds())
-    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
-    with new_uow() as uow:
-        [found] = [p for p in _practices(engine) if p.name == practice]
-        practice_row = uow.practices.get(found.id)
-    assert practice_row is not None
+    engine, env, new_uow, practice_row = demo_practice(sandbox_tmp, practice)
     seeder = "USEEDER"
     details = ClientDetails(
         "Zoë Saldaña", "zoe.saldana@example.org", "+14155550123", city="Oakland", country="US"
@@ -640,14 +644,7 @@ def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
 
 def seed_invoices(sandbox_tmp: Path, practice: str, count: int) -> None:
     """`count` open invoices of one client, straight in the sandbox's database."""
-    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
-    engine = create_engine_for(f"sqlite:///{database}")
-    env = Env(SystemClock(), RandomIds())
-    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
-    with new_uow() as uow:
-        [found] = [p for p in _practices(engine) if p.name == practice]
-        practice_row = uow.practices.get(found.id)
-    assert practice_row is not None
+    engine, env, new_uow, practice_row = demo_practice(sandbox_tmp, practice)
     seeder = "USEEDER"
     details = ClientDetails("Amélie Poulain", "amelie@example.org")
     amelie = add_client(AddClient(practice_row.id, seeder, details), new_uow(), env)
@@ -688,15 +685,9 @@ def test_an_invoice_list_pages_with_next_and_the_export_arrives_in_the_dm(
 def seed_todays_appointments(sandbox_tmp: Path, practice: str) -> None:
     """Three appointments today for two clients, one of them already invoiced, and an attended
     session last week not yet invoiced, straight in the sandbox's database."""
-    [database] = (sandbox_tmp / "tmp").glob("billing-bot-sandbox-*/sandbox.sqlite3")
-    engine = create_engine_for(f"sqlite:///{database}")
-    env = Env(SystemClock(), RandomIds())
-    new_uow = partial(SqlAlchemyUnitOfWork, session_factory(engine))
+    engine, env, new_uow, practice_row = demo_practice(sandbox_tmp, practice)
     with new_uow() as uow:
-        [found] = [p for p in _practices(engine) if p.name == practice]
-        practice_row = uow.practices.get(found.id)
-        clinician = uow.members.list(found.id)[0].user_id
-    assert practice_row is not None
+        clinician = uow.members.list(practice_row.id)[0].user_id
     seeder = "USEEDER"
 
     def client(name: str, email: str) -> ClientId:
