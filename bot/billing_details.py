@@ -16,14 +16,24 @@ from slack_sdk.models.blocks import (
     ConversationSelectElement,
     DividerBlock,
     ExternalDataSelectElement,
-    HeaderBlock,
     InputBlock,
     Option,
 )
 from slack_sdk.models.views import View
 
 from bot import home
-from bot.blocks import note, select_input, text_input
+from bot.blocks import (
+    ADDRESS_LINE1,
+    ADDRESS_LINE2,
+    CITY,
+    COUNTRY,
+    POSTAL_CODE,
+    REGION,
+    address_inputs,
+    note,
+    select_input,
+    text_input,
+)
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.listen import Saved, action, open_or_push, options, submission
 from bot.edge.state import ViewState
@@ -45,12 +55,6 @@ NAME = "name"
 CURRENCY = "currency"
 TIME_ZONE = "time_zone"
 LOCALE = "locale"
-ADDRESS_LINE1 = "address_line1"
-ADDRESS_LINE2 = "address_line2"
-CITY = "city"
-REGION = "region"
-POSTAL_CODE = "postal_code"
-COUNTRY = "country"
 TAX_NUMBER = "tax_number"
 LICENCE_NUMBER = "licence_number"
 BILLING_CHANNEL = "billing_channel"
@@ -141,23 +145,14 @@ def billing_details_modal(practice: Practice) -> View:
                 "and country until you pick another.",
             ),
             DividerBlock(),
-            HeaderBlock(text="Billing address"),
-            text_input(ADDRESS_LINE1, "Street", address.line1, optional=True, max_length=120),
-            text_input(
-                ADDRESS_LINE2, "Address line 2", address.line2, optional=True, max_length=120
-            ),
-            text_input(CITY, "City", address.city, optional=True, max_length=80),
-            text_input(REGION, "State or region", address.region, optional=True, max_length=80),
-            text_input(
-                POSTAL_CODE, "Postal code", address.postal_code, optional=True, max_length=20
-            ),
-            text_input(
-                COUNTRY,
-                "Country",
+            *address_inputs(
+                "Billing address",
+                address.line1,
+                address.line2,
+                address.city,
+                address.region,
+                address.postal_code,
                 address.country,
-                optional=True,
-                max_length=2,
-                hint="Two-letter code, e.g. US, GB, DE.",
             ),
             DividerBlock(),
             text_input(TAX_NUMBER, "Tax number", billing.tax_number, optional=True, max_length=60),

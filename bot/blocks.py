@@ -7,7 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
+    Block,
     ContextBlock,
+    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -116,3 +118,40 @@ def invoice_row(invoice: InvoiceListing) -> SectionBlock:
     if invoice.status not in SETTLED_STATUSES:  # its due date no longer matters
         parts.append(f"due {day_text(invoice.due_date)}")
     return SectionBlock(text=MarkdownTextObject(text=" · ".join(parts)))
+
+
+#: The postal address's inputs, named alike wherever an address is asked for.
+ADDRESS_LINE1 = "address_line1"
+ADDRESS_LINE2 = "address_line2"
+CITY = "city"
+REGION = "region"
+POSTAL_CODE = "postal_code"
+COUNTRY = "country"
+
+
+def address_inputs(
+    heading: str,
+    line1: str,
+    line2: str,
+    city: str,
+    region: str,
+    postal_code: str,
+    country: str,
+) -> list[Block]:
+    """A postal address's optional fields under `heading` (the practice's, a client's)."""
+    return [
+        HeaderBlock(text=heading),
+        text_input(ADDRESS_LINE1, "Street", line1, optional=True, max_length=120),
+        text_input(ADDRESS_LINE2, "Address line 2", line2, optional=True, max_length=120),
+        text_input(CITY, "City", city, optional=True, max_length=80),
+        text_input(REGION, "State or region", region, optional=True, max_length=80),
+        text_input(POSTAL_CODE, "Postal code", postal_code, optional=True, max_length=20),
+        text_input(
+            COUNTRY,
+            "Country",
+            country,
+            optional=True,
+            max_length=2,
+            hint="Two-letter code, e.g. US, GB, DE.",
+        ),
+    ]

@@ -27,7 +27,19 @@ from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
 from bot import appointments
-from bot.blocks import day_text, escape, note, text_input
+from bot.blocks import (
+    ADDRESS_LINE1,
+    ADDRESS_LINE2,
+    CITY,
+    COUNTRY,
+    POSTAL_CODE,
+    REGION,
+    address_inputs,
+    day_text,
+    escape,
+    note,
+    text_input,
+)
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.listen import Saved, action, command, submission
 from bot.edge.respond import notice_modal
@@ -58,12 +70,6 @@ EDIT_CALLBACK_ID = "client_edit"
 NAME = "name"
 EMAIL = "email"
 PHONE = "phone"
-ADDRESS_LINE1 = "address_line1"
-ADDRESS_LINE2 = "address_line2"
-CITY = "city"
-REGION = "region"
-POSTAL_CODE = "postal_code"
-COUNTRY = "country"
 NOTES = "notes"
 
 OPEN_CLIENT = "client_open"
@@ -172,21 +178,14 @@ def _client_form(
                 hint="With the country code, e.g. +1 415 555 0100, or local to the country below.",
             ),
             DividerBlock(),
-            HeaderBlock(text="Address"),
-            text_input(ADDRESS_LINE1, "Street", shown.address_line1, optional=True, max_length=120),
-            text_input(
-                ADDRESS_LINE2, "Address line 2", shown.address_line2, optional=True, max_length=120
-            ),
-            text_input(CITY, "City", shown.city, optional=True, max_length=80),
-            text_input(REGION, "State or region", shown.region, optional=True, max_length=80),
-            text_input(POSTAL_CODE, "Postal code", shown.postal_code, optional=True, max_length=20),
-            text_input(
-                COUNTRY,
-                "Country",
+            *address_inputs(
+                "Address",
+                shown.address_line1,
+                shown.address_line2,
+                shown.city,
+                shown.region,
+                shown.postal_code,
                 shown.country,
-                optional=True,
-                max_length=2,
-                hint="Two-letter code, e.g. US, GB, DE.",
             ),
             DividerBlock(),
             text_input(
