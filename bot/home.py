@@ -3,7 +3,9 @@ latest invoices and quick actions. Only billing roles see billing data."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -23,7 +25,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import day_text, escape, invoice_row, note
-from bot.edge.deps import BotDeps, PracticeNotInstalled, identify
+from bot.edge.deps import BotDeps, Caller, PracticeNotInstalled, identify
+from bot.edge.listen import Saved
 from domain.invoices import InvoiceListing
 from domain.practice import InvoiceSettings, Practice
 from domain.roles import Role
@@ -242,6 +245,27 @@ def refresh(client: WebClient, deps: BotDeps, team_id: str, user_id: str) -> Non
     except PracticeNotInstalled:
         return
     client.views_publish(user_id=user_id, view=home_view(data))
+
+
+def saved_over_list(
+    deps: BotDeps,
+    caller: Caller,
+    client: WebClient,
+    view: dict[str, Any],
+    current_list: Callable[[], View],
+) -> Saved:
+    """What saving an edit form pushed over a settings list does after the ack: the list
+    under it (named in its metadata, else the view it was pushed over) is redrawn with
+    `current_list`, and the user's Home tab published again."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    parent = meta.get("parent") or view.get("previous_view_id")
+
+    def then() -> None:
+        if parent:
+            client.views_update(view_id=parent, view=current_list())
+        refresh(client, deps, caller.practice.workspace_id, caller.user_id)
+
+    return Saved(then=then)
 
 
 def home_opened(

@@ -235,14 +235,9 @@ def save_edit(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebCl
         deps.uow(),
         deps.env,
     )
-    parent = meta.get("parent") or view.get("previous_view_id")
-
-    def then() -> None:
-        if parent:
-            client.views_update(view_id=parent, view=current_modal(deps, caller.practice.id))
-        _refresh_home(deps, caller, client)
-
-    return Saved(then=then)
+    return home.saved_over_list(
+        deps, caller, client, view, partial(current_modal, deps, caller.practice.id)
+    )
 
 
 def register(app: App, deps: BotDeps) -> None:
