@@ -562,6 +562,10 @@
     known = snapshot(modal);
     focusFirst(modal);
   }
+  // The composer is served disabled so nothing typed before this point is lost.
+  document.querySelectorAll("#composer input, #composer button").forEach((control) => {
+    control.disabled = false;
+  });
   listen();
   window.addEventListener("pagehide", () => stream && stream.close());
 })();
