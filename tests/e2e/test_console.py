@@ -589,8 +589,14 @@ def test_the_apps_marks_show_on_a_machine_without_an_emoji_font(
         expect(page.locator("body")).to_have_class(re.compile(r"\bno-emoji-font\b"))
         mark = setup.first.get_by_role("img", name=":white_square:")
         expect(mark).to_be_visible()
-        # Drawn, not an empty box of a missing glyph: as wide as a letter or two.
-        assert mark.evaluate("mark => mark.getBoundingClientRect().width") >= 12
+        # Drawn, not an empty box of a missing glyph: as wide as a letter or two. Polled, since
+        # a pushed redraw may replace the Home tab (and the mark) while it is measured.
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-surface=home] [role=img]')]
+                .some((m) => m.getAttribute('aria-label') === ':white_square:'
+                    && m.getBoundingClientRect().width >= 12)""",
+            timeout=15_000,
+        )
         screenshot(page, "console-home-without-emoji-font.png")
     finally:
         bare.close()
