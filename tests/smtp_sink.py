@@ -8,6 +8,7 @@ port, as a mail provider's outage looks to the app.
 
 from __future__ import annotations
 
+import logging
 import ssl
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from helpers import free_port
+
+# The test server's own log quotes every command, addresses included; the app's log is
+# what the tests read.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
