@@ -37,10 +37,11 @@ OutboxHandler = Callable[[OutboxMessage], None]
 BATCH_SIZE = 20
 #: How long a claimed batch is this worker's alone. Past it, the rows count as abandoned (the
 #: process was killed) and any worker takes them again: so it must outlast any delivery.
-LEASE = timedelta(minutes=5)
-#: A message is started only while this much of the lease is left: an SMTP delivery whose
-#: every step hits its timeout takes a few times `gateways.mail.SMTP_TIMEOUT_S`.
-SEND_BUDGET = timedelta(minutes=2)
+LEASE = timedelta(minutes=10)
+#: A message is started only while this much of the lease is left, so a handler must finish
+#: within it: an SMTP delivery whose every step waits out `gateways.mail.SMTP_TIMEOUT_S`
+#: takes about 3 minutes.
+SEND_BUDGET = timedelta(minutes=4)
 #: Batches one `drain` delivers at most, so a backlog never keeps a stop waiting long.
 DRAIN_BATCHES = 50
 

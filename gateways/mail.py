@@ -13,6 +13,7 @@ Message-ID (from the outbox row id), so mail systems and people can tell it is o
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ from gateways.mime import mime_message, sender_address
 
 #: Seconds any one network step may take (connect, a command's reply, the message's data):
 #: long enough for a slow provider, short enough that a hung server holds the worker briefly.
-SMTP_TIMEOUT_S = 30.0
+#: A delivery takes about a dozen steps, so at worst some 3 minutes, within the outbox
+#: worker's `SEND_BUDGET`.
+SMTP_TIMEOUT_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class SmtpMailer:
         )
         stage = "connect to"
         try:
-            with self._connect() as smtp:
+            smtp = self._connect()
+            try:
                 if self._endpoint.security == "starttls":
                     stage = "start TLS with"
                     smtp.starttls(context=self._tls_context())
@@ -75,6 +79,8 @@ class SmtpMailer:
                     from_addr=sender_address(self._mail_from),
                     to_addrs=[message.to_address],
                 )
+            finally:
+                _hang_up(smtp)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _reply in error.recipients.values()]
             raise _by_code(min(codes, default=0), "the SMTP server refused the recipient") from None
@@ -116,6 +122,14 @@ class SmtpMailer:
 
     def _tls_context(self) -> ssl.SSLContext:
         return self._tls or ssl.create_default_context()
+
+
+def _hang_up(smtp: smtplib.SMTP) -> None:
+    """Say QUIT, ignoring how it goes: once the server accepted the message it is sent, and
+    a failed goodbye (smtplib's context manager raises one) must not make it sent again."""
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        smtp.quit()
+    smtp.close()
 
 
 def _by_code(code: int, what: str) -> TransientDeliveryError | PermanentDeliveryError:

@@ -49,6 +49,7 @@ class Received:
 @dataclass
 class _Handler:
     refuse: dict[str, str] = field(default_factory=dict)
+    quit_reply: str = "221 Bye"
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(init=False)
@@ -63,6 +64,9 @@ class _Handler:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        return self.quit_reply
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         mechanism = getattr(session, "auth_mechanism", None)

@@ -222,6 +222,16 @@ def test_a_recipient_refused_for_now_is_transient(sink: SmtpSink) -> None:
     assert "ada" not in str(refused.value)
 
 
+def test_a_message_the_server_took_counts_as_sent_however_the_goodbye_goes(
+    sink: SmtpSink,
+) -> None:
+    sink.handler.quit_reply = "451 4.3.0 something went wrong after your message"
+
+    mailer_for(sink).send(a_receipt(), "a1")
+
+    assert len(sink.received) == 1
+
+
 def test_no_server_listening_is_transient() -> None:
     mailer = SmtpMailer(
         SmtpEndpoint("127.0.0.1", free_port(), "none"),

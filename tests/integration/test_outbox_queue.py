@@ -15,15 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from outbox_scenario import (
-    CLIENT_ADDRESS,
-    CLIENT_NAME,
-    SUBJECT,
-    Deliveries,
-    a_worker,
-    an_email,
-    enqueue,
-)
 from sqlalchemy import Engine
 
 from billing_bot.outbox_worker import LEASE
@@ -39,6 +30,15 @@ from domain.practice import Practice
 from factories import a_practice
 from fakes import FixedClock
 from helpers import wait_until
+from outbox_scenario import (
+    CLIENT_ADDRESS,
+    CLIENT_NAME,
+    SUBJECT,
+    Deliveries,
+    a_worker,
+    an_email,
+    enqueue,
+)
 from storage.engine import create_engine_for
 from storage.outbox_queue import SqlOutboxQueue
 from storage.unit_of_work import SqlAlchemyUnitOfWork
