@@ -7,25 +7,36 @@ connects to nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing_bot.outbox_handlers import email_handler
+from billing_bot.outbox_worker import OutboxHandler, OutboxWorker
+from billing_bot.scheduler import BackgroundJobs
 from billing_bot.settings import Settings
 from bot.app import build_slack_app
 from bot.edge.background import Later
 from bot.edge.deps import BotDeps, RecentWorkspaces
 from bot.edge.guard import RequestGuard
-from domain.ports import Env
+from domain.outbox import OutboxKind
+from domain.ports import Clock, Env, Mailer
+from gateways.mail import SmtpEndpoint, SmtpMailer
+from gateways.mail_folder import FileMailer
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for, without_transactions
 from storage.health import database_status
+from storage.outbox_queue import SqlOutboxQueue
 from storage.seen_requests import SqlSeenRequests
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,17 +59,30 @@ class Container:
     uow_factory: Callable[[], SqlAlchemyUnitOfWork]
     env: Env
     slack: SlackSurface | None
-    # --- later issues add here: clock, id generator, Stripe gateway, mailer, scheduler,
-    # --- Bolt app; each built in `build_container` from settings, none at import time.
+    #: None while SMTP_URL is set without MAIL_FROM: e-mail then waits in the outbox.
+    mailer: Mailer | None
+    outbox: SqlOutboxQueue
+    #: The outbox's handlers by kind; the worker reads it at each claim, and a kind missing
+    #: here is left in the outbox for a process that has its handler.
+    outbox_handlers: dict[str, OutboxHandler]
+    #: Not running until `start_background` (serving processes only, never a CLI command).
+    jobs: BackgroundJobs
+    # --- later issues add here: Stripe gateway; built in `build_container` from
+    # --- settings, none at import time.
 
     def database_status(self) -> dict[str, Any]:
         """What /healthz reports of the database; the web surface asks here, since the bot
         reaches storage only through this composition root."""
         return database_status(self.engine)
 
+    def start_background(self) -> None:
+        """Start this process's scheduler: the outbox worker (in serving processes)."""
+        self.jobs.start()
+
     def close(self) -> None:
-        """Finish queued Slack calls, then close pooled database connections (at worker exit
-        or after a CLI command)."""
+        """Stop the scheduler after the message in hand, finish queued Slack calls, then close
+        pooled database connections (at worker exit or after a CLI command)."""
+        self.jobs.stop()
         if self.slack is not None:
             self.slack.later.close()
         self.engine.dispose()
@@ -81,14 +105,51 @@ def build_container(settings: Settings) -> Container:
     def reader_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(read_sessions, read_only=True)
 
+    mailer = build_mailer(settings, env.clock)
+    handlers: dict[str, OutboxHandler] = {}
+    if mailer is not None:
+        handlers[OutboxKind.EMAIL] = email_handler(mailer)
+    # The Slack kinds (OutboxKind.SLACK_CARD, SLACK_POST, HOME_REFRESH) are registered here
+    # by the feature that needs them, with the Slack surface's client and installations.
+    outbox = SqlOutboxQueue(engine)
+    jobs = BackgroundJobs(OutboxWorker(outbox, handlers, env.clock))
     return Container(
         settings=settings,
         engine=engine,
         session_factory=sessions,
         uow_factory=uow_factory,
         env=env,
-        slack=_slack_surface(settings, engine, sessions, uow_factory, reader_factory, env),
+        slack=_slack_surface(
+            settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick
+        ),
+        mailer=mailer,
+        outbox=outbox,
+        outbox_handlers=handlers,
+        jobs=jobs,
     )
+
+
+#: The sender of filed mail when MAIL_FROM is not set (development, the sandbox).
+FILE_MAIL_FROM = "Billing Bot <billing-bot@localhost>"
+
+
+def build_mailer(settings: Settings, clock: Clock) -> Mailer | None:
+    """SMTP when ``SMTP_URL`` is set (None without ``MAIL_FROM``: nothing can be sent, and
+    e-mail waits in the outbox until it is set); otherwise the file outbox in ``MAIL_DIR``."""
+    server = settings.smtp_server()
+    if server is None:
+        return FileMailer(Path(settings.mail_dir), settings.mail_from or FILE_MAIL_FROM, clock)
+    if settings.mail_from is None:
+        log.warning("event=mail_not_sent reason=MAIL_FROM_unset")
+        return None
+    endpoint = SmtpEndpoint(
+        host=server.host,
+        port=server.port,
+        security=server.security,
+        username=server.username,
+        password=server.password.get_secret_value() if server.password else None,
+    )
+    return SmtpMailer(endpoint, settings.mail_from, clock)
 
 
 def _slack_surface(
@@ -98,6 +159,7 @@ def _slack_surface(
     uow_factory: Callable[[], SqlAlchemyUnitOfWork],
     reader_factory: Callable[[], SqlAlchemyUnitOfWork],
     env: Env,
+    deliver_soon: Callable[[], None],
 ) -> SlackSurface | None:
     secret = settings.slack_signing_secret
     client_secret = settings.slack_client_secret
@@ -115,6 +177,7 @@ def _slack_surface(
         install_on_first_contact=not oauth,
         reader=reader_factory,
         recent=RecentWorkspaces(),
+        deliver_soon=deliver_soon,
     )
     app = build_slack_app(
         deps,

@@ -1,4 +1,4 @@
-"""The ports the use cases need, as Protocols: storage, clock and id generation."""
+"""The ports the use cases need, as Protocols: storage, the outbox, mail, clock and ids."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from domain.invoices import (
     InvoiceStatus,
 )
 from domain.logos import Logo
+from domain.outbox import EmailMessage, OutboxMessage
 from domain.practice import Practice, TaxRate
 from domain.roles import Member
 from domain.services import ServiceType
@@ -261,6 +262,29 @@ class LogoRepository(Protocol):
     def get(self, practice_id: PracticeId, logo_id: str) -> Logo | None: ...
 
 
+class Outbox(Protocol):
+    """Side effects to deliver once the unit of work commits (see `domain.outbox`)."""
+
+    def add(self, message: OutboxMessage) -> bool:
+        """Enqueue `message` in the unit of work's transaction: delivered only if it commits.
+        False, and nothing stored, if the practice already has a message with the same
+        dedupe key (a use case run twice enqueues once); never raises for that."""
+        ...
+
+    def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
+        """The practice's message with that dedupe key, in whatever state it is."""
+        ...
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage, message_id: str) -> None:
+        """Hand `message` over for delivery. `message_id` (the outbox row's id) becomes its
+        Message-ID, the same on every retry, so a copy sent twice after an ambiguous failure
+        can be recognised. Raises `TransientDeliveryError` when trying again later may help,
+        `PermanentDeliveryError` when it cannot."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: nothing is kept unless `commit()` is called before the block ends."""
 
@@ -273,6 +297,7 @@ class UnitOfWork(Protocol):
     members: MemberRepository
     logos: LogoRepository
     audit: AuditLog
+    outbox: Outbox
 
     def __enter__(self) -> Self: ...
     def __exit__(

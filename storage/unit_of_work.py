@@ -13,6 +13,7 @@ from storage.engine import read_only_options
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.invoices import SqlInvoiceRepository
 from storage.repositories.members import SqlMemberRepository
+from storage.repositories.outbox import SqlOutbox
 from storage.repositories.practices import (
     SqlLogoRepository,
     SqlPracticeRepository,
@@ -47,6 +48,7 @@ class SqlAlchemyUnitOfWork:
     members: SqlMemberRepository
     logos: SqlLogoRepository
     audit: SqlAuditLog
+    outbox: SqlOutbox
 
     def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._sessions = sessions
@@ -70,6 +72,7 @@ class SqlAlchemyUnitOfWork:
         self.members = SqlMemberRepository(session)
         self.logos = SqlLogoRepository(session)
         self.audit = SqlAuditLog(session)
+        self.outbox = SqlOutbox(session)
         return self
 
     def __exit__(

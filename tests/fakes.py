@@ -41,6 +41,7 @@ from domain.invoices import (
 )
 from domain.logos import Logo
 from domain.money import Money
+from domain.outbox import OutboxMessage
 from domain.ports import (
     AppointmentRepository,
     AuditLog,
@@ -49,6 +50,7 @@ from domain.ports import (
     InvoiceRepository,
     LogoRepository,
     MemberRepository,
+    Outbox,
     PracticeRepository,
     ServiceTypeRepository,
     TaxRateRepository,
@@ -115,6 +117,7 @@ class FakeState:
     members: dict[tuple[PracticeId, str], Member] = field(default_factory=dict)
     logos: dict[tuple[PracticeId, str], Logo] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
+    outbox: dict[tuple[PracticeId, str], OutboxMessage] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         """An independent copy; the records themselves are frozen, so sharing them is safe."""
@@ -130,6 +133,7 @@ class FakeState:
             members=dict(self.members),
             logos=dict(self.logos),
             audit=list(self.audit),
+            outbox=dict(self.outbox),
         )
 
 
@@ -592,6 +596,23 @@ class FakeAuditLog(_Repository):
         ]
 
 
+class FakeOutbox(_Repository):
+    """Enqueued messages by (practice, dedupe key); a duplicate key is a no-op, as in SQL."""
+
+    def add(self, message: OutboxMessage) -> bool:
+        _require(self._state.practices.get(message.practice_id), "practice")
+        key = (message.practice_id, message.dedupe_key)
+        if key in self._state.outbox:
+            return False
+        if any(stored.id == message.id for stored in self._state.outbox.values()):
+            raise ValueError(f"primary key: outbox message {message.id} is already stored")
+        self._state.outbox[key] = message
+        return True
+
+    def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
+        return self._state.outbox.get((practice_id, dedupe_key))
+
+
 # -- the unit of work ---------------------------------------------------------------------------
 
 
@@ -608,6 +629,7 @@ class FakeUnitOfWork:
     members: MemberRepository
     logos: LogoRepository
     audit: AuditLog
+    outbox: Outbox
 
     def __init__(self) -> None:
         self._committed = FakeState()
@@ -622,6 +644,7 @@ class FakeUnitOfWork:
         self.members = FakeMemberRepository(self)
         self.logos = FakeLogoRepository(self)
         self.audit = FakeAuditLog(self)
+        self.outbox = FakeOutbox(self)
 
     def __enter__(self) -> Self:
         if self._staged is not None:
