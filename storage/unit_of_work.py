@@ -23,6 +23,12 @@ from storage.repositories.records import (
     SqlClientRepository,
     SqlServiceTypeRepository,
 )
+from storage.repositories.stripe import (
+    SqlCheckoutRepository,
+    SqlPayLinkRepository,
+    SqlStripeConnectionRepository,
+    SqlStripeEventLog,
+)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -47,6 +53,10 @@ class SqlAlchemyUnitOfWork:
     members: SqlMemberRepository
     logos: SqlLogoRepository
     audit: SqlAuditLog
+    stripe_connections: SqlStripeConnectionRepository
+    stripe_events: SqlStripeEventLog
+    pay_links: SqlPayLinkRepository
+    checkouts: SqlCheckoutRepository
 
     def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._sessions = sessions
@@ -70,6 +80,10 @@ class SqlAlchemyUnitOfWork:
         self.members = SqlMemberRepository(session)
         self.logos = SqlLogoRepository(session)
         self.audit = SqlAuditLog(session)
+        self.stripe_connections = SqlStripeConnectionRepository(session)
+        self.stripe_events = SqlStripeEventLog(session)
+        self.pay_links = SqlPayLinkRepository(session)
+        self.checkouts = SqlCheckoutRepository(session)
         return self
 
     def __exit__(
