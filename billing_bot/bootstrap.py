@@ -7,8 +7,10 @@ connects to nothing.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -20,7 +22,10 @@ from bot.app import build_slack_app
 from bot.edge.background import Later
 from bot.edge.deps import BotDeps, RecentWorkspaces
 from bot.edge.guard import RequestGuard
+from bot.edge.signed_links import LinkSigner
+from bot.payments_web import PaymentsSurface, admin_link
 from domain.ports import Env
+from gateways.stripe_payments import StripeGateway
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for, without_transactions
 from storage.health import database_status
@@ -35,6 +40,7 @@ class SlackSurface:
     app: App
     guard: RequestGuard
     later: Later
+    deps: BotDeps
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Container:
     uow_factory: Callable[[], SqlAlchemyUnitOfWork]
     env: Env
     slack: SlackSurface | None
+    payments: PaymentsSurface | None
     # --- later issues add here: clock, id generator, Stripe gateway, mailer, scheduler,
     # --- Bolt app; each built in `build_container` from settings, none at import time.
 
@@ -81,13 +88,41 @@ def build_container(settings: Settings) -> Container:
     def reader_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(read_sessions, read_only=True)
 
+    slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env)
     return Container(
         settings=settings,
         engine=engine,
         session_factory=sessions,
         uow_factory=uow_factory,
         env=env,
-        slack=_slack_surface(settings, engine, sessions, uow_factory, reader_factory, env),
+        slack=slack,
+        payments=_payments_surface(settings, slack.deps) if slack is not None else None,
+    )
+
+
+def stripe_gateway(settings: Settings) -> StripeGateway | None:
+    """Stripe through its SDK (the stand-in's address in sandbox mode), or None without a key."""
+    if settings.stripe_secret_key is None:
+        return None
+    webhook_secret = settings.stripe_webhook_secret
+    return StripeGateway(
+        settings.stripe_secret_key.get_secret_value(),
+        api_base=settings.stripe_api_base,
+        webhook_secret=webhook_secret.get_secret_value() if webhook_secret else None,
+    )
+
+
+def _link_signer(settings: Settings) -> LinkSigner:
+    # The onboarding links an admin follows are signed with a secret only this server knows
+    # (and every replica shares); without Stripe there are none to sign, and a random secret
+    # refuses any.
+    key = settings.stripe_secret_key
+    return LinkSigner(key.get_secret_value() if key else secrets.token_hex(32))
+
+
+def _payments_surface(settings: Settings, deps: BotDeps) -> PaymentsSurface:
+    return PaymentsSurface(
+        deps=deps, gateway=stripe_gateway(settings), signer=_link_signer(settings)
     )
 
 
@@ -106,6 +141,12 @@ def _slack_surface(
     if secret is None or not (oauth or bot_token):
         return None
     later = Later()
+    signer = _link_signer(settings)
+    stripe_links = (
+        partial(admin_link, signer, settings.public_base_url)
+        if settings.stripe_secret_key is not None
+        else None
+    )
     deps = BotDeps(
         later=later,
         uow=uow_factory,
@@ -115,6 +156,7 @@ def _slack_surface(
         install_on_first_contact=not oauth,
         reader=reader_factory,
         recent=RecentWorkspaces(),
+        stripe_links=stripe_links,
     )
     app = build_slack_app(
         deps,
@@ -126,4 +168,4 @@ def _slack_surface(
         bot_token=bot_token.get_secret_value() if bot_token and not oauth else None,
     )
     guard = RequestGuard(secret.get_secret_value(), SqlSeenRequests(engine), env.clock)
-    return SlackSurface(app, guard, later)
+    return SlackSurface(app, guard, later, deps)

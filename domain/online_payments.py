@@ -9,16 +9,57 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from domain.errors import DomainError
 from domain.ids import InvoiceId, PracticeId
 from domain.money import Money
 
+# Stripe's minimum charge per settlement currency (docs.stripe.com/currencies#minimum-and-
+# maximum-charge-amounts); a smaller balance cannot be paid by card. Currencies not listed
+# are left to Stripe, which refuses with `amount_too_small`.
+STRIPE_MINIMUM_CHARGE: dict[str, Decimal] = {
+    "USD": Decimal("0.50"),
+    "AED": Decimal("2.00"),
+    "AUD": Decimal("0.50"),
+    "BGN": Decimal("1.00"),
+    "BRL": Decimal("0.50"),
+    "CAD": Decimal("0.50"),
+    "CHF": Decimal("0.50"),
+    "CZK": Decimal("15.00"),
+    "DKK": Decimal("2.50"),
+    "EUR": Decimal("0.50"),
+    "GBP": Decimal("0.30"),
+    "HKD": Decimal("4.00"),
+    "HUF": Decimal("175.00"),
+    "INR": Decimal("0.50"),
+    "JPY": Decimal("50"),
+    "MXN": Decimal("10"),
+    "MYR": Decimal("2"),
+    "NOK": Decimal("3.00"),
+    "NZD": Decimal("0.50"),
+    "PLN": Decimal("2.00"),
+    "RON": Decimal("2.00"),
+    "SEK": Decimal("3.00"),
+    "SGD": Decimal("0.50"),
+    "THB": Decimal("10"),
+}
+
+
+def below_card_minimum(amount: Money) -> bool:
+    minimum = STRIPE_MINIMUM_CHARGE.get(amount.currency.code)
+    return minimum is not None and amount.amount < minimum
+
 
 class PaymentGatewayUnavailable(DomainError):
     """Stripe did not answer, timed out, rate-limited past our retries or failed on its side:
     nothing is known to have happened, and the same request may be tried again."""
+
+
+class InvalidWebhook(ValueError):
+    """A webhook body that is not a well-formed event signed with the endpoint's secret within
+    the tolerance: refused with 400, nothing stored."""
 
 
 class PaymentGatewayRefused(DomainError):

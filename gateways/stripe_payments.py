@@ -31,6 +31,7 @@ from domain.online_payments import (
     Checkout,
     CheckoutRequest,
     CheckoutState,
+    InvalidWebhook,
     NewAccount,
     PaymentGatewayRefused,
     PaymentGatewayUnavailable,
@@ -166,12 +167,17 @@ class StripeGateway:
 
     def verified_event(self, payload: bytes, signature: str | None) -> StripeEvent:
         """The event in a webhook body, after checking its signature and age; raises
-        stripe.SignatureVerificationError or ValueError for anything else."""
+        InvalidWebhook for anything else."""
         if not self._webhook_secret:
-            raise ValueError("no Stripe webhook secret is configured (STRIPE_WEBHOOK_SECRET)")
-        event = self._client.construct_event(
-            payload, signature, self._webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
-        )
+            raise InvalidWebhook("no Stripe webhook secret is configured (STRIPE_WEBHOOK_SECRET)")
+        try:
+            event = self._client.construct_event(
+                payload, signature, self._webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+            )
+        except stripe.SignatureVerificationError:
+            raise InvalidWebhook("the Stripe-Signature header does not match") from None
+        except ValueError:
+            raise InvalidWebhook("the body is not a Stripe event") from None
         data = event.data.object
         return StripeEvent(
             id=event.id,

@@ -13,7 +13,12 @@ from domain.errors import Conflict, FieldErrors, NotFound
 from domain.ids import InvoiceId, PracticeId
 from domain.invoices import Invoice, InvoiceState, InvoiceStatus
 from domain.money import AmountNotChargeable, to_stripe_amount
-from domain.online_payments import CheckoutRequest, PayLink, StoredCheckout
+from domain.online_payments import (
+    CheckoutRequest,
+    PayLink,
+    StoredCheckout,
+    below_card_minimum,
+)
 from domain.ports import Env, PaymentGateway, UnitOfWork
 from domain.practice import Practice
 from domain.stripe_connect import StripeConnection
@@ -104,7 +109,6 @@ def send_payment_link(cmd: SendPaymentLink, uow: UnitOfWork, env: Env) -> Paymen
             to_name=name,
             message=message or "",
         )
-        _effects.invoice_changed(uow, env, invoice)
         uow.commit()
         return PaymentLinkSent(invoice, link, resent)
 
@@ -168,6 +172,8 @@ def _state(invoice: Invoice, connection: StripeConnection | None) -> PayPageStat
     try:
         to_stripe_amount(invoice.balance)
     except AmountNotChargeable:
+        return PayPageState.TOO_SMALL
+    if below_card_minimum(invoice.balance):
         return PayPageState.TOO_SMALL
     return PayPageState.PAYABLE
 
