@@ -240,3 +240,27 @@ def start_checkout(
         )
         uow.commit()
     return checkout.url
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceForMail:
+    """What an e-mail about an invoice is written from, read when it is delivered."""
+
+    practice: Practice
+    invoice: Invoice
+    client: Client | None
+    pay_link: PayLink | None
+
+
+def invoice_for_mail(
+    practice_id: PracticeId, invoice_id: InvoiceId, uow: UnitOfWork
+) -> InvoiceForMail:
+    with uow:
+        practice = load_practice(uow, practice_id)
+        invoice = load_invoice(uow, practice_id, invoice_id)
+        return InvoiceForMail(
+            practice,
+            invoice,
+            uow.clients.get(practice_id, invoice.client_id),
+            uow.pay_links.for_invoice(practice_id, invoice_id),
+        )
