@@ -7,30 +7,43 @@ connects to nothing.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing_bot.outbox_handlers import email_handler
+from billing_bot.outbox_worker import OutboxHandler, OutboxWorker
+from billing_bot.scheduler import BackgroundJobs
 from billing_bot.settings import Settings
 from bot.app import build_slack_app
+from bot.deliveries import slack_handlers
 from bot.edge.background import Later
 from bot.edge.deps import BotDeps, RecentWorkspaces
 from bot.edge.guard import RequestGuard
 from bot.edge.signed_links import LinkSigner
 from bot.payments_web import PaymentsSurface, admin_link
-from domain.ports import Env
+from documents.client_mail import compose_client_email
+from domain.outbox import OutboxKind, OutboxMessage
+from domain.ports import Clock, Env, Mailer
+from gateways.mail import SmtpEndpoint, SmtpMailer
+from gateways.mail_folder import FileMailer
 from gateways.stripe_payments import StripeGateway
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for, without_transactions
 from storage.health import database_status
+from storage.outbox_queue import SqlOutboxQueue
 from storage.seen_requests import SqlSeenRequests
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,18 +67,31 @@ class Container:
     uow_factory: Callable[[], SqlAlchemyUnitOfWork]
     env: Env
     slack: SlackSurface | None
+    #: The pay page, Stripe's webhook and onboarding pages (None without Slack: nobody could
+    #: have sent a pay link).
     payments: PaymentsSurface | None
-    # --- later issues add here: clock, id generator, Stripe gateway, mailer, scheduler,
-    # --- Bolt app; each built in `build_container` from settings, none at import time.
+    #: None while SMTP_URL is set without MAIL_FROM: e-mail then waits in the outbox.
+    mailer: Mailer | None
+    outbox: SqlOutboxQueue
+    #: The outbox's handlers by kind; the worker reads it at each claim, and a kind missing
+    #: here is left in the outbox for a process that has its handler.
+    outbox_handlers: dict[str, OutboxHandler]
+    #: Not running until `start_background` (serving processes only, never a CLI command).
+    jobs: BackgroundJobs
 
     def database_status(self) -> dict[str, Any]:
         """What /healthz reports of the database; the web surface asks here, since the bot
         reaches storage only through this composition root."""
         return database_status(self.engine)
 
+    def start_background(self) -> None:
+        """Start this process's scheduler: the outbox worker (in serving processes)."""
+        self.jobs.start()
+
     def close(self) -> None:
-        """Finish queued Slack calls, then close pooled database connections (at worker exit
-        or after a CLI command)."""
+        """Stop the scheduler after the message in hand, finish queued Slack calls, then close
+        pooled database connections (at worker exit or after a CLI command)."""
+        self.jobs.stop()
         if self.slack is not None:
             self.slack.later.close()
         self.engine.dispose()
@@ -88,7 +114,20 @@ def build_container(settings: Settings) -> Container:
     def reader_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(read_sessions, read_only=True)
 
-    slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env)
+    mailer = build_mailer(settings, env.clock)
+    handlers: dict[str, OutboxHandler] = {}
+    if mailer is not None:
+        handlers[OutboxKind.EMAIL] = email_handler(mailer)
+        handlers[OutboxKind.CLIENT_EMAIL] = _client_email_handler(
+            mailer, reader_factory, env, settings.public_base_url
+        )
+    outbox = SqlOutboxQueue(engine)
+    jobs = BackgroundJobs(OutboxWorker(outbox, handlers, env.clock))
+    slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick)
+    if slack is not None:
+        # Card updates, billing-channel news and Home refreshes need the Slack app's client
+        # and installations, so they are registered once it exists.
+        handlers.update(slack_handlers(slack.app, slack.deps))
     return Container(
         settings=settings,
         engine=engine,
@@ -97,7 +136,52 @@ def build_container(settings: Settings) -> Container:
         env=env,
         slack=slack,
         payments=_payments_surface(settings, slack.deps) if slack is not None else None,
+        mailer=mailer,
+        outbox=outbox,
+        outbox_handlers=handlers,
+        jobs=jobs,
     )
+
+
+#: The sender of filed mail when MAIL_FROM is not set (development, the sandbox).
+FILE_MAIL_FROM = "Billing Bot <billing-bot@localhost>"
+
+
+def build_mailer(settings: Settings, clock: Clock) -> Mailer | None:
+    """SMTP when ``SMTP_URL`` is set (None without ``MAIL_FROM``: nothing can be sent, and
+    e-mail waits in the outbox until it is set); otherwise the file outbox in ``MAIL_DIR``."""
+    server = settings.smtp_server()
+    if server is None:
+        return FileMailer(Path(settings.mail_dir), settings.mail_from or FILE_MAIL_FROM, clock)
+    if settings.mail_from is None:
+        log.warning("event=mail_not_sent reason=MAIL_FROM_unset")
+        return None
+    endpoint = SmtpEndpoint(
+        host=server.host,
+        port=server.port,
+        security=server.security,
+        username=server.username,
+        password=server.password.get_secret_value() if server.password else None,
+    )
+    return SmtpMailer(endpoint, settings.mail_from, clock)
+
+
+def _client_email_handler(
+    mailer: Mailer,
+    reader: Callable[[], SqlAlchemyUnitOfWork],
+    env: Env,
+    public_base_url: str,
+) -> OutboxHandler:
+    """A payment link or receipt: written from the invoice as it is now, then sent."""
+
+    def deliver(message: OutboxMessage) -> None:
+        email = compose_client_email(
+            message.practice_id, message.payload, reader(), env, public_base_url
+        )
+        if email is not None:
+            mailer.send(email, message.id)
+
+    return deliver
 
 
 def stripe_gateway(settings: Settings) -> StripeGateway | None:
@@ -122,7 +206,10 @@ def _link_signer(settings: Settings) -> LinkSigner:
 
 def _payments_surface(settings: Settings, deps: BotDeps) -> PaymentsSurface:
     return PaymentsSurface(
-        deps=deps, gateway=stripe_gateway(settings), signer=_link_signer(settings)
+        deps=deps,
+        gateway=stripe_gateway(settings),
+        signer=_link_signer(settings),
+        deliver_soon=deps.deliver_soon,
     )
 
 
@@ -133,6 +220,7 @@ def _slack_surface(
     uow_factory: Callable[[], SqlAlchemyUnitOfWork],
     reader_factory: Callable[[], SqlAlchemyUnitOfWork],
     env: Env,
+    deliver_soon: Callable[[], None],
 ) -> SlackSurface | None:
     secret = settings.slack_signing_secret
     client_secret = settings.slack_client_secret
@@ -141,9 +229,8 @@ def _slack_surface(
     if secret is None or not (oauth or bot_token):
         return None
     later = Later()
-    signer = _link_signer(settings)
     stripe_links = (
-        partial(admin_link, signer, settings.public_base_url)
+        partial(admin_link, _link_signer(settings), settings.public_base_url)
         if settings.stripe_secret_key is not None
         else None
     )
@@ -156,6 +243,7 @@ def _slack_surface(
         install_on_first_contact=not oauth,
         reader=reader_factory,
         recent=RecentWorkspaces(),
+        deliver_soon=deliver_soon,
         stripe_links=stripe_links,
     )
     app = build_slack_app(

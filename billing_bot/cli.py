@@ -1,4 +1,4 @@
-"""The ``billing-bot`` command: serve, socket, demo, migrate, check-config.
+"""The ``billing-bot`` command: serve, socket, demo, migrate, check-config, outbox.
 
 Exit codes: 0 success; 1 the command failed at run time (database unreachable, address in
 use, ``check-config --strict`` found missing settings); 2 bad usage or a bad setting, reported
@@ -185,6 +185,105 @@ def check_config(
         typer.echo(f"{report.area:<8}  {state}{notes}")
     if strict and not all(report.complete for report in reports):
         raise typer.Exit(1)
+
+
+outbox_app = typer.Typer(
+    help="The outbox: e-mail and Slack updates waiting to be delivered.",
+    no_args_is_help=True,
+)
+app.add_typer(outbox_app, name="outbox")
+
+#: Failed messages `outbox status` lists.
+FAILED_SHOWN = 20
+
+
+def _by_kind(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
+    return f"{total}" + (f" ({kinds})" if kinds else "")
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """How many messages wait, failed or went out, per kind; the failed ones by id."""
+    from billing_bot.bootstrap import build_container
+
+    settings = _settings()
+    container = build_container(settings)
+    try:
+        counts = container.outbox.counts()
+        failed = container.outbox.failed(FAILED_SHOWN)
+    except SQLAlchemyError as exc:
+        _fail(_database_problem(settings, exc), status=1)
+    finally:
+        container.close()
+    oldest = ""
+    if counts.oldest_due is not None:
+        oldest = f"; the oldest due since {counts.oldest_due:%Y-%m-%d %H:%M:%S} UTC"
+    typer.echo(f"{'pending':<8}  {_by_kind(counts.pending)}{oldest}")
+    typer.echo(f"{'failed':<8}  {_by_kind(counts.failed)}")
+    typer.echo(f"{'sent':<8}  {_by_kind(counts.sent)}")
+    for message in failed:
+        typer.echo(
+            f"failed {message.id} kind={message.kind} practice_id={message.practice_id} "
+            f"attempts={message.attempts} error={message.last_error!r}"
+        )
+    if sum(counts.failed.values()) > len(failed):
+        typer.echo(f"(the latest {len(failed)} failed messages are listed)")
+
+
+@outbox_app.command("retry-failed")
+def outbox_retry_failed() -> None:
+    """Put every failed message back in line, due now with a fresh set of attempts.
+
+    Run it once what made them fail is fixed (SMTP_URL, MAIL_FROM, the mail provider).
+    """
+    from billing_bot.bootstrap import build_container
+
+    settings = _settings()
+    container = build_container(settings)
+    try:
+        count = container.outbox.retry_failed(container.env.clock.now())
+    except SQLAlchemyError as exc:
+        _fail(_database_problem(settings, exc), status=1)
+    finally:
+        container.close()
+    typer.echo(
+        f"{count} failed message{'s' if count != 1 else ''} put back in line; "
+        "a running server delivers them within seconds, or run `billing-bot outbox deliver`."
+    )
+
+
+@outbox_app.command("deliver")
+def outbox_deliver() -> None:
+    """Deliver every message due now, then exit.
+
+    A running server does this by itself every few seconds; this is for when none runs.
+    """
+    from billing_bot.bootstrap import build_container
+
+    settings = _settings()
+    container = build_container(settings)
+    try:
+        attempted = 0
+        while done := container.jobs.outbox.drain():
+            attempted += done
+        counts = container.outbox.counts()
+    except SQLAlchemyError as exc:
+        _fail(_database_problem(settings, exc), status=1)
+    finally:
+        container.close()
+    typer.echo(
+        f"{attempted} attempted; now pending {_by_kind(counts.pending)}, "
+        f"failed {_by_kind(counts.failed)}"
+    )
+
+
+def _database_problem(settings: Settings, exc: SQLAlchemyError) -> str:
+    return (
+        f"cannot read the outbox in {settings.redacted_database_url()}: {_first_line(exc)} "
+        "(is the database migrated? `billing-bot migrate`)"
+    )
 
 
 def main() -> None:

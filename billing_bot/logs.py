@@ -61,6 +61,8 @@ def logging_config(level: str, *, migrations: bool = False) -> dict[str, Any]:
             # same links and OAuth codes in them; its warnings and errors still show.
             "werkzeug": {"level": "WARNING"},
             "alembic": {"level": alembic_level},
+            # APScheduler says "Running job ..." at INFO every few seconds.
+            "apscheduler": {"level": "WARNING" if level != "DEBUG" else level},
         },
     }
 

@@ -51,6 +51,8 @@ def load_worker_app(settings: Settings, main_pid: int) -> Any:
     multiprocessing.util.Finalize(None, container.close, exitpriority=10)
     app = create_web_app(container)
     _settle_heap()
+    # Each worker delivers the outbox too; their claims never overlap (storage.outbox_queue).
+    container.start_background()
     return app
 
 

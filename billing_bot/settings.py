@@ -102,6 +102,9 @@ class Settings(BaseSettings):
 
     smtp_url: SecretStr | None = None
     mail_from: str | None = None
+    # Without SMTP_URL, e-mail is written here as .eml files (relative: to the working
+    # directory, like the SQLite file).
+    mail_dir: str = "var/mail"
 
     log_level: LogLevel = "INFO"
 
@@ -158,6 +161,13 @@ class Settings(BaseSettings):
         local, _, domain = address.partition("@")
         if not local or "." not in domain:
             raise ValueError("not an e-mail address")
+        return value.strip()
+
+    @field_validator("mail_dir")
+    @classmethod
+    def _mail_dir(cls, value: str) -> str:
+        if not value.strip() or "\0" in value:
+            raise ValueError("not a folder path")
         return value.strip()
 
     @field_validator("log_level", mode="before")
@@ -219,6 +229,7 @@ _HINTS: dict[str, str] = {
     "stripe_api_base": "must be an http:// or https:// URL, such as https://api.stripe.com",
     "smtp_url": "must look like smtp://user:password@host:587?starttls=true or smtps://host:465",
     "mail_from": "must be an e-mail address, such as Practice <billing@example.com>",
+    "mail_dir": "must be a folder path, such as var/mail",
     "log_level": "must be one of DEBUG, INFO, WARNING, ERROR",
 }
 _SECRET_FIELDS = {
@@ -388,7 +399,9 @@ def config_report(settings: Settings) -> list[AreaReport]:
     mail_notes = []
     server = settings.smtp_server()
     if server is None:
-        mail_notes.append("SMTP_URL not set: mail is written to the local file outbox")
+        mail_notes.append(
+            f"SMTP_URL not set: mail is written to the local file outbox {settings.mail_dir}"
+        )
     else:
         mail_notes.append(f"SMTP server {server.host}:{server.port} ({server.security})")
 

@@ -56,6 +56,7 @@ def run_socket_mode(settings: Settings) -> None:
     signal.signal(signal.SIGINT, stop_on_signal)
     web = make_server(settings.host, settings.port, create_web_app(container), threaded=True)
     threading.Thread(target=web.serve_forever, name="web", daemon=True).start()
+    container.start_background()
     slack = SocketModeHandler(
         container.slack.app,
         settings.slack_app_token.get_secret_value(),

@@ -47,7 +47,7 @@ class OutboxKind(StrEnum):
     SLACK_CARD = "slack_card"  # update an invoice's card in place (chat.update)
     SLACK_POST = "slack_post"  # post in the practice's billing channel
     HOME_REFRESH = "home_refresh"  # republish App Home tabs
-    CLIENT_EMAIL = "client_email"  # an e-mail to a client, rendered from records on delivery
+    CLIENT_EMAIL = "client_email"  # an e-mail to a client, written from the records on delivery
 
 
 class DeliveryError(Exception):
@@ -252,7 +252,7 @@ def retry_delay(attempts: int) -> timedelta | None:
     if attempts >= MAX_ATTEMPTS:
         return None
     doublings = min(attempts - 1, 16)  # 2**16 * 30 s is far past the cap already
-    return min(FIRST_RETRY * 2**doublings, LONGEST_RETRY)
+    return min(FIRST_RETRY * (1 << doublings), LONGEST_RETRY)
 
 
 def error_text(error: BaseException) -> str:

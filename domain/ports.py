@@ -1,4 +1,5 @@
-"""The ports the use cases need, as Protocols: storage, clock, id generation and Stripe."""
+"""The ports the use cases need, as Protocols: storage, the outbox, mail, Stripe, clock and
+ids."""
 
 from __future__ import annotations
 

@@ -506,6 +506,45 @@ class CheckoutSessionRow(Base):
     state: Mapped[str] = mapped_column(String(16), default="open")
 
 
+class OutboxRow(Base):
+    """A side effect enqueued in the transaction of the change that caused it, delivered
+    after commit by `storage.outbox_queue` and a worker (see `domain.outbox`).
+
+    Attachments travel base64-encoded inside `payload`: they are written, read and dropped
+    only together with their message, so a table of their own would add a second insert and
+    a join and answer no question of its own. A lease (`claimed_by`, `claimed_until`) marks
+    a row a worker is delivering; one whose worker died is taken again once it expires."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # Enqueueing the same effect twice (a repeated webhook) stores it once.
+        UniqueConstraint("practice_id", "dedupe_key"),
+        # The claim reads due rows in order; sent and failed rows, the bulk of the table
+        # after a while, are not in this index at all.
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID, ForeignKey("practices.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
 # slack_sdk's own stores keep installations, bot tokens and OAuth states; their tables are
 # declared here so that Alembic creates and migrates them with everything else.
 SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(

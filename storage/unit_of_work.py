@@ -13,6 +13,7 @@ from storage.engine import read_only_options
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.invoices import SqlInvoiceRepository
 from storage.repositories.members import SqlMemberRepository
+from storage.repositories.outbox import SqlOutbox
 from storage.repositories.practices import (
     SqlLogoRepository,
     SqlPracticeRepository,
@@ -57,6 +58,7 @@ class SqlAlchemyUnitOfWork:
     stripe_events: SqlStripeEventLog
     pay_links: SqlPayLinkRepository
     checkouts: SqlCheckoutRepository
+    outbox: SqlOutbox
 
     def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._sessions = sessions
@@ -84,6 +86,7 @@ class SqlAlchemyUnitOfWork:
         self.stripe_events = SqlStripeEventLog(session)
         self.pay_links = SqlPayLinkRepository(session)
         self.checkouts = SqlCheckoutRepository(session)
+        self.outbox = SqlOutbox(session)
         return self
 
     def __exit__(

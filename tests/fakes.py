@@ -42,6 +42,7 @@ from domain.invoices import (
 from domain.logos import Logo
 from domain.money import Money
 from domain.online_payments import PayLink, StoredCheckout
+from domain.outbox import OutboxMessage
 from domain.ports import (
     AppointmentRepository,
     AuditLog,
@@ -51,6 +52,7 @@ from domain.ports import (
     InvoiceRepository,
     LogoRepository,
     MemberRepository,
+    Outbox,
     PayLinkRepository,
     PracticeRepository,
     ServiceTypeRepository,
@@ -125,6 +127,7 @@ class FakeState:
     stripe_events: dict[str, str] = field(default_factory=dict)
     pay_links: dict[tuple[PracticeId, InvoiceId], PayLink] = field(default_factory=dict)
     checkouts: dict[str, StoredCheckout] = field(default_factory=dict)
+    outbox: dict[tuple[PracticeId, str], OutboxMessage] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         """An independent copy; the records themselves are frozen, so sharing them is safe."""
@@ -144,6 +147,7 @@ class FakeState:
             stripe_events=dict(self.stripe_events),
             pay_links=dict(self.pay_links),
             checkouts=dict(self.checkouts),
+            outbox=dict(self.outbox),
         )
 
 
@@ -685,6 +689,23 @@ class FakeCheckoutRepository(_Repository):
         self._state.checkouts[checkout.id] = checkout
 
 
+class FakeOutbox(_Repository):
+    """Enqueued messages by (practice, dedupe key); a duplicate key is a no-op, as in SQL."""
+
+    def add(self, message: OutboxMessage) -> bool:
+        _require(self._state.practices.get(message.practice_id), "practice")
+        key = (message.practice_id, message.dedupe_key)
+        if key in self._state.outbox:
+            return False
+        if any(stored.id == message.id for stored in self._state.outbox.values()):
+            raise ValueError(f"primary key: outbox message {message.id} is already stored")
+        self._state.outbox[key] = message
+        return True
+
+    def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
+        return self._state.outbox.get((practice_id, dedupe_key))
+
+
 # -- the unit of work ---------------------------------------------------------------------------
 
 
@@ -705,6 +726,7 @@ class FakeUnitOfWork:
     stripe_events: StripeEventLog
     pay_links: PayLinkRepository
     checkouts: CheckoutRepository
+    outbox: Outbox
 
     def __init__(self) -> None:
         self._committed = FakeState()
@@ -723,6 +745,7 @@ class FakeUnitOfWork:
         self.stripe_events = FakeStripeEventLog(self)
         self.pay_links = FakePayLinkRepository(self)
         self.checkouts = FakeCheckoutRepository(self)
+        self.outbox = FakeOutbox(self)
 
     def __enter__(self) -> Self:
         if self._staged is not None:

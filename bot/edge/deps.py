@@ -22,6 +22,10 @@ def _nothing_remembered(enterprise_id: str | None, team_id: str | None) -> None:
     return None
 
 
+def _nothing_to_wake() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class BotDeps:
     uow: Callable[[], UnitOfWork]
@@ -48,6 +52,10 @@ class BotDeps:
     onboarding, "dashboard" for the Express dashboard); None without Stripe configured."""
     """Drop what this process remembers of a workspace's installation (its bot token), once
     the workspace installed the app again or removed it."""
+    deliver_soon: Callable[[], None] = _nothing_to_wake
+    """Wake this process's outbox worker: call it after committing a unit of work that
+    enqueued messages (`uow.outbox.add`), so they go out now rather than at the next
+    interval. Never blocks."""
 
     def read(self) -> UnitOfWork:
         return (self.reader or self.uow)()

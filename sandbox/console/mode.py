@@ -4,8 +4,9 @@
 the same composition root and Flask factory as ``billing-bot serve``; only its settings
 differ: ``SLACK_API_URL``, ``SLACK_SIGNING_SECRET`` and the OAuth client id and secret point
 at the stand-in, the database is a fresh SQLite file in a temporary folder (the stand-in's
-workspaces live in memory and vanish at exit, so nothing would match them next time), and
-the console is mounted at ``/console`` on the app's own port. Nothing listens beyond
+workspaces live in memory and vanish at exit, so nothing would match them next time), the
+file outbox (without ``SMTP_URL``) is the ``mail`` folder beside it, and the console is
+mounted at ``/console`` on the app's own port. Nothing listens beyond
 127.0.0.1: the console lets whoever reaches it act as anyone in the demo workspaces.
 
 Why one process under Werkzeug's threaded server rather than `billing-bot serve`'s Granian:
@@ -130,7 +131,9 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
         redirect_urls=[url + REDIRECT_PATH],
     ).start()
     try:
-        container = build_container(_sandbox_settings(settings, slack, url, database_url))
+        container = build_container(
+            _sandbox_settings(settings, slack, url, database_url, Path(folder.name) / "mail")
+        )
         web = create_web_app(container)
         console = Console(slack)
         mount_console(web, console)
@@ -146,6 +149,7 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
         raise
     sandbox = Sandbox(url, f"{url}/console", slack, console, container, server, thread, folder)
     try:
+        container.start_background()
         console.world = seed_demo(slack, url, console.record)
     except BaseException:
         sandbox.stop()
@@ -154,10 +158,12 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
 
 
 def _sandbox_settings(
-    settings: Settings, slack: SlackStandIn, url: str, database_url: str
+    settings: Settings, slack: SlackStandIn, url: str, database_url: str, mail_dir: Path
 ) -> Settings:
     return settings.model_copy(
         update={
+            # Filed beside the database, and gone with it: the demo's clients vanish at exit.
+            "mail_dir": str(mail_dir),
             "host": HOST,
             "port": int(url.rsplit(":", 1)[1]),
             "public_base_url": url,

@@ -25,7 +25,7 @@ from domain.stripe_connect import AccountStatus, StripeConnection
 from domain.usecases.card_payments import EventOutcome, apply_stripe_event
 from domain.usecases.invoicing import void_invoice
 from domain.usecases.stripe_setup import StartStripeSetup, start_stripe_setup
-from factories import ACTOR, a_client, a_line, a_practice, an_issued_invoice
+from factories import ACTOR, a_client, a_practice, an_issued_invoice
 from fakes import FakeUnitOfWork
 
 
@@ -73,9 +73,7 @@ def _connected(uow: FakeUnitOfWork, practice_id: PracticeId, account_id: str) ->
 def _setup(uow: FakeUnitOfWork, env: Env) -> tuple[Invoice, FakeStripe]:
     practice = a_practice(uow, env)
     client = a_client(uow, env, practice, name="Ada Lovelace", email="ada@example.org")
-    invoice = an_issued_invoice(
-        uow, env, practice, client=client, lines=[a_line(practice, unit_price="100.00")]
-    )
+    invoice = an_issued_invoice(uow, env, practice, client=client, lines=1)
     _connected(uow, practice.id, "acct_A")
     stripe = FakeStripe()
     stripe.intents["pi_1"] = CardPayment(

@@ -1,0 +1,103 @@
+"""Background jobs of a serving process, on APScheduler 3: for now the outbox worker,
+every few seconds and whenever a request asks (`kick`); later the reminders.
+
+Each server process (every Granian worker, `socket`, `demo`) runs its own scheduler; they
+share nothing but the database, whose claims keep two of them from delivering one message.
+APScheduler fires on the wall clock; whether a message is due is decided by the app's
+clock (`Env.clock`), which tests move.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from billing_bot.outbox_worker import OutboxWorker, where
+
+log = logging.getLogger(__name__)
+
+OUTBOX_JOB_ID = "outbox"
+#: How often due messages (retries, and anything enqueued by another replica) are looked
+#: for; a request that enqueued one here wakes the worker at once instead.
+OUTBOX_INTERVAL_S = 5.0
+
+
+class BackgroundJobs:
+    """Starts and stops the scheduler with the server; `kick` delivers soon."""
+
+    def __init__(self, outbox: OutboxWorker, *, interval_s: float = OUTBOX_INTERVAL_S) -> None:
+        self.outbox = outbox
+        self._interval_s = interval_s
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(max_workers=2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+
+    @property
+    def started(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def start(self) -> None:
+        """Start the scheduler thread, with a first outbox run at once (what waited while the
+        server was down)."""
+        self._scheduler.add_job(
+            self._deliver_outbox,
+            IntervalTrigger(seconds=self._interval_s, timezone=UTC),
+            id=OUTBOX_JOB_ID,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
+        self._scheduler.start()
+        log.info(
+            "event=background_jobs_started outbox_kinds=%s worker=%s",
+            ",".join(sorted(self.outbox.handlers)) or "-",
+            self.outbox.name,
+        )
+
+    def kick(self) -> None:
+        """Deliver due messages now rather than at the next interval (call it after the
+        commit that enqueued them). Cheap, never blocks, never raises."""
+        with self._lock:
+            self._again = True
+            if self._running:
+                return  # the run in progress claims once more before it ends
+        if not self._scheduler.running:
+            return
+        with contextlib.suppress(JobLookupError):  # stopping
+            self._scheduler.modify_job(OUTBOX_JOB_ID, next_run_time=datetime.now(UTC))
+
+    def stop(self) -> None:
+        """Let the message in hand finish, then stop (at server or worker exit)."""
+        self.outbox.stop()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def _deliver_outbox(self) -> None:
+        with self._lock:
+            self._running = True
+        try:
+            while True:
+                with self._lock:
+                    self._again = False
+                self.outbox.drain()
+                with self._lock:
+                    if not self._again or self.outbox.stopping:
+                        self._running = False
+                        return
+        except Exception as error:
+            # The database is away, most likely; the next interval tries again. Its text is
+            # left out: a driver's error may quote the statement's parameters.
+            log.error("event=outbox_run_failed error=%s%s", type(error).__name__, where(error))
+        with self._lock:
+            self._running = False

@@ -1,0 +1,82 @@
+"""The outbox's enqueueing side: messages written in the unit of work's own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from domain.ids import PracticeId
+from domain.outbox import OutboxKind, OutboxMessage
+from storage.orm import OutboxRow
+
+
+class SqlOutbox:
+    """Implements `domain.ports.Outbox` over the unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, message: OutboxMessage) -> bool:
+        values = {
+            "id": message.id,
+            "practice_id": message.practice_id,
+            "kind": str(message.kind),
+            "payload": dict(message.payload),
+            "dedupe_key": message.dedupe_key,
+            "created_at": message.created_at,
+            "attempts": message.attempts,
+            "next_attempt_at": message.next_attempt_at,
+            "sent_at": message.sent_at,
+            "failed_at": message.failed_at,
+            "last_error": message.last_error,
+        }
+        # ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a
+        # violation aborts the whole transaction, which holds the change the message belongs
+        # to; and two transactions enqueueing the same key at once then wait for each other
+        # instead of one failing.
+        statement = _insert_ignoring_duplicates(self._session, values)
+        # The row comes back only if it was inserted (rowcount is not reliable for an
+        # ORM-enabled insert: it may be -1).
+        return self._session.execute(statement.returning(OutboxRow.id)).first() is not None
+
+    def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
+        row = self._session.scalar(
+            select(OutboxRow).where(
+                OutboxRow.practice_id == practice_id, OutboxRow.dedupe_key == dedupe_key
+            )
+        )
+        return None if row is None else message_from_row(row)
+
+
+def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(OutboxRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["practice_id", "dedupe_key"])
+        )
+    return (
+        sqlite.insert(OutboxRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["practice_id", "dedupe_key"])
+    )
+
+
+def message_from_row(row: OutboxRow) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        practice_id=PracticeId(row.practice_id),
+        kind=OutboxKind(row.kind),
+        payload=row.payload,
+        dedupe_key=row.dedupe_key,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        attempts=row.attempts,
+        sent_at=row.sent_at,
+        failed_at=row.failed_at,
+        last_error=row.last_error,
+    )

@@ -1,0 +1,184 @@
+"""The outbox worker under APScheduler in a serving process: a first run at start, a kick
+that delivers at once, a clean stop; and the composition root's choice of mailer."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from billing_bot.bootstrap import Container, build_container
+from billing_bot.scheduler import BackgroundJobs
+from billing_bot.settings import load_settings
+from domain.outbox import OutboxKind, OutboxMessage
+from domain.ports import Env
+from factories import a_practice
+from fakes import FixedClock
+from gateways.mail import SmtpMailer
+from gateways.mail_folder import FileMailer, read_mail_folder
+from helpers import wait_until
+from outbox_scenario import CLIENT_ADDRESS, Deliveries, a_worker, enqueue
+from smtp_sink import smtp_sink
+from storage.outbox_queue import SqlOutboxQueue
+
+EMAIL = str(OutboxKind.EMAIL)
+#: Longer than any test: only the start and a kick make the worker run.
+NEVER_S = 3600.0
+
+
+class _Ids:
+    def new_id(self) -> str:
+        return uuid.uuid4().hex[:24]
+
+
+@pytest.fixture
+def env() -> Env:
+    return Env(clock=FixedClock(datetime.now(UTC)), ids=_Ids())
+
+
+@pytest.fixture
+def practice(new_uow, env):
+    return a_practice(new_uow(), env)
+
+
+@pytest.fixture
+def delivered() -> Deliveries:
+    return Deliveries()
+
+
+@pytest.fixture
+def jobs(engine, env, delivered) -> Iterator[BackgroundJobs]:
+    worker = a_worker(SqlOutboxQueue(engine), {EMAIL: delivered}, env.clock)
+    background = BackgroundJobs(worker, interval_s=NEVER_S)
+    yield background
+    background.stop()
+
+
+def test_what_waited_while_the_server_was_down_goes_out_at_start(
+    new_uow, env, practice, jobs, delivered
+):
+    [message] = enqueue(new_uow(), env, practice.id, ["receipt:1"])
+
+    jobs.start()
+
+    wait_until(lambda: delivered.ids, 10, what="the first run")
+    assert delivered.ids == [message.id]
+
+
+def test_a_kick_delivers_at_once_rather_than_at_the_next_interval(
+    new_uow, env, practice, jobs, delivered
+):
+    jobs.start()
+    [message] = enqueue(new_uow(), env, practice.id, ["receipt:1"])
+
+    jobs.kick()
+
+    wait_until(lambda: delivered.ids, 10, what="the kicked run")
+    assert delivered.ids == [message.id]
+
+
+def test_a_kick_during_a_run_is_not_lost(new_uow, env, practice, jobs, delivered):
+    in_hand, release = threading.Event(), threading.Event()
+
+    def hold_the_first(message: OutboxMessage) -> None:
+        if message.dedupe_key == "receipt:1":
+            in_hand.set()
+            release.wait(timeout=10)
+
+    delivered.fail = hold_the_first
+    [first] = enqueue(new_uow(), env, practice.id, ["receipt:1"])
+    jobs.start()
+    assert in_hand.wait(timeout=10)
+
+    # Enqueued after the run claimed its batch, while it is delivering.
+    [second] = enqueue(new_uow(), env, practice.id, ["receipt:2"])
+    jobs.kick()
+    release.set()
+
+    wait_until(lambda: len(delivered.ids) == 2, 10, what="the second message")
+    assert delivered.ids == [first.id, second.id]
+
+
+def test_stopping_finishes_the_message_in_hand_and_gives_the_rest_back(
+    engine, new_uow, env, practice, jobs, delivered
+):
+    in_hand, release = threading.Event(), threading.Event()
+
+    def hold(message: OutboxMessage) -> None:
+        in_hand.set()
+        release.wait(timeout=10)
+
+    delivered.fail = hold
+    messages = enqueue(new_uow(), env, practice.id, ["receipt:1", "receipt:2", "receipt:3"])
+    jobs.start()
+    assert in_hand.wait(timeout=10)
+
+    stopping = threading.Thread(target=jobs.stop)
+    stopping.start()
+    release.set()
+    stopping.join(timeout=30)
+
+    assert not stopping.is_alive() and not jobs.started
+    assert len(delivered.ids) == 1 and delivered.ids[0] in {m.id for m in messages}
+    # Given back: another worker takes them at once, without waiting out a lease.
+    others = Deliveries()
+    assert a_worker(SqlOutboxQueue(engine), {EMAIL: others}, env.clock, name="b").run_once() == 2
+    jobs.kick()  # after the stop: does nothing, raises nothing
+
+
+def _container(engine, tmp_path: Path, **settings: str) -> Container:
+    url = engine.url.render_as_string(hide_password=False)
+    return build_container(
+        load_settings(env_file=None, database_url=url, mail_dir=str(tmp_path / "mail"), **settings)
+    )
+
+
+def test_the_serving_process_sends_mail_through_smtp_url(engine, env, tmp_path):
+    with smtp_sink() as sink:
+        container = _container(
+            engine,
+            tmp_path,
+            smtp_url=f"smtp://127.0.0.1:{sink.port}",
+            mail_from="Billing <billing@practice-mail.example>",
+        )
+        try:
+            container.start_background()
+            practice = a_practice(container.uow_factory(), env)
+            [message] = enqueue(container.uow_factory(), container.env, practice.id, ["r:1"])
+            container.jobs.kick()
+
+            [received] = wait_until(lambda: sink.received, 10, what="the e-mail")
+        finally:
+            container.close()
+
+    assert isinstance(container.mailer, SmtpMailer)
+    assert received.rcpt_tos == (CLIENT_ADDRESS,)
+    assert received.message["Message-ID"] == f"<{message.id}@practice-mail.example>"
+
+
+def test_without_smtp_url_mail_is_filed_in_mail_dir(engine, env, tmp_path):
+    container = _container(engine, tmp_path)
+    try:
+        container.start_background()
+        practice = a_practice(container.uow_factory(), env)
+        [message] = enqueue(container.uow_factory(), container.env, practice.id, ["r:1"])
+        container.jobs.kick()
+
+        [filed] = wait_until(lambda: read_mail_folder(tmp_path / "mail"), 10, what="the file")
+    finally:
+        container.close()
+
+    assert isinstance(container.mailer, FileMailer)
+    assert filed.message_id == message.id
+
+
+def test_smtp_url_without_mail_from_keeps_mail_waiting(engine, tmp_path):
+    container = _container(engine, tmp_path, smtp_url="smtp://127.0.0.1:2525")
+    container.close()
+
+    assert container.mailer is None
+    assert EMAIL not in container.outbox_handlers
