@@ -287,7 +287,13 @@ def merchant_name(state: StripeState, session_id: str) -> str:
     charge or with ``on_behalf_of``, otherwise the platform."""
     with state.lock:
         stored = state.stored(session_id)
-        account_id = stored.account or stored.private["payment_intent_data"].get("on_behalf_of")
+        on_behalf_of = stored.private["payment_intent_data"].get("on_behalf_of")
+        return business_name(state, stored.account or on_behalf_of)
+
+
+def business_name(state: StripeState, account_id: str | None) -> str:
+    """The name an account shows customers; the platform's for None."""
+    with state.lock:
         account = state.objects.get(account_id or "")
         if account is None:
             return str(state.platform["business_profile"]["name"])

@@ -164,10 +164,8 @@ def receipt_page(state: StripeState, token: str) -> PageAnswer:
         if link is None or link.kind != "receipt":
             return _not_found("receipt")
         stored = state.stored(link.subject)
-        owner = state.objects.get(stored.account or "")
-        name = owner.obj["business_profile"]["name"] if owner else None
-        merchant = name or state.platform["business_profile"]["name"]
-        return PageAnswer(200, pages.receipt(stored.obj, str(merchant)))
+        merchant = checkout.business_name(state, stored.account or stored.obj["on_behalf_of"])
+        return PageAnswer(200, pages.receipt(stored.obj, merchant))
 
 
 def _link(state: StripeState, token: str, kind: str, subject: str) -> HostedLink | None:

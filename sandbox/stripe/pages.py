@@ -33,6 +33,7 @@ a { color: var(--accent); }
 .back { display: inline-block; color: var(--muted); text-decoration: none; font-weight: 600;
   margin-bottom: 24px; }
 .merchant { color: var(--muted); font-weight: 600; margin: 0; }
+.merchant + h1 { margin-top: 8px; }
 .amount { font-size: 36px; font-weight: 700; margin: 4px 0 24px; letter-spacing: -.02em; }
 .lines { list-style: none; padding: 0; margin: 0; border-top: 1px solid var(--border); }
 .lines li { display: flex; justify-content: space-between; gap: 16px; padding: 12px 0;
