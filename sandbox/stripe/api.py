@@ -11,8 +11,9 @@ handler, in the order Stripe does it.
    method, path or parameters differ;
 6. the handler runs under the state's lock and its answer is expanded.
 
-Only answers of handlers that ran are stored for replay: as at Stripe, a request refused for
-its parameters, its key or a simulated fault can be retried with the same key.
+Only successful answers are stored for replay, so a request refused for its parameters, its
+key or a simulated fault can be retried with the same key. (Stripe also stores the errors of
+requests that got as far as executing; the stand-in does not tell those apart.)
 """
 
 from __future__ import annotations

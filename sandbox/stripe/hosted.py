@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from sandbox.stripe import accounts, checkout, pages
 from sandbox.stripe.errors import StripeError
-from sandbox.stripe.payments import BANK_DEBITS, CardInputError, read_card
+from sandbox.stripe.payments import CardInputError, read_card
 from sandbox.stripe.state import HostedLink, StripeState
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -59,7 +59,10 @@ def checkout_page(
     }
     email = values["email"] or None
     try:
-        if form.get("method") in BANK_DEBITS.values():
+        if form.get("method", "card") != "card":
+            if form["method"] not in session["payment_method_types"]:
+                page = pages.checkout(session, merchant, items, notice="Pay by card instead.")
+                return PageAnswer(400, page)
             done = checkout.start_async_payment(state, session_id, email=email)
             return _after_payment(done, merchant)
         errors = _check_email(session["customer_email"], values["email"])

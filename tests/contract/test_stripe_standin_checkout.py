@@ -253,3 +253,37 @@ def test_a_parameter_the_stand_in_does_not_model_is_refused_rather_than_ignored(
 
     assert refused.value.param == "allow_promotion_codes"
     assert "does not support" in refused.value.user_message
+
+
+def test_idempotency_keys_are_scoped_to_the_account_they_are_used_on(
+    stripe_client: StripeClient, stripe_standin: StripeStandIn, practice: str
+) -> None:
+    other = an_express_account(stripe_client, stripe_standin).id
+
+    def create(account: str) -> str:
+        return stripe_client.v1.checkout.sessions.create(
+            params={"mode": "payment", "line_items": [line_item(1000)]},
+            options={"stripe_account": account, "idempotency_key": "pay:invoice:42"},
+        ).id
+
+    ours, theirs, ours_again = create(practice), create(other), create(practice)
+
+    assert ours != theirs
+    assert ours_again == ours
+
+
+def test_array_parameters_also_arrive_in_the_empty_brackets_form(
+    stripe_standin: StripeStandIn, stripe_client: StripeClient, practice: str
+) -> None:
+    session = a_checkout_session(stripe_client, practice)
+
+    answer = httpx.get(
+        f"{stripe_standin.base_url}/v1/checkout/sessions/{session.id}?expand[]=line_items",
+        headers={
+            "Authorization": f"Bearer {stripe_standin.secret_key}",
+            "Stripe-Account": practice,
+        },
+    )
+
+    assert answer.status_code == 200
+    assert answer.json()["line_items"]["data"][0]["amount_total"] == 12_000
