@@ -227,13 +227,15 @@ def complete_onboarding(state: StripeState, account_id: str) -> dict[str, Any]:
         account.update(details_submitted=True, charges_enabled=True, payouts_enabled=True)
         account["requirements"] = _requirements()
         account["capabilities"] = {name: "active" for name in account["capabilities"]}
-        account["tos_acceptance"] = {"date": now, "ip": "127.0.0.1", "user_agent": None}
+        if account["tos_acceptance"]["date"] is None:
+            account["tos_acceptance"] = {"date": now, "ip": "127.0.0.1", "user_agent": None}
         if account["business_type"] is None:
             account["business_type"] = "individual"
         if not account["external_accounts"]["data"]:
             account["external_accounts"]["data"].append(_bank_account(account))
             account["external_accounts"]["total_count"] = 1
-        state.emit("account.updated", account, account_id, previous_attributes(before, account))
+        if account != before:
+            state.emit("account.updated", account, account_id, previous_attributes(before, account))
         return copy.deepcopy(account)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from sandbox.stripe.faults import FaultKind, Faults
 from sandbox.stripe.params import EXPAND, decode
 from sandbox.stripe.state import IdempotentResult, RecordedRequest, StripeState
 
+_log = logging.getLogger(__name__)
 _ID = r"([A-Za-z0-9_]+)"
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (method, re.compile(f"^{pattern}$"), handler)
@@ -102,6 +104,14 @@ def answer(state: StripeState, faults: Faults, request: ApiRequest) -> ApiAnswer
             status, body, replayed = _handle(state, request, account, params, key, request_id)
         except StripeError as error:
             status, body = error.status, error.body()
+        except Exception as failure:
+            # A bug of the stand-in: answered as Stripe answers its own failures, so the SDK
+            # raises APIError naming it, and logged with its traceback.
+            _log.exception("the Stripe stand-in failed on %s %s", request.method, request.path)
+            status = 500
+            body = StripeError(
+                500, f"The Stripe stand-in failed: {failure!r}", type="api_error"
+            ).body()
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         if account is not None:

@@ -263,7 +263,7 @@ def dashboard(account: Mapping[str, Any], charges: Iterable[Mapping[str, Any]]) 
     rows = "".join(
         f"<tr><td>{escape(_date(charge['created']))}</td>"
         f"<td>{escape(charge['description'] or charge['id'])}</td>"
-        f'<td><span class="status">{escape(_charge_status(charge))}</span></td>'
+        f'<td><span class="status {_tone(charge)}">{escape(_charge_status(charge))}</span></td>'
         f'<td class="num">{escape(display(charge["amount"], charge["currency"]))}</td></tr>'
         for charge in charges
     )
@@ -310,6 +310,12 @@ def receipt(charge: Mapping[str, Any], merchant: str) -> str:
 
 def _date(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%d %b %Y")
+
+
+def _tone(charge: Mapping[str, Any]) -> str:
+    if charge["disputed"] or charge["status"] == "failed":
+        return "bad"
+    return "ok" if charge["status"] == "succeeded" and not charge["refunded"] else ""
 
 
 def _charge_status(charge: Mapping[str, Any]) -> str:
