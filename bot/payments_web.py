@@ -31,6 +31,7 @@ from domain.usecases.pay_links import (
     PayPageState,
     PayUrls,
     pay_page,
+    pay_page_logo,
     start_checkout,
 )
 from domain.usecases.stripe_setup import (
@@ -95,6 +96,7 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
             state=page.state.value,
             today=today,
             pay_action=f"/pay/{page.token}",
+            logo_url=f"/pay/{page.token}/logo" if page.has_logo else None,
             problem=problem,
         )
         return html(body, status)
@@ -138,6 +140,20 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
             )
         return redirect(url, code=303)
 
+    @app.get("/pay/<token>/logo")
+    def pay_logo(token: str) -> tuple[Response, int]:
+        logo = pay_page_logo(token, deps.read())
+        if logo is None:
+            return Response(status=404), 404
+        response = Response(logo.content, content_type=logo.content_type)
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        # An SVG logo is shown as an image, never run as a document.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response, 200
+
     @app.get("/pay/<token>/done")
     def pay_done(token: str) -> tuple[Response, int]:
         try:
@@ -151,6 +167,7 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
             today=deps.env.today_at(page.practice),
             confirmed=page.state is PayPageState.PAID,
             page_url=f"/pay/{token}",
+            logo_url=f"/pay/{token}/logo" if page.has_logo else None,
         )
         return html(body)
 

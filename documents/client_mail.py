@@ -28,6 +28,13 @@ def compose_client_email(
     pay_url = (
         f"{public_base_url}/pay/{records.pay_link.token}" if records.pay_link is not None else None
     )
+    # A link, not an attachment: most mail clients show a linked logo once the reader allows
+    # images, and the message stays small.
+    logo_url = (
+        f"{pay_url}/logo"
+        if pay_url is not None and records.practice.invoice_settings.logo_ref
+        else None
+    )
     if template == "payment_link":
         if pay_url is None:
             raise PermanentDeliveryError("the invoice has no pay link")
@@ -40,6 +47,7 @@ def compose_client_email(
             message=str(payload.get("message") or ""),
             pay_url=pay_url,
             today=today,
+            logo_url=logo_url,
         )
     if template == "receipt":
         entry = next((e for e in records.invoice.ledger if e.id == payload.get("payment_id")), None)
@@ -58,5 +66,6 @@ def compose_client_email(
             to_name=records.client.name if records.client else "",
             pay_url=pay_url,
             today=today,
+            logo_url=logo_url,
         )
     raise PermanentDeliveryError(f"unknown client e-mail template {template!r}")

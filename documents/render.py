@@ -39,13 +39,21 @@ def pay_page_html(
     state: str,
     today: date,
     pay_action: str,
+    logo_url: str | None = None,
     problem: str | None = None,
 ) -> str:
     doc = invoice_document(practice, invoice, client, today)
     return (
         _environment()
         .get_template("pay_page.html")
-        .render(doc=doc, state=state, pay_action=pay_action, problem=problem, lang=_lang(practice))
+        .render(
+            doc=doc,
+            state=state,
+            pay_action=pay_action,
+            problem=problem,
+            logo_url=logo_url,
+            lang=_lang(practice),
+        )
     )
 
 
@@ -57,12 +65,15 @@ def pay_done_html(
     today: date,
     confirmed: bool,
     page_url: str,
+    logo_url: str | None = None,
 ) -> str:
     doc = invoice_document(practice, invoice, client, today)
     return (
         _environment()
         .get_template("pay_done.html")
-        .render(doc=doc, confirmed=confirmed, page_url=page_url, lang=_lang(practice))
+        .render(
+            doc=doc, confirmed=confirmed, page_url=page_url, logo_url=logo_url, lang=_lang(practice)
+        )
     )
 
 
@@ -89,10 +100,12 @@ def _email(
     to: str,
     to_name: str,
     reply_to: str | None,
+    logo_url: str | None = None,
     **context: object,
 ) -> EmailMessage:
     environment = _environment()
     values = {
+        "logo_url": logo_url,
         "doc": doc,
         "subject": subject,
         "greeting_name": _greeting_name(to_name),
@@ -121,6 +134,7 @@ def payment_link_email(
     pay_url: str,
     today: date,
     reply_to: str | None = None,
+    logo_url: str | None = None,
 ) -> EmailMessage:
     doc = invoice_document(practice, invoice, client, today)
     subject = f"Invoice {doc.number} from {doc.practice_name}: {doc.balance} due {doc.due_date}"
@@ -132,6 +146,7 @@ def payment_link_email(
         to=to,
         to_name=to_name,
         reply_to=reply_to,
+        logo_url=logo_url,
         message=message,
         pay_url=pay_url,
     )
@@ -148,6 +163,7 @@ def receipt_email(
     pay_url: str | None,
     today: date,
     reply_to: str | None = None,
+    logo_url: str | None = None,
 ) -> EmailMessage:
     receipt = receipt_document(practice, invoice, client, entry, today)
     subject = f"Receipt {receipt.receipt_number} from {receipt.invoice.practice_name}"
@@ -159,6 +175,7 @@ def receipt_email(
         to=to,
         to_name=to_name,
         reply_to=reply_to,
+        logo_url=logo_url,
         receipt=receipt,
         pay_url=pay_url,
     )

@@ -12,6 +12,7 @@ from domain.clients import Client, parse_email
 from domain.errors import Conflict, FieldErrors, NotFound
 from domain.ids import InvoiceId, PracticeId
 from domain.invoices import Invoice, InvoiceState, InvoiceStatus
+from domain.logos import Logo
 from domain.money import AmountNotChargeable, to_stripe_amount
 from domain.online_payments import (
     CheckoutRequest,
@@ -148,6 +149,10 @@ class PayPage:
     client: Client | None
     state: PayPageState
 
+    @property
+    def has_logo(self) -> bool:
+        return self.practice.invoice_settings.logo_ref is not None
+
 
 def pay_page(token: str, uow: UnitOfWork) -> PayPage:
     """Reads only: a GET (mail scanners prefetch links) never creates anything."""
@@ -264,3 +269,15 @@ def invoice_for_mail(
             uow.clients.get(practice_id, invoice.client_id),
             uow.pay_links.for_invoice(practice_id, invoice_id),
         )
+
+
+def pay_page_logo(token: str, uow: UnitOfWork) -> Logo | None:
+    """The practice's invoice logo, for its clients' pay page and e-mails (by pay token, so
+    a logo is reachable only by someone holding one of the practice's links)."""
+    with uow:
+        link = uow.pay_links.with_token(token)
+        if link is None:
+            return None
+        practice = uow.practices.get(link.practice_id)
+        logo_ref = practice.invoice_settings.logo_ref if practice else None
+        return uow.logos.get(link.practice_id, logo_ref) if logo_ref else None
