@@ -8,8 +8,10 @@ connects to nothing.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +24,18 @@ from billing_bot.outbox_worker import OutboxHandler, OutboxWorker
 from billing_bot.scheduler import BackgroundJobs
 from billing_bot.settings import Settings
 from bot.app import build_slack_app
+from bot.deliveries import slack_handlers
 from bot.edge.background import Later
 from bot.edge.deps import BotDeps, RecentWorkspaces
 from bot.edge.guard import RequestGuard
-from domain.outbox import OutboxKind
+from bot.edge.signed_links import LinkSigner
+from bot.payments_web import PaymentsSurface, admin_link
+from documents.client_mail import compose_client_email
+from domain.outbox import OutboxKind, OutboxMessage
 from domain.ports import Clock, Env, Mailer
 from gateways.mail import SmtpEndpoint, SmtpMailer
 from gateways.mail_folder import FileMailer
+from gateways.stripe_payments import StripeGateway
 from gateways.system import RandomIds, SystemClock
 from storage.engine import create_engine_for, without_transactions
 from storage.health import database_status
@@ -46,6 +53,7 @@ class SlackSurface:
     app: App
     guard: RequestGuard
     later: Later
+    deps: BotDeps
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,9 @@ class Container:
     uow_factory: Callable[[], SqlAlchemyUnitOfWork]
     env: Env
     slack: SlackSurface | None
+    #: The pay page, Stripe's webhook and onboarding pages (None without Slack: nobody could
+    #: have sent a pay link).
+    payments: PaymentsSurface | None
     #: None while SMTP_URL is set without MAIL_FROM: e-mail then waits in the outbox.
     mailer: Mailer | None
     outbox: SqlOutboxQueue
@@ -67,8 +78,6 @@ class Container:
     outbox_handlers: dict[str, OutboxHandler]
     #: Not running until `start_background` (serving processes only, never a CLI command).
     jobs: BackgroundJobs
-    # --- later issues add here: Stripe gateway; built in `build_container` from
-    # --- settings, none at import time.
 
     def database_status(self) -> dict[str, Any]:
         """What /healthz reports of the database; the web surface asks here, since the bot
@@ -109,19 +118,24 @@ def build_container(settings: Settings) -> Container:
     handlers: dict[str, OutboxHandler] = {}
     if mailer is not None:
         handlers[OutboxKind.EMAIL] = email_handler(mailer)
-    # The Slack kinds (OutboxKind.SLACK_CARD, SLACK_POST, HOME_REFRESH) are registered here
-    # by the feature that needs them, with the Slack surface's client and installations.
+        handlers[OutboxKind.CLIENT_EMAIL] = _client_email_handler(
+            mailer, reader_factory, env, settings.public_base_url
+        )
     outbox = SqlOutboxQueue(engine)
     jobs = BackgroundJobs(OutboxWorker(outbox, handlers, env.clock))
+    slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick)
+    if slack is not None:
+        # Card updates, billing-channel news and Home refreshes need the Slack app's client
+        # and installations, so they are registered once it exists.
+        handlers.update(slack_handlers(slack.app, slack.deps))
     return Container(
         settings=settings,
         engine=engine,
         session_factory=sessions,
         uow_factory=uow_factory,
         env=env,
-        slack=_slack_surface(
-            settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick
-        ),
+        slack=slack,
+        payments=_payments_surface(settings, slack.deps) if slack is not None else None,
         mailer=mailer,
         outbox=outbox,
         outbox_handlers=handlers,
@@ -152,6 +166,53 @@ def build_mailer(settings: Settings, clock: Clock) -> Mailer | None:
     return SmtpMailer(endpoint, settings.mail_from, clock)
 
 
+def _client_email_handler(
+    mailer: Mailer,
+    reader: Callable[[], SqlAlchemyUnitOfWork],
+    env: Env,
+    public_base_url: str,
+) -> OutboxHandler:
+    """A payment link or receipt: written from the invoice as it is now, then sent."""
+
+    def deliver(message: OutboxMessage) -> None:
+        email = compose_client_email(
+            message.practice_id, message.payload, reader(), env, public_base_url
+        )
+        if email is not None:
+            mailer.send(email, message.id)
+
+    return deliver
+
+
+def stripe_gateway(settings: Settings) -> StripeGateway | None:
+    """Stripe through its SDK (the stand-in's address in sandbox mode), or None without a key."""
+    if settings.stripe_secret_key is None:
+        return None
+    webhook_secret = settings.stripe_webhook_secret
+    return StripeGateway(
+        settings.stripe_secret_key.get_secret_value(),
+        api_base=settings.stripe_api_base,
+        webhook_secret=webhook_secret.get_secret_value() if webhook_secret else None,
+    )
+
+
+def _link_signer(settings: Settings) -> LinkSigner:
+    # The onboarding links an admin follows are signed with a secret only this server knows
+    # (and every replica shares); without Stripe there are none to sign, and a random secret
+    # refuses any.
+    key = settings.stripe_secret_key
+    return LinkSigner(key.get_secret_value() if key else secrets.token_hex(32))
+
+
+def _payments_surface(settings: Settings, deps: BotDeps) -> PaymentsSurface:
+    return PaymentsSurface(
+        deps=deps,
+        gateway=stripe_gateway(settings),
+        signer=_link_signer(settings),
+        deliver_soon=deps.deliver_soon,
+    )
+
+
 def _slack_surface(
     settings: Settings,
     engine: Engine,
@@ -168,6 +229,11 @@ def _slack_surface(
     if secret is None or not (oauth or bot_token):
         return None
     later = Later()
+    stripe_links = (
+        partial(admin_link, _link_signer(settings), settings.public_base_url)
+        if settings.stripe_secret_key is not None
+        else None
+    )
     deps = BotDeps(
         later=later,
         uow=uow_factory,
@@ -178,6 +244,7 @@ def _slack_surface(
         reader=reader_factory,
         recent=RecentWorkspaces(),
         deliver_soon=deliver_soon,
+        stripe_links=stripe_links,
     )
     app = build_slack_app(
         deps,
@@ -189,4 +256,4 @@ def _slack_surface(
         bot_token=bot_token.get_secret_value() if bot_token and not oauth else None,
     )
     guard = RequestGuard(secret.get_secret_value(), SqlSeenRequests(engine), env.clock)
-    return SlackSurface(app, guard, later)
+    return SlackSurface(app, guard, later, deps)

@@ -19,6 +19,8 @@ from bot import (
     invoice_settings,
     invoices,
     lifecycle,
+    payment_links,
+    payment_settings,
     reminders,
     roles,
     services,
@@ -51,6 +53,8 @@ FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
     clients.register,
     appointments.register,
     lifecycle.register,
+    payment_settings.register,
+    payment_links.register,
 )
 
 

@@ -30,8 +30,10 @@ from bot.edge.listen import Saved
 from domain.invoices import InvoiceListing
 from domain.practice import InvoiceSettings, Practice
 from domain.roles import Role
+from domain.stripe_connect import StripeConnection
 from domain.usecases.calendar import UninvoicedSessions, uninvoiced_sessions
 from domain.usecases.reporting import CurrencyTotals, home_overview
+from domain.usecases.stripe_setup import stripe_connection
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,13 @@ class HomeData:
     """Attended appointments no invoice bills yet; None for someone without a billing role."""
 
 
-def setup_steps(practice: Practice, active_rates: int, services: int) -> tuple[SetupStep, ...]:
+def setup_steps(
+    practice: Practice,
+    active_rates: int,
+    services: int,
+    stripe: StripeConnection | None = None,
+    stripe_configured: bool = True,
+) -> tuple[SetupStep, ...]:
     return (
         SetupStep(
             "Billing details",
@@ -98,8 +106,26 @@ def setup_steps(practice: Practice, active_rates: int, services: int) -> tuple[S
             "Automatic payment reminders",
         ),
         SetupStep("Services", services > 0, OPEN_SERVICES, "What you bill for, with prices"),
-        SetupStep("Stripe", False, STRIPE_SETUP, "Card payments (coming with Stripe setup)"),
+        SetupStep(
+            "Stripe",
+            bool(stripe and stripe.connected and stripe.status.ready),
+            STRIPE_SETUP,
+            _stripe_step_text(stripe, stripe_configured),
+        ),
     )
+
+
+def _stripe_step_text(stripe: StripeConnection | None, configured: bool) -> str:
+    if not configured:
+        return "Card payments (this server has no Stripe key)"
+    if stripe is None:
+        return "Card payments: a new Stripe account for the practice"
+    if not stripe.connected:
+        return "Card payments: Stripe disconnected the account"
+    if stripe.status.ready:
+        return "Card payments are on"
+    needs = stripe.status.needs
+    return "Card payments: Stripe still needs " + (", ".join(needs[:3]) if needs else "details")
 
 
 def home_view(data: HomeData) -> View:
@@ -155,7 +181,7 @@ def home_view(data: HomeData) -> View:
     for step in data.steps:
         mark = ":white_check_mark:" if step.done else ":white_square:"
         accessory = None
-        if data.role is Role.ADMIN and step.action_id != STRIPE_SETUP:
+        if data.role is Role.ADMIN:
             accessory = ButtonElement(
                 text="Edit" if step.done else "Set up",
                 action_id=step.action_id,
@@ -229,7 +255,13 @@ def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
     caller = identify(deps, team_id, user_id)
     practice = caller.practice
     overview = home_overview(practice, caller.role, LATEST_COUNT, deps.read(), deps.env)
-    steps = setup_steps(practice, overview.active_tax_rates, overview.active_services)
+    steps = setup_steps(
+        practice,
+        overview.active_tax_rates,
+        overview.active_services,
+        stripe_connection(practice.id, deps.read()),
+        deps.stripe_links is not None,
+    )
     summary = overview.summary
     if summary is None:
         return HomeData(practice, caller.role, caller.admins, steps, (), ())

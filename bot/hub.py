@@ -43,6 +43,7 @@ SECTIONS = (
     ),
     ("Reminders", "Automatic payment reminders and their schedule", home.OPEN_REMINDERS),
     ("Services", "What you bill for, with default prices and tax", home.OPEN_SERVICES),
+    ("Payment settings", "Card payments through Stripe: setup and status", home.STRIPE_SETUP),
     ("Roles", "Who are billing admins and billing staff", home.OPEN_ROLES),
 )
 

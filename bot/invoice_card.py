@@ -44,6 +44,7 @@ RECORD_PAYMENT = "invoice_record_payment"
 DETAILS = "invoice_details"
 HISTORY = "invoice_history"
 EDIT = "invoice_edit"
+SEND_LINK = "invoice_send_link"
 HISTORY_CALLBACK_ID = "invoice_history_modal"
 ACTIONS_BLOCK = "invoice_actions"
 DETAILS_CALLBACK_ID = "invoice_details_modal"
@@ -66,7 +67,7 @@ def _who(card: InvoiceCard, private: bool) -> str:
     return escape(card.client_name) if private or not card.privacy_mode else card.client_initials
 
 
-def _actions(invoice: Invoice) -> list[ButtonElement]:
+def _actions(invoice: Invoice, link_sent: bool = False) -> list[ButtonElement]:
     value = invoice.id
     status = invoice.status
     buttons: list[ButtonElement] = []
@@ -91,6 +92,13 @@ def _actions(invoice: Invoice) -> list[ButtonElement]:
         buttons.append(
             ButtonElement(
                 text="Record payment", action_id=RECORD_PAYMENT, value=value, style="primary"
+            )
+        )
+        buttons.append(
+            ButtonElement(
+                text="Resend payment link" if link_sent else "Send payment link",
+                action_id=SEND_LINK,
+                value=value,
             )
         )
     if status in (InvoiceStatus.DRAFT, InvoiceStatus.OPEN):
@@ -137,7 +145,18 @@ def card_blocks(card: InvoiceCard, *, private: bool = False) -> list[Block]:
     if invoice.status is InvoiceStatus.VOID:
         reason = f": {escape(invoice.void_reason)}" if private and invoice.void_reason else ""
         blocks.append(note(f"Voided{reason}"))
-    blocks.append(ActionsBlock(block_id=ACTIONS_BLOCK, elements=_actions(invoice)))
+    link = card.pay_link
+    if link is not None and link.last_sent_at is not None and link.last_sent_to:
+        sent_on = day_text(link.last_sent_at.astimezone(card.zone).date())
+        to = escape(link.last_sent_to) if private or not card.privacy_mode else "the client"
+        times = f" ({link.times_sent} times)" if link.times_sent > 1 else ""
+        blocks.append(note(f":email: Payment link sent to {to} on {sent_on}{times}"))
+    blocks.append(
+        ActionsBlock(
+            block_id=ACTIONS_BLOCK,
+            elements=_actions(invoice, link_sent=bool(link and link.times_sent)),
+        )
+    )
     return blocks
 
 

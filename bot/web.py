@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from bot.edge.auth import INSTALL_PATH, REDIRECT_PATH
 from bot.edge.form import NotASlackBody, slack_body
 from bot.edge.guard import MISSING_SIGNATURE, RequestGuard
+from bot.payments_web import WEBHOOK_BODY_LIMIT, PaymentsSurface, mount_payments
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,12 @@ log = logging.getLogger(__name__)
 SLACK_BODY_LIMIT = 5 * 1024 * 1024
 #: The body each route's sender can send, by endpoint. A GET takes none (the health check,
 #: OAuth's install page and its redirect from Slack carry everything in the URL).
-BODY_LIMITS = {"slack_events": SLACK_BODY_LIMIT}
+BODY_LIMITS = {
+    "slack_events": SLACK_BODY_LIMIT,
+    "stripe_webhook": WEBHOOK_BODY_LIMIT,
+    # The pay button's form carries nothing; the page's own token is in the URL.
+    "pay_now": 1024,
+}
 #: For a route that takes a body and names no limit above (the sandbox console's forms, and
 #: the files it uploads to the Slack stand-in, which may be larger than a logo may be so
 #: that the app's own refusal can be tried).
@@ -49,6 +55,9 @@ class WebDependencies(Protocol):
 
     @property
     def slack(self) -> SlackSurfaceLike | None: ...
+
+    @property
+    def payments(self) -> PaymentsSurface | None: ...
 
 
 class SlackSurfaceLike(Protocol):
@@ -79,6 +88,8 @@ def create_web_app(container: WebDependencies) -> Flask:
 
     if container.slack is not None:
         _mount_slack(app, container.slack)
+    if container.payments is not None:
+        mount_payments(app, container.payments)
 
     @app.before_request
     def refuse_oversized_body() -> tuple[Response, int] | None:

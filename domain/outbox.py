@@ -47,6 +47,7 @@ class OutboxKind(StrEnum):
     SLACK_CARD = "slack_card"  # update an invoice's card in place (chat.update)
     SLACK_POST = "slack_post"  # post in the practice's billing channel
     HOME_REFRESH = "home_refresh"  # republish App Home tabs
+    CLIENT_EMAIL = "client_email"  # an e-mail to a client, written from the records on delivery
 
 
 class DeliveryError(Exception):

@@ -1,4 +1,5 @@
-"""The ports the use cases need, as Protocols: storage, the outbox, mail, clock and ids."""
+"""The ports the use cases need, as Protocols: storage, the outbox, mail, Stripe, clock and
+ids."""
 
 from __future__ import annotations
 
@@ -28,10 +29,19 @@ from domain.invoices import (
     InvoiceStatus,
 )
 from domain.logos import Logo
+from domain.online_payments import (
+    CardPayment,
+    Checkout,
+    CheckoutRequest,
+    NewAccount,
+    PayLink,
+    StoredCheckout,
+)
 from domain.outbox import EmailMessage, OutboxMessage
 from domain.practice import Practice, TaxRate
 from domain.roles import Member
 from domain.services import ServiceType
+from domain.stripe_connect import AccountStatus, StripeConnection
 
 
 class Clock(Protocol):
@@ -285,6 +295,62 @@ class Mailer(Protocol):
         ...
 
 
+class StripeConnectionRepository(Protocol):
+    def get(self, practice_id: PracticeId) -> StripeConnection | None: ...
+    def for_account(self, account_id: str) -> StripeConnection | None: ...
+    def all_connected(self) -> list[StripeConnection]:
+        """Every practice's connection that Stripe has not disconnected (reconciliation)."""
+        ...
+
+    def add(self, connection: StripeConnection) -> bool:
+        """False (and nothing stored) when the practice has a connection already."""
+        ...
+
+    def update(self, connection: StripeConnection) -> None: ...
+
+
+class StripeEventLog(Protocol):
+    def remember(self, event_id: str, event_type: str, received_at: datetime) -> bool:
+        """True the first time an event id is seen; the record commits with the event's
+        effects, so a retry after a failed transaction is handled afresh."""
+        ...
+
+
+class PayLinkRepository(Protocol):
+    def for_invoice(self, practice_id: PracticeId, invoice_id: InvoiceId) -> PayLink | None: ...
+    def with_token(self, token: str) -> PayLink | None:
+        """The token alone identifies the practice: it is what a client holds."""
+        ...
+
+    def add(self, link: PayLink) -> None: ...
+    def update(self, link: PayLink) -> None: ...
+
+
+class CheckoutRepository(Protocol):
+    def latest(self, practice_id: PracticeId, invoice_id: InvoiceId) -> StoredCheckout | None: ...
+    def count(self, practice_id: PracticeId, invoice_id: InvoiceId) -> int: ...
+    def get(self, practice_id: PracticeId, checkout_id: str) -> StoredCheckout | None: ...
+    def add(self, checkout: StoredCheckout) -> None:
+        """Nothing new when a checkout with that id is stored already (a replayed create)."""
+        ...
+
+    def update(self, checkout: StoredCheckout) -> None: ...
+
+
+class PaymentGateway(Protocol):
+    """Stripe Connect, as the use cases need it. Every create carries an idempotency key so
+    that a retry never makes a second account or session. Failures raise
+    PaymentGatewayUnavailable (try again) or PaymentGatewayRefused (Stripe said no)."""
+
+    def create_express_account(self, request: NewAccount) -> str: ...
+    def account_status(self, account_id: str) -> AccountStatus: ...
+    def onboarding_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str: ...
+    def dashboard_link(self, account_id: str) -> str: ...
+    def create_checkout(self, request: CheckoutRequest) -> Checkout: ...
+    def recent_checkouts(self, account_id: str, since: datetime) -> list[Checkout]: ...
+    def card_payment(self, account_id: str, payment_intent_id: str) -> CardPayment: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: nothing is kept unless `commit()` is called before the block ends."""
 
@@ -298,6 +364,10 @@ class UnitOfWork(Protocol):
     logos: LogoRepository
     audit: AuditLog
     outbox: Outbox
+    stripe_connections: StripeConnectionRepository
+    stripe_events: StripeEventLog
+    pay_links: PayLinkRepository
+    checkouts: CheckoutRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -440,6 +440,72 @@ class SlackRequestRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class StripeConnectionRow(Base):
+    """The Express account the app created for a practice, and Stripe's latest word on it."""
+
+    __tablename__ = "stripe_connections"
+
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    details_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    charges_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    currently_due: Mapped[list[str]] = mapped_column(JSON, default=list)
+    past_due: Mapped[list[str]] = mapped_column(JSON, default=list)
+    disabled_reason: Mapped[str | None] = mapped_column(String(120))
+    status_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StripeEventRow(Base):
+    """Stripe events already applied; inserted in the transaction of the event's effects."""
+
+    __tablename__ = "stripe_events"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(120))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class PayLinkRow(Base):
+    """An invoice's stable pay link; the random token is all a client's URL carries."""
+
+    __tablename__ = "pay_links"
+    __table_args__ = (_practice_fk("invoice_id", table="invoices", ondelete="CASCADE"),)
+
+    practice_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sent_to: Mapped[str | None] = mapped_column(String(320))
+    times_sent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CheckoutSessionRow(Base):
+    """Checkout Sessions made for an invoice, so a second click on Pay reuses an open one."""
+
+    __tablename__ = "checkout_sessions"
+    __table_args__ = (
+        _practice_fk("invoice_id", table="invoices", ondelete="CASCADE"),
+        Index("ix_checkout_sessions_invoice", "practice_id", "invoice_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID)
+    invoice_id: Mapped[str] = mapped_column(ID)
+    url: Mapped[str] = mapped_column(Text)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+
+
 class OutboxRow(Base):
     """A side effect enqueued in the transaction of the change that caused it, delivered
     after commit by `storage.outbox_queue` and a worker (see `domain.outbox`).

@@ -24,6 +24,12 @@ from storage.repositories.records import (
     SqlClientRepository,
     SqlServiceTypeRepository,
 )
+from storage.repositories.stripe import (
+    SqlCheckoutRepository,
+    SqlPayLinkRepository,
+    SqlStripeConnectionRepository,
+    SqlStripeEventLog,
+)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -48,6 +54,10 @@ class SqlAlchemyUnitOfWork:
     members: SqlMemberRepository
     logos: SqlLogoRepository
     audit: SqlAuditLog
+    stripe_connections: SqlStripeConnectionRepository
+    stripe_events: SqlStripeEventLog
+    pay_links: SqlPayLinkRepository
+    checkouts: SqlCheckoutRepository
     outbox: SqlOutbox
 
     def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
@@ -72,6 +82,10 @@ class SqlAlchemyUnitOfWork:
         self.members = SqlMemberRepository(session)
         self.logos = SqlLogoRepository(session)
         self.audit = SqlAuditLog(session)
+        self.stripe_connections = SqlStripeConnectionRepository(session)
+        self.stripe_events = SqlStripeEventLog(session)
+        self.pay_links = SqlPayLinkRepository(session)
+        self.checkouts = SqlCheckoutRepository(session)
         self.outbox = SqlOutbox(session)
         return self
 

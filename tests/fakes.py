@@ -41,24 +41,30 @@ from domain.invoices import (
 )
 from domain.logos import Logo
 from domain.money import Money
+from domain.online_payments import PayLink, StoredCheckout
 from domain.outbox import OutboxMessage
 from domain.ports import (
     AppointmentRepository,
     AuditLog,
+    CheckoutRepository,
     ClientRepository,
     InvoiceFilter,
     InvoiceRepository,
     LogoRepository,
     MemberRepository,
     Outbox,
+    PayLinkRepository,
     PracticeRepository,
     ServiceTypeRepository,
+    StripeConnectionRepository,
+    StripeEventLog,
     TaxRateRepository,
     UnitOfWork,
 )
 from domain.practice import Practice, TaxRate
 from domain.roles import Member
 from domain.services import ServiceType
+from domain.stripe_connect import StripeConnection
 from domain.text import search_key
 
 # -- ports that are not storage ---------------------------------------------------------------
@@ -117,6 +123,10 @@ class FakeState:
     members: dict[tuple[PracticeId, str], Member] = field(default_factory=dict)
     logos: dict[tuple[PracticeId, str], Logo] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
+    stripe_connections: dict[PracticeId, StripeConnection] = field(default_factory=dict)
+    stripe_events: dict[str, str] = field(default_factory=dict)
+    pay_links: dict[tuple[PracticeId, InvoiceId], PayLink] = field(default_factory=dict)
+    checkouts: dict[str, StoredCheckout] = field(default_factory=dict)
     outbox: dict[tuple[PracticeId, str], OutboxMessage] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
@@ -133,6 +143,10 @@ class FakeState:
             members=dict(self.members),
             logos=dict(self.logos),
             audit=list(self.audit),
+            stripe_connections=dict(self.stripe_connections),
+            stripe_events=dict(self.stripe_events),
+            pay_links=dict(self.pay_links),
+            checkouts=dict(self.checkouts),
             outbox=dict(self.outbox),
         )
 
@@ -596,6 +610,85 @@ class FakeAuditLog(_Repository):
         ]
 
 
+class FakeStripeConnectionRepository(_Repository):
+    def get(self, practice_id: PracticeId) -> StripeConnection | None:
+        return self._state.stripe_connections.get(practice_id)
+
+    def for_account(self, account_id: str) -> StripeConnection | None:
+        return next(
+            (c for c in self._state.stripe_connections.values() if c.account_id == account_id),
+            None,
+        )
+
+    def all_connected(self) -> list[StripeConnection]:
+        return [c for c in self._state.stripe_connections.values() if c.connected]
+
+    def add(self, connection: StripeConnection) -> bool:
+        if connection.practice_id in self._state.stripe_connections:
+            return False
+        self._state.stripe_connections[connection.practice_id] = connection
+        return True
+
+    def update(self, connection: StripeConnection) -> None:
+        stored = self._state.stripe_connections.get(connection.practice_id)
+        _check_version(stored.version if stored else None, connection.version, "Stripe status")
+        self._state.stripe_connections[connection.practice_id] = connection
+
+
+class FakeStripeEventLog(_Repository):
+    def remember(self, event_id: str, event_type: str, received_at: datetime) -> bool:
+        if event_id in self._state.stripe_events:
+            return False
+        self._state.stripe_events[event_id] = event_type
+        return True
+
+
+class FakePayLinkRepository(_Repository):
+    def for_invoice(self, practice_id: PracticeId, invoice_id: InvoiceId) -> PayLink | None:
+        return self._state.pay_links.get((practice_id, invoice_id))
+
+    def with_token(self, token: str) -> PayLink | None:
+        return next((link for link in self._state.pay_links.values() if link.token == token), None)
+
+    def add(self, link: PayLink) -> None:
+        self._state.pay_links.setdefault((link.practice_id, link.invoice_id), link)
+
+    def update(self, link: PayLink) -> None:
+        stored = self._state.pay_links[(link.practice_id, link.invoice_id)]
+        self._state.pay_links[(link.practice_id, link.invoice_id)] = replace(
+            stored,
+            last_sent_at=link.last_sent_at,
+            last_sent_to=link.last_sent_to,
+            times_sent=stored.times_sent + 1,
+        )
+
+
+class FakeCheckoutRepository(_Repository):
+    def _of(self, practice_id: PracticeId, invoice_id: InvoiceId) -> list[StoredCheckout]:
+        return [
+            c
+            for c in self._state.checkouts.values()
+            if c.practice_id == practice_id and c.invoice_id == invoice_id
+        ]
+
+    def latest(self, practice_id: PracticeId, invoice_id: InvoiceId) -> StoredCheckout | None:
+        found = self._of(practice_id, invoice_id)
+        return max(found, key=lambda c: (c.created_at, c.id)) if found else None
+
+    def count(self, practice_id: PracticeId, invoice_id: InvoiceId) -> int:
+        return len(self._of(practice_id, invoice_id))
+
+    def get(self, practice_id: PracticeId, checkout_id: str) -> StoredCheckout | None:
+        found = self._state.checkouts.get(checkout_id)
+        return found if found is not None and found.practice_id == practice_id else None
+
+    def add(self, checkout: StoredCheckout) -> None:
+        self._state.checkouts.setdefault(checkout.id, checkout)
+
+    def update(self, checkout: StoredCheckout) -> None:
+        self._state.checkouts[checkout.id] = checkout
+
+
 class FakeOutbox(_Repository):
     """Enqueued messages by (practice, dedupe key); a duplicate key is a no-op, as in SQL."""
 
@@ -629,6 +722,10 @@ class FakeUnitOfWork:
     members: MemberRepository
     logos: LogoRepository
     audit: AuditLog
+    stripe_connections: StripeConnectionRepository
+    stripe_events: StripeEventLog
+    pay_links: PayLinkRepository
+    checkouts: CheckoutRepository
     outbox: Outbox
 
     def __init__(self) -> None:
@@ -644,6 +741,10 @@ class FakeUnitOfWork:
         self.members = FakeMemberRepository(self)
         self.logos = FakeLogoRepository(self)
         self.audit = FakeAuditLog(self)
+        self.stripe_connections = FakeStripeConnectionRepository(self)
+        self.stripe_events = FakeStripeEventLog(self)
+        self.pay_links = FakePayLinkRepository(self)
+        self.checkouts = FakeCheckoutRepository(self)
         self.outbox = FakeOutbox(self)
 
     def __enter__(self) -> Self:

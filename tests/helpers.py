@@ -18,6 +18,22 @@ from billing_bot.settings import Settings
 
 T = TypeVar("T")
 
+#: Debian's Chromium, which the browser tests drive with Playwright (no browser download).
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless and quiet: no GPU, no QUIC, and none of the browser's own calls home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Where browser tests leave screenshots for a person to look at.
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
 #: Every variable the app reads, so a test can start from a clean environment.
 SETTINGS_VARIABLES = tuple(name.upper() for name in Settings.model_fields)
 

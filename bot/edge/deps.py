@@ -47,6 +47,9 @@ class BotDeps:
     recent: RecentWorkspaces | None = None
     """None: every lookup reads the database."""
     forget_installation: Callable[[str | None, str | None], None] = _nothing_remembered
+    stripe_links: Callable[[str, str, str], str] | None = None
+    """(purpose, team, user) -> a signed link an admin follows to Stripe ("setup" for
+    onboarding, "dashboard" for the Express dashboard); None without Stripe configured."""
     """Drop what this process remembers of a workspace's installation (its bot token), once
     the workspace installed the app again or removed it."""
     deliver_soon: Callable[[], None] = _nothing_to_wake

@@ -209,3 +209,13 @@ def installed_workspace(workspace_id: str, uow: UnitOfWork, env: Env) -> Workspa
         if practice is None or not practice.active:
             return None
         return Workspace(practice, tuple(uow.members.list(practice.id)))
+
+
+def practice_workspace(practice_id: PracticeId, uow: UnitOfWork) -> Workspace | None:
+    """The practice's workspace and members, for work that starts from a practice rather than
+    from a Slack request (a Stripe webhook's side effects); None once it uninstalled."""
+    with uow:
+        practice = uow.practices.get(practice_id)
+        if practice is None or not practice.active:
+            return None
+        return Workspace(practice, tuple(uow.members.list(practice.id)))

@@ -4,8 +4,9 @@ invoice looked up by number) and the bookkeeping of where each invoice's card is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from domain.audit import AuditEvent
 from domain.clients import Client
@@ -13,6 +14,7 @@ from domain.errors import InvoiceNotEditable, NotFound
 from domain.ids import AppointmentId, ClientId, InvoiceId, PracticeId, TaxRateId
 from domain.invoices import CardPlace, Invoice, InvoiceState, LineInput
 from domain.money import Currency
+from domain.online_payments import PayLink
 from domain.ports import Env, UnitOfWork
 from domain.practice import Practice, TaxRate
 from domain.services import ServiceType
@@ -104,6 +106,13 @@ class InvoiceCard:
     place: CardPlace | None
     service_names: dict[str, str]
     """Names of the services its lines came from, by id (the details modal shows them)."""
+    pay_link: PayLink | None = None
+    """The client's pay link, and when and to whom it was last sent."""
+    client_email: str = ""
+    takes_cards: bool = False
+    """Whether the practice's Stripe account can take card payments now."""
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    """The practice's time zone, in which the card tells days."""
 
     @property
     def is_overdue(self) -> bool:
@@ -117,6 +126,7 @@ def _card(practice: Practice, invoice: Invoice, uow: UnitOfWork, env: Env) -> In
         for line in invoice.lines
         if line.service_type_id
     }
+    connection = uow.stripe_connections.get(practice.id)
     return InvoiceCard(
         invoice,
         client.name if client else "?",
@@ -126,6 +136,10 @@ def _card(practice: Practice, invoice: Invoice, uow: UnitOfWork, env: Env) -> In
         practice.billing_channel_id,
         uow.invoices.card_place(practice.id, invoice.id),
         {key: service.name for key, service in services.items() if service is not None},
+        pay_link=uow.pay_links.for_invoice(practice.id, invoice.id),
+        client_email=client.email if client else "",
+        takes_cards=bool(connection and connection.takes_cards),
+        zone=practice.zone,
     )
 
 

@@ -44,6 +44,8 @@ from sandbox.slack import (
     View,
     Workspace,
 )
+from sandbox.stripe import StripeStandIn
+from smtp_sink import SmtpSink
 from storage.engine import create_engine_for
 from storage.migrate import upgrade
 from storage.orm import ClientRow, ServiceTypeRow, metadata
@@ -80,6 +82,9 @@ class SlackWorld:
     server: RunningServer
     engine: Engine
     sessions: sessionmaker[Session]
+    #: With `payments=True`: Stripe's stand-in (webhooks to the app) and an SMTP server.
+    stripe: StripeStandIn | None = None
+    mail: SmtpSink | None = None
     #: (start, end) of every OAuth install walk, on `time.time()`'s clock.
     install_windows: list[tuple[float, float]] = field(default_factory=list)
 
@@ -227,6 +232,7 @@ def slack_world(
     threads: int = 4,
     socket_mode: bool = False,
     failures_expected: bool = False,
+    payments: bool = False,
 ) -> Iterator[SlackWorld]:
     """Migrate `database_url`, start the stand-in and ``billing-bot serve`` against it (or
     ``billing-bot socket``, connected over Socket Mode, with `socket_mode`).
@@ -234,7 +240,8 @@ def slack_world(
     On a clean exit it checks what must hold after any run: no channel post carries health
     data, the app asked Slack's ``auth.test`` only while being installed, and the server
     logged no failure (unless `failures_expected`: tests that make the app fail on purpose
-    check its log themselves)."""
+    check its log themselves). With `payments`, the app also talks to the Stripe stand-in
+    (which delivers its webhooks to the app) and sends e-mail to a local SMTP server."""
     engine = create_engine_for(database_url)
     upgrade(engine)
     app_port = free_port()
@@ -257,6 +264,17 @@ def slack_world(
     }
     if socket_mode:
         settings["SLACK_APP_TOKEN"] = slack.app_token()
+    stripe = mail = None
+    if payments:
+        stripe = StripeStandIn(deliver_to=f"{app_url}/stripe/webhook").start()
+        mail = SmtpSink().start()
+        settings |= {
+            "STRIPE_SECRET_KEY": stripe.secret_key,
+            "STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
+            "STRIPE_API_BASE": stripe.base_url,
+            "SMTP_URL": f"smtp://127.0.0.1:{mail.port}",
+            "MAIL_FROM": "Billing Bot <billing@example.org>",
+        }
     try:
         # PUBLIC_BASE_URL is left unset: the app derives it from its host and port.
         with running_server(
@@ -265,7 +283,9 @@ def slack_world(
             _wait_until_healthy(server)
             if slack.socket_mode is not None:
                 slack.socket_mode.wait_for_connections(1, timeout=30)
-            world = SlackWorld(slack, server, engine, session_factory(engine))
+            world = SlackWorld(
+                slack, server, engine, session_factory(engine), stripe=stripe, mail=mail
+            )
             yield world
             assert_channel_posts_keep_privacy(slack, engine)
             assert_auth_test_only_while_installing(world)
@@ -273,6 +293,10 @@ def slack_world(
                 assert_server_logged_no_failure(server)
     finally:
         slack.stop()
+        if stripe is not None:
+            stripe.stop()
+        if mail is not None:
+            mail.stop()
         engine.dispose()
 
 

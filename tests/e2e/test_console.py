@@ -41,23 +41,11 @@ from domain.usecases.records import (
     set_appointment_status,
 )
 from gateways.system import RandomIds, SystemClock
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from storage.engine import create_engine_for
 from storage.orm import PracticeRow
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless and quiet: no GPU, no QUIC, and none of the browser's own calls home.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # The app answers within Slack's three seconds; lazy listeners and polling add a little.
 expect.set_options(timeout=15_000)
 

@@ -9,7 +9,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from outbox_scenario import CLIENT_ADDRESS, CLIENT_NAME, SUBJECT, a_worker, enqueue
 
 from billing_bot.outbox_handlers import email_handler
 from domain.outbox import OutboxKind
@@ -17,6 +16,7 @@ from domain.ports import Env
 from factories import a_practice
 from fakes import FixedClock
 from gateways.mail import SmtpEndpoint, SmtpMailer
+from outbox_scenario import CLIENT_ADDRESS, CLIENT_NAME, SUBJECT, a_worker, enqueue
 from smtp_sink import SmtpSink, smtp_sink
 from storage.outbox_queue import SqlOutboxQueue
 

@@ -13,6 +13,7 @@ from bot.invoice_card import (
     HISTORY,
     ISSUE,
     RECORD_PAYMENT,
+    SEND_LINK,
     VOID,
     card_blocks,
     card_text,
@@ -92,7 +93,7 @@ def test_without_privacy_mode_or_when_private_the_card_shows_the_name(
 def test_each_status_offers_its_own_actions(uow: FakeUnitOfWork, env: Env) -> None:
     always = {DETAILS, HISTORY}
     assert _actions(_card(uow, env)) == {EDIT, ISSUE, VOID} | always
-    assert _actions(_card(uow, env, state="open")) == {RECORD_PAYMENT, VOID} | always
+    assert _actions(_card(uow, env, state="open")) == {RECORD_PAYMENT, SEND_LINK, VOID} | always
     assert _actions(_card(uow, env, state="void")) == always
 
 

@@ -1,0 +1,71 @@
+"""The e-mails a client receives (payment link, receipt), written from the records when the
+outbox delivers them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from documents.render import payment_link_email, receipt_email
+from domain.ids import InvoiceId, PracticeId
+from domain.outbox import EmailMessage, PermanentDeliveryError
+from domain.ports import Env, UnitOfWork
+from domain.usecases.pay_links import invoice_for_mail
+
+
+def compose_client_email(
+    practice_id: PracticeId,
+    payload: Mapping[str, Any],
+    uow: UnitOfWork,
+    env: Env,
+    public_base_url: str,
+) -> EmailMessage | None:
+    """The e-mail a `client_email` outbox message asks for; None when there is nobody to send
+    it to (a receipt for a client without an e-mail address)."""
+    template = payload.get("template")
+    records = invoice_for_mail(practice_id, InvoiceId(str(payload["invoice_id"])), uow)
+    today = env.today_at(records.practice)
+    pay_url = (
+        f"{public_base_url}/pay/{records.pay_link.token}" if records.pay_link is not None else None
+    )
+    # A link, not an attachment: most mail clients show a linked logo once the reader allows
+    # images, and the message stays small.
+    logo_url = (
+        f"{pay_url}/logo"
+        if pay_url is not None and records.practice.invoice_settings.logo_ref
+        else None
+    )
+    if template == "payment_link":
+        if pay_url is None:
+            raise PermanentDeliveryError("the invoice has no pay link")
+        return payment_link_email(
+            records.practice,
+            records.invoice,
+            records.client,
+            to=str(payload["to"]),
+            to_name=str(payload.get("to_name") or ""),
+            message=str(payload.get("message") or ""),
+            pay_url=pay_url,
+            today=today,
+            logo_url=logo_url,
+        )
+    if template == "receipt":
+        entry = next((e for e in records.invoice.ledger if e.id == payload.get("payment_id")), None)
+        if entry is None:
+            raise PermanentDeliveryError("the receipt's payment is not on the invoice")
+        to = records.pay_link.last_sent_to if records.pay_link else None
+        to = to or (records.client.email if records.client else None)
+        if not to:
+            return None
+        return receipt_email(
+            records.practice,
+            records.invoice,
+            records.client,
+            entry,
+            to=to,
+            to_name=records.client.name if records.client else "",
+            pay_url=pay_url,
+            today=today,
+            logo_url=logo_url,
+        )
+    raise PermanentDeliveryError(f"unknown client e-mail template {template!r}")

@@ -1,0 +1,181 @@
+"""The client-facing pay page and e-mails, rendered with Jinja2 from one document model."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from documents.model import InvoiceDocument, invoice_document, receipt_document
+from domain.clients import Client
+from domain.invoices import Invoice
+from domain.outbox import EmailMessage
+from domain.payments import LedgerEntry
+from domain.practice import Practice
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("documents", "templates"),
+        # Only .html is escaped: the text parts of e-mails are plain text.
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _lang(practice: Practice) -> str:
+    return practice.locale.split("_")[0] or "en"
+
+
+def pay_page_html(
+    practice: Practice,
+    invoice: Invoice,
+    client: Client | None,
+    *,
+    state: str,
+    today: date,
+    pay_action: str,
+    logo_url: str | None = None,
+    problem: str | None = None,
+) -> str:
+    doc = invoice_document(practice, invoice, client, today)
+    return (
+        _environment()
+        .get_template("pay_page.html")
+        .render(
+            doc=doc,
+            state=state,
+            pay_action=pay_action,
+            problem=problem,
+            logo_url=logo_url,
+            lang=_lang(practice),
+        )
+    )
+
+
+def pay_done_html(
+    practice: Practice,
+    invoice: Invoice,
+    client: Client | None,
+    *,
+    today: date,
+    confirmed: bool,
+    page_url: str,
+    logo_url: str | None = None,
+) -> str:
+    doc = invoice_document(practice, invoice, client, today)
+    return (
+        _environment()
+        .get_template("pay_done.html")
+        .render(
+            doc=doc, confirmed=confirmed, page_url=page_url, logo_url=logo_url, lang=_lang(practice)
+        )
+    )
+
+
+def not_found_html() -> str:
+    return _environment().get_template("not_found.html").render()
+
+
+def message_html(title: str, text: str = "") -> str:
+    """A short page that tells a person what happened and what to do next."""
+    return _environment().get_template("message.html").render(title=title, text=text)
+
+
+def _greeting_name(to_name: str) -> str:
+    parts = to_name.split()
+    return parts[0] if parts else ""
+
+
+def _email(
+    practice: Practice,
+    doc: InvoiceDocument,
+    template: str,
+    subject: str,
+    *,
+    to: str,
+    to_name: str,
+    reply_to: str | None,
+    logo_url: str | None = None,
+    **context: object,
+) -> EmailMessage:
+    environment = _environment()
+    values = {
+        "logo_url": logo_url,
+        "doc": doc,
+        "subject": subject,
+        "greeting_name": _greeting_name(to_name),
+        "lang": _lang(practice),
+        **context,
+    }
+    return EmailMessage(
+        to_address=to,
+        to_name=to_name,
+        subject=subject,
+        text=environment.get_template(f"{template}.txt").render(values),
+        html=environment.get_template(f"{template}.html").render(values),
+        reply_to=reply_to,
+        sender_name=practice.billing.name,
+    )
+
+
+def payment_link_email(
+    practice: Practice,
+    invoice: Invoice,
+    client: Client | None,
+    *,
+    to: str,
+    to_name: str,
+    message: str,
+    pay_url: str,
+    today: date,
+    reply_to: str | None = None,
+    logo_url: str | None = None,
+) -> EmailMessage:
+    doc = invoice_document(practice, invoice, client, today)
+    subject = f"Invoice {doc.number} from {doc.practice_name}: {doc.balance} due {doc.due_date}"
+    return _email(
+        practice,
+        doc,
+        "email_payment_link",
+        subject,
+        to=to,
+        to_name=to_name,
+        reply_to=reply_to,
+        logo_url=logo_url,
+        message=message,
+        pay_url=pay_url,
+    )
+
+
+def receipt_email(
+    practice: Practice,
+    invoice: Invoice,
+    client: Client | None,
+    entry: LedgerEntry,
+    *,
+    to: str,
+    to_name: str,
+    pay_url: str | None,
+    today: date,
+    reply_to: str | None = None,
+    logo_url: str | None = None,
+) -> EmailMessage:
+    receipt = receipt_document(practice, invoice, client, entry, today)
+    subject = f"Receipt {receipt.receipt_number} from {receipt.invoice.practice_name}"
+    return _email(
+        practice,
+        receipt.invoice,
+        "email_receipt",
+        subject,
+        to=to,
+        to_name=to_name,
+        reply_to=reply_to,
+        logo_url=logo_url,
+        receipt=receipt,
+        pay_url=pay_url,
+    )

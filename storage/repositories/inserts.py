@@ -1,0 +1,25 @@
+"""An INSERT that leaves an existing row alone, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session
+
+
+def insert_ignoring_duplicates(
+    session: Session,
+    table: type[DeclarativeBase],
+    values: dict[str, Any],
+    conflict_columns: Sequence[str],
+) -> bool:
+    """True if the row was inserted; False if one with the same `conflict_columns` exists.
+    Under concurrency the database decides, so two racing callers get one True."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    )
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
