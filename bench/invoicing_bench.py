@@ -239,7 +239,8 @@ def seed(database_url: str, team_id: str, admin_id: str, practice: Practice) -> 
                         invoice.total,
                         datetime.combine(paid_on, day_time(12), tzinfo=UTC),
                         admin_id,
-                    )
+                    ),
+                    locale=found.locale,
                 )
             batch.invoices.add(invoice)
     engine.dispose()

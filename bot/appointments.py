@@ -170,12 +170,15 @@ def appointment_modal(
     clinician: str,
     time_zone: str,
     client: Client | None = None,
+    *,
+    locale: str,
 ) -> View:
-    """The scheduling form: the practice's clients and active services to pick from, today's
-    date and the user as clinician to start with, and `client` already picked if given (the
-    form opened from a client's record)."""
+    """The scheduling form: the practice's clients and active services (prices as the
+    practice writes them, `locale`) to pick from, today's date and the user as clinician to
+    start with, and `client` already picked if given (the form opened from a client's
+    record)."""
     service_choices = [
-        (s.id, _option_text(f"{s.name} · {s.default_price.format()}")) for s in services
+        (s.id, _option_text(f"{s.name} · {s.default_price.format(locale)}")) for s in services
     ]
     blocks: list[Block] = [
         _client_picker(clients, client),
@@ -546,6 +549,7 @@ def appointment_command(
         deps.env.today_at(practice),
         caller.user_id,
         practice.billing.time_zone,
+        locale=practice.locale,
     )
     return partial(client.views_open, trigger_id=body["trigger_id"], view=modal)
 

@@ -76,10 +76,6 @@ CSV_COLUMNS = (
 # -- the list -------------------------------------------------------------------------------
 
 
-def _amount(money: Money, locale: str) -> str:
-    return money.format(locale)
-
-
 def list_row(invoice: InvoiceListing, locale: str, *, with_client: bool = True) -> SectionBlock:
     """One invoice of the list: number, client (for the caller's eyes only, so the full name;
     left out of a list of one client's, whose title names them), due date, total, balance."""
@@ -87,10 +83,10 @@ def list_row(invoice: InvoiceListing, locale: str, *, with_client: bool = True) 
         f"*{invoice.number}*",
         *([escape(invoice.client_name)] if with_client else []),
         f"due {day_text(invoice.due_date)}",
-        f"total {_amount(invoice.total, locale)}",
+        f"total {invoice.total.format(locale)}",
     ]
     if invoice.status not in SETTLED_STATUSES and invoice.status is not InvoiceStatus.DRAFT:
-        parts.append(f"balance {_amount(invoice.balance, locale)}")
+        parts.append(f"balance {invoice.balance.format(locale)}")
     parts.append(invoice.status.label)
     return SectionBlock(text=MarkdownTextObject(text=" · ".join(parts)))
 
@@ -129,8 +125,8 @@ def invoice_list_blocks(listed: InvoiceList, text: str) -> list[Block]:
             "\n".join(
                 f"*{totals.total.currency.code}* {totals.count} "
                 f"invoice{'s' if totals.count != 1 else ''}: total "
-                f"{_amount(totals.total, listed.locale)} · balance "
-                f"{_amount(totals.balance, listed.locale)}"
+                f"{totals.total.format(listed.locale)} · balance "
+                f"{totals.balance.format(listed.locale)}"
                 for totals in page.totals
             )
         )

@@ -104,6 +104,8 @@ class InvoiceCard:
     place: CardPlace | None
     service_names: dict[str, str]
     """Names of the services its lines came from, by id (the details modal shows them)."""
+    locale: str
+    """How the practice writes amounts: every amount of the card is shown this way."""
 
     @property
     def is_overdue(self) -> bool:
@@ -126,6 +128,7 @@ def _card(practice: Practice, invoice: Invoice, uow: UnitOfWork, env: Env) -> In
         practice.billing_channel_id,
         uow.invoices.card_place(practice.id, invoice.id),
         {key: service.name for key, service in services.items() if service is not None},
+        practice.locale,
     )
 
 

@@ -162,7 +162,7 @@ def _build_lines(
     """Check each line against the practice's records and turn it into an invoice line."""
     lines: list[InvoiceLine] = []
     seen_appointments: set[AppointmentId] = set()
-    for index, line in validate_lines(inputs, practice.currency, errors):
+    for index, line in validate_lines(inputs, practice.currency, practice.locale, errors):
         field = f"lines.{index}."
         description = line.description.strip()
         service_type_id: ServiceTypeId | None = None
@@ -393,11 +393,12 @@ def void_invoice(
 ) -> Invoice:
     """Cancel an invoice for good; its appointments can then be invoiced again."""
     with uow:
+        practice = load_practice(uow, practice_id)
         invoice = load_invoice(uow, practice_id, invoice_id)
         errors = FieldErrors()
         why = errors.check("reason", lambda: optional_text(reason, label="reason", max_length=500))
         errors.raise_if_any()
-        voided = invoice.void(env.clock.now(), why or "")
+        voided = invoice.void(env.clock.now(), why or "", locale=practice.locale)
         uow.invoices.update(voided)
         audit(uow, env, practice_id, actor, "invoice.voided", "invoice", invoice.id)
         uow.commit()

@@ -158,7 +158,7 @@ def parse_price(value: str | Decimal, currency: Currency, locale: str = "en_US")
         raise InvalidValue(
             f"{currency.code} prices have at most {currency.exponent} decimals; got {amount}."
         )
-    return check_unit_price(Money(amount.quantize(currency.quantum), currency), currency)
+    return check_unit_price(Money(amount.quantize(currency.quantum), currency), currency, locale)
 
 
 def _checked_service_fields(
