@@ -135,6 +135,9 @@ class Draft:
     problem: str = ""
     editing: Editing | None = None
     """The draft being edited, or None for a new invoice."""
+    relist: str = ""
+    """The appointment list the form was opened from, to redraw once the invoice exists
+    (`bot.appointments.invoiced_from`); empty when opened elsewhere."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,7 @@ def draft_of(view: dict[str, Any], currency: Currency, today: date) -> Draft:
         generation=int(metadata.get("g") or 0),
         create_as=state.selected(CREATE_AS) or AS_DRAFT,
         editing=_editing(metadata),
+        relist=str(metadata.get("l") or ""),
     )
 
 
@@ -493,6 +497,8 @@ def new_invoice_modal(form: NewInvoiceForm, draft: Draft, preview: LinesPreview)
     blocks += _line_form(form, draft)
     blocks += [DividerBlock(), _totals(preview, form.locale)]
     metadata: dict[str, Any] = {"g": draft.generation}
+    if draft.relist:
+        metadata["l"] = draft.relist
     editing = draft.editing
     if editing is None:
         choices = [

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import clients, home, invoice_form, invoice_lists
-from bot.appointments import CREATE_INVOICE, client_options
+from bot.appointments import CREATE_INVOICE, client_options, invoiced_from, redraw_list
 from bot.blocks import escape, invoice_row, note, text_input
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.listen import Saved, action, command, open_or_push, options, submission
@@ -242,6 +242,7 @@ def _opening_modal(
     client_text: str = "",
     client_id: ClientId | None = None,
     appointment_ids: tuple[AppointmentId, ...] = (),
+    relist: str = "",
 ) -> View:
     form = new_invoice_form(
         caller.practice.id,
@@ -251,7 +252,7 @@ def _opening_modal(
         client_id=client_id,
         appointment_ids=appointment_ids,
     )
-    draft = first_draft(form)
+    draft = replace(first_draft(form), relist=relist)
     preview, problem = _preview(deps, caller, draft)
     return new_invoice_modal(form, replace(draft, problem=problem), preview)
 
@@ -260,9 +261,11 @@ def from_appointment(
     deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient
 ) -> None:
     """ "Create invoice" on an appointment: the form prefilled with its client, date and
-    service; an appointment already on an invoice that is not void says which."""
-    appointment_id = AppointmentId(str(body["actions"][0].get("value") or ""))
-    open_or_push(client, body, _opening_modal(deps, caller, appointment_ids=(appointment_id,)))
+    service; an appointment already on an invoice that is not void says which. Pressed in an
+    `/appointment` list, that list is redrawn once the invoice is created."""
+    appointment_id, relist = invoiced_from(body)
+    modal = _opening_modal(deps, caller, appointment_ids=(appointment_id,), relist=relist)
+    open_or_push(client, body, modal)
 
 
 def for_sessions(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
@@ -409,16 +412,18 @@ def create(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClien
     )
     return Saved(
         ack={"response_action": "update", "view": notice},
-        then=partial(_publish_and_refresh_home, deps, client, caller, invoice.id),
+        then=partial(_publish_and_refresh, deps, client, caller, invoice.id, draft.relist),
     )
 
 
-def _publish_and_refresh_home(
-    deps: BotDeps, client: WebClient, caller: Caller, invoice_id: InvoiceId
+def _publish_and_refresh(
+    deps: BotDeps, client: WebClient, caller: Caller, invoice_id: InvoiceId, relist: str
 ) -> None:
-    """The new invoice's card, and the creator's Home tab, whose latest invoices and
-    uninvoiced sessions it changed."""
+    """The new invoice's card, the creator's Home tab, whose latest invoices and uninvoiced
+    sessions it changed, and the appointment list the form came from, if any."""
     publish_card(deps, client, caller.practice.id, invoice_id, caller.user_id)
+    if relist:
+        redraw_list(deps, caller, relist)
     home.refresh(client, deps, caller.practice.workspace_id, caller.user_id)
 
 
