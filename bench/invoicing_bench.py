@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/invoicing_bench.py [--requests 1000] [--submissions 300]
                                               [--concurrency 32] [--rounds 3]
+                                              [--only ROW ...]
                                               [--postgres-url URL | --no-postgres]
 
 For each database (SQLite files, then PostgreSQL databases this script creates and drops) it
@@ -238,7 +239,8 @@ def seed(database_url: str, team_id: str, admin_id: str, practice: Practice) -> 
                         invoice.total,
                         datetime.combine(paid_on, day_time(12), tzinfo=UTC),
                         admin_id,
-                    )
+                    ),
+                    locale=found.locale,
                 )
             batch.invoices.add(invoice)
     engine.dispose()
@@ -471,6 +473,7 @@ def bench_database(label: str, urls: dict[Practice, str], args: argparse.Namespa
                     bare_pid,
                 )
             )
+            servers, growths = chosen(servers, growths, args.only)
             print(f"{label}:", flush=True)
             report(alternate(servers, args), growths, postgres=label == "PostgreSQL")
     finally:
@@ -548,12 +551,31 @@ def rows(
     return servers, growths
 
 
+def chosen(
+    servers: list[Server], growths: list[Growth], only: Sequence[str]
+) -> tuple[list[Server], list[Growth]]:
+    """The rows whose label starts with one of `only` (every row when empty), and the growth
+    ratios between rows both kept."""
+    if not only:
+        return servers, growths
+    kept = [server for server in servers if server.label.startswith(tuple(only))]
+    labels = {server.label for server in kept}
+    return kept, [g for g in growths if g.base in labels and g.grown in labels]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000, help="per round of a read row")
     parser.add_argument("--submissions", type=int, default=300, help="per round of a Create row")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--large", type=int, default=10_000, help="invoices of the large practice")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="ROW",
+        help="run only the rows whose label starts with one of these, e.g. '/invoice list'",
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument(

@@ -43,7 +43,7 @@ from bot.edge.state import ViewState
 from bot.invoice_card import DETAILS as OPEN_INVOICE
 from domain.appointments import Appointment, AppointmentStatus
 from domain.clients import Client
-from domain.errors import FieldErrors, InvalidValue
+from domain.errors import FieldErrors, InvalidValue, StaleEdit
 from domain.ids import AppointmentId, ClientId, ServiceTypeId
 from domain.roles import Role
 from domain.services import ServiceType
@@ -170,12 +170,15 @@ def appointment_modal(
     clinician: str,
     time_zone: str,
     client: Client | None = None,
+    *,
+    locale: str,
 ) -> View:
-    """The scheduling form: the practice's clients and active services to pick from, today's
-    date and the user as clinician to start with, and `client` already picked if given (the
-    form opened from a client's record)."""
+    """The scheduling form: the practice's clients and active services (prices as the
+    practice writes them, `locale`) to pick from, today's date and the user as clinician to
+    start with, and `client` already picked if given (the form opened from a client's
+    record)."""
     service_choices = [
-        (s.id, _option_text(f"{s.name} · {s.default_price.format()}")) for s in services
+        (s.id, _option_text(f"{s.name} · {s.default_price.format(locale)}")) for s in services
     ]
     blocks: list[Block] = [
         _client_picker(clients, client),
@@ -328,16 +331,61 @@ class ListRange:
 
 
 def _button_value(appointment: Appointment, shown: ListRange) -> str:
-    return json.dumps({"a": appointment.id, **shown.to_json()}, separators=(",", ":"))
+    """What a row's buttons carry: the appointment, the version the list showed (a mark from
+    a list drawn before a change is refused), and the days listed (to redraw the list)."""
+    data = {"a": appointment.id, "v": appointment.version, **shown.to_json()}
+    return json.dumps(data, separators=(",", ":"))
 
 
-def _clicked(body: dict[str, Any]) -> tuple[AppointmentId, ListRange]:
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    """A row's button pressed in a list: which appointment, at which version, in which list."""
+
+    appointment_id: AppointmentId
+    version: int | None
+    shown: ListRange
+
+
+def _clicked(body: dict[str, Any]) -> Pressed:
     try:
         data = json.loads(str((body.get("actions") or [{}])[0].get("value") or ""))
         appointment_id = AppointmentId(str(data["a"]))
-    except (ValueError, KeyError, TypeError):
+        version = int(data["v"]) if "v" in data else None
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise InvalidValue("That list is out of date; run /appointment again.") from None
-    return appointment_id, ListRange.from_json(data)
+    return Pressed(appointment_id, version, ListRange.from_json(data))
+
+
+def invoiced_from(body: dict[str, Any]) -> tuple[AppointmentId, str]:
+    """The appointment of a "Create invoice" button (in a list, on Home, under a scheduled
+    appointment), and for one in a list the list to redraw once its invoice exists
+    (`redraw_list`'s `listed`; empty elsewhere)."""
+    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    if not value.startswith("{"):
+        return AppointmentId(value), ""
+    pressed = _clicked(body)
+    response_url = str(body.get("response_url") or "")
+    if not response_url:
+        return pressed.appointment_id, ""
+    listed = {"u": response_url, **pressed.shown.to_json()}
+    return pressed.appointment_id, json.dumps(listed, separators=(",", ":"))
+
+
+def redraw_list(deps: BotDeps, caller: Caller, listed: str) -> None:
+    """Draw again, in place, the list a "Create invoice" was pressed in (`invoiced_from`), so
+    its appointment shows its invoice's number instead of the button."""
+    try:
+        data = json.loads(listed)
+        response_url = str(data["u"])
+        shown = ListRange.from_json(data)
+    except (ValueError, KeyError, TypeError, InvalidValue):
+        return
+    WebhookClient(response_url).send(
+        text="Appointments",
+        blocks=_list_for(deps, caller, shown),
+        response_type="ephemeral",
+        replace_original=True,
+    )
 
 
 def _title(listed: Calendar, today: date) -> str:
@@ -388,7 +436,7 @@ def _entry_buttons(entry: CalendarEntry, shown: ListRange) -> ActionsBlock:
             ButtonElement(
                 text="Create invoice",
                 action_id=CREATE_INVOICE,
-                value=appointment.id,
+                value=value,
                 style="primary",
             )
         )
@@ -546,21 +594,46 @@ def appointment_command(
         deps.env.today_at(practice),
         caller.user_id,
         practice.billing.time_zone,
+        locale=practice.locale,
     )
     return partial(client.views_open, trigger_id=body["trigger_id"], view=modal)
 
 
 def mark(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
     """A Mark button in a list: the appointment takes that status, and the list is redrawn in
-    place (only the caller sees it); their Home tab's uninvoiced sessions follow."""
-    appointment_id, shown = _clicked(body)
-    status, _ = MARKS[str(body["actions"][0]["action_id"])]
-    set_appointment_status(
-        caller.practice.id, appointment_id, status, caller.user_id, deps.uow(), deps.env
-    )
-    WebhookClient(body["response_url"]).send(
+    place (only the caller sees it); their Home tab's uninvoiced sessions follow.
+
+    A list drawn before the appointment last changed is not acted on: the list is redrawn as
+    things are now, and a message only the caller sees says why nothing was marked."""
+    pressed = _clicked(body)
+    status, label = MARKS[str(body["actions"][0]["action_id"])]
+    answer = WebhookClient(body["response_url"])
+    try:
+        set_appointment_status(
+            caller.practice.id,
+            pressed.appointment_id,
+            status,
+            caller.user_id,
+            deps.uow(),
+            deps.env,
+            expected_version=pressed.version,
+        )
+    except StaleEdit as stale:
+        answer.send(
+            text="Appointments",
+            blocks=_list_for(deps, caller, pressed.shown),
+            response_type="ephemeral",
+            replace_original=True,
+        )
+        answer.send(
+            text=f"Not marked {label.lower()}: {stale} The list above now shows it as it is.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    answer.send(
         text="Appointments",
-        blocks=_list_for(deps, caller, shown),
+        blocks=_list_for(deps, caller, pressed.shown),
         response_type="ephemeral",
         replace_original=True,
     )

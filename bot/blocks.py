@@ -105,16 +105,17 @@ def day_text(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def invoice_row(invoice: InvoiceListing) -> SectionBlock:
-    """One invoice as a line of a list only its viewer sees (Home, an ephemeral reply)."""
+def invoice_row(invoice: InvoiceListing, locale: str) -> SectionBlock:
+    """One invoice as a line of a list only its viewer sees (Home, an ephemeral reply), its
+    amounts as the practice writes them (`locale`)."""
     parts = [
         f"*{invoice.number}*",
         escape(invoice.client_name),
-        invoice.total.format(),
+        invoice.total.format(locale),
         invoice.status.label,
     ]
     if invoice.status is InvoiceStatus.PARTIALLY_PAID:
-        parts.append(f"{invoice.balance.format()} left to pay")
+        parts.append(f"{invoice.balance.format(locale)} left to pay")
     if invoice.status not in SETTLED_STATUSES:  # its due date no longer matters
         parts.append(f"due {day_text(invoice.due_date)}")
     return SectionBlock(text=MarkdownTextObject(text=" · ".join(parts)))

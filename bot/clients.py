@@ -341,16 +341,16 @@ def _contact(client: Client) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _billed(invoice: InvoiceListing | None) -> str:
+def _billed(invoice: InvoiceListing | None, locale: str) -> str:
     if invoice is None:
         return "not invoiced"
     shown = f"{invoice.number} {invoice.status.label.lower()}"
     if invoice.status is InvoiceStatus.PARTIALLY_PAID:
-        shown += f", {invoice.balance.format()} left"
+        shown += f", {invoice.balance.format(locale)} left"
     return shown
 
 
-def _appointment_line(entry: AppointmentEntry, zone: ZoneInfo) -> str:
+def _appointment_line(entry: AppointmentEntry, zone: ZoneInfo, locale: str) -> str:
     appointment = entry.appointment
     start = appointment.start.astimezone(zone)
     parts = [
@@ -359,14 +359,14 @@ def _appointment_line(entry: AppointmentEntry, zone: ZoneInfo) -> str:
     ]
     if appointment.status is not AppointmentStatus.SCHEDULED:
         parts.append(appointment.status.value.replace("_", "-"))
-    parts.append(_billed(entry.invoice))
+    parts.append(_billed(entry.invoice, locale))
     return "• " + " · ".join(parts)
 
 
-def _invoice_line(invoice: InvoiceListing) -> str:
-    parts = [f"*{invoice.number}*", invoice.total.format(), invoice.status.label]
+def _invoice_line(invoice: InvoiceListing, locale: str) -> str:
+    parts = [f"*{invoice.number}*", invoice.total.format(locale), invoice.status.label]
     if invoice.status is InvoiceStatus.PARTIALLY_PAID:
-        parts.append(f"{invoice.balance.format()} left to pay")
+        parts.append(f"{invoice.balance.format(locale)} left to pay")
     if invoice.status not in SETTLED_STATUSES:
         parts.append(f"due {day_text(invoice.due_date)}")
     return "• " + " · ".join(parts)
@@ -381,17 +381,17 @@ def _more(count: int, what: str) -> str:
     return f"\n_…and {count} more {what}_" if count else ""
 
 
-def client_record_blocks(record: ClientRecord, zone: ZoneInfo) -> list[Block]:
+def client_record_blocks(record: ClientRecord, zone: ZoneInfo, locale: str) -> list[Block]:
     """A client's record, for a message only the caller sees: contact details, what they
     owe, their upcoming and past appointments with the invoice of each, their invoices; and
     buttons to edit the client or schedule an appointment for them. Times are on `zone`
-    (the practice's clock)."""
+    (the practice's clock), amounts as the practice writes them (`locale`)."""
     client = record.client
     if record.owed:
         owed = " · ".join(
-            f"{t.outstanding.format()} on {t.unpaid_count} unpaid invoice"
+            f"{t.outstanding.format(locale)} on {t.unpaid_count} unpaid invoice"
             + ("s" if t.unpaid_count != 1 else "")
-            + (f", {t.overdue.format()} overdue" if t.overdue_count else "")
+            + (f", {t.overdue.format(locale)} overdue" if t.overdue_count else "")
             for t in record.owed
         )
     else:
@@ -407,19 +407,19 @@ def client_record_blocks(record: ClientRecord, zone: ZoneInfo) -> list[Block]:
         DividerBlock(),
         _listed(
             "Upcoming appointments",
-            [_appointment_line(entry, zone) for entry in record.upcoming],
+            [_appointment_line(entry, zone, locale) for entry in record.upcoming],
             _more(record.more_upcoming, "upcoming"),
             "None scheduled.",
         ),
         _listed(
             "Past appointments",
-            [_appointment_line(entry, zone) for entry in record.past],
+            [_appointment_line(entry, zone, locale) for entry in record.past],
             _more(record.more_past, "earlier"),
             "None yet.",
         ),
         _listed(
             "Invoices",
-            [_invoice_line(invoice) for invoice in record.invoices],
+            [_invoice_line(invoice, locale) for invoice in record.invoices],
             "\n_…and older ones_" if record.more_invoices else "",
             "None yet.",
         ),
@@ -469,7 +469,7 @@ def save_edited_client(
 
 def _record_for(deps: BotDeps, caller: Caller, client_id: str) -> list[Block]:
     record = client_record(caller.practice.id, ClientId(client_id), deps.read(), deps.env)
-    return client_record_blocks(record, caller.practice.zone)
+    return client_record_blocks(record, caller.practice.zone, caller.practice.locale)
 
 
 def client_command(
@@ -567,6 +567,7 @@ def open_appointment_form(
             caller.user_id,
             practice.billing.time_zone,
             client=picked,
+            locale=practice.locale,
         )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -151,25 +151,27 @@ def home_view(data: HomeData) -> View:
         )
     )
     if data.totals and data.latest:
+        locale = practice.locale
         for totals in data.totals:
             blocks.append(
                 SectionBlock(
                     fields=[
                         MarkdownTextObject(
-                            text=f"*Outstanding*\n{totals.outstanding.format()}"
+                            text=f"*Outstanding*\n{totals.outstanding.format(locale)}"
                             f" ({totals.unpaid_count})"
                         ),
                         MarkdownTextObject(
-                            text=f"*Overdue*\n{totals.overdue.format()} ({totals.overdue_count})"
+                            text=f"*Overdue*\n{totals.overdue.format(locale)}"
+                            f" ({totals.overdue_count})"
                         ),
                         MarkdownTextObject(
-                            text=f"*Paid this month*\n{totals.paid_this_month.format()}"
+                            text=f"*Paid this month*\n{totals.paid_this_month.format(locale)}"
                         ),
                     ]
                 )
             )
         blocks.append(HeaderBlock(text="Latest invoices"))
-        blocks.extend(invoice_row(invoice) for invoice in data.latest)
+        blocks.extend(invoice_row(invoice, locale) for invoice in data.latest)
         blocks.append(DividerBlock())
 
     if data.sessions is not None and data.sessions.total:

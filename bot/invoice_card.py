@@ -32,6 +32,7 @@ from domain.audit import AuditEvent
 from domain.ids import InvoiceId, PracticeId
 from domain.invoices import CardPlace, Invoice, InvoiceStatus
 from domain.money import Currency
+from domain.numbers import written
 from domain.payments import PaymentMethod
 from domain.practice import format_percent
 from domain.usecases.invoice_screens import InvoiceCard, invoice_card, place_card
@@ -125,15 +126,15 @@ def _actions(invoice: Invoice, link_sent: bool = False) -> list[ButtonElement]:
 def card_blocks(card: InvoiceCard, *, private: bool = False) -> list[Block]:
     """The card. `private`: only the asking user sees it (names shown even in privacy mode);
     otherwise it is posted, and privacy mode shows initials and no service."""
-    invoice = card.invoice
+    invoice, locale = card.invoice, card.locale
     fields = [
         MarkdownTextObject(text=f"*Client*\n{_who(card, private)}"),
         MarkdownTextObject(text=f"*Status*\n{status_text(card)}"),
         MarkdownTextObject(text=f"*Issue date*\n{day_text(invoice.issue_date)}"),
         MarkdownTextObject(text=f"*Due date*\n{day_text(invoice.due_date)}"),
-        MarkdownTextObject(text=f"*Total*\n{invoice.total.format()}"),
-        MarkdownTextObject(text=f"*Paid*\n{invoice.amount_paid.format()}"),
-        MarkdownTextObject(text=f"*Balance*\n{invoice.balance.format()}"),
+        MarkdownTextObject(text=f"*Total*\n{invoice.total.format(locale)}"),
+        MarkdownTextObject(text=f"*Paid*\n{invoice.amount_paid.format(locale)}"),
+        MarkdownTextObject(text=f"*Balance*\n{invoice.balance.format(locale)}"),
     ]
     blocks: list[Block] = [
         SectionBlock(
@@ -164,14 +165,14 @@ def card_text(card: InvoiceCard, *, private: bool = False) -> str:
     """The notification text of a card (what a phone's lock screen shows)."""
     invoice = card.invoice
     return (
-        f"Invoice {invoice.number} · {_who(card, private)} · {invoice.total.format()} · "
+        f"Invoice {invoice.number} · {_who(card, private)} · {invoice.total.format(card.locale)} · "
         f"{status_text(card)}"
     )
 
 
 def details_modal(card: InvoiceCard) -> View:
     """The whole invoice, for billing roles: lines, tax per rate, totals, payments."""
-    invoice = card.invoice
+    invoice, locale = card.invoice, card.locale
     totals = invoice.totals
     blocks: list[Block] = [
         SectionBlock(
@@ -192,19 +193,21 @@ def details_modal(card: InvoiceCard) -> View:
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"*{number}.* {day_text(line.service_date)} · {what}\n"
-                    f"{line.quantity.normalize():f} × {line.unit_price.format()} · {tax} · "
-                    f"*{line.total.format()}*"
+                    f"{written(line.quantity, locale)} × {line.unit_price.format(locale)} · "
+                    f"{tax} · *{line.total.format(locale)}*"
                 )
             )
         )
     if len(invoice.lines) > 40:
         blocks.append(note(f"and {len(invoice.lines) - 40} more lines"))
-    rows = [f"Subtotal: {totals.subtotal.format()}"]
-    rows += [f"{t.label} on {t.taxable.format()}: {t.tax.format()}" for t in totals.taxes]
+    rows = [f"Subtotal: {totals.subtotal.format(locale)}"]
     rows += [
-        f"*Total: {totals.total.format()}*",
-        f"Paid: {totals.amount_paid.format()}",
-        f"*Balance: {totals.balance.format()}*",
+        f"{t.label} on {t.taxable.format(locale)}: {t.tax.format(locale)}" for t in totals.taxes
+    ]
+    rows += [
+        f"*Total: {totals.total.format(locale)}*",
+        f"Paid: {totals.amount_paid.format(locale)}",
+        f"*Balance: {totals.balance.format(locale)}*",
     ]
     blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="\n".join(rows)))]
     if invoice.ledger:
@@ -213,11 +216,9 @@ def details_modal(card: InvoiceCard) -> View:
             sign = "Refund" if entry.kind.value == "refund" else entry.method.label
             reference = f" · {escape(entry.reference)}" if entry.reference else ""
             blocks.append(
-                note(f"{day_text(entry.received_at.date())} · {sign} · {entry.amount.format()}")
-                if not reference
-                else note(
+                note(
                     f"{day_text(entry.received_at.date())} · {sign} · "
-                    f"{entry.amount.format()}{reference}"
+                    f"{entry.amount.format(locale)}{reference}"
                 )
             )
     if invoice.void_reason:
@@ -241,14 +242,17 @@ _HAPPENED = {
 }
 
 
-def history_modal(invoice: Invoice, events: Sequence[AuditEvent], zone: ZoneInfo) -> View:
-    """What was done to the invoice, by whom and when (the practice's clock), oldest first."""
+def history_modal(
+    invoice: Invoice, events: Sequence[AuditEvent], zone: ZoneInfo, locale: str
+) -> View:
+    """What was done to the invoice, by whom and when (the practice's clock, amounts as the
+    practice writes them), oldest first."""
     rows: list[Block] = []
     for event in events[-40:]:
         what = _HAPPENED.get(event.action, event.action)
         minor, code = event.details.get("amount_minor"), event.details.get("currency")
         if minor and code:
-            what += f" · {Currency(code).from_minor_units(int(minor)).format()}"
+            what += f" · {Currency(code).from_minor_units(int(minor)).format(locale)}"
         method = event.details.get("method")
         if method:
             what += f" · {PaymentMethod(method).label.lower()}"

@@ -44,7 +44,7 @@ from domain.errors import FieldErrors, InvalidValue, ValidationError
 from domain.ids import AppointmentId, ClientId, ServiceTypeId, TaxRateId
 from domain.invoices import MAX_DESCRIPTION, LineInput
 from domain.money import Currency, Money, parse_amount, parse_decimal
-from domain.numbers import example
+from domain.numbers import example, written
 from domain.practice import format_percent
 from domain.usecases.invoice_screens import NewInvoiceForm
 from domain.usecases.invoicing import LinesPreview
@@ -135,6 +135,9 @@ class Draft:
     problem: str = ""
     editing: Editing | None = None
     """The draft being edited, or None for a new invoice."""
+    relist: str = ""
+    """The appointment list the form was opened from, to redraw once the invoice exists
+    (`bot.appointments.invoiced_from`); empty when opened elsewhere."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,7 @@ def draft_of(view: dict[str, Any], currency: Currency, today: date) -> Draft:
         generation=int(metadata.get("g") or 0),
         create_as=state.selected(CREATE_AS) or AS_DRAFT,
         editing=_editing(metadata),
+        relist=str(metadata.get("l") or ""),
     )
 
 
@@ -347,18 +351,18 @@ def _tax_label(percent: Decimal, name: str) -> str:
     return f"{name} {format_percent(percent)}" if name else "No tax"
 
 
-def _line_section(index: int, line: LineInput, preview: LinesPreview) -> SectionBlock:
+def _line_section(index: int, line: LineInput, preview: LinesPreview, locale: str) -> SectionBlock:
     if index < len(preview.lines):
         priced = preview.lines[index]
         text = (
             f"*{index + 1}.* {day_text(priced.service_date)} · {escape(priced.description)}\n"
-            f"{priced.quantity.normalize():f} × {priced.unit_price.format()} · "
-            f"{_tax_label(priced.tax_percent, priced.tax_name)} · *{priced.total.format()}*"
+            f"{written(priced.quantity, locale)} × {priced.unit_price.format(locale)} · "
+            f"{_tax_label(priced.tax_percent, priced.tax_name)} · *{priced.total.format(locale)}*"
         )
     else:  # the line no longer prices (its service or rate went away): shown as entered
         text = (
             f"*{index + 1}.* {day_text(line.service_date)} · {escape(line.description)}\n"
-            f"{line.quantity.normalize():f} × {line.unit_price.format()}"
+            f"{written(line.quantity, locale)} × {line.unit_price.format(locale)}"
         )
     return SectionBlock(
         block_id=f"{LINE_BLOCK}.{index}",
@@ -467,14 +471,14 @@ def _line_form(form: NewInvoiceForm, draft: Draft) -> list[Block]:
     return blocks
 
 
-def _totals(preview: LinesPreview) -> SectionBlock:
+def _totals(preview: LinesPreview, locale: str) -> SectionBlock:
     totals = preview.totals
-    rows = [f"Subtotal: {totals.subtotal.format()}"]
+    rows = [f"Subtotal: {totals.subtotal.format(locale)}"]
     rows += [
-        f"{summary.label} on {summary.taxable.format()}: {summary.tax.format()}"
+        f"{summary.label} on {summary.taxable.format(locale)}: {summary.tax.format(locale)}"
         for summary in totals.taxes
     ]
-    rows.append(f"*Total: {totals.total.format()}*")
+    rows.append(f"*Total: {totals.total.format(locale)}*")
     return SectionBlock(block_id=TOTALS, text=MarkdownTextObject(text="\n".join(rows)))
 
 
@@ -486,13 +490,15 @@ def new_invoice_modal(form: NewInvoiceForm, draft: Draft, preview: LinesPreview)
         _date_input(DUE_DATE, "Due date", draft.due_date),
         HeaderBlock(text=f"Lines ({len(draft.lines)})"),
     ]
-    blocks += [_line_section(i, line, preview) for i, line in enumerate(draft.lines)]
+    blocks += [_line_section(i, line, preview, form.locale) for i, line in enumerate(draft.lines)]
     if not draft.lines:
         blocks.append(note("No lines yet: fill in the form below and press *Add line*."))
     blocks.append(DividerBlock())
     blocks += _line_form(form, draft)
-    blocks += [DividerBlock(), _totals(preview)]
+    blocks += [DividerBlock(), _totals(preview, form.locale)]
     metadata: dict[str, Any] = {"g": draft.generation}
+    if draft.relist:
+        metadata["l"] = draft.relist
     editing = draft.editing
     if editing is None:
         choices = [
@@ -543,12 +549,7 @@ def with_service(draft: Draft, form: NewInvoiceForm) -> Draft:
     pending = replace(
         draft.pending,
         # As the practice types it back in, so that Create reads it as shown (89,50 in de_DE).
-        unit_price=example(
-            service.default_price.amount,
-            form.locale,
-            decimals=form.currency.exponent,
-            grouped=False,
-        ),
+        unit_price=service.default_price.typed(form.locale),
         tax_rate=rate or NO_TAX,
     )
     return replace(draft, pending=pending, generation=draft.generation + 1)

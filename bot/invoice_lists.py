@@ -27,6 +27,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.blocks import day_text, escape, note
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.listen import action
+from bot.invoice_card import DETAILS
 from domain.invoices import SETTLED_STATUSES, InvoiceListing, InvoiceStatus
 from domain.money import Money
 from domain.roles import Role
@@ -40,6 +41,10 @@ from domain.usecases.invoice_lists import (
 
 log = logging.getLogger(__name__)
 
+OPEN = DETAILS
+"""A row's button: the invoice's details (registered by `bot.invoices`, as on its card)."""
+ROW_PREFIX = "invoice:"
+"""The block id of a row: this and the invoice's id."""
 LIST_NEXT = "invoice_list_next"
 """The list's Next button; its value is `_Position` as JSON."""
 WORDS_KEPT = 500
@@ -76,23 +81,25 @@ CSV_COLUMNS = (
 # -- the list -------------------------------------------------------------------------------
 
 
-def _amount(money: Money, locale: str) -> str:
-    return money.format(locale)
-
-
 def list_row(invoice: InvoiceListing, locale: str, *, with_client: bool = True) -> SectionBlock:
     """One invoice of the list: number, client (for the caller's eyes only, so the full name;
-    left out of a list of one client's, whose title names them), due date, total, balance."""
+    left out of a list of one client's, whose title names them), due date, total, balance,
+    and a button beside it opening the invoice (a row's own accessory, so a page of 20 stays
+    within Slack's 50 blocks)."""
     parts = [
         f"*{invoice.number}*",
         *([escape(invoice.client_name)] if with_client else []),
         f"due {day_text(invoice.due_date)}",
-        f"total {_amount(invoice.total, locale)}",
+        f"total {invoice.total.format(locale)}",
     ]
     if invoice.status not in SETTLED_STATUSES and invoice.status is not InvoiceStatus.DRAFT:
-        parts.append(f"balance {_amount(invoice.balance, locale)}")
+        parts.append(f"balance {invoice.balance.format(locale)}")
     parts.append(invoice.status.label)
-    return SectionBlock(text=MarkdownTextObject(text=" · ".join(parts)))
+    return SectionBlock(
+        block_id=ROW_PREFIX + invoice.id,
+        text=MarkdownTextObject(text=" · ".join(parts)),
+        accessory=ButtonElement(text=f"Open {invoice.number}", action_id=OPEN, value=invoice.id),
+    )
 
 
 def _title(listed: InvoiceList) -> str:
@@ -129,8 +136,8 @@ def invoice_list_blocks(listed: InvoiceList, text: str) -> list[Block]:
             "\n".join(
                 f"*{totals.total.currency.code}* {totals.count} "
                 f"invoice{'s' if totals.count != 1 else ''}: total "
-                f"{_amount(totals.total, listed.locale)} · balance "
-                f"{_amount(totals.balance, listed.locale)}"
+                f"{totals.total.format(listed.locale)} · balance "
+                f"{totals.balance.format(listed.locale)}"
                 for totals in page.totals
             )
         )

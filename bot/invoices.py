@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import clients, home, invoice_form, invoice_lists
-from bot.appointments import CREATE_INVOICE, client_options
+from bot.appointments import CREATE_INVOICE, client_options, invoiced_from, redraw_list
 from bot.blocks import escape, invoice_row, note, text_input
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.listen import Saved, action, command, open_or_push, options, submission
@@ -141,8 +141,9 @@ METHOD_CHOICES = (
 # -- /invoice -----------------------------------------------------------------------------
 
 
-def invoice_summary(summary: PracticeSummary) -> list[Block]:
-    """An ephemeral summary (only the caller sees it, so client names may appear)."""
+def invoice_summary(summary: PracticeSummary, locale: str) -> list[Block]:
+    """An ephemeral summary (only the caller sees it, so client names may appear), amounts as
+    the practice writes them (`locale`)."""
     if not summary.latest:
         return [
             SectionBlock(text=MarkdownTextObject(text="No invoices yet.")),
@@ -151,27 +152,27 @@ def invoice_summary(summary: PracticeSummary) -> list[Block]:
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"*Outstanding* {t.outstanding.format()} ({t.unpaid_count}) · "
-                f"*Overdue* {t.overdue.format()} ({t.overdue_count}) · "
-                f"*Paid this month* {t.paid_this_month.format()}"
+                text=f"*Outstanding* {t.outstanding.format(locale)} ({t.unpaid_count}) · "
+                f"*Overdue* {t.overdue.format(locale)} ({t.overdue_count}) · "
+                f"*Paid this month* {t.paid_this_month.format(locale)}"
             )
         )
         for t in summary.totals
     ]
-    blocks.extend(invoice_row(invoice) for invoice in summary.latest)
+    blocks.extend(invoice_row(invoice, locale) for invoice in summary.latest)
     return blocks
 
 
-def summary_blocks(summary: PracticeSummary) -> list[dict[str, Any]]:
+def summary_blocks(summary: PracticeSummary, locale: str) -> list[dict[str, Any]]:
     """`invoice_summary` as Slack's JSON. Between two changes to a practice's invoices every
     /invoice shows the same summary, and slack_sdk takes longer to render it than the read
     takes, so each summary is rendered once (the list is new; Bolt only serialises it)."""
-    return list(_rendered_summary(summary))
+    return list(_rendered_summary(summary, locale))
 
 
 @lru_cache(maxsize=1024)
-def _rendered_summary(summary: PracticeSummary) -> tuple[dict[str, Any], ...]:
-    return tuple(block.to_dict() for block in invoice_summary(summary))
+def _rendered_summary(summary: PracticeSummary, locale: str) -> tuple[dict[str, Any], ...]:
+    return tuple(block.to_dict() for block in invoice_summary(summary, locale))
 
 
 def invoice_command(
@@ -196,7 +197,7 @@ def invoice_command(
     caller.require(Role.STAFF)
     if not words:
         summary = practice_summary(caller.practice, LATEST, deps.read(), deps.env)
-        ack(text="Invoices", blocks=summary_blocks(summary))
+        ack(text="Invoices", blocks=summary_blocks(summary, caller.practice.locale))
         return None
     if first == "new":
         modal = _opening_modal(deps, caller, client_text=" ".join(words[1:]))
@@ -241,6 +242,7 @@ def _opening_modal(
     client_text: str = "",
     client_id: ClientId | None = None,
     appointment_ids: tuple[AppointmentId, ...] = (),
+    relist: str = "",
 ) -> View:
     form = new_invoice_form(
         caller.practice.id,
@@ -250,7 +252,7 @@ def _opening_modal(
         client_id=client_id,
         appointment_ids=appointment_ids,
     )
-    draft = first_draft(form)
+    draft = replace(first_draft(form), relist=relist)
     preview, problem = _preview(deps, caller, draft)
     return new_invoice_modal(form, replace(draft, problem=problem), preview)
 
@@ -259,9 +261,11 @@ def from_appointment(
     deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient
 ) -> None:
     """ "Create invoice" on an appointment: the form prefilled with its client, date and
-    service; an appointment already on an invoice that is not void says which."""
-    appointment_id = AppointmentId(str(body["actions"][0].get("value") or ""))
-    open_or_push(client, body, _opening_modal(deps, caller, appointment_ids=(appointment_id,)))
+    service; an appointment already on an invoice that is not void says which. Pressed in an
+    `/appointment` list, that list is redrawn once the invoice is created."""
+    appointment_id, relist = invoiced_from(body)
+    modal = _opening_modal(deps, caller, appointment_ids=(appointment_id,), relist=relist)
+    open_or_push(client, body, modal)
 
 
 def for_sessions(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
@@ -403,21 +407,23 @@ def create(deps: BotDeps, caller: Caller, view: dict[str, Any], client: WebClien
     done = "saved as a draft" if invoice.status.value == "draft" else "issued"
     notice = notice_modal(
         "Invoice created",
-        f"*{invoice.number}* for {invoice.total.format()} is {done}. Its card shows in the "
-        "billing channel (or your DM with the app), with what can be done next.",
+        f"*{invoice.number}* for {invoice.total.format(practice.locale)} is {done}. Its card "
+        "shows in the billing channel (or your DM with the app), with what can be done next.",
     )
     return Saved(
         ack={"response_action": "update", "view": notice},
-        then=partial(_publish_and_refresh_home, deps, client, caller, invoice.id),
+        then=partial(_publish_and_refresh, deps, client, caller, invoice.id, draft.relist),
     )
 
 
-def _publish_and_refresh_home(
-    deps: BotDeps, client: WebClient, caller: Caller, invoice_id: InvoiceId
+def _publish_and_refresh(
+    deps: BotDeps, client: WebClient, caller: Caller, invoice_id: InvoiceId, relist: str
 ) -> None:
-    """The new invoice's card, and the creator's Home tab, whose latest invoices and
-    uninvoiced sessions it changed."""
+    """The new invoice's card, the creator's Home tab, whose latest invoices and uninvoiced
+    sessions it changed, and the appointment list the form came from, if any."""
     publish_card(deps, client, caller.practice.id, invoice_id, caller.user_id)
+    if relist:
+        redraw_list(deps, caller, relist)
     home.refresh(client, deps, caller.practice.workspace_id, caller.user_id)
 
 
@@ -444,7 +450,9 @@ def _save_edit(
         deps.uow(),
         deps.env,
     )
-    notice = notice_modal("Draft saved", f"*{invoice.number}* now totals {invoice.total.format()}.")
+    notice = notice_modal(
+        "Draft saved", f"*{invoice.number}* now totals {invoice.total.format(practice.locale)}."
+    )
     return Saved(
         ack={"response_action": "update", "view": notice},
         then=partial(publish_card, deps, client, practice.id, invoice.id, caller.user_id),
@@ -464,7 +472,8 @@ def open_edit(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebCl
 
 def show_history(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
     invoice, events = invoice_history(caller.practice.id, _invoice_id(body), deps.read(), deps.env)
-    open_or_push(client, body, history_modal(invoice, events, caller.practice.zone))
+    practice = caller.practice
+    open_or_push(client, body, history_modal(invoice, events, practice.zone, practice.locale))
 
 
 def _invoice_id(body: dict[str, Any]) -> InvoiceId:
@@ -489,7 +498,8 @@ def void_modal(card: InvoiceCard) -> View:
         blocks=[
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=f"Void *{card.invoice.number}* ({card.invoice.total.format()})? "
+                    text=f"Void *{card.invoice.number}* "
+                    f"({card.invoice.total.format(card.locale)})? "
                     "A void invoice stays on record and cannot be paid or reopened."
                 )
             ),
@@ -542,7 +552,7 @@ def payment_modal(card: InvoiceCard, today: date) -> View:
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"*{invoice.number}* · {escape(card.client_name)} · balance "
-                    f"{invoice.balance.format()}"
+                    f"{invoice.balance.format(card.locale)}"
                 )
             ),
             InputBlock(
@@ -550,7 +560,7 @@ def payment_modal(card: InvoiceCard, today: date) -> View:
                 label=f"Amount ({invoice.currency.code})",
                 hint="Less than the balance leaves the invoice partially paid.",
                 element=PlainTextInputElement(
-                    action_id=PAY_AMOUNT, initial_value=str(invoice.balance.amount)
+                    action_id=PAY_AMOUNT, initial_value=invoice.balance.typed(card.locale)
                 ),
             ),
             InputBlock(
@@ -604,8 +614,9 @@ def record_payment(deps: BotDeps, caller: Caller, view: dict[str, Any], client: 
     )
     notice = notice_modal(
         "Payment recorded",
-        f"*{invoice.number}*: paid {invoice.amount_paid.format()}, balance "
-        f"{invoice.balance.format()} ({invoice.status.label.lower()}).",
+        f"*{invoice.number}*: paid {invoice.amount_paid.format(caller.practice.locale)}, "
+        f"balance {invoice.balance.format(caller.practice.locale)} "
+        f"({invoice.status.label.lower()}).",
     )
     return Saved(
         ack={"response_action": "update", "view": notice},

@@ -44,7 +44,7 @@ def send_link_modal(card: InvoiceCard) -> View:
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"*{invoice.number}* · balance {invoice.balance.format()} · due "
+                text=f"*{invoice.number}* · balance {invoice.balance.format(card.locale)} · due "
                 f"{day_text(invoice.due_date)}"
             )
         ),
@@ -95,8 +95,8 @@ def send_link_modal(card: InvoiceCard) -> View:
     elif below_card_minimum(invoice.balance):
         blocks.append(
             note(
-                f":warning: {invoice.balance.format()} is below the smallest amount Stripe "
-                "charges by card: the client's page will ask them to pay another way."
+                f":warning: {invoice.balance.format(card.locale)} is below the smallest amount "
+                "Stripe charges by card: the client's page will ask them to pay another way."
             )
         )
     return View(

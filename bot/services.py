@@ -156,8 +156,7 @@ def services_modal(
 
 def typed_price(service: ServiceType, locale: str) -> str:
     """The price as the practice types it back in: '89,50' in de_DE, '1250.00' in en_US."""
-    money = service.default_price
-    return example(money.amount, locale, decimals=money.currency.exponent, grouped=False)
+    return service.default_price.typed(locale)
 
 
 def edit_service_modal(

@@ -297,7 +297,8 @@ def check_quantity(quantity: Decimal) -> Decimal:
     return quantity
 
 
-def check_unit_price(price: Money, currency: Currency) -> Money:
+def check_unit_price(price: Money, currency: Currency, locale: str) -> Money:
+    """`price` if an invoice line may charge it; the refusal writes amounts as `locale`."""
     if price.currency != currency:
         raise InvalidValue(
             f"This invoice is in {currency.code}; the price is in {price.currency.code}. "
@@ -306,7 +307,8 @@ def check_unit_price(price: Money, currency: Currency) -> Money:
     if price.is_negative:
         raise InvalidValue("The price cannot be negative.")
     if price.amount > MAX_UNIT_PRICE:
-        raise InvalidValue(f"The price can be at most {Money(MAX_UNIT_PRICE, currency).format()}.")
+        largest = Money(MAX_UNIT_PRICE, currency).format(locale)
+        raise InvalidValue(f"The price can be at most {largest}.")
     return price
 
 
@@ -417,14 +419,15 @@ class Invoice:
             raise ValidationError.single("lines", "Add at least one line before issuing.")
         return self._edited(state=InvoiceState.ISSUED, issued_at=at)
 
-    def void(self, at: datetime, reason: str) -> Invoice:
-        """Cancel the invoice for good; money already received must be refunded first."""
+    def void(self, at: datetime, reason: str, *, locale: str) -> Invoice:
+        """Cancel the invoice for good; money already received must be refunded first (the
+        refusal writes the amount as `locale`, the practice's)."""
         if self.state is InvoiceState.VOID:
             raise InvoiceIsVoid(f"{self.number} is already void.")
         if self.amount_paid.amount > 0:
             raise InvoiceStateConflict(
-                f"{self.number} has {self.amount_paid.format()} paid on it. Refund the payments "
-                "before voiding it."
+                f"{self.number} has {self.amount_paid.format(locale)} paid on it. Refund the "
+                "payments before voiding it."
             )
         return self._edited(state=InvoiceState.VOID, voided_at=at, void_reason=reason)
 
@@ -437,8 +440,9 @@ class Invoice:
                 f"{self.number} is a draft. Issue it before recording a payment."
             )
 
-    def record(self, entry: LedgerEntry) -> Invoice:
-        """Add a ledger entry after checking the rules every payment or refund obeys."""
+    def record(self, entry: LedgerEntry, *, locale: str) -> Invoice:
+        """Add a ledger entry after checking the rules every payment or refund obeys; a
+        refusal writes amounts as `locale` (the practice's)."""
         self.check_can_take_payments()
         if entry.amount.currency != self.currency:
             raise ValidationError.single(
@@ -447,10 +451,11 @@ class Invoice:
         if any(existing.id == entry.id for existing in self.ledger):
             return self
         if entry.kind is EntryKind.REFUND and entry.amount > self.amount_paid:
+            paid = self.amount_paid.format(locale)
             raise ValidationError.single(
                 "amount",
-                f"A refund of {entry.amount.format()} is more than the "
-                f"{self.amount_paid.format()} paid. Enter at most {self.amount_paid.format()}.",
+                f"A refund of {entry.amount.format(locale)} is more than the {paid} paid. "
+                f"Enter at most {paid}.",
             )
         return self._edited(ledger=(*self.ledger, entry))
 
@@ -465,9 +470,10 @@ def check_dates(issue_date: date, due_date: date) -> None:
 
 
 def validate_lines(
-    inputs: Sequence[LineInput], currency: Currency, errors: FieldErrors
+    inputs: Sequence[LineInput], currency: Currency, locale: str, errors: FieldErrors
 ) -> list[tuple[int, LineInput]]:
-    """Check each line's own fields; returns the lines that passed, with their positions."""
+    """Check each line's own fields; returns the lines that passed, with their positions.
+    Refusals write amounts as `locale`, the practice's."""
     if not inputs:
         errors.add("lines", "Add at least one line: date, service, price.")
     if len(inputs) > MAX_LINES:
@@ -478,7 +484,9 @@ def validate_lines(
     for index, line in enumerate(inputs):
         with errors.nested(f"lines.{index}.") as line_errors:
             line_errors.check("quantity", partial(check_quantity, line.quantity))
-            line_errors.check("unit_price", partial(check_unit_price, line.unit_price, currency))
+            line_errors.check(
+                "unit_price", partial(check_unit_price, line.unit_price, currency, locale)
+            )
             description = line.description.strip()
             if not description and line.service_type_id is None:
                 line_errors.add("description", "Describe the line or pick a service type.")

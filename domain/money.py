@@ -213,12 +213,20 @@ class Money:
         """The amount as an integer count of minor units, as it is stored."""
         return int(self.amount.scaleb(self.currency.exponent))
 
-    def format(self, locale: str = "en_US") -> str:
-        """Format for people, e.g. '$1,234.50' or '¥1,234'."""
+    def format(self, locale: str) -> str:
+        """The amount as people of `locale` read it ('$1,234.50' in en_US, '1.234,50 €' in
+        de_DE): every amount a person sees is written here, in the practice's locale."""
         return _formatted(str(self.amount), self.currency.code, locale)
 
+    def typed(self, locale: str) -> str:
+        """The amount as a person of `locale` types it into a form, without grouping or a
+        currency ('1250,50' in de_DE, '1250.50' in en_US): a form's default value, which the
+        practice's own parsing reads back as shown."""
+        return example(self.amount, locale, decimals=self.currency.exponent, grouped=False)
+
     def __str__(self) -> str:
-        return self.format()
+        # For logs and debugging only; people see `format` in their practice's locale.
+        return f"{self.amount} {self.currency.code}"
 
 
 # Lists and totals format the same few amounts (session prices, their sums) on every view,
@@ -306,13 +314,13 @@ def to_stripe_amount(money: Money) -> int:
     scaled = money.amount.scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise AmountNotChargeable(
-            f"Stripe cannot charge {money.format()}: {money.currency.code} is charged in "
+            f"Stripe cannot charge {money}: {money.currency.code} is charged in "
             f"units of {Decimal(1).scaleb(-exponent)}."
         )
     units = int(scaled)
     if money.currency.code in STRIPE_THREE_DECIMAL and units % 10:
         raise AmountNotChargeable(
-            f"Stripe cannot charge {money.format()}: {money.currency.code} amounts must be a "
+            f"Stripe cannot charge {money}: {money.currency.code} amounts must be a "
             "multiple of 0.010."
         )
     return units

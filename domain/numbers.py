@@ -54,6 +54,12 @@ def example(value: Decimal, locale: str, *, decimals: int, grouped: bool = True)
     return str(format_decimal(value, format=pattern, locale=locale))
 
 
+def written(value: Decimal, locale: str) -> str:
+    """`value` as `locale` writes a number, with the decimals it has and no more ('1,5' in
+    de_DE): a quantity shown beside amounts in that locale."""
+    return str(format_decimal(value.normalize(), locale=locale, decimal_quantization=False))
+
+
 def amount_forms(locale: str, decimals: int, noun: str) -> str:
     """How to type an amount in `locale`: 'Type the price as 1.250,00 or 1250,00.'"""
     grouped = example(Decimal(1250), locale, decimals=decimals)

@@ -2,8 +2,13 @@
 newest first, and the totals per currency of every invoice the filter holds.
 
 The page is keyset-paged on the invoice's sequence (unique per practice, so the order is
-stable while invoices are added), and the totals are summed in the database; neither reads a
-line or payment, since the stored status and amounts are the domain's own."""
+stable while invoices are added); neither it nor the totals reads a line or payment, since
+the stored status and amounts are the domain's own. The totals come from the rollup
+(`storage.invoice_totals`) when the filter is by status and whole months alone, so they cost
+the same after years as after days. A filter by client or overdue sums the invoices
+themselves, through the index that answers it: a client's invoices (by client), or the
+unpaid ones (by status and due date), so that sum grows with one client's history or with
+what is unpaid, never with the whole practice's history."""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from domain.invoices import (
 )
 from domain.money import Currency
 from domain.ports import InvoiceFilter
+from storage.invoice_totals import read_totals, rollup_answers
 from storage.orm import ClientRow, InvoiceRow
 
 _BALANCE = InvoiceRow.total_minor - InvoiceRow.paid_minor
@@ -143,6 +149,17 @@ def read_page(session: Session, practice_id: PracticeId, criteria: InvoiceFilter
                 due,
             )
         )
+    more = len(found) > criteria.limit
+    next_before = shown[-1][0] if more else None
+    if (
+        criteria.client_id is None
+        and criteria.overdue_on is None
+        and rollup_answers(criteria.issued_from, criteria.issued_to)
+    ):
+        rolled_up = read_totals(
+            session, practice_id, criteria.statuses, criteria.issued_from, criteria.issued_to
+        )
+        return InvoicePage(tuple(listings), tuple(rolled_up), next_before)
     totals = []
     for code, count, total, balance in session.execute(totals_query, values):
         currency = Currency(code)
@@ -154,5 +171,4 @@ def read_page(session: Session, practice_id: PracticeId, criteria: InvoiceFilter
                 currency.from_minor_units(int(balance)),
             )
         )
-    more = len(found) > criteria.limit
-    return InvoicePage(tuple(listings), tuple(totals), shown[-1][0] if more else None)
+    return InvoicePage(tuple(listings), tuple(totals), next_before)

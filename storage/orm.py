@@ -282,6 +282,27 @@ class InvoiceRow(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+class InvoiceTotalsRow(Base):
+    """How many invoices a practice has, and their total and balance, per status, month of
+    issue and currency: what `/invoice list` shows below its page, read without walking the
+    practice's history. The invoice repository moves these sums in the same transaction as
+    every write of an invoice's status, amounts or issue date; a bucket emptied keeps its row
+    at zero."""
+
+    __tablename__ = "invoice_totals"
+
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    issue_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    """The first day of the month the invoices were issued in (the practice's calendar)."""
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    invoice_count: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    balance_minor: Mapped[int] = mapped_column(BigInteger)
+
+
 class InvoiceLineRow(Base):
     __tablename__ = "invoice_lines"
     __table_args__ = (

@@ -236,7 +236,7 @@ def _charge_refunded(context: _Context, uow: UnitOfWork, env: Env) -> EventOutco
         refund_of=entry.id,
     )
     try:
-        updated = invoice.record(refund)
+        updated = invoice.record(refund, locale=_locale(uow, invoice))
     except DomainError:
         log.warning(
             "stripe refund on %s could not be recorded: event %s", invoice.id, context.event.id
@@ -382,7 +382,7 @@ def record_card_payment(
         stripe_payment_intent_id=payment.payment_intent_id,
         stripe_charge_id=payment.charge_id,
     )
-    updated = invoice.record(entry)
+    updated = invoice.record(entry, locale=_locale(uow, invoice))
     uow.invoices.update(updated)
     audit(
         uow,
@@ -469,6 +469,12 @@ def _invoice_for(
     if invoice_id is None:
         return None
     return uow.invoices.get(context.connection.practice_id, invoice_id)
+
+
+def _locale(uow: UnitOfWork, invoice: Invoice) -> str:
+    """How the practice writes amounts, for the wording of a refusal."""
+    practice = uow.practices.get(invoice.practice_id)
+    return practice.locale if practice is not None else "en_US"
 
 
 def _payment_entry(invoice: Invoice, payment_intent_id: str) -> LedgerEntry | None:

@@ -106,6 +106,8 @@ class InvoiceCard:
     place: CardPlace | None
     service_names: dict[str, str]
     """Names of the services its lines came from, by id (the details modal shows them)."""
+    locale: str
+    """How the practice writes amounts: every amount of the card is shown this way."""
     pay_link: PayLink | None = None
     """The client's pay link, and when and to whom it was last sent."""
     client_email: str = ""
@@ -136,6 +138,7 @@ def _card(practice: Practice, invoice: Invoice, uow: UnitOfWork, env: Env) -> In
         practice.billing_channel_id,
         uow.invoices.card_place(practice.id, invoice.id),
         {key: service.name for key, service in services.items() if service is not None},
+        practice.locale,
         pay_link=uow.pay_links.for_invoice(practice.id, invoice.id),
         client_email=client.email if client else "",
         takes_cards=bool(connection and connection.takes_cards),

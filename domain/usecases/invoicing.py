@@ -35,7 +35,8 @@ from domain.invoices import (
     validate_lines,
 )
 from domain.ports import Env, UnitOfWork
-from domain.practice import Practice
+from domain.practice import Practice, TaxRate
+from domain.services import ServiceType
 from domain.text import optional_text
 from domain.usecases._common import audit, load_practice
 
@@ -159,15 +160,24 @@ def _build_lines(
     errors: FieldErrors,
     own_invoice: InvoiceId | None = None,
 ) -> tuple[InvoiceLine, ...]:
-    """Check each line against the practice's records and turn it into an invoice line."""
+    """Check each line against the practice's records and turn it into an invoice line.
+
+    Each service and tax rate is read once, however many lines name it: an invoice of 50
+    sessions names the same one or two."""
     lines: list[InvoiceLine] = []
     seen_appointments: set[AppointmentId] = set()
-    for index, line in validate_lines(inputs, practice.currency, errors):
+    services: dict[ServiceTypeId, ServiceType | None] = {}
+    rates: dict[TaxRateId, TaxRate | None] = {}
+    for index, line in validate_lines(inputs, practice.currency, practice.locale, errors):
         field = f"lines.{index}."
         description = line.description.strip()
         service_type_id: ServiceTypeId | None = None
         if line.service_type_id is not None:
-            service = uow.service_types.get(practice.id, line.service_type_id)
+            if line.service_type_id not in services:
+                services[line.service_type_id] = uow.service_types.get(
+                    practice.id, line.service_type_id
+                )
+            service = services[line.service_type_id]
             if service is None:
                 errors.add(field + "service_type", "Pick one of the practice's services.")
                 continue
@@ -176,7 +186,9 @@ def _build_lines(
         tax_rate_id: TaxRateId | None = None
         tax_name, tax_percent = "", Decimal(0)
         if line.tax_rate_id is not None:
-            rate = uow.tax_rates.get(practice.id, line.tax_rate_id)
+            if line.tax_rate_id not in rates:
+                rates[line.tax_rate_id] = uow.tax_rates.get(practice.id, line.tax_rate_id)
+            rate = rates[line.tax_rate_id]
             if rate is None or rate.is_archived:
                 errors.add(field + "tax_rate", "Pick one of the practice's active tax rates.")
                 continue
@@ -393,11 +405,12 @@ def void_invoice(
 ) -> Invoice:
     """Cancel an invoice for good; its appointments can then be invoiced again."""
     with uow:
+        practice = load_practice(uow, practice_id)
         invoice = load_invoice(uow, practice_id, invoice_id)
         errors = FieldErrors()
         why = errors.check("reason", lambda: optional_text(reason, label="reason", max_length=500))
         errors.raise_if_any()
-        voided = invoice.void(env.clock.now(), why or "")
+        voided = invoice.void(env.clock.now(), why or "", locale=practice.locale)
         uow.invoices.update(voided)
         audit(uow, env, practice_id, actor, "invoice.voided", "invoice", invoice.id)
         uow.commit()

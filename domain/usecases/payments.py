@@ -82,10 +82,11 @@ def _record(
             "reference", partial(optional_text, cmd.reference, label="reference", max_length=120)
         )
         if kind is EntryKind.PAYMENT and amount is not None and amount > invoice.balance:
-            balance = invoice.balance.format() if not invoice.balance.is_negative else "nothing"
+            owed = invoice.balance.format(practice.locale)
+            balance = owed if not invoice.balance.is_negative else "nothing"
             errors.add(
                 "amount",
-                f"{amount.format()} is more than the balance of {invoice.balance.format()} on "
+                f"{amount.format(practice.locale)} is more than the balance of {owed} on "
                 f"{invoice.number}. Enter at most {balance}.",
             )
         errors.raise_if_any()
@@ -99,7 +100,7 @@ def _record(
             recorded_by=cmd.actor,
             reference=reference or "",
         )
-        updated = invoice.record(entry)
+        updated = invoice.record(entry, locale=practice.locale)
         uow.invoices.update(updated)
         audit(
             uow,

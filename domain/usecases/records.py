@@ -158,7 +158,7 @@ def parse_price(value: str | Decimal, currency: Currency, locale: str = "en_US")
         raise InvalidValue(
             f"{currency.code} prices have at most {currency.exponent} decimals; got {amount}."
         )
-    return check_unit_price(Money(amount.quantize(currency.quantum), currency), currency)
+    return check_unit_price(Money(amount.quantize(currency.quantum), currency), currency, locale)
 
 
 def _checked_service_fields(
@@ -332,14 +332,23 @@ def set_appointment_status(
     actor: str,
     uow: UnitOfWork,
     env: Env,
+    *,
+    expected_version: int | None = None,
 ) -> Appointment:
     """Mark an appointment attended, cancelled or a no-show. Raises NotFound unless it is the
     practice's, AppointmentNotBillable to cancel one an invoice (not void) bills: a
-    cancelled appointment is not billed, so that invoice is voided first."""
+    cancelled appointment is not billed, so that invoice is voided first. With
+    `expected_version` (the version a list showed), StaleEdit if it changed since: a mark
+    pressed on an old list would undo what someone else marked meanwhile."""
     with uow:
         appointment = uow.appointments.get(practice_id, appointment_id)
         if appointment is None:
             raise NotFound("appointment", appointment_id)
+        if expected_version is not None and appointment.version != expected_version:
+            now = appointment.status.value.replace("_", "-")
+            raise StaleEdit(
+                f"This appointment changed after your list was drawn (it is now {now})."
+            )
         if status is AppointmentStatus.CANCELLED:
             billed = uow.invoices.for_appointment(practice_id, appointment_id)
             if billed is not None:

@@ -45,6 +45,7 @@ from domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from domain.ports import InvoiceFilter
 from storage.invoice_list import read_page
 from storage.invoice_overview import read_overview
+from storage.invoice_totals import move_totals
 from storage.orm import (
     PERCENT_SCALE,
     QUANTITY_SCALE,
@@ -380,11 +381,18 @@ class SqlInvoiceRepository:
         self._write_lines(invoice)
         self._add_entries(invoice, 0)
         self._hold_appointments(invoice, set())
+        move_totals(self._session, invoice.practice_id, None, invoice)
 
     def update(self, invoice: Invoice) -> None:
         stored = self.get(invoice.practice_id, invoice.id)
         if stored is None:
             raise StaleEdit("This invoice no longer exists.")
+        if stored.version != invoice.version - 1:
+            # Also what keeps the totals rollup exact: it moves by the difference between
+            # `stored` and `invoice`, so `stored` must be the version being replaced.
+            raise StaleEdit(
+                "This invoice was changed by someone else meanwhile. Reopen it and try again."
+            )
         update_versioned(
             self._session,
             InvoiceRow,
@@ -408,6 +416,7 @@ class SqlInvoiceRepository:
         self._add_entries(invoice, len(stored.ledger))
         held = stored.appointment_ids if stored.blocks_its_appointments else frozenset()
         self._hold_appointments(invoice, set(held))
+        move_totals(self._session, invoice.practice_id, stored, invoice)
 
     def _write_lines(self, invoice: Invoice) -> None:
         if invoice.lines:

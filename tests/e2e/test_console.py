@@ -636,6 +636,47 @@ def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
     screenshot(page, "console-invoice-card-after-payment.png")
 
 
+def test_a_german_practice_sees_its_invoice_and_home_in_german_amounts(
+    page: Page, tmp_path: Path
+) -> None:
+    seed_clients_and_a_service(tmp_path, "Practice B", clients=3)
+    switch_workspace(page, "Practice B")
+    open_messages_tab(page)
+
+    run_command(page, "/invoice new zed")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
+    dialog.locator('select[data-action-id="line_service"]').select_option(index=1)
+    expect(dialog.locator('input[data-action-id="line_unit_price"]')).to_have_value("90,00")
+    dialog.get_by_role("button", name="Add line").click()
+    expect(dialog.get_by_role("heading", name="Lines (1)")).to_be_visible()
+    dialog.locator('input[data-action-id="line_description"]').fill("Bericht für die Schule")
+    dialog.locator('input[data-action-id="line_quantity"]').fill("1,5")
+    dialog.locator('input[data-action-id="line_unit_price"]').fill("1.000,00")
+    dialog.get_by_role("button", name="Add line").click()
+    expect(dialog.get_by_role("heading", name="Lines (2)")).to_be_visible()
+    expect(dialog).to_contain_text("1,5 × 1.000,00\xa0€")
+    expect(dialog.locator('[data-block-id="invoice_totals"]')).to_contain_text(
+        "Total: 1.590,00\xa0€"
+    )
+    screenshot(page, "console-new-invoice-german.png")
+    dialog.get_by_text("Issue it now").click()
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
+    expect(dialog).to_contain_text("for 1.590,00\xa0€ is issued")
+    dialog.get_by_role("button", name="OK").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    card = page.locator(".msg", has_text="Invoice INV-").last
+    expect(card).to_contain_text("1.590,00\xa0€")
+    expect(card).not_to_contain_text("€1,590.00")
+    screenshot(page, "console-invoice-card-german.png")
+    page.get_by_role("navigation", name="Billing Bot").get_by_role("link", name="Home").click()
+    expect(home(page)).to_contain_text("Outstanding")
+    expect(home(page)).to_contain_text("1.590,00\xa0€")
+    screenshot(page, "console-home-german.png")
+
+
 def seed_invoices(sandbox_tmp: Path, practice: str, count: int) -> None:
     """`count` open invoices of one client, straight in the sandbox's database."""
     engine, env, new_uow, practice_row = demo_practice(sandbox_tmp, practice)
@@ -666,6 +707,11 @@ def test_an_invoice_list_pages_with_next_and_the_export_arrives_in_the_dm(
     listing.get_by_role("button", name="Next").click()
     expect(listing).to_contain_text("21–23 of 23")
     screenshot(page, "console-invoice-list-next.png")
+    listing.get_by_role("button", name="Open INV-0002").click()
+    details = page.get_by_role("dialog")
+    expect(details.locator("#modal-title")).to_have_text("Invoice INV-0002")
+    expect(details).to_contain_text("Amélie Poulain")
+    screenshot(page, "console-invoice-list-opened.png")
 
     run_command(page, "/invoice export this month")
     chip = page.get_by_role("group", name=re.compile(r"File invoices-\d{4}-\d{2}\.csv"))
@@ -728,6 +774,17 @@ def test_todays_appointments_are_marked_and_invoiced_from_the_list_and_home(
     listing.get_by_role("button", name="Mark attended").first.click()
     expect(listing).to_contain_text("Attended")
     screenshot(page, "console-appointments-today.png")
+    # Ivo's afternoon session; Nadia's stay for Home's "Invoice all" below.
+    listing.get_by_role("button", name="Create invoice").last.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
+    dialog.get_by_role("button", name="OK").click()
+    # The list it was pressed in now shows that appointment's invoice.
+    expect(listing.get_by_role("button", name=re.compile(r"Invoice INV-"))).to_have_count(2)
+    expect(page.locator("li.msg.ephemeral").filter(has_text="Only you can see")).to_have_count(1)
+    screenshot(page, "console-appointments-invoiced-from-the-list.png")
 
     page.get_by_role("navigation", name="Billing Bot").get_by_role("link", name="Home").click()
     expect(home(page)).to_contain_text("Uninvoiced sessions")

@@ -316,26 +316,82 @@ def test_an_invoiced_appointment_cannot_be_marked_cancelled(world: SlackWorld) -
 # -- invoicing from the list -------------------------------------------------------------------
 
 
-def test_create_invoice_from_the_list_opens_the_form_and_the_list_then_shows_its_number(
+def test_create_invoice_from_the_list_opens_the_form_and_then_the_list_shows_its_number(
     world: SlackWorld,
 ) -> None:
     p = _ready(world, "Invoice Clinic")
     appointment = _schedule(world, p, p.grace, _today(world, p), "09:00")
+    other = _schedule(world, p, p.alan, _today(world, p), "11:00")
     listing = _list(world, p, "today")
 
-    form = world.opened_view(_click(world, p, listing, appointments.CREATE_INVOICE, appointment))
+    pressed = _click(world, p, listing, appointments.CREATE_INVOICE, appointment)
+    form = world.opened_view(pressed)
+    added = form.hash
+    # The form's own redraws (a line added) keep where it came from.
+    world.slack.driver.block_action(invoice_form.ADD_LINE, view=form)
+    world.wait_for_update(form, added)
     created = world.slack.driver.submit_view(form)
-    relisted = _list(world, p, "today")
+    pressed.wait_for_posts(timeout=BACKGROUND_TIMEOUT)
 
     assert created.response_action == "update"
     with world.uow() as uow:
         (invoice,) = uow.invoices.find(p.id, InvoiceFilter())
     assert invoice.appointment_ids == frozenset({appointment.id})
-    buttons = _buttons(relisted, appointment)
+    # The list it was pressed in, redrawn in place: no second list, no command typed again.
+    assert len(world.slack.ephemeral_messages_for(p.seat.admin)) == 1
+    buttons = _buttons(listing, appointment)
     assert appointments.CREATE_INVOICE not in buttons
     assert buttons[DETAILS] == f"Invoice {invoice.number}"
-    details = world.opened_view(_click(world, p, relisted, DETAILS, appointment))
+    assert appointments.CREATE_INVOICE in _buttons(listing, other)
+    details = world.opened_view(_click(world, p, listing, DETAILS, appointment))
     assert details.callback_id == DETAILS_CALLBACK_ID and invoice.number in view_text(details)
+
+
+def test_create_invoice_from_home_redraws_no_list(world: SlackWorld) -> None:
+    p = _ready(world, "Home Invoice Clinic")
+    appointment = _attend(world, p, _schedule(world, p, p.grace, _today(world, p), "09:00"))
+    listing = _list(world, p, "today")
+    home_tab = world.open_home(p.seat.admin)
+    published = world.publishes_for(p.seat.admin)
+
+    pressed = world.slack.driver.block_action(
+        home.CREATE_INVOICE,
+        view=home_tab,
+        user=p.seat.admin,
+        block_id=f"session:{appointment.id}",
+    )
+    world.slack.driver.submit_view(world.opened_view(pressed))
+    # The Home tab is redrawn last, after any list would have been.
+    world.wait_for_home_refresh(p.seat.admin, published)
+
+    with world.uow() as uow:
+        assert len(uow.invoices.find(p.id, InvoiceFilter())) == 1
+    assert appointments.CREATE_INVOICE in _buttons(listing, appointment)
+
+
+def test_a_mark_from_a_list_drawn_before_the_appointment_changed_is_refused_saying_why(
+    world: SlackWorld,
+) -> None:
+    p = _ready(world, "Stale Clinic")
+    appointment = _schedule(world, p, p.grace, _today(world, p), "09:00")
+    stale = _list(world, p, "today")
+    # Someone else marks it attended after this list was drawn.
+    _attend(world, p, appointment)
+
+    pressed = _click(world, p, stale, appointments.MARK_NO_SHOW, appointment)
+    pressed.wait_for_posts(count=2, timeout=BACKGROUND_TIMEOUT)
+
+    assert _status(world, p, appointment) is AppointmentStatus.ATTENDED
+    shown = world.slack.ephemeral_messages_for(p.seat.admin)
+    assert len(shown) == 2  # the list, redrawn in place, and why nothing was marked
+    assert "Attended" in message_text(stale) and "Scheduled" not in message_text(stale)
+    assert "Not marked no-show" in shown[-1].text
+    assert "changed after your list was drawn (it is now attended)" in shown[-1].text
+    # From the list as it is now, the same mark goes through.
+    _click(world, p, stale, appointments.MARK_NO_SHOW, appointment).wait_for_posts(
+        timeout=BACKGROUND_TIMEOUT
+    )
+    assert _status(world, p, appointment) is AppointmentStatus.NO_SHOW
 
 
 # -- the Home tab ------------------------------------------------------------------------------

@@ -11,9 +11,17 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from slack_app_fixture import BACKGROUND_TIMEOUT, Seat, SlackWorld, message_text, reply_text
+from slack_app_fixture import (
+    BACKGROUND_TIMEOUT,
+    Seat,
+    SlackWorld,
+    message_text,
+    reply_text,
+    view_text,
+)
 
-from bot.invoice_lists import EXPORT_ON_ITS_WAY, LIST_NEXT
+from bot.invoice_card import DETAILS_CALLBACK_ID
+from bot.invoice_lists import EXPORT_ON_ITS_WAY, LIST_NEXT, OPEN, ROW_PREFIX
 from domain.clients import Client
 from domain.invoices import Invoice, LineInput
 from domain.money import Money
@@ -88,6 +96,28 @@ def test_list_unpaid_shows_only_unpaid_invoices_with_client_names_and_totals(
     total = Money.of("200.50", practice.currency).format(practice.locale)
     balance = Money.of("170.50", practice.currency).format(practice.locale)
     assert f"2 invoices: total {total} · balance {balance}" in text
+
+
+def test_each_listed_invoice_opens_from_its_number(world: SlackWorld) -> None:
+    seat = world.new_practice("Opening Clinic")
+    grace = _client(world, seat, "Grace Hopper")
+    older = _invoice(world, seat, grace, "120.00")
+    newer = _invoice(world, seat, grace, "80.50")
+    _ask(world, seat, "list")
+    listing = _shown(world, seat)
+
+    opened = world.opened_view(
+        world.slack.driver.block_action(
+            OPEN, message=listing, user=seat.admin, block_id=ROW_PREFIX + older.id
+        )
+    )
+
+    buttons = [
+        block["accessory"]["text"]["text"] for block in listing.blocks if block.get("accessory")
+    ]
+    assert buttons == [f"Open {newer.number}", f"Open {older.number}"]
+    assert opened.callback_id == DETAILS_CALLBACK_ID
+    assert older.number in view_text(opened) and newer.number not in view_text(opened)
 
 
 def test_next_replaces_the_list_with_the_following_page_in_place(world: SlackWorld) -> None:

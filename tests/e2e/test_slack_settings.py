@@ -390,7 +390,7 @@ def test_a_service_is_added_with_a_default_price_and_tax_rate(world: SlackWorld)
     assert "*Family session* · $140.00 · Sales tax (8.5 %)" in view_text(form)
     with world.uow() as uow:
         [stored] = uow.service_types.list(practice.id)
-    assert (stored.name, stored.default_price.format(), stored.default_tax_rate_id) == (
+    assert (stored.name, stored.default_price.format("en_US"), stored.default_tax_rate_id) == (
         "Family session",
         "$140.00",
         rate.id,

@@ -59,6 +59,39 @@ def test_an_umlaut_is_found_by_the_plain_letter(uow, practice_with_clients):
     assert _names(uow, practice_id, "saldana") == ["Zoë Saldaña"]
 
 
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("Łucja Kowalska", "lucja"),
+        ("Nadia Øberg", "oberg"),
+        ("Đorđe Petrović", "dorde petrovic"),
+        ("Grete Straßer", "strasser"),
+        ("Ærøskøbing Æsir", "aeroskobing"),
+        ("Œdipe Lebœuf", "oedipe leboeuf"),
+        ("Þóra Ðís", "thora dis"),
+    ],
+)
+def test_letters_unicode_keeps_whole_are_found_by_their_plain_spelling(
+    uow, env, practice_with_clients, name, typed
+):
+    practice_id = practice_with_clients.practice.id
+    _add(uow, env, practice_id, name, "someone@example.org")
+
+    assert _names(uow, practice_id, typed) == [name]
+    # Typed with the letters themselves, as a Polish or Danish keyboard would.
+    assert _names(uow, practice_id, name.upper()) == [name]
+
+
+def test_a_search_typed_with_such_a_letter_finds_the_plain_spelling_too(
+    uow, env, practice_with_clients
+):
+    practice_id = practice_with_clients.practice.id
+    _add(uow, env, practice_id, "Ines Oberg", "ines@example.org")
+    _add(uow, env, practice_id, "Nadia Øberg", "nadia@example.org")
+
+    assert _names(uow, practice_id, "ØBERG") == ["Ines Oberg", "Nadia Øberg"]
+
+
 def test_part_of_an_email_address_finds_its_client(uow, practice_with_clients):
     practice_id = practice_with_clients.practice.id
 
@@ -181,13 +214,49 @@ def test_clients_stored_before_the_search_keys_existed_are_found(database_url, e
     }
 
 
-def test_the_migration_computes_keys_as_the_code_does():
-    path = MIGRATIONS_DIR / "versions" / "0003_client_search.py"
-    spec = importlib.util.spec_from_file_location("client_search_revision", path)
+def test_the_newest_migration_computing_keys_computes_them_as_the_code_does():
+    path = MIGRATIONS_DIR / "versions" / "0011_search_key_letters.py"
+    spec = importlib.util.spec_from_file_location("search_key_letters_revision", path)
     assert spec is not None and spec.loader is not None
     revision = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(revision)
 
-    samples = ["Zoë", "  Ana   María ", "Straße", "ﬁne", "İstanbul", "Ǆemal", "x@Exämple.ORG"]
+    samples = [
+        "Zoë",
+        "  Ana   María ",
+        "Straße",
+        "ﬁne",
+        "İstanbul",
+        "Ǆemal",
+        "x@Exämple.ORG",
+        "Łódź Øresund Đakovo",
+        "Æther Œuvre Þing Ðað Ħamrun Ŧ ıi Ŋ",
+    ]
 
     assert [revision.search_key(text) for text in samples] == [search_key(t) for t in samples]
+
+
+def test_keys_stored_before_letters_were_spelled_out_are_recomputed(database_url, env):
+    engine = create_engine_for(database_url)
+    try:
+        upgrade(engine)
+        uow = SqlAlchemyUnitOfWork(session_factory(engine))
+        setup = a_practice_with_records(uow, env)
+        _add(uow, env, setup.practice.id, "Nadia Øberg", "nadia@Łódź.example")
+        # Back to the keys as 0003 made them (the letters kept whole), and forward again.
+        _migrate(engine, command.downgrade, "0010")
+        with engine.connect() as connection:
+            before = connection.execute(select(ClientRow.name_key, ClientRow.email_key)).all()
+        missed = _names(SqlAlchemyUnitOfWork(session_factory(engine)), setup.practice.id, "oberg")
+        _migrate(engine, command.upgrade, "heads")
+
+        found = _names(SqlAlchemyUnitOfWork(session_factory(engine)), setup.practice.id, "oberg")
+        with engine.connect() as connection:
+            after = set(connection.execute(select(ClientRow.name_key, ClientRow.email_key)).all())
+    finally:
+        engine.dispose()
+
+    assert ("nadia øberg", "nadia@łodz.example") in before
+    assert missed == []
+    assert found == ["Nadia Øberg"]
+    assert ("nadia oberg", "nadia@lodz.example") in after

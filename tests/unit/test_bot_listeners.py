@@ -572,7 +572,9 @@ def booked(uow: FakeUnitOfWork, env: Env, practice: Practice) -> tuple[str, str]
 
 
 def appointment_form(client_id: str, service_id: str, duration: str = "50") -> dict[str, Any]:
-    modal = appointments.appointment_modal([], [], datetime(2025, 3, 14).date(), STAFF, "UTC")
+    modal = appointments.appointment_modal(
+        [], [], datetime(2025, 3, 14).date(), STAFF, "UTC", locale="en_US"
+    )
     return submitted(
         modal,
         client=picked(client_id),

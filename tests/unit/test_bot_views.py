@@ -92,7 +92,12 @@ def every_modal() -> dict[str, Callable[[], View]]:
         ),
         "add client": lambda: clients.add_client_modal("US"),
         "schedule appointment": lambda: appointments.appointment_modal(
-            [a_client("Ada Lovelace")], [SESSION], date(2025, 3, 14), "U0STAFF01", "UTC"
+            [a_client("Ada Lovelace")],
+            [SESSION],
+            date(2025, 3, 14),
+            "U0STAFF01",
+            "UTC",
+            locale="en_US",
         ),
     }
 
@@ -359,6 +364,7 @@ def test_the_appointment_form_offers_clients_and_services_and_starts_today_with_
         date(2025, 3, 14),
         "U0STAFF01",
         "America/New_York",
+        locale="en_US",
     )
 
     client_options = block(view, "client")["element"]["options"]

@@ -73,7 +73,7 @@ def buttons(blocks: list[Block]) -> dict[str, str]:
     return found
 
 
-def test_a_record_shows_contact_money_appointments_and_invoices_in_babel_format() -> None:
+def test_a_record_shows_contact_money_appointments_and_invoices_as_the_practice_writes() -> None:
     partly = a_listing(InvoiceStatus.PARTIALLY_PAID, "1234.50", "1000.00")
     owed = UnpaidTotals(Money.of("1000.00", "EUR"), 1, Money.of("0", "EUR"), 0)
     record = ClientRecord(
@@ -91,18 +91,19 @@ def test_a_record_shows_contact_money_appointments_and_invoices_in_babel_format(
         owed=(owed,),
     )
 
-    blocks = clients.client_record_blocks(record, BERLIN)
+    blocks = clients.client_record_blocks(record, BERLIN, "de_DE")
     shown = text_of(blocks)
 
     assert blocks[0].to_dict()["text"]["text"] == "Zoë <Saldaña>"  # a plain-text header
     assert "Notes: &lt;!channel&gt; call first" in shown  # mrkdwn would mention everyone
     assert "c1@example.org · +4930123456" in shown and "Berlin, DE" in shown
-    assert "*Open balance:* €1,000.00 on 1 unpaid invoice" in shown
+    # A German practice: its amounts as Babel writes them in de_DE.
+    assert "*Open balance:* 1.000,00\xa0€ on 1 unpaid invoice" in shown
     assert "Thu 20 Mar 2025, 10:30 · Counselling · not invoiced" in shown  # Berlin's clock
     assert "…and 2 more upcoming" in shown
-    assert "INV-0007 partially paid, €1,000.00 left" in shown
+    assert "INV-0007 partially paid, 1.000,00\xa0€ left" in shown
     assert "no-show · not invoiced" in shown
-    assert "*INV-0007* · €1,234.50 · Partially paid · €1,000.00 left to pay" in shown
+    assert "*INV-0007* · 1.234,50\xa0€ · Partially paid · 1.000,00\xa0€ left to pay" in shown
     assert buttons(blocks) == {
         clients.EDIT_CLIENT: "c-1",
         clients.NEW_APPOINTMENT: "c-1",
@@ -113,7 +114,7 @@ def test_a_record_shows_contact_money_appointments_and_invoices_in_babel_format(
 def test_a_client_who_owes_nothing_says_so() -> None:
     record = ClientRecord(a_client(), (), 0, (), 0, (), False, ())
 
-    shown = text_of(clients.client_record_blocks(record, BERLIN))
+    shown = text_of(clients.client_record_blocks(record, BERLIN, "de_DE"))
 
     assert "*Open balance:* nothing" in shown
     assert "None scheduled." in shown and "None yet." in shown
@@ -176,8 +177,9 @@ def test_the_appointment_form_opened_from_a_record_has_the_client_picked() -> No
     many = [a_client(f"C {n}", n) for n in range(appointments.MAX_OPTIONS + 1)]
     picked = many[7]
 
-    few = appointments.appointment_modal(many[:3], [], date(2025, 3, 14), "U1", "UTC", picked)
-    lots = appointments.appointment_modal(many, [], date(2025, 3, 14), "U1", "UTC", picked)
+    day = date(2025, 3, 14)
+    few = appointments.appointment_modal(many[:3], [], day, "U1", "UTC", picked, locale="en_US")
+    lots = appointments.appointment_modal(many, [], day, "U1", "UTC", picked, locale="en_US")
 
     def client_element(view: Any) -> Any:
         [found] = [b for b in view.to_dict()["blocks"] if b["block_id"] == appointments.CLIENT]

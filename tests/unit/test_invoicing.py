@@ -314,7 +314,7 @@ def test_storing_an_invoice_changed_from_an_old_copy_is_refused(
     before = uow.committed
 
     with uow, pytest.raises(StaleEdit):
-        uow.invoices.update(draft.void(env.clock.now(), "from a stale copy"))
+        uow.invoices.update(draft.void(env.clock.now(), "from a stale copy", locale="en_US"))
 
     assert uow.committed == before
 

@@ -86,7 +86,7 @@ def test_the_same_amount_at_different_scales_is_one_value() -> None:
 
     assert five == five_with_cents
     assert hash(five) == hash(five_with_cents)
-    assert str(five) == "$5.00"
+    assert five.format("en_US") == five_with_cents.format("en_US") == "$5.00"
 
 
 @pytest.mark.parametrize(
@@ -98,13 +98,13 @@ def test_the_same_amount_at_different_scales_is_one_value() -> None:
     ],
 )
 def test_amounts_are_shown_with_the_currencys_own_decimals(money: Money, shown: str) -> None:
-    assert money.format() == shown
+    assert money.format("en_US") == shown
 
 
 def test_equal_amounts_that_print_differently_each_print_as_themselves() -> None:
     minus_zero, zero = Money(Decimal("-0.00"), USD), Money(Decimal("0.00"), USD)
 
-    shown = [minus_zero.format(), zero.format(), minus_zero.format()]
+    shown = [minus_zero.format("en_US"), zero.format("en_US"), minus_zero.format("en_US")]
 
     assert minus_zero == zero
     assert shown == ["-$0.00", "$0.00", "-$0.00"]
