@@ -12,9 +12,9 @@ misspelled field; every create carries an idempotency key.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import stripe
 from stripe import StripeObject
@@ -227,19 +227,6 @@ def account_status_of(account: stripe.Account) -> AccountStatus:
         currently_due=tuple(requirements.currently_due or ()) if requirements else (),
         past_due=tuple(requirements.past_due or ()) if requirements else (),
         disabled_reason=requirements.disabled_reason if requirements else None,
-    )
-
-
-def account_status_from_data(data: Mapping[str, Any]) -> AccountStatus:
-    """The same as `account_status_of`, from an event's plain `data.object`."""
-    requirements = data.get("requirements") or {}
-    return AccountStatus(
-        details_submitted=bool(data.get("details_submitted")),
-        charges_enabled=bool(data.get("charges_enabled")),
-        payouts_enabled=bool(data.get("payouts_enabled")),
-        currently_due=tuple(requirements.get("currently_due") or ()),
-        past_due=tuple(requirements.get("past_due") or ()),
-        disabled_reason=requirements.get("disabled_reason"),
     )
 
 

@@ -27,6 +27,7 @@ from domain.ports import Env, PaymentGateway, UnitOfWork
 from domain.stripe_connect import AccountStatus, StripeConnection
 from domain.usecases import _effects
 from domain.usecases._common import audit
+from domain.usecases.stripe_setup import store_account_status
 
 log = logging.getLogger(__name__)
 
@@ -94,20 +95,8 @@ def _account_updated(context: _Context, uow: UnitOfWork, env: Env) -> EventOutco
         disabled_reason=requirements.get("disabled_reason"),
     )
     connection = context.connection
-    updated = connection.with_status(status, context.event.created)
+    updated = store_account_status(connection, status, context.event.created, uow, env)
     if updated is not connection:
-        uow.stripe_connections.update(updated)
-        if updated.status.charges_enabled != connection.status.charges_enabled:
-            audit(
-                uow,
-                env,
-                connection.practice_id,
-                STRIPE,
-                "stripe.charges_enabled" if status.charges_enabled else "stripe.charges_disabled",
-                "practice",
-                connection.practice_id,
-                account_id=connection.account_id,
-            )
         _effects.settings_changed(uow, env, connection.practice_id, context.event.id)
     return EventOutcome.APPLIED
 
@@ -250,30 +239,7 @@ def _charge_refunded(context: _Context, uow: UnitOfWork, env: Env) -> EventOutco
             invoice_id=invoice.id,
         )
         return EventOutcome.APPLIED
-    uow.invoices.update(updated)
-    audit(
-        uow,
-        env,
-        invoice.practice_id,
-        STRIPE,
-        "refund.recorded",
-        "invoice",
-        invoice.id,
-        payment_id=refund.id,
-        method="card",
-        amount_minor=str(refund.amount.minor_units),
-        currency=refund.amount.currency.code,
-    )
-    _effects.invoice_changed(uow, env, updated)
-    _effects.billing_channel_news(
-        uow,
-        env,
-        invoice.practice_id,
-        "refund",
-        context.event.id,
-        invoice_id=invoice.id,
-        payment_id=refund.id,
-    )
+    _stored(updated, refund, uow, env, news="refund", news_key=context.event.id)
     return EventOutcome.APPLIED
 
 
@@ -383,30 +349,7 @@ def record_card_payment(
         stripe_charge_id=payment.charge_id,
     )
     updated = invoice.record(entry, locale=_locale(uow, invoice))
-    uow.invoices.update(updated)
-    audit(
-        uow,
-        env,
-        invoice.practice_id,
-        STRIPE,
-        "payment.recorded",
-        "invoice",
-        invoice.id,
-        payment_id=entry.id,
-        method="card",
-        amount_minor=str(entry.amount.minor_units),
-        currency=entry.amount.currency.code,
-    )
-    _effects.invoice_changed(uow, env, updated)
-    _effects.billing_channel_news(
-        uow,
-        env,
-        invoice.practice_id,
-        "card_payment",
-        entry.id,
-        invoice_id=invoice.id,
-        payment_id=entry.id,
-    )
+    _stored(updated, entry, uow, env, news="card_payment", news_key=entry.id)
     _effects.client_email(
         uow,
         env,
@@ -469,6 +412,31 @@ def _invoice_for(
     if invoice_id is None:
         return None
     return uow.invoices.get(context.connection.practice_id, invoice_id)
+
+
+def _stored(
+    invoice: Invoice, entry: LedgerEntry, uow: UnitOfWork, env: Env, *, news: str, news_key: str
+) -> None:
+    """An invoice with a new card payment or refund: stored, audited, its card redrawn and
+    the billing channel told, all in the caller's transaction."""
+    uow.invoices.update(invoice)
+    audit(
+        uow,
+        env,
+        invoice.practice_id,
+        STRIPE,
+        f"{entry.kind.value}.recorded",
+        "invoice",
+        invoice.id,
+        payment_id=entry.id,
+        method="card",
+        amount_minor=str(entry.amount.minor_units),
+        currency=entry.amount.currency.code,
+    )
+    _effects.invoice_changed(uow, env, invoice)
+    _effects.billing_channel_news(
+        uow, env, invoice.practice_id, news, news_key, invoice_id=invoice.id, payment_id=entry.id
+    )
 
 
 def _locale(uow: UnitOfWork, invoice: Invoice) -> str:

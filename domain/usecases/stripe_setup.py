@@ -104,24 +104,36 @@ def apply_account_status(
         connection = uow.stripe_connections.for_account(account_id)
         if connection is None:
             return None
-        updated = connection.with_status(status, as_of)
-        if updated is not connection:
-            uow.stripe_connections.update(updated)
-            if updated.status.charges_enabled != connection.status.charges_enabled:
-                audit(
-                    uow,
-                    env,
-                    connection.practice_id,
-                    STRIPE,
-                    "stripe.charges_enabled"
-                    if updated.status.charges_enabled
-                    else "stripe.charges_disabled",
-                    "practice",
-                    connection.practice_id,
-                    account_id=account_id,
-                )
-            uow.commit()
+        updated = store_account_status(connection, status, as_of, uow, env)
+        uow.commit()
         return updated
+
+
+def store_account_status(
+    connection: StripeConnection,
+    status: AccountStatus,
+    as_of: datetime,
+    uow: UnitOfWork,
+    env: Env,
+) -> StripeConnection:
+    """Inside the caller's transaction: the newer state, audited when card payments turn on
+    or off; the stored one unchanged when `as_of` is older than what it reflects."""
+    updated = connection.with_status(status, as_of)
+    if updated is connection:
+        return connection
+    uow.stripe_connections.update(updated)
+    if updated.status.charges_enabled != connection.status.charges_enabled:
+        audit(
+            uow,
+            env,
+            connection.practice_id,
+            STRIPE,
+            "stripe.charges_enabled" if status.charges_enabled else "stripe.charges_disabled",
+            "practice",
+            connection.practice_id,
+            account_id=connection.account_id,
+        )
+    return updated
 
 
 def stripe_dashboard_link(practice_id: PracticeId, uow: UnitOfWork, gateway: PaymentGateway) -> str:
