@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from gateways.mail_folder import StoredMail
 from sandbox.console.mail import (
+    FRAME_SANDBOX,
     HTML_POLICY,
     NoSuchMail,
     find_mail,
@@ -310,12 +311,14 @@ def _moved_on(console: Console, seen: int) -> bool:
 
 
 def _templates() -> Environment:
-    return Environment(
+    templates = Environment(
         loader=PackageLoader("sandbox.console", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    templates.globals["mail_frame_sandbox"] = FRAME_SANDBOX
+    return templates
 
 
 def _digest(html: str) -> str:

@@ -22,8 +22,9 @@ from gateways.mail_folder import SUFFIX, StoredMail, read_mail_folder
 #: The place of the Mail pane (its newest e-mail opened), and the prefix of one e-mail's place.
 MAIL = "mail"
 _OPENED = "mail-"
-#: What the frame showing an e-mail's HTML may do: open its links in a new, unsandboxed tab,
-#: and nothing else (no scripts, forms, plugins or same-origin access).
+#: What the frame showing an e-mail's HTML may do (its ``sandbox`` attribute, and its
+#: response's policy): open its links in a new, unsandboxed tab, and nothing else (no
+#: scripts, forms, plugins or same-origin access).
 FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
 HTML_POLICY = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "

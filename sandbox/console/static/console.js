@@ -75,7 +75,7 @@
     const badge = document.getElementById("mail-count");
     if (!badge || count === undefined) return;
     badge.textContent = String(count);
-    badge.setAttribute("aria-label", `${count} e-mails`);
+    badge.setAttribute("aria-label", `${count} e-mail${count === 1 ? "" : "s"}`);
     badge.hidden = !count;
   }
 
