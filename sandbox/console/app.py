@@ -28,6 +28,16 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from gateways.mail_folder import StoredMail
+from sandbox.console.mail import (
+    FRAME_SANDBOX,
+    HTML_POLICY,
+    NoSuchMail,
+    find_mail,
+    framed_html,
+    is_mail_place,
+    opened_id,
+)
 from sandbox.console.screen import (
     NotFound,
     Screen,
@@ -104,6 +114,7 @@ def console_blueprint(console: Console) -> Blueprint:
                 modal_key=screen.modal.key if screen.modal else "",
                 drawer=templates.get_template("_drawer.html").render(s=screen),
                 drawer_count=len(screen.drawer),
+                mail_count=screen.mail_count,
             )
         )
 
@@ -227,7 +238,46 @@ def console_blueprint(console: Console) -> Blueprint:
         response.headers["X-Content-Type-Options"] = "nosniff"
         return _no_store(response)
 
+    @blueprint.get("/<team_id>/<user_id>/<place>/html")
+    def mail_html(team_id: str, user_id: str, place: str) -> Response:
+        mail = _opened_mail(console, team_id, user_id, place)
+        if mail.html is None:
+            abort(404)
+        response = Response(framed_html(mail.html), mimetype="text/html")
+        # The frame's sandbox attribute says the same; this holds even if the page is opened
+        # on its own, outside the frame.
+        response.headers["Content-Security-Policy"] = HTML_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return _no_store(response)
+
+    @blueprint.get("/<team_id>/<user_id>/<place>/attachments/<int:index>")
+    def mail_attachment(team_id: str, user_id: str, place: str, index: int) -> Response:
+        mail = _opened_mail(console, team_id, user_id, place)
+        if index >= len(mail.attachments):
+            abort(404)
+        attached = mail.attachments[index]
+        response = Response(attached.content, mimetype=attached.content_type)
+        response.headers["Content-Disposition"] = _disposition("attachment", attached.filename)
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return _no_store(response)
+
     return blueprint
+
+
+def _opened_mail(console: Console, team_id: str, user_id: str, place: str) -> StoredMail:
+    """The e-mail a Mail place names, for a person of the console (404 otherwise)."""
+    if not is_mail_place(place):
+        abort(404)
+    try:
+        screen_version(console, team_id, user_id)
+        mail = find_mail(console.mail_dir, opened_id(place))
+    except (NotFound, NoSuchMail):
+        abort(404)
+    if mail is None:
+        abort(404)
+    return mail
 
 
 def _stream_versions(console: Console, team_id: str, user_id: str) -> Iterator[str]:
@@ -261,12 +311,14 @@ def _moved_on(console: Console, seen: int) -> bool:
 
 
 def _templates() -> Environment:
-    return Environment(
+    templates = Environment(
         loader=PackageLoader("sandbox.console", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    templates.globals["mail_frame_sandbox"] = FRAME_SANDBOX
+    return templates
 
 
 def _digest(html: str) -> str:

@@ -1,5 +1,6 @@
 """The demo world: two practices' workspaces in the Slack stand-in, each with the app installed
-through its real OAuth flow, a billing admin, billing staff, an ordinary member and #billing.
+through its real OAuth flow, a billing admin, billing staff, an ordinary member and #billing,
+the practice's billing channel. Stripe is left for the admin to set up in the console.
 
 Everything the app knows about them it learns the way it would from Slack: the install makes
 the installing user the practice's billing admin, and the admin grants the staff role in the
@@ -138,7 +139,7 @@ def _seed_practice(
     slack.create_channel(workspace, "general", members=users)
     _install(slack, app_url, workspace, admin, record)
     _grant_staff_role(slack, admin, staff)
-    _set_billing_details(slack, admin, spec)
+    _set_billing_details(slack, admin, spec, billing.id)
     people = tuple(
         DemoPerson(user.id, spec_person.name, spec_person.real_name, spec_person.persona)
         for user, spec_person in zip(users, spec.people, strict=True)
@@ -164,9 +165,12 @@ def _install(
         )
 
 
-def _set_billing_details(slack: SlackStandIn, admin: User, spec: PracticeSpec) -> None:
-    """/billing → Billing details → the practice's currency, time zone and country → Save, as
-    the admin; the number format follows the currency and country."""
+def _set_billing_details(
+    slack: SlackStandIn, admin: User, spec: PracticeSpec, billing_channel_id: str
+) -> None:
+    """/billing → Billing details → the practice's currency, time zone, country and billing
+    channel (#billing, where invoice cards and payment news go) → Save, as the admin; the
+    number format follows the currency and country."""
     driver = slack.driver
     hub = driver.slash_command(admin, BILLING_COMMAND).opened_view()
     form = driver.block_action(home.OPEN_BILLING_DETAILS, view=hub).opened_view()
@@ -176,6 +180,7 @@ def _set_billing_details(slack: SlackStandIn, admin: User, spec: PracticeSpec) -
             billing_details.CURRENCY: spec.currency,
             billing_details.TIME_ZONE: spec.tz,
             billing_details.COUNTRY: spec.country,
+            billing_details.BILLING_CHANNEL: billing_channel_id,
         },
     )
     if saved.status != 200 or saved.errors:

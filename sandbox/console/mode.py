@@ -5,8 +5,14 @@ the same composition root and Flask factory as ``billing-bot serve``; only its s
 differ: ``SLACK_API_URL``, ``SLACK_SIGNING_SECRET`` and the OAuth client id and secret point
 at the stand-in, the database is a fresh SQLite file in a temporary folder (the stand-in's
 workspaces live in memory and vanish at exit, so nothing would match them next time), the
-file outbox (without ``SMTP_URL``) is the ``mail`` folder beside it, and the console is
-mounted at ``/console`` on the app's own port. Nothing listens beyond
+file outbox (without ``SMTP_URL``) is the ``mail`` folder beside it, which the console's
+Mail pane reads, and the console is mounted at ``/console`` on the app's own port.
+
+Card payments work offline too: unless a Stripe key is configured (which is then used as
+is), the Stripe stand-in runs in the same process on a port of its own, the app's
+``STRIPE_SECRET_KEY``, ``STRIPE_WEBHOOK_SECRET`` and ``STRIPE_API_BASE`` name it, and its
+webhooks go to the app's own ``/stripe/webhook``. Its onboarding and checkout pages are
+what the browser opens from the setup button and the pay page. Nothing listens beyond
 127.0.0.1: the console lets whoever reaches it act as anyone in the demo workspaces.
 
 Why one process under Werkzeug's threaded server rather than `billing-bot serve`'s Granian:
@@ -35,13 +41,16 @@ from pydantic import SecretStr
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from billing_bot.bootstrap import Container, build_container
+from billing_bot.outbox_worker import OutboxHandler
 from billing_bot.settings import Settings
 from bot.edge.auth import REDIRECT_PATH
 from bot.web import create_web_app
+from domain.outbox import OutboxKind, OutboxMessage
 from sandbox.console.app import mount_console
 from sandbox.console.demo import seed_demo
-from sandbox.console.session import Console
+from sandbox.console.session import Console, StripeMode
 from sandbox.slack import SlackStandIn
+from sandbox.stripe import StripeStandIn
 from storage.migrate import upgrade
 
 if TYPE_CHECKING:
@@ -50,6 +59,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
+WEBHOOK_PATH = "/stripe/webhook"
 #: Settings that mean "this is meant to talk to real Slack": the sandbox never runs then.
 SLACK_CREDENTIALS = (
     "slack_signing_secret",
@@ -76,6 +86,8 @@ class Sandbox:
     url: str
     console_url: str
     slack: SlackStandIn
+    #: None when a Stripe key is configured: the app then talks to that Stripe.
+    stripe: StripeStandIn | None
     console: Console
     container: Container
     _server: BaseWSGIServer
@@ -83,13 +95,15 @@ class Sandbox:
     _folder: tempfile.TemporaryDirectory[str]
 
     def stop(self) -> None:
-        """Stop serving, stop the stand-in, release the database, delete the temp folder."""
+        """Stop serving, stop the stand-ins, release the database, delete the temp folder."""
         # Open pages' event streams end first, or each would hold a thread to its heartbeat.
         self.console.closing.set()
         self.slack.state.touch()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
+        if self.stripe is not None:
+            self.stripe.stop()
         self.slack.stop()
         self.container.close()
         self._folder.cleanup()
@@ -130,12 +144,19 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
         app_url=url,
         redirect_urls=[url + REDIRECT_PATH],
     ).start()
+    stripe = None
     try:
+        if settings.stripe_secret_key is None:
+            stripe = StripeStandIn(deliver_to=f"{url}{WEBHOOK_PATH}", host=HOST).start()
+        mail_dir = Path(folder.name) / "mail"
         container = build_container(
-            _sandbox_settings(settings, slack, url, database_url, Path(folder.name) / "mail")
+            _sandbox_settings(settings, slack, stripe, url, database_url, mail_dir)
         )
         web = create_web_app(container)
         console = Console(slack)
+        console.mail_dir = mail_dir if container.settings.smtp_url is None else None
+        console.stripe = _stripe_mode(stripe, container.settings)
+        _tell_console_of_mail(container.outbox_handlers, console)
         mount_console(web, console)
         late.target = web
         thread = threading.Thread(
@@ -145,9 +166,13 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
         thread.start()
     except BaseException:
         server.server_close()
+        if stripe is not None:
+            stripe.stop()
         slack.stop()
         raise
-    sandbox = Sandbox(url, f"{url}/console", slack, console, container, server, thread, folder)
+    sandbox = Sandbox(
+        url, f"{url}/console", slack, stripe, console, container, server, thread, folder
+    )
     try:
         container.start_background()
         console.world = seed_demo(slack, url, console.record)
@@ -157,11 +182,49 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
     return sandbox
 
 
+def _stripe_mode(stripe: StripeStandIn | None, settings: Settings) -> StripeMode:
+    if stripe is not None:
+        return StripeMode(standin=True, base_url=stripe.base_url)
+    return StripeMode(standin=False, base_url=settings.stripe_api_base)
+
+
+def _tell_console_of_mail(handlers: dict[str, OutboxHandler], console: Console) -> None:
+    """Wrap the outbox's e-mail handlers so the Mail pane of every open page hears of each
+    message as soon as it is filed (the worker reads the handlers at each claim)."""
+
+    def then_tell(deliver: OutboxHandler) -> OutboxHandler:
+        def delivered(message: OutboxMessage) -> None:
+            deliver(message)
+            console.mail_filed()
+
+        return delivered
+
+    for kind in (OutboxKind.EMAIL, OutboxKind.CLIENT_EMAIL):
+        if kind in handlers:
+            handlers[kind] = then_tell(handlers[kind])
+
+
 def _sandbox_settings(
-    settings: Settings, slack: SlackStandIn, url: str, database_url: str, mail_dir: Path
+    settings: Settings,
+    slack: SlackStandIn,
+    stripe: StripeStandIn | None,
+    url: str,
+    database_url: str,
+    mail_dir: Path,
 ) -> Settings:
+    # A configured Stripe key is the operator's: it (and its webhook secret and base) stay.
+    stripe_settings = (
+        {
+            "stripe_secret_key": SecretStr(stripe.secret_key),
+            "stripe_webhook_secret": SecretStr(stripe.webhook_secret),
+            "stripe_api_base": stripe.base_url,
+        }
+        if stripe is not None
+        else {}
+    )
     return settings.model_copy(
         update={
+            **stripe_settings,
             # Filed beside the database, and gone with it: the demo's clients vanish at exit.
             "mail_dir": str(mail_dir),
             "host": HOST,
@@ -192,13 +255,19 @@ def run_sandbox(settings: Settings, *, port: int) -> None:
         with start_sandbox(settings, port=port) as sandbox:
             print(
                 f"billing-bot: sandbox console at {sandbox.console_url} "
-                "(a local Slack stand-in, two demo practices; Ctrl-C stops)",
+                f"({_stand_ins(sandbox)}, two demo practices; Ctrl-C stops)",
                 flush=True,
             )
             stop.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _stand_ins(sandbox: Sandbox) -> str:
+    if sandbox.stripe is None:
+        return "a local Slack stand-in, your STRIPE_SECRET_KEY"
+    return "local Slack and Stripe stand-ins"
 
 
 class _LateApp:

@@ -1,5 +1,5 @@
-"""What one person sees in the console: their workspace's sidebar, the App Home or a
-conversation, the modal on top of their stack, and the Requests drawer.
+"""What one person sees in the console: their workspace's sidebar, the App Home, a
+conversation or the Mail pane, the modal on top of their stack, and the Requests drawer.
 
 Read-only over the stand-in's state (apart from opening the person's direct-message channel
 with the app, which Slack also creates on first look), so a page can be drawn at any time.
@@ -17,14 +17,15 @@ from typing import Literal
 from markupsafe import Markup
 
 from sandbox.console import log
+from sandbox.console.mail import MAIL, MailPane, NoSuchMail, count_mail, is_mail_place, mail_pane
 from sandbox.console.mrkdwn import Names, mrkdwn
 from sandbox.console.render import Context, Surface, plain, render_blocks, text
-from sandbox.console.session import COMMANDS, Console, Notice
+from sandbox.console.session import COMMANDS, Console, Notice, StripeMode
 from sandbox.slack import Channel, File, Message, User, View
 from sandbox.slack import views as slack_views
 from sandbox.slack.state import SlackState
 
-PlaceKind = Literal["home", "messages", "channel"]
+PlaceKind = Literal["home", "messages", "channel", "mail"]
 HOME = "home"
 MESSAGES = "messages"
 APP_NAME = "Billing Bot"
@@ -124,11 +125,29 @@ class Screen:
     drawer: tuple[log.Entry, ...]
     version: str
     commands: Mapping[str, str]
+    mail: MailPane | None
+    """The Mail pane, at the Mail place only."""
+    mail_count: int
+    mail_url: str
+    mail_filed: bool
+    """True: e-mail is filed for the Mail pane; False: it goes out over SMTP."""
+    stripe: StripeMode | None
 
 
 def build_screen(console: Console, team_id: str, user_id: str, place_key: str) -> Screen:
     """Everything the page shows `user_id` at `place_key`; `NotFound` for unknown ids."""
     state = console.slack.state
+    with state.lock:
+        tz = state.users[user_id].tz if user_id in state.users else "UTC"
+    try:
+        # Read before the stand-in's lock is taken: files, not Slack's state.
+        mail = (
+            mail_pane(console.mail_dir, place_key, _url(team_id, user_id, ""), tz)
+            if is_mail_place(place_key)
+            else None
+        )
+    except NoSuchMail:
+        raise NotFound(f"no e-mail at {place_key}") from None
     with state.lock:
         workspace = state.workspaces.get(team_id)
         person = state.users.get(user_id)
@@ -193,6 +212,11 @@ def build_screen(console: Console, team_id: str, user_id: str, place_key: str) -
         drawer=tuple(entries),
         version=version,
         commands=COMMANDS,
+        mail=mail,
+        mail_count=count_mail(console.mail_dir),
+        mail_url=_url(team_id, user_id, MAIL),
+        mail_filed=console.mail_dir is not None,
+        stripe=console.stripe,
     )
 
 
@@ -219,7 +243,7 @@ def default_url(console: Console) -> str | None:
 
 
 def _url(team_id: str, user_id: str, place: str) -> str:
-    return f"/console/{team_id}/{user_id}/{place}"
+    return f"/console/{team_id}/{user_id}/{place}".rstrip("/")
 
 
 def _place(team_id: str, user_id: str, key: str, channels: list[Channel]) -> PlaceLink:
@@ -227,6 +251,8 @@ def _place(team_id: str, user_id: str, key: str, channels: list[Channel]) -> Pla
         return PlaceLink(HOME, "Home", "home", _url(team_id, user_id, key), True)
     if key == MESSAGES:
         return PlaceLink(MESSAGES, "Messages", "messages", _url(team_id, user_id, key), True)
+    if is_mail_place(key):
+        return PlaceLink(key, "Mail", "mail", _url(team_id, user_id, key), True)
     for channel in channels:
         if channel.id == key:
             return PlaceLink(key, channel.name, "channel", _url(team_id, user_id, key), True)
@@ -487,7 +513,11 @@ def _people(
         persona = known.persona if known else ("workspace admin" if user.is_admin else "member")
         # Switching person keeps the place when they can see it (channels they are in).
         channel = state.channels.get(place)
-        keep = place in (HOME, MESSAGES) or (channel is not None and user.id in channel.members)
+        keep = (
+            place in (HOME, MESSAGES)
+            or is_mail_place(place)
+            or (channel is not None and user.id in channel.members)
+        )
         people.append(
             PersonTab(
                 user.id,

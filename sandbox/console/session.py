@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.error import URLError
 
@@ -93,12 +94,25 @@ class _ViewMarks:
     banner: str | None = None
 
 
+@dataclass(frozen=True)
+class StripeMode:
+    """Which Stripe the sandboxed app talks to, so the console can say so."""
+
+    standin: bool
+    """True: the local stand-in (test cards, no account); False: a configured Stripe key."""
+    base_url: str
+
+
 class Console:
     """Acts for people in the stand-in's workspaces; see the module docstring."""
 
     def __init__(self, slack: SlackStandIn) -> None:
         self.slack = slack
         self.world = DemoWorld(())
+        #: The file outbox the Mail pane reads (None: e-mail goes out over SMTP instead).
+        self.mail_dir: Path | None = None
+        #: None: the app has no Stripe at all (a console without the sandbox's app).
+        self.stripe: StripeMode | None = None
         self.lock = threading.Lock()
         self._sent: list[Entry] = []
         self._notices: list[Notice] = []
@@ -135,6 +149,12 @@ class Console:
             if marks is None or marks.hash != view.hash:
                 return {}, None
             return dict(marks.errors), marks.banner
+
+    def mail_filed(self) -> None:
+        """The outbox filed an e-mail: pages redraw, so Mail shows it at once."""
+        with self.lock:
+            self._changes += 1
+        self._changed()
 
     @property
     def changes(self) -> int:

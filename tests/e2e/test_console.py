@@ -616,6 +616,8 @@ def test_an_invoice_made_in_the_modal_gets_a_card_that_updates_in_place(
     expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
     dialog.get_by_role("button", name="OK").click()
 
+    # The demo's billing channel is #billing: the card is posted there.
+    page.get_by_role("region", name="Channels").get_by_role("link", name="billing").click()
     card = page.locator(".msg", has_text="Invoice INV-").last
     expect(card).to_contain_text("Open")
     expect(card).to_contain_text("£135.50")

@@ -67,6 +67,16 @@
     swapMain(parts.main, parts.main_digest);
     swapModal(parts.modal, parts.modal_key);
     swapDrawer(parts.drawer, parts.drawer_count);
+    showMailCount(parts.mail_count);
+  }
+
+  // The rail's Mail badge: how many e-mails the app has sent, on every page.
+  function showMailCount(count) {
+    const badge = document.getElementById("mail-count");
+    if (!badge || count === undefined) return;
+    badge.textContent = String(count);
+    badge.setAttribute("aria-label", `${count} e-mail${count === 1 ? "" : "s"}`);
+    badge.hidden = !count;
   }
 
   // What the app does later on its own (lazy listeners, views.update, chat.update) arrives as
@@ -123,8 +133,15 @@
     shownMain = digest;
     const atBottom = main.scrollHeight - main.scrollTop - main.clientHeight < 40;
     const top = main.scrollTop;
+    // Mail's list and open e-mail scroll apart: each keeps its place when new mail arrives.
+    const panes = Array.from(main.querySelectorAll(".mail-list, .mail-reader"))
+      .map((pane) => [pane.className, pane.scrollTop]);
     main.innerHTML = html;
     main.scrollTop = body.dataset.place === "home" || !atBottom ? top : main.scrollHeight;
+    panes.forEach(([name, scrolled]) => {
+      const pane = main.getElementsByClassName(name)[0];
+      if (pane) pane.scrollTop = scrolled;
+    });
   }
 
   // What the app last saw of the open modal (as drawn, or as sent with a click or a submit),
