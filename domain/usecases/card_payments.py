@@ -95,9 +95,7 @@ def _account_updated(context: _Context, uow: UnitOfWork, env: Env) -> EventOutco
         disabled_reason=requirements.get("disabled_reason"),
     )
     connection = context.connection
-    updated = store_account_status(connection, status, context.event.created, uow, env)
-    if updated is not connection:
-        _effects.settings_changed(uow, env, connection.practice_id, context.event.id)
+    store_account_status(connection, status, context.event.created, uow, env)
     return EventOutcome.APPLIED
 
 

@@ -11,6 +11,7 @@ from domain.ids import PracticeId
 from domain.online_payments import NewAccount
 from domain.ports import Env, PaymentGateway, UnitOfWork
 from domain.stripe_connect import AccountStatus, StripeConnection
+from domain.usecases import _effects
 from domain.usecases._common import audit, load_practice
 
 
@@ -117,11 +118,15 @@ def store_account_status(
     env: Env,
 ) -> StripeConnection:
     """Inside the caller's transaction: the newer state, audited when card payments turn on
-    or off; the stored one unchanged when `as_of` is older than what it reflects."""
+    or off, and App Home redrawn; the stored one unchanged when `as_of` is older than what it
+    reflects."""
     updated = connection.with_status(status, as_of)
     if updated is connection:
         return connection
     uow.stripe_connections.update(updated)
+    _effects.settings_changed(
+        uow, env, connection.practice_id, f"stripe:{connection.account_id}:v{updated.version}"
+    )
     if updated.status.charges_enabled != connection.status.charges_enabled:
         audit(
             uow,

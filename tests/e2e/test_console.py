@@ -669,11 +669,12 @@ def test_a_german_practice_sees_its_invoice_and_home_in_german_amounts(
     dialog.get_by_role("button", name="OK").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
 
+    page.get_by_role("region", name="Channels").get_by_role("link", name="billing").click()
     card = page.locator(".msg", has_text="Invoice INV-").last
     expect(card).to_contain_text("1.590,00\xa0€")
     expect(card).not_to_contain_text("€1,590.00")
     screenshot(page, "console-invoice-card-german.png")
-    page.get_by_role("navigation", name="Billing Bot").get_by_role("link", name="Home").click()
+    page.get_by_role("region", name="Apps").get_by_role("link", name="Billing Bot Home").click()
     expect(home(page)).to_contain_text("Outstanding")
     expect(home(page)).to_contain_text("1.590,00\xa0€")
     screenshot(page, "console-home-german.png")
