@@ -85,6 +85,8 @@ class SlackWorld:
     #: With `payments=True`: Stripe's stand-in (webhooks to the app) and an SMTP server.
     stripe: StripeStandIn | None = None
     mail: SmtpSink | None = None
+    #: The server's settings, as environment variables: a CLI command run beside it uses them.
+    settings: dict[str, str] = field(default_factory=dict)
     #: (start, end) of every OAuth install walk, on `time.time()`'s clock.
     install_windows: list[tuple[float, float]] = field(default_factory=list)
 
@@ -284,10 +286,19 @@ def slack_world(
             if slack.socket_mode is not None:
                 slack.socket_mode.wait_for_connections(1, timeout=30)
             world = SlackWorld(
-                slack, server, engine, session_factory(engine), stripe=stripe, mail=mail
+                slack,
+                server,
+                engine,
+                session_factory(engine),
+                stripe=stripe,
+                mail=mail,
+                settings=settings,
             )
             yield world
             assert_channel_posts_keep_privacy(slack, engine)
+            if stripe is not None:
+                assert_server_log_keeps_privacy(server, engine)
+                assert_stripe_requests_keep_privacy(stripe, engine)
             assert_auth_test_only_while_installing(world)
             if not failures_expected:
                 assert_server_logged_no_failure(server)
@@ -387,6 +398,27 @@ def assert_channel_posts_keep_privacy(
     address (privacy mode, on by default). `also` adds strings that must not appear."""
     breaches = privacy_breaches(channel_posts(slack), health_data(engine) | set(also))
     assert not breaches, "health data in channel posts:\n" + "\n".join(breaches)
+
+
+def assert_server_log_keeps_privacy(server: RunningServer, engine: Engine) -> None:
+    """The server's log names no client and no service and shows no client's e-mail address
+    (it logs ids)."""
+    log = server.output().casefold()
+    leaked = sorted(value for value in health_data(engine) if value and value.casefold() in log)
+    assert not leaked, f"the server's log shows {leaked}"
+
+
+def assert_stripe_requests_keep_privacy(stripe: StripeStandIn, engine: Engine) -> None:
+    """Nothing the app sent Stripe names a client or a service, or carries a client's e-mail
+    (health data stays out of Stripe: the line reads "Invoice INV-0042")."""
+    secrets = [value.casefold() for value in health_data(engine) if value]
+    leaks = [
+        f"{request.method} {request.path} carries {secret!r}"
+        for request in stripe.requests()
+        for secret in secrets
+        if secret in json.dumps(request.params, ensure_ascii=False).casefold()
+    ]
+    assert not leaks, "health data sent to Stripe:\n" + "\n".join(leaks)
 
 
 def assert_auth_test_only_while_installing(world: SlackWorld) -> None:
