@@ -11,6 +11,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,12 @@ def build_container(settings: Settings) -> Container:
     outbox = SqlOutboxQueue(engine)
     gateway = stripe_gateway(settings)
     jobs = BackgroundJobs(
-        OutboxWorker(outbox, handlers, env.clock),
+        OutboxWorker(
+            outbox,
+            handlers,
+            env.clock,
+            first_retry=timedelta(seconds=settings.outbox_retry_seconds),
+        ),
         reconcile=_daily_reconcile(uow_factory, env, gateway) if gateway is not None else None,
     )
     slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick)
@@ -198,6 +204,7 @@ def stripe_gateway(settings: Settings) -> StripeGateway | None:
         settings.stripe_secret_key.get_secret_value(),
         api_base=settings.stripe_api_base,
         webhook_secret=webhook_secret.get_secret_value() if webhook_secret else None,
+        timeout_seconds=settings.stripe_timeout_seconds,
     )
 
 

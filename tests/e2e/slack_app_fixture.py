@@ -235,6 +235,7 @@ def slack_world(
     socket_mode: bool = False,
     failures_expected: bool = False,
     payments: bool = False,
+    extra_settings: dict[str, str] | None = None,
 ) -> Iterator[SlackWorld]:
     """Migrate `database_url`, start the stand-in and ``billing-bot serve`` against it (or
     ``billing-bot socket``, connected over Socket Mode, with `socket_mode`).
@@ -243,7 +244,9 @@ def slack_world(
     data, the app asked Slack's ``auth.test`` only while being installed, and the server
     logged no failure (unless `failures_expected`: tests that make the app fail on purpose
     check its log themselves). With `payments`, the app also talks to the Stripe stand-in
-    (which delivers its webhooks to the app) and sends e-mail to a local SMTP server."""
+    (which delivers its webhooks to the app) and sends e-mail to a local SMTP server, and the
+    world's end also checks that the server's log and every request to Stripe name no client
+    and no service. `extra_settings` are more environment variables for the server."""
     engine = create_engine_for(database_url)
     upgrade(engine)
     app_port = free_port()
@@ -277,6 +280,7 @@ def slack_world(
             "SMTP_URL": f"smtp://127.0.0.1:{mail.port}",
             "MAIL_FROM": "Billing Bot <billing@example.org>",
         }
+    settings |= extra_settings or {}
     try:
         # PUBLIC_BASE_URL is left unset: the app derives it from its host and port.
         with running_server(
