@@ -22,7 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from domain.errors import StaleEdit
 from domain.invoices import Invoice, InvoiceStatus
@@ -185,11 +186,9 @@ def _invoice(new_uow: NewUow, invoice: Invoice) -> Invoice:
     return found
 
 
-def _outbox(new_uow: NewUow, practice: Practice) -> list[OutboxRow]:
-    uow = new_uow()
-    with uow:
-        session = uow._session
-        assert session is not None
+def _outbox(engine: Engine, practice: Practice) -> list[OutboxRow]:
+    """What the practice's outbox holds: the side effects waiting to be delivered."""
+    with Session(engine) as session:
         return list(session.scalars(select(OutboxRow).where(OutboxRow.practice_id == practice.id)))
 
 
@@ -206,12 +205,9 @@ def _mails(rows: Sequence[OutboxRow]) -> Counter[str]:
     )
 
 
-def _count(new_uow: NewUow, table: Any, *where: Any) -> int:
-    uow = new_uow()
-    with uow:
-        session = uow._session
-        assert session is not None
-        return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+def _count(engine: Engine, table: Any) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(table)) or 0)
 
 
 def _only_retryable(failures: Sequence[Exception]) -> None:
@@ -223,7 +219,7 @@ def _only_retryable(failures: Sequence[Exception]) -> None:
 
 
 def test_a_payment_and_a_partial_refund_each_delivered_three_times_at_once_land_once(
-    new_uow, env, gateway, standin
+    engine, new_uow, env, gateway, standin
 ):
     a = _connected_practice(new_uow, env, gateway, standin, "Concurrent Care")
     paid = standin.driver.pay(_checkout(gateway, env, a), CARD_SUCCEEDS)
@@ -240,18 +236,18 @@ def test_a_payment_and_a_partial_refund_each_delivered_three_times_at_once_land_
     assert stored.amount_paid == Money.of("70.00", "USD")
     assert [entry.kind.value for entry in stored.ledger].count("payment") == 1
     assert [entry.kind.value for entry in stored.ledger].count("refund") == 1
-    rows = _outbox(new_uow, a.practice)
+    rows = _outbox(engine, a.practice)
     assert _news(rows) == Counter({"card_payment": 1, "refund": 1})
     assert _mails(rows) == Counter({"receipt": 1})
     # The card is redrawn once per change of the invoice: the payment, then the refund.
     assert sum(1 for row in rows if row.kind == OutboxKind.SLACK_CARD) == 2
     assert len({row.dedupe_key for row in rows}) == len(rows)
-    assert _count(new_uow, StripeEventRow) == len(events)
+    assert _count(engine, StripeEventRow) == len(events)
     assert outcomes.count(EventOutcome.DUPLICATE) >= 2 * len(events)
 
 
 def test_a_refund_that_arrives_before_its_payment_ends_as_if_in_order(
-    new_uow, env, gateway, standin
+    engine, new_uow, env, gateway, standin
 ):
     a = _connected_practice(new_uow, env, gateway, standin, "Late Payment Care")
     paid = standin.driver.pay(_checkout(gateway, env, a), CARD_SUCCEEDS)
@@ -266,13 +262,13 @@ def test_a_refund_that_arrives_before_its_payment_ends_as_if_in_order(
     stored = _invoice(new_uow, a.invoice)
     assert stored.status is InvoiceStatus.PARTIALLY_PAID
     assert stored.amount_paid == Money.of("75.00", "USD")
-    rows = _outbox(new_uow, a.practice)
+    rows = _outbox(engine, a.practice)
     assert _news(rows) == Counter({"card_payment": 1, "refund": 1})
     assert _mails(rows) == Counter({"receipt": 1})
 
 
 def test_two_partial_refunds_out_of_order_and_then_the_rest_leave_nothing_paid(
-    new_uow, env, gateway, standin
+    engine, new_uow, env, gateway, standin
 ):
     a = _connected_practice(new_uow, env, gateway, standin, "Refund Care")
     paid = standin.driver.pay(_checkout(gateway, env, a), CARD_SUCCEEDS)
@@ -298,11 +294,11 @@ def test_two_partial_refunds_out_of_order_and_then_the_rest_leave_nothing_paid(
     refunded = _invoice(new_uow, a.invoice)
     assert refunded.amount_paid == Money.of("0.00", "USD")
     assert refunded.status is InvoiceStatus.OPEN
-    assert _news(_outbox(new_uow, a.practice))["refund"] == 2
+    assert _news(_outbox(engine, a.practice))["refund"] == 2
 
 
 def test_a_failed_bank_debit_leaves_the_invoice_open_and_tells_the_billing_channel(
-    new_uow, env, gateway, standin
+    engine, new_uow, env, gateway, standin
 ):
     a = _connected_practice(new_uow, env, gateway, standin, "Debit Care")
     session_id = _checkout(gateway, env, a)
@@ -315,7 +311,7 @@ def test_a_failed_bank_debit_leaves_the_invoice_open_and_tells_the_billing_chann
 
     stored = _invoice(new_uow, a.invoice)
     assert stored.status is InvoiceStatus.OPEN and stored.ledger == ()
-    rows = _outbox(new_uow, a.practice)
+    rows = _outbox(engine, a.practice)
     assert _news(rows) == Counter({"payment_failed": 1})
     assert _mails(rows) == Counter()
 
@@ -356,7 +352,7 @@ def _pay_state(new_uow: NewUow, env: Env, on: Connected) -> PayPageState:
 
 
 def test_a_deauthorized_account_stops_card_payments_and_tells_the_admins_once(
-    new_uow, env, gateway, standin
+    engine, new_uow, env, gateway, standin
 ):
     a = _connected_practice(new_uow, env, gateway, standin, "Leaving Care")
     standin.driver.deauthorize(a.account_id)
@@ -370,11 +366,11 @@ def test_a_deauthorized_account_stops_card_payments_and_tells_the_admins_once(
         connection = uow.stripe_connections.get(a.practice.id)
     assert connection is not None and not connection.connected
     assert _pay_state(new_uow, env, a) is PayPageState.NO_CARDS
-    assert _news(_outbox(new_uow, a.practice)) == Counter({"stripe_disconnected": 1})
+    assert _news(_outbox(engine, a.practice)) == Counter({"stripe_disconnected": 1})
 
 
 def test_an_event_from_one_practices_account_naming_anothers_invoice_changes_nothing(
-    new_uow, env, gateway, standin
+    engine, new_uow, env, gateway, standin
 ):
     a = _connected_practice(new_uow, env, gateway, standin, "Practice A Care")
     b = _connected_practice(new_uow, env, gateway, standin, "Practice B Care")
@@ -385,17 +381,17 @@ def test_an_event_from_one_practices_account_naming_anothers_invoice_changes_not
         standin, gateway, a.account_id, "checkout.session.completed", "charge.refunded"
     )
     before_a = _invoice(new_uow, a.invoice)
-    outbox_before = (_outbox(new_uow, a.practice), _outbox(new_uow, b.practice))
+    outbox_before = (_outbox(engine, a.practice), _outbox(engine, b.practice))
 
     outcomes = [apply_stripe_event(event, new_uow(), env, gateway) for event in events]
 
     assert EventOutcome.APPLIED not in outcomes
     assert _invoice(new_uow, b.invoice) == b.invoice
     assert _invoice(new_uow, a.invoice) == before_a
-    assert [_ids(_outbox(new_uow, a.practice)), _ids(_outbox(new_uow, b.practice))] == [
+    assert [_ids(_outbox(engine, a.practice)), _ids(_outbox(engine, b.practice))] == [
         _ids(rows) for rows in outbox_before
     ]
-    assert _count(new_uow, LedgerEntryRow) == 0
+    assert _count(engine, LedgerEntryRow) == 0
 
 
 def _ids(rows: Sequence[OutboxRow]) -> set[str]:
