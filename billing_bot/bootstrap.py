@@ -11,6 +11,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from bot.payments_web import PaymentsSurface, admin_link
 from documents.client_mail import compose_client_email
 from domain.outbox import OutboxKind, OutboxMessage
 from domain.ports import Clock, Env, Mailer
+from domain.usecases.card_payments import reconcile_card_payments
 from gateways.mail import SmtpEndpoint, SmtpMailer
 from gateways.mail_folder import FileMailer
 from gateways.stripe_payments import StripeGateway
@@ -122,7 +124,16 @@ def build_container(settings: Settings) -> Container:
             mailer, reader_factory, env, settings.public_base_url
         )
     outbox = SqlOutboxQueue(engine)
-    jobs = BackgroundJobs(OutboxWorker(outbox, handlers, env.clock))
+    gateway = stripe_gateway(settings)
+    jobs = BackgroundJobs(
+        OutboxWorker(
+            outbox,
+            handlers,
+            env.clock,
+            first_retry=timedelta(seconds=settings.outbox_retry_seconds),
+        ),
+        reconcile=_daily_reconcile(uow_factory, env, gateway) if gateway is not None else None,
+    )
     slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick)
     if slack is not None:
         # Card updates, billing-channel news and Home refreshes need the Slack app's client
@@ -135,7 +146,7 @@ def build_container(settings: Settings) -> Container:
         uow_factory=uow_factory,
         env=env,
         slack=slack,
-        payments=_payments_surface(settings, slack.deps) if slack is not None else None,
+        payments=_payments_surface(settings, slack.deps, gateway) if slack is not None else None,
         mailer=mailer,
         outbox=outbox,
         outbox_handlers=handlers,
@@ -193,6 +204,7 @@ def stripe_gateway(settings: Settings) -> StripeGateway | None:
         settings.stripe_secret_key.get_secret_value(),
         api_base=settings.stripe_api_base,
         webhook_secret=webhook_secret.get_secret_value() if webhook_secret else None,
+        timeout_seconds=settings.stripe_timeout_seconds,
     )
 
 
@@ -204,10 +216,28 @@ def _link_signer(settings: Settings) -> LinkSigner:
     return LinkSigner(key.get_secret_value() if key else secrets.token_hex(32))
 
 
-def _payments_surface(settings: Settings, deps: BotDeps) -> PaymentsSurface:
+def _daily_reconcile(
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork], env: Env, gateway: StripeGateway
+) -> Callable[[], None]:
+    def run() -> None:
+        for result in reconcile_card_payments(uow_factory(), env, gateway):
+            log.info(
+                "event=reconciled practice_id=%s checked=%d recorded=%d stripe=%s",
+                result.practice_id,
+                result.checked,
+                result.recorded,
+                "unavailable" if result.unavailable else "ok",
+            )
+
+    return run
+
+
+def _payments_surface(
+    settings: Settings, deps: BotDeps, gateway: StripeGateway | None
+) -> PaymentsSurface:
     return PaymentsSurface(
         deps=deps,
-        gateway=stripe_gateway(settings),
+        gateway=gateway,
         signer=_link_signer(settings),
         deliver_soon=deps.deliver_soon,
     )

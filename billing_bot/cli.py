@@ -1,4 +1,4 @@
-"""The ``billing-bot`` command: serve, socket, demo, migrate, check-config, outbox.
+"""The ``billing-bot`` command: serve, socket, demo, migrate, check-config, outbox, reconcile.
 
 Exit codes: 0 success; 1 the command failed at run time (database unreachable, address in
 use, ``check-config --strict`` found missing settings); 2 bad usage or a bad setting, reported
@@ -193,6 +193,10 @@ outbox_app = typer.Typer(
 )
 app.add_typer(outbox_app, name="outbox")
 
+#: How many days back `reconcile` looks: a daily run sees each session three times, so a
+#: payment missed while the job itself could not run (an outage) is still found.
+RECONCILE_DAYS = 3
+
 #: Failed messages `outbox status` lists.
 FAILED_SHOWN = 20
 
@@ -279,9 +283,55 @@ def outbox_deliver() -> None:
     )
 
 
-def _database_problem(settings: Settings, exc: SQLAlchemyError) -> str:
+@app.command()
+def reconcile(
+    days: Annotated[
+        int, typer.Option(min=1, max=30, help="How far back to look at Checkout Sessions.")
+    ] = RECONCILE_DAYS,
+) -> None:
+    """Record card payments whose Stripe webhook never arrived (an outage, a lost delivery).
+
+    Asks Stripe for each connected practice's recent Checkout Sessions and records every paid
+    one the app has not, as the webhook would have: the invoice, its card, the billing
+    channel, the receipt. Running it again records nothing twice. Exits 1 if Stripe could not
+    be asked about some practice (what was recorded stays recorded; run it again later).
+    """
+    from billing_bot.bootstrap import build_container, stripe_gateway
+    from domain.usecases.card_payments import reconcile_card_payments
+
+    settings = _settings()
+    gateway = stripe_gateway(settings)
+    if gateway is None:
+        _fail("STRIPE_SECRET_KEY: set the platform's Stripe secret key to reconcile", status=2)
+    container = build_container(settings)
+    try:
+        results = reconcile_card_payments(
+            container.uow_factory(), container.env, gateway, days=days
+        )
+    except SQLAlchemyError as exc:
+        _fail(_database_problem(settings, exc, "the payments"), status=1)
+    finally:
+        container.close()
+    for result in results:
+        checked = (
+            "Stripe could not be reached"
+            if result.unavailable
+            else (f"{result.checked} checked, {result.recorded} recorded")
+        )
+        typer.echo(f"practice {result.practice_id}: {checked}")
+    recorded = sum(result.recorded for result in results)
+    typer.echo(
+        f"{len(results)} practice{'s' if len(results) != 1 else ''} with Stripe, "
+        f"{recorded} missed payment{'s' if recorded != 1 else ''} recorded"
+        + ("; a running server sends their cards and receipts within seconds." if recorded else ".")
+    )
+    if any(result.unavailable for result in results):
+        _fail("Stripe could not be reached for every practice; run it again later", status=1)
+
+
+def _database_problem(settings: Settings, exc: SQLAlchemyError, what: str = "the outbox") -> str:
     return (
-        f"cannot read the outbox in {settings.redacted_database_url()}: {_first_line(exc)} "
+        f"cannot read {what} in {settings.redacted_database_url()}: {_first_line(exc)} "
         "(is the database migrated? `billing-bot migrate`)"
     )
 

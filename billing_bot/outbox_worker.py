@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from domain.outbox import (
+    FIRST_RETRY,
     DeliveryError,
     OutboxMessage,
     PermanentDeliveryError,
@@ -96,6 +97,7 @@ class OutboxWorker:
         batch_size: int = BATCH_SIZE,
         lease: timedelta = LEASE,
         send_budget: timedelta = SEND_BUDGET,
+        first_retry: timedelta = FIRST_RETRY,
     ) -> None:
         self._queue = queue
         # Read at every claim: the composition root may register handlers after building.
@@ -105,6 +107,7 @@ class OutboxWorker:
         self._batch_size = batch_size
         self._lease = lease
         self._send_budget = send_budget
+        self._first_retry = first_retry
         self._stopping = threading.Event()
 
     def run_once(self) -> int:
@@ -163,7 +166,11 @@ class OutboxWorker:
     def _failed(self, claim: Claim, message: OutboxMessage, error: Exception, ids: str) -> None:
         attempt = message.attempts + 1
         now = self._clock.now()
-        delay = None if isinstance(error, PermanentDeliveryError) else retry_delay(attempt)
+        delay = (
+            None
+            if isinstance(error, PermanentDeliveryError)
+            else retry_delay(attempt, self._first_retry)
+        )
         retry_at = now + delay if delay is not None else None
         text = error_text(error)
         kept = self._queue.mark_attempt_failed(

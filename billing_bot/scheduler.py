@@ -1,5 +1,6 @@
-"""Background jobs of a serving process, on APScheduler 3: for now the outbox worker,
-every few seconds and whenever a request asks (`kick`); later the reminders.
+"""Background jobs of a serving process, on APScheduler 3: the outbox worker, every few
+seconds and whenever a request asks (`kick`); where Stripe is set up, the daily
+reconciliation of card payments whose webhook never arrived; later the reminders.
 
 Each server process (every Granian worker, `socket`, `demo`) runs its own scheduler; they
 share nothing but the database, whose claims keep two of them from delivering one message.
@@ -12,11 +13,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from billing_bot.outbox_worker import OutboxWorker, where
@@ -27,14 +30,26 @@ OUTBOX_JOB_ID = "outbox"
 #: How often due messages (retries, and anything enqueued by another replica) are looked
 #: for; a request that enqueued one here wakes the worker at once instead.
 OUTBOX_INTERVAL_S = 5.0
+RECONCILE_JOB_ID = "reconcile"
+#: When the daily reconciliation runs (UTC): a fixed time of day rather than "a day after
+#: start", so that deploying more often than daily never keeps it from running. Every
+#: replica runs it; that costs Stripe a few list calls and records nothing twice.
+RECONCILE_AT = {"hour": 4, "minute": 17}
 
 
 class BackgroundJobs:
     """Starts and stops the scheduler with the server; `kick` delivers soon."""
 
-    def __init__(self, outbox: OutboxWorker, *, interval_s: float = OUTBOX_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        outbox: OutboxWorker,
+        *,
+        interval_s: float = OUTBOX_INTERVAL_S,
+        reconcile: Callable[[], None] | None = None,
+    ) -> None:
         self.outbox = outbox
         self._interval_s = interval_s
+        self._reconcile = reconcile
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=2)},
@@ -58,12 +73,39 @@ class BackgroundJobs:
             replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
+        if self._reconcile is not None:
+            self._scheduler.add_job(
+                self.reconcile_now,
+                CronTrigger(**RECONCILE_AT, timezone=UTC),
+                id=RECONCILE_JOB_ID,
+                replace_existing=True,
+            )
         self._scheduler.start()
         log.info(
-            "event=background_jobs_started outbox_kinds=%s worker=%s",
+            "event=background_jobs_started outbox_kinds=%s worker=%s reconcile=%s",
             ",".join(sorted(self.outbox.handlers)) or "-",
             self.outbox.name,
+            "daily" if self._reconcile is not None else "off",
         )
+
+    @property
+    def next_reconcile(self) -> datetime | None:
+        """When the daily reconciliation runs next (None: not scheduled here)."""
+        job = self._scheduler.get_job(RECONCILE_JOB_ID)
+        return None if job is None else job.next_run_time
+
+    def reconcile_now(self) -> None:
+        """Record paid Checkout Sessions whose webhook never arrived, then deliver their
+        cards and receipts. Never raises: a failed run is logged and tomorrow's tries again
+        (it looks back three days)."""
+        if self._reconcile is None:
+            return
+        try:
+            self._reconcile()
+        except Exception as error:
+            log.error("event=reconcile_failed error=%s%s", type(error).__name__, where(error))
+            return
+        self.kick()
 
     def kick(self) -> None:
         """Deliver due messages now rather than at the next interval (call it after the

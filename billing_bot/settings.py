@@ -99,12 +99,18 @@ class Settings(BaseSettings):
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str = "https://api.stripe.com"
+    # How long one request to Stripe may wait for its answer; the SDK then tries it again (3
+    # times, with the same idempotency key) before the client is told to try in a minute.
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
     smtp_url: SecretStr | None = None
     mail_from: str | None = None
     # Without SMTP_URL, e-mail is written here as .eml files (relative: to the working
     # directory, like the SQLite file).
     mail_dir: str = "var/mail"
+    # The outbox's pause before retrying a failed delivery, doubled at each further failure
+    # up to an hour. 30 s rides out a blip without hammering a mail server that is down.
+    outbox_retry_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     log_level: LogLevel = "INFO"
 

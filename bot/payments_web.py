@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from bot.edge.deps import BotDeps, Caller, PracticeNotInstalled, identify
 from bot.edge.signed_links import InvalidLink, LinkSigner
 from documents.render import message_html, not_found_html, pay_done_html, pay_page_html
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, StaleEdit
 from domain.online_payments import (
     InvalidWebhook,
     PaymentGatewayRefused,
@@ -181,7 +181,18 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
         except InvalidWebhook as invalid:
             log.warning("stripe webhook refused: %s", invalid)
             return jsonify({"error": str(invalid)}), 400
-        outcome = apply_stripe_event(event, deps.uow(), deps.env, surface.gateway)
+        ids = (event.id, event.type)
+        try:
+            outcome = apply_stripe_event(event, deps.uow(), deps.env, surface.gateway)
+        except StaleEdit:
+            # Another delivery changed the same invoice or account at the same moment and
+            # this transaction was rolled back whole: a non-2xx answer makes Stripe send the
+            # event again, and then it applies over the other's change.
+            log.warning("stripe event %s %s: concurrent change, left to Stripe's retry", *ids)
+            return jsonify({"error": "changed concurrently; send it again"}), 409
+        except PaymentGatewayUnavailable:
+            log.warning("stripe event %s %s: Stripe unavailable, left to its retry", *ids)
+            return jsonify({"error": "Stripe could not be reached; send it again"}), 503
         log.info("stripe event %s %s: %s", event.id, event.type, outcome.value)
         surface.deliver_soon()
         return jsonify({"received": True, "outcome": outcome.value}), 200

@@ -246,13 +246,13 @@ def check_dedupe_key(key: str) -> str:
     return key
 
 
-def retry_delay(attempts: int) -> timedelta | None:
-    """How long to wait after the `attempts`-th failed attempt (1 for the first): 30 s, then
-    doubling up to an hour; None once `MAX_ATTEMPTS` are used up (give up)."""
+def retry_delay(attempts: int, first: timedelta = FIRST_RETRY) -> timedelta | None:
+    """How long to wait after the `attempts`-th failed attempt (1 for the first): `first`
+    (30 s), then doubling up to an hour; None once `MAX_ATTEMPTS` are used up (give up)."""
     if attempts >= MAX_ATTEMPTS:
         return None
     doublings = min(attempts - 1, 16)  # 2**16 * 30 s is far past the cap already
-    return min(FIRST_RETRY * (1 << doublings), LONGEST_RETRY)
+    return min(first * (1 << doublings), LONGEST_RETRY)
 
 
 def error_text(error: BaseException) -> str:

@@ -12,6 +12,8 @@ misspelled field; every create carries an idempotency key.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 
 # A webhook older than this is refused: Stripe's own default tolerance against replays.
 WEBHOOK_TOLERANCE_SECONDS = 300
+#: Pauses before sending a rate-limited request again (then it counts as unavailable):
+#: Stripe's limits are per second, so a few seconds in all clear a burst.
+RATE_LIMIT_PAUSES_S = (0.5, 1.0, 2.0)
 
 _Result = TypeVar("_Result")
 
@@ -57,8 +62,9 @@ class StripeGateway:
         timeout_seconds: float = 20.0,
         max_network_retries: int = 3,
     ) -> None:
-        # The SDK retries connection errors, 409s, 429s and 5xx answers that Stripe marks as
-        # retryable, with exponential backoff, reusing the request's idempotency key.
+        # The SDK retries connection errors, timeouts, 409s and 5xx answers with exponential
+        # backoff, reusing the request's idempotency key; a 429 only when Stripe marks it
+        # retryable (`_call` waits out the others).
         self._client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base, "connect": api_base},
@@ -190,9 +196,31 @@ class StripeGateway:
 
 
 def _call(request: Callable[[], _Result]) -> _Result:
-    """Runs one SDK request and turns Stripe's errors into the domain's two kinds."""
+    """Runs one SDK request and turns Stripe's errors into the domain's two kinds. A rate
+    limit is waited out with growing pauses, as Stripe asks, and the same request (the same
+    idempotency key) sent again."""
+    pauses = iter(RATE_LIMIT_PAUSES_S)
+    while True:
+        try:
+            return _call_once(request)
+        except _RateLimited:
+            pause = next(pauses, None)
+            if pause is None:
+                log.warning("stripe unavailable: still rate-limited")
+                raise PaymentGatewayUnavailable("Stripe could not be reached.") from None
+            # Jitter, so that requests limited together do not come back together.
+            time.sleep(pause * random.uniform(1.0, 1.5))  # noqa: S311 - not a secret
+
+
+class _RateLimited(Exception):
+    pass
+
+
+def _call_once(request: Callable[[], _Result]) -> _Result:
     try:
         result = request()
+    except stripe.RateLimitError:
+        raise _RateLimited from None
     except stripe.CardError as error:
         raise PaymentGatewayRefused(
             error.user_message or "The card was declined.", error.code
@@ -203,7 +231,7 @@ def _call(request: Callable[[], _Result]) -> _Result:
     except stripe.AuthenticationError as error:
         log.error("stripe rejected the API key: %s", error.code)
         raise PaymentGatewayUnavailable("Stripe rejected the app's API key.") from None
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+    except (stripe.APIConnectionError, stripe.APIError) as error:
         log.warning("stripe unavailable: %s", type(error).__name__)
         raise PaymentGatewayUnavailable("Stripe could not be reached.") from None
     except stripe.StripeError as error:

@@ -58,6 +58,11 @@ def billing_channel_news(
     _enqueue(uow, env, practice_id, OutboxKind.SLACK_POST, f"post:{dedupe_key}", payload)
 
 
+def billing_channel_told(uow: UnitOfWork, practice_id: PracticeId, dedupe_key: str) -> bool:
+    """Whether `billing_channel_news` was enqueued under `dedupe_key` already."""
+    return uow.outbox.get(practice_id, f"post:{dedupe_key}") is not None
+
+
 def client_email(
     uow: UnitOfWork,
     env: Env,

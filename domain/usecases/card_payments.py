@@ -17,11 +17,17 @@ from datetime import timedelta
 from typing import Any
 
 from domain.audit import STRIPE
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleEdit
 from domain.ids import InvoiceId, PaymentId, PracticeId
 from domain.invoices import Invoice, InvoiceState
 from domain.money import Currency, Money, from_stripe_amount, sum_money
-from domain.online_payments import CardPayment, CheckoutState, StripeEvent
+from domain.online_payments import (
+    CardPayment,
+    CheckoutState,
+    PaymentGatewayRefused,
+    PaymentGatewayUnavailable,
+    StripeEvent,
+)
 from domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from domain.ports import Env, PaymentGateway, UnitOfWork
 from domain.stripe_connect import AccountStatus, StripeConnection
@@ -311,7 +317,10 @@ def record_card_payment(
         return EventOutcome.DUPLICATE
     if invoice.state is not InvoiceState.ISSUED:
         # The money was taken, but a void (or draft) invoice never takes a payment: a person
-        # must refund it, so the billing channel is told.
+        # must refund it, so the billing channel is told, once: the refund they make, a
+        # second event and reconciliation all bring the same payment here again.
+        if _effects.billing_channel_told(uow, invoice.practice_id, payment.payment_intent_id):
+            return EventOutcome.DUPLICATE
         audit(
             uow,
             env,
@@ -365,21 +374,29 @@ class Reconciled:
     practice_id: PracticeId
     checked: int
     recorded: int
+    # Stripe could not be asked about this practice's account (down, or access lost).
+    unavailable: bool = False
 
 
 def reconcile_card_payments(
     uow: UnitOfWork, env: Env, gateway: PaymentGateway, *, days: int = 3
 ) -> list[Reconciled]:
     """Asks Stripe for each connected practice's recent Checkout Sessions and records any paid
-    one the app missed (a webhook lost in an outage), through the webhook's own path."""
+    one the app missed (a webhook lost in an outage), through the webhook's own path. One
+    account Stripe cannot answer for does not stop the others."""
     since = env.clock.now() - timedelta(days=days)
     with uow:
         connections = uow.stripe_connections.all_connected()
     results: list[Reconciled] = []
     for connection in connections:
-        checked = recorded = 0
-        for checkout in gateway.recent_checkouts(connection.account_id, since):
-            checked += 1
+        try:
+            checkouts = gateway.recent_checkouts(connection.account_id, since)
+        except (PaymentGatewayUnavailable, PaymentGatewayRefused):
+            log.warning("reconcile: stripe did not answer for practice %s", connection.practice_id)
+            results.append(Reconciled(connection.practice_id, 0, 0, unavailable=True))
+            continue
+        recorded = 0
+        for checkout in checkouts:
             if not checkout.paid or not checkout.payment_intent_id:
                 continue
             payment = CardPayment(
@@ -390,13 +407,26 @@ def reconcile_card_payments(
                 invoice_id=checkout.invoice_id,
                 practice_id=checkout.practice_id,
             )
-            with uow:
-                outcome = record_card_payment(connection, payment, uow, env)
-                uow.commit()
-            if outcome is EventOutcome.APPLIED:
+            if _record_reconciled(connection, payment, uow, env) is EventOutcome.APPLIED:
                 recorded += 1
-        results.append(Reconciled(connection.practice_id, checked, recorded))
+        results.append(Reconciled(connection.practice_id, len(checkouts), recorded))
     return results
+
+
+def _record_reconciled(
+    connection: StripeConnection, payment: CardPayment, uow: UnitOfWork, env: Env
+) -> EventOutcome:
+    def once() -> EventOutcome:
+        with uow:
+            outcome = record_card_payment(connection, payment, uow, env)
+            uow.commit()
+        return outcome
+
+    try:
+        return once()
+    except StaleEdit:
+        # The webhook recorded the same payment at this very moment: a second look finds it.
+        return once()
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from domain.usecases._common import audit, load_practice
 from domain.usecases.invoicing import load_invoice
 
 # Stripe lets a Checkout Session live up to 24 hours; the pay page makes a new one after.
+# (Rounded down to the hour when used, so a session lives 22 to 23 hours.)
 CHECKOUT_LIFETIME = timedelta(hours=23)
 
 
@@ -201,8 +202,9 @@ def start_checkout(
     token: str, urls: PayUrls, uow: UnitOfWork, env: Env, gateway: PaymentGateway
 ) -> str:
     """The Stripe Checkout URL for the invoice's current balance: an open session for the
-    same amount is reused, otherwise one is made (the same idempotency key for two clicks at
-    once, so they share it)."""
+    same amount is reused, otherwise one is made (the same idempotency key for clicks within
+    the hour, so two at once, or one after a timeout at which Stripe did make the session,
+    get that session back)."""
     page = pay_page(token, uow)
     if page.state is not PayPageState.PAYABLE:
         raise NotPayable(page.state)
@@ -215,6 +217,9 @@ def start_checkout(
     if latest is not None and latest.reusable_for(invoice.balance, now):
         return latest.url
     assert connection is not None
+    # Stripe refuses a key sent again with other parameters, so everything in the request
+    # must follow from the key: the expiry is rounded down to the hour and named in it.
+    expires_at = (now + CHECKOUT_LIFETIME).replace(minute=0, second=0, microsecond=0)
     checkout = gateway.create_checkout(
         CheckoutRequest(
             account_id=connection.account_id,
@@ -225,8 +230,11 @@ def start_checkout(
             amount=invoice.balance,
             success_url=urls.success_url,
             cancel_url=urls.cancel_url,
-            idempotency_key=f"checkout-{invoice.id}-{made + 1}-{invoice.balance.minor_units}",
-            expires_at=now + CHECKOUT_LIFETIME,
+            idempotency_key=(
+                f"checkout-{invoice.id}-{made + 1}-{invoice.balance.minor_units}"
+                f"-{int(expires_at.timestamp())}"
+            ),
+            expires_at=expires_at,
         )
     )
     if checkout.url is None:

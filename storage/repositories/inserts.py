@@ -19,7 +19,11 @@ def insert_ignoring_duplicates(
     Under concurrency the database decides, so two racing callers get one True."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        # Whether a row was inserted is read from the row coming back: an ORM-enabled
+        # insert's rowcount is -1 on PostgreSQL (psycopg), which read as "inserted" always.
+        .returning(*(getattr(table, column) for column in conflict_columns))
     )
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    return session.execute(statement).first() is not None

@@ -183,3 +183,31 @@ def test_a_webhook_is_read_only_with_a_good_recent_signature(
         )
     with pytest.raises(InvalidWebhook):
         gateway.verified_event(body, None)
+
+
+def test_rate_limiting_is_waited_out_with_the_same_idempotency_key(
+    gateway: StripeGateway, standin: StripeStandIn
+) -> None:
+    account = _account(gateway)
+    standin.driver.complete_onboarding(account)
+    standin.faults.rate_limit(times=2, path="/v1/checkout/sessions")
+
+    checkout = gateway.create_checkout(_checkout_request(account))
+
+    tries = standin.requests("/v1/checkout/sessions", method="POST")
+    assert [request.status for request in tries] == [429, 429, 200]
+    assert {request.idempotency_key for request in tries} == {"k1"}
+    assert tries[-1].response["id"] == checkout.id
+
+
+def test_rate_limiting_that_lasts_is_reported_as_unavailable(
+    gateway: StripeGateway, standin: StripeStandIn
+) -> None:
+    account = _account(gateway)
+    standin.driver.complete_onboarding(account)
+    standin.faults.rate_limit(times=None, path="/v1/checkout/sessions")
+
+    with pytest.raises(PaymentGatewayUnavailable):
+        gateway.create_checkout(_checkout_request(account))
+
+    assert standin.requests("/v1/checkout/sessions", method="POST") != []

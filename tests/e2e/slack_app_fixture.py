@@ -85,6 +85,8 @@ class SlackWorld:
     #: With `payments=True`: Stripe's stand-in (webhooks to the app) and an SMTP server.
     stripe: StripeStandIn | None = None
     mail: SmtpSink | None = None
+    #: The server's settings, as environment variables: a CLI command run beside it uses them.
+    settings: dict[str, str] = field(default_factory=dict)
     #: (start, end) of every OAuth install walk, on `time.time()`'s clock.
     install_windows: list[tuple[float, float]] = field(default_factory=list)
 
@@ -233,6 +235,7 @@ def slack_world(
     socket_mode: bool = False,
     failures_expected: bool = False,
     payments: bool = False,
+    extra_settings: dict[str, str] | None = None,
 ) -> Iterator[SlackWorld]:
     """Migrate `database_url`, start the stand-in and ``billing-bot serve`` against it (or
     ``billing-bot socket``, connected over Socket Mode, with `socket_mode`).
@@ -241,7 +244,9 @@ def slack_world(
     data, the app asked Slack's ``auth.test`` only while being installed, and the server
     logged no failure (unless `failures_expected`: tests that make the app fail on purpose
     check its log themselves). With `payments`, the app also talks to the Stripe stand-in
-    (which delivers its webhooks to the app) and sends e-mail to a local SMTP server."""
+    (which delivers its webhooks to the app) and sends e-mail to a local SMTP server, and the
+    world's end also checks that the server's log and every request to Stripe name no client
+    and no service. `extra_settings` are more environment variables for the server."""
     engine = create_engine_for(database_url)
     upgrade(engine)
     app_port = free_port()
@@ -275,6 +280,7 @@ def slack_world(
             "SMTP_URL": f"smtp://127.0.0.1:{mail.port}",
             "MAIL_FROM": "Billing Bot <billing@example.org>",
         }
+    settings |= extra_settings or {}
     try:
         # PUBLIC_BASE_URL is left unset: the app derives it from its host and port.
         with running_server(
@@ -284,10 +290,19 @@ def slack_world(
             if slack.socket_mode is not None:
                 slack.socket_mode.wait_for_connections(1, timeout=30)
             world = SlackWorld(
-                slack, server, engine, session_factory(engine), stripe=stripe, mail=mail
+                slack,
+                server,
+                engine,
+                session_factory(engine),
+                stripe=stripe,
+                mail=mail,
+                settings=settings,
             )
             yield world
             assert_channel_posts_keep_privacy(slack, engine)
+            if stripe is not None:
+                assert_server_log_keeps_privacy(server, engine)
+                assert_stripe_requests_keep_privacy(stripe, engine)
             assert_auth_test_only_while_installing(world)
             if not failures_expected:
                 assert_server_logged_no_failure(server)
@@ -387,6 +402,27 @@ def assert_channel_posts_keep_privacy(
     address (privacy mode, on by default). `also` adds strings that must not appear."""
     breaches = privacy_breaches(channel_posts(slack), health_data(engine) | set(also))
     assert not breaches, "health data in channel posts:\n" + "\n".join(breaches)
+
+
+def assert_server_log_keeps_privacy(server: RunningServer, engine: Engine) -> None:
+    """The server's log names no client and no service and shows no client's e-mail address
+    (it logs ids)."""
+    log = server.output().casefold()
+    leaked = sorted(value for value in health_data(engine) if value and value.casefold() in log)
+    assert not leaked, f"the server's log shows {leaked}"
+
+
+def assert_stripe_requests_keep_privacy(stripe: StripeStandIn, engine: Engine) -> None:
+    """Nothing the app sent Stripe names a client or a service, or carries a client's e-mail
+    (health data stays out of Stripe: the line reads "Invoice INV-0042")."""
+    secrets = [value.casefold() for value in health_data(engine) if value]
+    leaks = [
+        f"{request.method} {request.path} carries {secret!r}"
+        for request in stripe.requests()
+        for secret in secrets
+        if secret in json.dumps(request.params, ensure_ascii=False).casefold()
+    ]
+    assert not leaks, "health data sent to Stripe:\n" + "\n".join(leaks)
 
 
 def assert_auth_test_only_while_installing(world: SlackWorld) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -182,3 +182,53 @@ def test_smtp_url_without_mail_from_keeps_mail_waiting(engine, tmp_path):
 
     assert container.mailer is None
     assert EMAIL not in container.outbox_handlers
+
+
+def test_a_serving_process_with_stripe_reconciles_card_payments_daily(engine, tmp_path):
+    with_stripe = _container(
+        engine,
+        tmp_path,
+        stripe_secret_key="sk_test_daily",
+        stripe_api_base="http://127.0.0.1:9",
+    )
+    without_stripe = _container(engine, tmp_path)
+    try:
+        with_stripe.start_background()
+        without_stripe.start_background()
+        next_run = with_stripe.jobs.next_reconcile
+        never = without_stripe.jobs.next_reconcile
+    finally:
+        with_stripe.close()
+        without_stripe.close()
+
+    assert next_run is not None and never is None
+    assert timedelta(0) < next_run - datetime.now(UTC) <= timedelta(days=1)
+
+
+def test_what_a_reconciliation_records_goes_out_at_once_and_a_failed_one_waits_a_day(
+    engine, new_uow, env, practice, delivered, caplog
+):
+    found: list[OutboxMessage] = []
+    failing = {"now": False}
+    # An error's text may quote anything: only its type is logged.
+    text = "card of grace@example.org declined"
+
+    def reconcile() -> None:
+        if failing["now"]:
+            raise ConnectionError(text)
+        found.extend(enqueue(new_uow(), env, practice.id, ["receipt:reconciled"]))
+
+    worker = a_worker(SqlOutboxQueue(engine), {EMAIL: delivered}, env.clock)
+    jobs = BackgroundJobs(worker, interval_s=NEVER_S, reconcile=reconcile)
+    try:
+        jobs.start()
+        jobs.reconcile_now()
+        wait_until(lambda: delivered.ids, 10, what="the receipt the reconciliation enqueued")
+        failing["now"] = True
+        jobs.reconcile_now()  # logged, never raised: tomorrow's run looks back three days
+    finally:
+        jobs.stop()
+
+    assert delivered.ids == [found[0].id]
+    assert "event=reconcile_failed error=ConnectionError" in caplog.text
+    assert text not in caplog.text

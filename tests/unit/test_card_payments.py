@@ -16,13 +16,20 @@ from domain.online_payments import (
     CardPayment,
     Checkout,
     CheckoutRequest,
+    CheckoutState,
     NewAccount,
+    PaymentGatewayUnavailable,
     StripeEvent,
 )
 from domain.outbox import OutboxKind
 from domain.ports import Env
 from domain.stripe_connect import AccountStatus, StripeConnection
-from domain.usecases.card_payments import EventOutcome, apply_stripe_event
+from domain.usecases.card_payments import (
+    EventOutcome,
+    Reconciled,
+    apply_stripe_event,
+    reconcile_card_payments,
+)
 from domain.usecases.invoicing import void_invoice
 from domain.usecases.stripe_setup import StartStripeSetup, start_stripe_setup
 from factories import ACTOR, a_client, a_practice, an_issued_invoice
@@ -36,6 +43,8 @@ class FakeStripe:
     def __init__(self) -> None:
         self.accounts: dict[str, str] = {}
         self.intents: dict[str, CardPayment] = {}
+        self.sessions: dict[str, list[Checkout]] = {}
+        self.down: set[str] = set()
 
     def create_express_account(self, request: NewAccount) -> str:
         return self.accounts.setdefault(request.idempotency_key, f"acct_{len(self.accounts) + 1}")
@@ -53,7 +62,9 @@ class FakeStripe:
         raise AssertionError("not used here")
 
     def recent_checkouts(self, account_id: str, since: datetime) -> list[Checkout]:
-        return []
+        if account_id in self.down:
+            raise PaymentGatewayUnavailable("Stripe could not be reached.")
+        return self.sessions.get(account_id, [])
 
     def card_payment(self, account_id: str, payment_intent_id: str) -> CardPayment:
         return self.intents[payment_intent_id]
@@ -206,6 +217,23 @@ def test_money_paid_on_a_void_invoice_is_not_recorded_but_reported(
     assert [post["news"] for post in posts] == ["paid_void_invoice"]
 
 
+def test_money_paid_on_a_void_invoice_is_reported_once_however_often_stripe_says_so(
+    uow: FakeUnitOfWork, env: Env
+) -> None:
+    invoice, stripe = _setup(uow, env)
+    void_invoice(invoice.practice_id, invoice.id, "Sent twice", ACTOR, uow, env)
+    # The payment, then the same PaymentIntent again: the practice's refund, a second event
+    # type, and reconciliation all name it.
+    events = [_completed(invoice), _completed(invoice, "evt_async"), _refunded(10000, "evt_r")]
+
+    outcomes = [apply_stripe_event(event, uow, env, stripe) for event in events]
+
+    assert outcomes[0] is EventOutcome.APPLIED
+    assert EventOutcome.APPLIED not in outcomes[1:]
+    reports = [event for event in uow.committed.audit if event.action == "payment.unrecorded"]
+    assert len(reports) == 1
+
+
 def test_a_late_older_account_update_does_not_undo_a_newer_one(
     uow: FakeUnitOfWork, env: Env
 ) -> None:
@@ -258,3 +286,42 @@ def test_pressing_setup_twice_makes_one_account(uow: FakeUnitOfWork, env: Env) -
     assert first == second
     assert len(stripe.accounts) == 1
     assert uow.committed.stripe_connections[practice.id].account_id == "acct_1"
+
+
+def _paid_session(invoice: Invoice) -> Checkout:
+    return Checkout(
+        id="cs_1",
+        account_id="acct_A",
+        url=None,
+        state=CheckoutState.COMPLETE,
+        paid=True,
+        amount=Money.of("100.00", "USD"),
+        expires_at=NOW + timedelta(hours=23),
+        created_at=NOW,
+        payment_intent_id="pi_1",
+        invoice_id=invoice.id,
+        practice_id=invoice.practice_id,
+    )
+
+
+def test_reconciling_records_a_missed_payment_once_and_an_unreachable_account_stops_no_other(
+    uow: FakeUnitOfWork, env: Env
+) -> None:
+    invoice, stripe = _setup(uow, env)
+    broken = a_practice(uow, env, name="Broken Practice")
+    _connected(uow, broken.id, "acct_down")
+    stripe.sessions["acct_A"] = [_paid_session(invoice)]
+    stripe.down.add("acct_down")
+
+    first = reconcile_card_payments(uow, env, stripe)
+    second = reconcile_card_payments(uow, env, stripe)
+    webhook = apply_stripe_event(_completed(invoice), uow, env, stripe)
+
+    assert sorted(first, key=lambda r: r.unavailable) == [
+        Reconciled(invoice.practice_id, 1, 1),
+        Reconciled(broken.id, 0, 0, unavailable=True),
+    ]
+    assert Reconciled(invoice.practice_id, 1, 0) in second
+    assert webhook is EventOutcome.DUPLICATE
+    assert _stored(uow, invoice).status is InvoiceStatus.PAID
+    assert len(_stored(uow, invoice).ledger) == 1
