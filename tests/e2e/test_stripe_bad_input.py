@@ -156,7 +156,7 @@ def test_a_balance_below_stripes_minimum_offers_no_card_and_the_send_modal_warns
     invoice = create_issued(world, p)
     billing_card(world, p, invoice)
     left = _by_hand(world, p.seat.admin.id, invoice, "119.80")
-    assert left.balance.format() == "$0.20"
+    assert left.balance.format("en_US") == "$0.20"
     url = pay_url(world, p, invoice)
     sessions = _sessions_made(world)
 
