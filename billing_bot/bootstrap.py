@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billing_bot.outbox_handlers import email_handler
 from billing_bot.outbox_worker import OutboxHandler, OutboxWorker
-from billing_bot.scheduler import BackgroundJobs
+from billing_bot.scheduler import BackgroundJobs, PeriodicJob
 from billing_bot.settings import Settings
 from bot.app import build_slack_app
 from bot.deliveries import slack_handlers
@@ -30,9 +30,11 @@ from bot.edge.deps import BotDeps, RecentWorkspaces
 from bot.edge.guard import RequestGuard
 from bot.edge.signed_links import LinkSigner
 from bot.payments_web import PaymentsSurface, admin_link
+from bot.support_deliveries import support_handler
 from documents.client_mail import compose_client_email
 from domain.outbox import OutboxKind, OutboxMessage
 from domain.ports import Clock, Env, Mailer
+from domain.usecases.support import escalate_unanswered
 from gateways.mail import SmtpEndpoint, SmtpMailer
 from gateways.mail_folder import FileMailer
 from gateways.stripe_payments import StripeGateway
@@ -122,12 +124,22 @@ def build_container(settings: Settings) -> Container:
             mailer, reader_factory, env, settings.public_base_url
         )
     outbox = SqlOutboxQueue(engine)
-    jobs = BackgroundJobs(OutboxWorker(outbox, handlers, env.clock))
+    periodic = []
+    if settings.support_team_id:
+        periodic.append(
+            PeriodicJob(
+                "support_escalation",
+                ESCALATION_INTERVAL_S,
+                partial(_escalate, settings.support_team_id, uow_factory, env, lambda: jobs.kick()),
+            )
+        )
+    jobs = BackgroundJobs(OutboxWorker(outbox, handlers, env.clock), periodic=periodic)
     slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick)
     if slack is not None:
         # Card updates, billing-channel news and Home refreshes need the Slack app's client
         # and installations, so they are registered once it exists.
         handlers.update(slack_handlers(slack.app, slack.deps))
+        handlers[OutboxKind.SUPPORT] = support_handler(slack.app, slack.deps)
     return Container(
         settings=settings,
         engine=engine,
@@ -141,6 +153,20 @@ def build_container(settings: Settings) -> Container:
         outbox_handlers=handlers,
         jobs=jobs,
     )
+
+
+#: How often questions waiting for support are checked against the desk's escalation time.
+ESCALATION_INTERVAL_S = 60.0
+
+
+def _escalate(
+    support_team_id: str,
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork],
+    env: Env,
+    deliver_soon: Callable[[], None],
+) -> None:
+    if escalate_unanswered(support_team_id, uow_factory(), env):
+        deliver_soon()
 
 
 #: The sender of filed mail when MAIL_FROM is not set (development, the sandbox).
@@ -245,6 +271,7 @@ def _slack_surface(
         recent=RecentWorkspaces(),
         deliver_soon=deliver_soon,
         stripe_links=stripe_links,
+        support_team_id=settings.support_team_id,
     )
     app = build_slack_app(
         deps,

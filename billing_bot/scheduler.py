@@ -1,5 +1,6 @@
-"""Background jobs of a serving process, on APScheduler 3: for now the outbox worker,
-every few seconds and whenever a request asks (`kick`); later the reminders.
+"""Background jobs of a serving process, on APScheduler 3: the outbox worker, every few
+seconds and whenever a request asks (`kick`), and periodic jobs such as the escalation of
+support questions left unanswered; later the reminders.
 
 Each server process (every Granian worker, `socket`, `demo`) runs its own scheduler; they
 share nothing but the database, whose claims keep two of them from delivering one message.
@@ -12,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -29,12 +32,29 @@ OUTBOX_JOB_ID = "outbox"
 OUTBOX_INTERVAL_S = 5.0
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job run every `interval_s` seconds (the first run one interval after start); it
+    opens its own unit of work and must not raise for a passing failure."""
+
+    id: str
+    interval_s: float
+    run: Callable[[], None]
+
+
 class BackgroundJobs:
     """Starts and stops the scheduler with the server; `kick` delivers soon."""
 
-    def __init__(self, outbox: OutboxWorker, *, interval_s: float = OUTBOX_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        outbox: OutboxWorker,
+        *,
+        interval_s: float = OUTBOX_INTERVAL_S,
+        periodic: Sequence[PeriodicJob] = (),
+    ) -> None:
         self.outbox = outbox
         self._interval_s = interval_s
+        self._periodic = list(periodic)
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=2)},
@@ -58,6 +78,13 @@ class BackgroundJobs:
             replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
+        for job in self._periodic:
+            self._scheduler.add_job(
+                _logged(job),
+                IntervalTrigger(seconds=job.interval_s, timezone=UTC),
+                id=job.id,
+                replace_existing=True,
+            )
         self._scheduler.start()
         log.info(
             "event=background_jobs_started outbox_kinds=%s worker=%s",
@@ -101,3 +128,17 @@ class BackgroundJobs:
             log.error("event=outbox_run_failed error=%s%s", type(error).__name__, where(error))
         with self._lock:
             self._running = False
+
+
+def _logged(job: PeriodicJob) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job.run()
+        except Exception as error:
+            # Most likely the database is away; the next interval tries again. The text is
+            # left out, as for the outbox: it may quote a statement's parameters.
+            log.error(
+                "event=job_failed job=%s error=%s%s", job.id, type(error).__name__, where(error)
+            )
+
+    return run

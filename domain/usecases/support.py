@@ -299,6 +299,7 @@ class Edited:
     text: str
     practice_id: PracticeId | None = None
     """The workspace's practice on the practice's side; None on support's."""
+    user_id: str = ""
 
 
 def mirror_edit(cmd: Edited, uow: UnitOfWork, env: Env) -> Handled:
@@ -328,6 +329,8 @@ def mirror_edit(cmd: Edited, uow: UnitOfWork, env: Env) -> Handled:
                 f"edit:{cmd.event_id}",
                 conversation_id=conversation.id,
                 source=_ref(relay.source),
+                side=relay.written_on.value,
+                user_id=cmd.user_id,
                 text=cmd.text,
             )
         uow.commit()
