@@ -3,8 +3,9 @@
 ``billing-bot demo`` runs this when no Slack credentials are configured. The app is built by
 the same composition root and Flask factory as ``billing-bot serve``; only its settings
 differ: ``SLACK_API_URL``, ``SLACK_SIGNING_SECRET`` and the OAuth client id and secret point
-at the stand-in, the database is a fresh SQLite file in a temporary folder (the stand-in's
-workspaces live in memory and vanish at exit, so nothing would match them next time), the
+at the stand-in (and ``SUPPORT_TEAM_ID`` at its support workspace), the database is a fresh
+SQLite file in a temporary folder (the stand-in's workspaces live in memory and vanish at
+exit, so nothing would match them next time), the
 file outbox (without ``SMTP_URL``) is the ``mail`` folder beside it, and the console is
 mounted at ``/console`` on the app's own port. Nothing listens beyond
 127.0.0.1: the console lets whoever reaches it act as anyone in the demo workspaces.
@@ -39,7 +40,7 @@ from billing_bot.settings import Settings
 from bot.edge.auth import REDIRECT_PATH
 from bot.web import create_web_app
 from sandbox.console.app import mount_console
-from sandbox.console.demo import seed_demo
+from sandbox.console.demo import APP_EVENTS, SUPPORT_WORKSPACE, seed_demo
 from sandbox.console.session import Console
 from sandbox.slack import SlackStandIn
 from storage.migrate import upgrade
@@ -129,10 +130,15 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
         signing_secret=secrets.token_hex(16),
         app_url=url,
         redirect_urls=[url + REDIRECT_PATH],
+        subscriptions=APP_EVENTS,
     ).start()
+    # The vendor's workspace exists before the app is built: SUPPORT_TEAM_ID names it.
+    support = slack.create_workspace(SUPPORT_WORKSPACE)
     try:
         container = build_container(
-            _sandbox_settings(settings, slack, url, database_url, Path(folder.name) / "mail")
+            _sandbox_settings(
+                settings, slack, url, database_url, Path(folder.name) / "mail", support.id
+            )
         )
         web = create_web_app(container)
         console = Console(slack)
@@ -150,7 +156,7 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
     sandbox = Sandbox(url, f"{url}/console", slack, console, container, server, thread, folder)
     try:
         container.start_background()
-        console.world = seed_demo(slack, url, console.record)
+        console.world = seed_demo(slack, url, console.record, support=support)
     except BaseException:
         sandbox.stop()
         raise
@@ -158,7 +164,12 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
 
 
 def _sandbox_settings(
-    settings: Settings, slack: SlackStandIn, url: str, database_url: str, mail_dir: Path
+    settings: Settings,
+    slack: SlackStandIn,
+    url: str,
+    database_url: str,
+    mail_dir: Path,
+    support_team_id: str,
 ) -> Settings:
     return settings.model_copy(
         update={
@@ -174,6 +185,7 @@ def _sandbox_settings(
             "slack_client_secret": SecretStr(slack.app.client_secret),
             "slack_bot_token": None,
             "slack_app_token": None,
+            "support_team_id": support_team_id,
         }
     )
 

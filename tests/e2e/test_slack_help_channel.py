@@ -222,6 +222,8 @@ def test_two_practices_conversations_never_cross(world: SlackWorld, desk: Suppor
 def test_billing_help_and_the_help_channel_open_conversations(world: SlackWorld, desk: SupportSeat):
     practice = world.new_practice("Practice H", admin="hana", real_name="Hana Ito")
     help_channel = world.slack.create_channel(practice.workspace, "help", members=[practice.admin])
+    # Written before the app was in #help: it never heard of it, until someone marks it 🎫.
+    older = world.slack.post_message(practice.admin, help_channel, "Older question from before")
     settings = world.open_setting(
         practice.admin, support_views.OPEN_HELP_CHANNEL, channel=practice.general
     )
@@ -240,8 +242,11 @@ def test_billing_help_and_the_help_channel_open_conversations(world: SlackWorld,
     earlier = world.slack.post_message(practice.admin, practice.general, "Not a question")
     world.slack.react(practice.admin, earlier, "ticket")  # #general is not the help channel
 
+    world.slack.react(practice.admin, older, "ticket")
+
     assert "Sent to support" in command.response.text
     _card(world, desk, "#")
+    _wait_in_thread(world, help_channel, older, support_views.RECEIVED, what="the 🎫 receipt")
     _wait_in_thread(world, help_channel, posted, support_views.RECEIVED, what="#help receipt")
     wait_until(
         lambda: any("mobile app" in message_text(m) for m in world.slack.messages_in(desk.channel)),
@@ -249,9 +254,29 @@ def test_billing_help_and_the_help_channel_open_conversations(world: SlackWorld,
         what="the /billing help question at support",
     )
     _settled(world)
-    assert not any(
-        "Not a question" in message_text(m) for m in world.slack.messages_in(desk.channel)
+    shown_to_support = [message_text(m) for m in world.slack.messages_in(desk.channel)]
+    assert any("Older question from before" in text for text in shown_to_support)
+    assert not any("Not a question" in text for text in shown_to_support)
+
+
+def test_only_operators_open_the_support_desk(world: SlackWorld, desk: SupportSeat):
+    practice = world.new_practice("Practice Op", admin="otto", real_name="Otto Park")
+
+    in_a_practice = world.slack.driver.slash_command(
+        practice.admin, BILLING, "support", channel=practice.general
     )
+    by_an_agent = world.slack.driver.slash_command(
+        desk.agent, BILLING, "support", channel=desk.channel
+    )
+
+    assert "vendor's own workspace" in in_a_practice.response.text
+    assert "billing admin" in by_an_agent.response.text
+    assert in_a_practice.trigger_id not in {
+        c.args.get("trigger_id") for c in world.slack.calls("views.open")
+    }
+    assert by_an_agent.trigger_id not in {
+        c.args.get("trigger_id") for c in world.slack.calls("views.open")
+    }
 
 
 def test_a_retry_storm_of_one_event_relays_one_message(tmp_path, database_url):

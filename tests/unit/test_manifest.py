@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from bot import hub
 from bot.app import FEATURES
 from bot.edge.auth import BOT_SCOPES
+from sandbox.console.demo import APP_EVENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "reference" / "slack-manifest-schema"
@@ -141,3 +142,7 @@ def test_manifest_has_an_options_url_since_the_code_answers_menus_that_search(
     search of `/appointment` in a practice of over 100 clients would never list anyone."""
     assert registered["options"]
     assert manifest["settings"]["interactivity"].get("message_menu_options_url")
+
+
+def test_the_consoles_stand_in_sends_the_events_the_manifest_subscribes_to(manifest) -> None:
+    assert set(APP_EVENTS) == set(manifest["settings"]["event_subscriptions"]["bot_events"])

@@ -123,8 +123,35 @@
     shownMain = digest;
     const atBottom = main.scrollHeight - main.scrollTop - main.clientHeight < 40;
     const top = main.scrollTop;
+    const threads = threadDrafts(main);
     main.innerHTML = html;
+    restoreThreadDrafts(main, threads);
     main.scrollTop = body.dataset.place === "home" || !atBottom ? top : main.scrollHeight;
+  }
+
+  // A reply being typed in a thread survives a redraw (a new message arriving meanwhile), as
+  // does which threads were opened for a first reply.
+  function threadDrafts(main) {
+    const drafts = { typed: new Map(), open: new Set(), focused: null };
+    main.querySelectorAll("form.thread-composer").forEach((form) => {
+      const input = form.querySelector(".thread-input");
+      if (input.value) drafts.typed.set(form.dataset.threadTs, input.value);
+      if (document.activeElement === input) drafts.focused = form.dataset.threadTs;
+      const details = form.closest("details");
+      if (details && details.open) drafts.open.add(form.dataset.threadTs);
+    });
+    return drafts;
+  }
+
+  function restoreThreadDrafts(main, drafts) {
+    main.querySelectorAll("form.thread-composer").forEach((form) => {
+      const ts = form.dataset.threadTs;
+      const input = form.querySelector(".thread-input");
+      if (drafts.typed.has(ts)) input.value = drafts.typed.get(ts);
+      const details = form.closest("details");
+      if (details && drafts.open.has(ts)) details.open = true;
+      if (drafts.focused === ts) input.focus();
+    });
   }
 
   // What the app last saw of the open modal (as drawn, or as sent with a click or a submit),
@@ -402,6 +429,12 @@
       act(button, null);
       return;
     }
+    const react = target.closest("[data-react]");
+    if (react) {
+      const message = react.closest("[data-ts]");
+      post("/react", { ts: message.dataset.ts, reaction: react.dataset.react });
+      return;
+    }
     const hint = target.closest(".command-hint");
     if (hint) {
       const input = document.getElementById("composer-input");
@@ -458,6 +491,12 @@
           const shown = document.querySelector("form.modal");
           if (shown && shown.dataset.viewId === form.dataset.viewId) showFirstError(shown);
         });
+    } else if (form.matches("form.thread-composer")) {
+      const input = form.querySelector(".thread-input");
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      post("/command", { text, thread_ts: form.dataset.threadTs });
     } else if (form.id === "composer") {
       const input = document.getElementById("composer-input");
       const text = input.value.trim();
