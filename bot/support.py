@@ -25,7 +25,7 @@ from bot.edge.listen import Saved, action, open_or_push, submission
 from bot.edge.respond import apology
 from bot.edge.state import ViewState
 from domain.errors import DomainError
-from domain.ids import ConversationId
+from domain.ids import ConversationId, PracticeId
 from domain.roles import Role
 from domain.support import (
     RESOLVE_REACTION,
@@ -275,7 +275,7 @@ def on_reaction(
 def _ticket(
     deps: BotDeps,
     client: WebClient,
-    practice_id: Any,
+    practice_id: PracticeId,
     message: SlackRef,
     author: str,
     event_id: str,
