@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billing_bot.outbox_handlers import email_handler
 from billing_bot.outbox_worker import OutboxHandler, OutboxWorker
-from billing_bot.scheduler import BackgroundJobs
+from billing_bot.scheduler import BackgroundJobs, PeriodicJob
 from billing_bot.settings import Settings
 from bot.app import build_slack_app
 from bot.deliveries import slack_handlers
@@ -31,10 +31,12 @@ from bot.edge.deps import BotDeps, RecentWorkspaces
 from bot.edge.guard import RequestGuard
 from bot.edge.signed_links import LinkSigner
 from bot.payments_web import PaymentsSurface, admin_link
+from bot.support_deliveries import support_handler
 from documents.client_mail import compose_client_email
 from domain.outbox import OutboxKind, OutboxMessage
 from domain.ports import Clock, Env, Mailer
 from domain.usecases.card_payments import reconcile_card_payments
+from domain.usecases.support import escalate_unanswered
 from gateways.mail import SmtpEndpoint, SmtpMailer
 from gateways.mail_folder import FileMailer
 from gateways.stripe_payments import StripeGateway
@@ -125,6 +127,15 @@ def build_container(settings: Settings) -> Container:
         )
     outbox = SqlOutboxQueue(engine)
     gateway = stripe_gateway(settings)
+    periodic = []
+    if settings.support_team_id:
+        periodic.append(
+            PeriodicJob(
+                "support_escalation",
+                ESCALATION_INTERVAL_S,
+                partial(_escalate, settings.support_team_id, uow_factory, env, lambda: jobs.kick()),
+            )
+        )
     jobs = BackgroundJobs(
         OutboxWorker(
             outbox,
@@ -133,12 +144,14 @@ def build_container(settings: Settings) -> Container:
             first_retry=timedelta(seconds=settings.outbox_retry_seconds),
         ),
         reconcile=_daily_reconcile(uow_factory, env, gateway) if gateway is not None else None,
+        periodic=periodic,
     )
     slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick)
     if slack is not None:
         # Card updates, billing-channel news and Home refreshes need the Slack app's client
         # and installations, so they are registered once it exists.
         handlers.update(slack_handlers(slack.app, slack.deps))
+        handlers[OutboxKind.SUPPORT] = support_handler(slack.app, slack.deps)
     return Container(
         settings=settings,
         engine=engine,
@@ -152,6 +165,20 @@ def build_container(settings: Settings) -> Container:
         outbox_handlers=handlers,
         jobs=jobs,
     )
+
+
+#: How often questions waiting for support are checked against the desk's escalation time.
+ESCALATION_INTERVAL_S = 60.0
+
+
+def _escalate(
+    support_team_id: str,
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork],
+    env: Env,
+    deliver_soon: Callable[[], None],
+) -> None:
+    if escalate_unanswered(support_team_id, uow_factory(), env):
+        deliver_soon()
 
 
 #: The sender of filed mail when MAIL_FROM is not set (development, the sandbox).
@@ -275,6 +302,7 @@ def _slack_surface(
         recent=RecentWorkspaces(),
         deliver_soon=deliver_soon,
         stripe_links=stripe_links,
+        support_team_id=settings.support_team_id,
     )
     app = build_slack_app(
         deps,

@@ -1,6 +1,7 @@
 """Background jobs of a serving process, on APScheduler 3: the outbox worker, every few
 seconds and whenever a request asks (`kick`); where Stripe is set up, the daily
-reconciliation of card payments whose webhook never arrived; later the reminders.
+reconciliation of card payments whose webhook never arrived; and periodic jobs such as the
+escalation of support questions left unanswered.
 
 Each server process (every Granian worker, `socket`, `demo`) runs its own scheduler; they
 share nothing but the database, whose claims keep two of them from delivering one message.
@@ -13,7 +14,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -37,6 +39,16 @@ RECONCILE_JOB_ID = "reconcile"
 RECONCILE_AT = {"hour": 4, "minute": 17}
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job run every `interval_s` seconds (the first run one interval after start); it
+    opens its own unit of work and must not raise for a passing failure."""
+
+    id: str
+    interval_s: float
+    run: Callable[[], None]
+
+
 class BackgroundJobs:
     """Starts and stops the scheduler with the server; `kick` delivers soon."""
 
@@ -46,10 +58,12 @@ class BackgroundJobs:
         *,
         interval_s: float = OUTBOX_INTERVAL_S,
         reconcile: Callable[[], None] | None = None,
+        periodic: Sequence[PeriodicJob] = (),
     ) -> None:
         self.outbox = outbox
         self._interval_s = interval_s
         self._reconcile = reconcile
+        self._periodic = list(periodic)
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=2)},
@@ -78,6 +92,13 @@ class BackgroundJobs:
                 self.reconcile_now,
                 CronTrigger(**RECONCILE_AT, timezone=UTC),
                 id=RECONCILE_JOB_ID,
+                replace_existing=True,
+            )
+        for job in self._periodic:
+            self._scheduler.add_job(
+                _logged(job),
+                IntervalTrigger(seconds=job.interval_s, timezone=UTC),
+                id=job.id,
                 replace_existing=True,
             )
         self._scheduler.start()
@@ -143,3 +164,17 @@ class BackgroundJobs:
             log.error("event=outbox_run_failed error=%s%s", type(error).__name__, where(error))
         with self._lock:
             self._running = False
+
+
+def _logged(job: PeriodicJob) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job.run()
+        except Exception as error:
+            # Most likely the database is away; the next interval tries again. The text is
+            # left out, as for the outbox: it may quote a statement's parameters.
+            log.error(
+                "event=job_failed job=%s error=%s%s", job.id, type(error).__name__, where(error)
+            )
+
+    return run

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     # App-level token (xapp-...) for `billing-bot socket`, Socket Mode in development.
     slack_app_token: SecretStr | None = None
 
+    # The vendor's own Slack workspace (T…): its support desk answers every practice's Help
+    # channel questions, and its billing admins are the operators who choose the desk.
+    support_team_id: str | None = None
+
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str = "https://api.stripe.com"
@@ -149,6 +153,16 @@ class Settings(BaseSettings):
         prefix = _SLACK_TOKEN_PREFIXES[info.field_name or ""]
         if value is not None and not value.get_secret_value().startswith(prefix):
             raise ValueError(f"does not start with {prefix}")
+        return value
+
+    @field_validator("support_team_id")
+    @classmethod
+    def _support_team_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not (value.startswith(("T", "E")) and value.isalnum() and 2 < len(value) <= 32):
+            raise ValueError("not a Slack workspace id")
         return value
 
     @field_validator("smtp_url")
@@ -231,6 +245,10 @@ _HINTS: dict[str, str] = {
     "slack_bot_token": "must be the Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
     "slack_app_token": (
         "must be an app-level token (xapp-…) from Basic Information → App-Level Tokens"
+    ),
+    "support_team_id": (
+        "must be the Slack workspace id (T…) of the vendor's support workspace, as Slack shows "
+        "it in the workspace's URL or About page"
     ),
     "stripe_api_base": "must be an http:// or https:// URL, such as https://api.stripe.com",
     "smtp_url": "must look like smtp://user:password@host:587?starttls=true or smtps://host:465",

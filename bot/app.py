@@ -24,6 +24,7 @@ from bot import (
     reminders,
     roles,
     services,
+    support,
     tax_rates,
 )
 from bot.edge.auth import (
@@ -55,6 +56,7 @@ FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
     lifecycle.register,
     payment_settings.register,
     payment_links.register,
+    support.register,
 )
 
 

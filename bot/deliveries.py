@@ -37,7 +37,7 @@ _FOR_GOOD = frozenset(
 )
 
 
-def _client(app: App, team_id: str) -> WebClient:
+def workspace_client(app: App, team_id: str) -> WebClient:
     """A Web API client with the workspace's bot token (from the installation store when the
     app is installed by OAuth, else the one token of a single-workspace app)."""
     store = app.installation_store
@@ -126,7 +126,7 @@ def news_text(news: str, payload: Mapping[str, Any], card: InvoiceCard | None, l
 
 def deliver_card(app: App, deps: BotDeps, message: OutboxMessage) -> None:
     workspace = _workspace(deps, message.practice_id)
-    client = _client(app, workspace.practice.workspace_id)
+    client = workspace_client(app, workspace.practice.workspace_id)
     invoice_id = InvoiceId(str(message.payload["invoice_id"]))
 
     def update() -> None:
@@ -138,7 +138,7 @@ def deliver_card(app: App, deps: BotDeps, message: OutboxMessage) -> None:
 
 def deliver_home_refresh(app: App, deps: BotDeps, message: OutboxMessage) -> None:
     workspace = _workspace(deps, message.practice_id)
-    client = _client(app, workspace.practice.workspace_id)
+    client = workspace_client(app, workspace.practice.workspace_id)
     team = workspace.practice.workspace_id
     for member in workspace.members:
         _slack_call(partial(home.refresh, client, deps, team, member.user_id))
@@ -147,7 +147,7 @@ def deliver_home_refresh(app: App, deps: BotDeps, message: OutboxMessage) -> Non
 def deliver_news(app: App, deps: BotDeps, message: OutboxMessage) -> None:
     workspace = _workspace(deps, message.practice_id)
     practice = workspace.practice
-    client = _client(app, practice.workspace_id)
+    client = workspace_client(app, practice.workspace_id)
     invoice_id = message.payload.get("invoice_id")
     card = None
     if invoice_id:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import ButtonElement, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
-from bot import home
+from bot import home, support, support_views
 from bot.blocks import note
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.listen import action, command, open_or_push
@@ -22,7 +22,8 @@ CALLBACK_ID = "billing_hub"
 USAGE = (
     "*Billing Bot*\n"
     "• `/billing` opens the billing settings (billing admins).\n"
-    "• `/billing help` shows this help.\n"
+    "• `/billing help` shows this help; `/billing help` followed by a question sends it to "
+    "Billing Bot's support team (or write to Billing Bot in its Messages tab).\n"
     "• `/invoice` shows what is outstanding and the latest invoices; `/invoice new` creates "
     "one; `/invoice INV-0042` shows one.\n"
     "• `/client` adds a client; `/appointment` schedules an appointment.\n"
@@ -45,6 +46,11 @@ SECTIONS = (
     ("Services", "What you bill for, with default prices and tax", home.OPEN_SERVICES),
     ("Payment settings", "Card payments through Stripe: setup and status", home.STRIPE_SETUP),
     ("Roles", "Who are billing admins and billing staff", home.OPEN_ROLES),
+    (
+        "Help channel",
+        "Where questions to Billing Bot's support team start",
+        support_views.OPEN_HELP_CHANNEL,
+    ),
 )
 
 
@@ -81,15 +87,23 @@ def _rendered_hub(practice_name: str) -> dict[str, Any]:
 
 
 def billing_command(
-    caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
-) -> None:
-    """Open the hub, or answer with the usage for anything typed after `/billing`."""
+    deps: BotDeps, caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
+) -> Any:
+    """Open the hub; `help <question>` asks support, `support` opens the operator's support
+    desk; anything else is answered with the usage."""
+    word, _, rest = text.partition(" ")
+    if word.casefold() == "help" and rest.strip():
+        return support.ask_command(deps, caller, rest.strip(), client, ack)
+    if word.casefold() == "support" and not rest.strip():
+        support.open_desk(deps, caller, body, client, ack)
+        return None
     if text:
         ack(USAGE)
-        return
+        return None
     caller.require(Role.ADMIN)
     ack()
     client.views_open(trigger_id=body["trigger_id"], view=hub_view(caller.practice.billing.name))
+    return None
 
 
 def open_hub(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
@@ -97,5 +111,5 @@ def open_hub(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
 
 
 def register(app: App, deps: BotDeps) -> None:
-    app.command(COMMAND)(command(deps, billing_command))
+    app.command(COMMAND)(command(deps, functools.partial(billing_command, deps)))
     app.action(home.OPEN_HUB)(action(deps, Role.ADMIN, open_hub))

@@ -48,6 +48,7 @@ class OutboxKind(StrEnum):
     SLACK_POST = "slack_post"  # post in the practice's billing channel
     HOME_REFRESH = "home_refresh"  # republish App Home tabs
     CLIENT_EMAIL = "client_email"  # an e-mail to a client, written from the records on delivery
+    SUPPORT = "support"  # a support conversation's Slack posts, in either workspace
 
 
 class DeliveryError(Exception):

@@ -15,6 +15,7 @@ from domain.clients import Client
 from domain.ids import (
     AppointmentId,
     ClientId,
+    ConversationId,
     InvoiceId,
     PracticeId,
     ServiceTypeId,
@@ -42,6 +43,7 @@ from domain.practice import Practice, TaxRate
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import AccountStatus, StripeConnection
+from domain.support import Conversation, RelayedMessage, SlackRef, SupportDesk
 
 
 class Clock(Protocol):
@@ -351,6 +353,71 @@ class PaymentGateway(Protocol):
     def card_payment(self, account_id: str, payment_intent_id: str) -> CardPayment: ...
 
 
+class SupportConversationRepository(Protocol):
+    """Support conversations, the messages relayed in them, and the Slack events already
+    handled. A conversation is found by its practice (the practice's side) or by its thread
+    in the vendor's support channel (support's side, which serves every practice)."""
+
+    def next_number(self) -> int:
+        """The next conversation number, counted over every practice (the vendor's ticket
+        number); taken in the caller's transaction, so a rollback gives it back."""
+        ...
+
+    def add(self, conversation: Conversation) -> bool:
+        """False, and nothing stored, when the practice's thread is a conversation already."""
+        ...
+
+    def get(
+        self, practice_id: PracticeId, conversation_id: ConversationId
+    ) -> Conversation | None: ...
+    def for_support(self, conversation_id: ConversationId) -> Conversation | None:
+        """Support's side: any practice's conversation (a button in the support channel)."""
+        ...
+
+    def for_practice_thread(
+        self, practice_id: PracticeId, thread: SlackRef
+    ) -> Conversation | None: ...
+
+    def for_support_thread(self, thread: SlackRef) -> Conversation | None: ...
+    def update(self, conversation: Conversation) -> None:
+        """Store a changed conversation; raises StaleEdit if its version moved meanwhile."""
+        ...
+
+    def count(self, practice_id: PracticeId) -> int: ...
+    def waiting_since(self, before: datetime, limit: int) -> list[Conversation]:
+        """Open conversations opened at or before `before` that support never answered and
+        that were not escalated yet, oldest first, at most `limit`."""
+        ...
+
+    def remember_event(self, event_id: str, received_at: datetime) -> bool:
+        """True the first time a Slack event id is seen; stored with the event's effects, so
+        a retry after a failed transaction is handled afresh."""
+        ...
+
+    def add_relay(self, relay: RelayedMessage) -> bool:
+        """False, and nothing stored, when that source message was relayed already."""
+        ...
+
+    def relay_from(self, source: SlackRef) -> RelayedMessage | None: ...
+    def relay_to(self, copy: SlackRef) -> RelayedMessage | None:
+        """The relayed message whose copy is at `copy`."""
+        ...
+
+    def record_copy(self, source: SlackRef, copy: SlackRef) -> None:
+        """Remember where the copy of `source` was posted."""
+        ...
+
+
+class SupportSettingsRepository(Protocol):
+    def desk(self, team_id: str) -> SupportDesk | None:
+        """The support desk of the vendor's workspace `team_id`, once an operator chose it."""
+        ...
+
+    def save_desk(self, desk: SupportDesk) -> None: ...
+    def help_channel(self, practice_id: PracticeId) -> str | None: ...
+    def set_help_channel(self, practice_id: PracticeId, channel_id: str | None) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: nothing is kept unless `commit()` is called before the block ends."""
 
@@ -368,6 +435,8 @@ class UnitOfWork(Protocol):
     stripe_events: StripeEventLog
     pay_links: PayLinkRepository
     checkouts: CheckoutRepository
+    support: SupportConversationRepository
+    support_settings: SupportSettingsRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

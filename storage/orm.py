@@ -566,6 +566,121 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(String(200), default="")
 
 
+class SupportConversationRow(Base):
+    """A practice member's question and the conversation with support it opened. `number`
+    counts every practice's conversations (the vendor's ticket number). A thread is kept as
+    the (team, channel, ts) of its root message in each workspace."""
+
+    __tablename__ = "support_conversations"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "id"),
+        UniqueConstraint("number"),
+        # A thread of the practice's Slack is one conversation at most, however many events
+        # (message, app_mention, a retry) arrive for its root.
+        UniqueConstraint(
+            "practice_id",
+            "practice_team",
+            "practice_channel",
+            "practice_ts",
+            name="uq_support_conversations_practice_thread",
+        ),
+        Index("ix_support_conversations_support_thread", "support_channel", "support_ts"),
+        # The escalation job reads the open, unanswered, not yet escalated ones only.
+        Index(
+            "ix_support_conversations_waiting",
+            "opened_at",
+            sqlite_where=text(
+                "status = 'open' AND first_response_at IS NULL AND escalated_at IS NULL"
+            ),
+            postgresql_where=text(
+                "status = 'open' AND first_response_at IS NULL AND escalated_at IS NULL"
+            ),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID, ForeignKey("practices.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    practice_team: Mapped[str] = mapped_column(String(32))
+    practice_channel: Mapped[str] = mapped_column(String(32))
+    practice_ts: Mapped[str] = mapped_column(String(32))
+    support_team: Mapped[str | None] = mapped_column(String(32))
+    support_channel: Mapped[str | None] = mapped_column(String(32))
+    support_ts: Mapped[str | None] = mapped_column(String(32))
+    opened_by: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(32))
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class SupportRelayRow(Base):
+    """A message written on one side of a conversation and where the app posted its copy on
+    the other (unknown until delivered), so edits and deletes follow it. Each source message
+    is relayed once; each copy belongs to one source."""
+
+    __tablename__ = "support_relays"
+    __table_args__ = (
+        # Named here: the convention's name would pass PostgreSQL's 63-character limit.
+        ForeignKeyConstraint(
+            ["practice_id", "conversation_id"],
+            ["support_conversations.practice_id", "support_conversations.id"],
+            ondelete="CASCADE",
+            name="fk_support_relays_conversation",
+        ),
+        UniqueConstraint("copy_team", "copy_channel", "copy_ts"),
+    )
+
+    source_team: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source_channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID)
+    conversation_id: Mapped[str] = mapped_column(ID)
+    written_on: Mapped[str] = mapped_column(String(16))
+    copy_team: Mapped[str | None] = mapped_column(String(32))
+    copy_channel: Mapped[str | None] = mapped_column(String(32))
+    copy_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class SupportEventRow(Base):
+    """Slack event ids of the Help channel already handled; inserted in the transaction of
+    the event's effects, so Slack's retries of one event change nothing."""
+
+    __tablename__ = "support_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SupportDeskRow(Base):
+    """Where the vendor's support team works: the channel an operator chose in its own
+    workspace, and how long a question may wait before it is escalated."""
+
+    __tablename__ = "support_desks"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    escalate_after_s: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(32), default="")
+    set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HelpChannelRow(Base):
+    """The channel of a practice's workspace whose posts become support conversations."""
+
+    __tablename__ = "support_help_channels"
+
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32))
+
+
 # slack_sdk's own stores keep installations, bot tokens and OAuth states; their tables are
 # declared here so that Alembic creates and migrates them with everything else.
 SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(

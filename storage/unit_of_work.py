@@ -30,6 +30,7 @@ from storage.repositories.stripe import (
     SqlStripeConnectionRepository,
     SqlStripeEventLog,
 )
+from storage.repositories.support import SqlSupportConversations, SqlSupportSettings
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -59,6 +60,8 @@ class SqlAlchemyUnitOfWork:
     pay_links: SqlPayLinkRepository
     checkouts: SqlCheckoutRepository
     outbox: SqlOutbox
+    support: SqlSupportConversations
+    support_settings: SqlSupportSettings
 
     def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._sessions = sessions
@@ -87,6 +90,8 @@ class SqlAlchemyUnitOfWork:
         self.pay_links = SqlPayLinkRepository(session)
         self.checkouts = SqlCheckoutRepository(session)
         self.outbox = SqlOutbox(session)
+        self.support = SqlSupportConversations(session)
+        self.support_settings = SqlSupportSettings(session)
         return self
 
     def __exit__(

@@ -24,6 +24,7 @@ from domain.errors import AppointmentAlreadyInvoiced, StaleEdit
 from domain.ids import (
     AppointmentId,
     ClientId,
+    ConversationId,
     InvoiceId,
     PracticeId,
     ServiceTypeId,
@@ -58,6 +59,8 @@ from domain.ports import (
     ServiceTypeRepository,
     StripeConnectionRepository,
     StripeEventLog,
+    SupportConversationRepository,
+    SupportSettingsRepository,
     TaxRateRepository,
     UnitOfWork,
 )
@@ -65,6 +68,7 @@ from domain.practice import Practice, TaxRate
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import StripeConnection
+from domain.support import Conversation, ConversationStatus, RelayedMessage, SlackRef, SupportDesk
 from domain.text import search_key
 
 # -- ports that are not storage ---------------------------------------------------------------
@@ -128,6 +132,11 @@ class FakeState:
     pay_links: dict[tuple[PracticeId, InvoiceId], PayLink] = field(default_factory=dict)
     checkouts: dict[str, StoredCheckout] = field(default_factory=dict)
     outbox: dict[tuple[PracticeId, str], OutboxMessage] = field(default_factory=dict)
+    conversations: dict[ConversationId, Conversation] = field(default_factory=dict)
+    relays: dict[SlackRef, RelayedMessage] = field(default_factory=dict)
+    support_events: set[str] = field(default_factory=set)
+    desks: dict[str, SupportDesk] = field(default_factory=dict)
+    help_channels: dict[PracticeId, str] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         """An independent copy; the records themselves are frozen, so sharing them is safe."""
@@ -148,6 +157,11 @@ class FakeState:
             pay_links=dict(self.pay_links),
             checkouts=dict(self.checkouts),
             outbox=dict(self.outbox),
+            conversations=dict(self.conversations),
+            relays=dict(self.relays),
+            support_events=set(self.support_events),
+            desks=dict(self.desks),
+            help_channels=dict(self.help_channels),
         )
 
 
@@ -706,6 +720,98 @@ class FakeOutbox(_Repository):
         return self._state.outbox.get((practice_id, dedupe_key))
 
 
+class FakeSupportConversations(_Repository):
+    def next_number(self) -> int:
+        return max((c.number for c in self._state.conversations.values()), default=0) + 1
+
+    def add(self, conversation: Conversation) -> bool:
+        _require(self._state.practices.get(conversation.practice_id), "practice")
+        if self.for_practice_thread(conversation.practice_id, conversation.practice_thread):
+            return False
+        self._state.conversations[conversation.id] = conversation
+        return True
+
+    def get(self, practice_id: PracticeId, conversation_id: ConversationId) -> Conversation | None:
+        found = self._state.conversations.get(conversation_id)
+        return found if found is not None and found.practice_id == practice_id else None
+
+    def for_support(self, conversation_id: ConversationId) -> Conversation | None:
+        return self._state.conversations.get(conversation_id)
+
+    def for_practice_thread(self, practice_id: PracticeId, thread: SlackRef) -> Conversation | None:
+        return next(
+            (
+                c
+                for c in self._state.conversations.values()
+                if c.practice_id == practice_id and c.practice_thread == thread
+            ),
+            None,
+        )
+
+    def for_support_thread(self, thread: SlackRef) -> Conversation | None:
+        return next(
+            (c for c in self._state.conversations.values() if c.support_thread == thread), None
+        )
+
+    def update(self, conversation: Conversation) -> None:
+        stored = self._state.conversations.get(conversation.id)
+        _check_version(stored.version if stored else None, conversation.version, "conversation")
+        self._state.conversations[conversation.id] = conversation
+
+    def count(self, practice_id: PracticeId) -> int:
+        return sum(1 for c in self._state.conversations.values() if c.practice_id == practice_id)
+
+    def waiting_since(self, before: datetime, limit: int) -> list[Conversation]:
+        waiting = [
+            c
+            for c in self._state.conversations.values()
+            if c.status is ConversationStatus.OPEN
+            and c.first_response_at is None
+            and c.escalated_at is None
+            and c.opened_at <= before
+        ]
+        return sorted(waiting, key=lambda c: (c.opened_at, c.id))[:limit]
+
+    def remember_event(self, event_id: str, received_at: datetime) -> bool:
+        if event_id in self._state.support_events:
+            return False
+        self._state.support_events.add(event_id)
+        return True
+
+    def add_relay(self, relay: RelayedMessage) -> bool:
+        if relay.source in self._state.relays:
+            return False
+        self._state.relays[relay.source] = relay
+        return True
+
+    def relay_from(self, source: SlackRef) -> RelayedMessage | None:
+        return self._state.relays.get(source)
+
+    def relay_to(self, copy: SlackRef) -> RelayedMessage | None:
+        return next((r for r in self._state.relays.values() if r.copy == copy), None)
+
+    def record_copy(self, source: SlackRef, copy: SlackRef) -> None:
+        relay = self._state.relays[source]
+        self._state.relays[source] = replace(relay, copy=copy)
+
+
+class FakeSupportSettings(_Repository):
+    def desk(self, team_id: str) -> SupportDesk | None:
+        return self._state.desks.get(team_id)
+
+    def save_desk(self, desk: SupportDesk) -> None:
+        self._state.desks[desk.team_id] = desk
+
+    def help_channel(self, practice_id: PracticeId) -> str | None:
+        return self._state.help_channels.get(practice_id)
+
+    def set_help_channel(self, practice_id: PracticeId, channel_id: str | None) -> None:
+        if channel_id is None:
+            self._state.help_channels.pop(practice_id, None)
+        else:
+            self._state.help_channels[practice_id] = channel_id
+
+
 # -- the unit of work ---------------------------------------------------------------------------
 
 
@@ -727,6 +833,8 @@ class FakeUnitOfWork:
     pay_links: PayLinkRepository
     checkouts: CheckoutRepository
     outbox: Outbox
+    support: SupportConversationRepository
+    support_settings: SupportSettingsRepository
 
     def __init__(self) -> None:
         self._committed = FakeState()
@@ -746,6 +854,8 @@ class FakeUnitOfWork:
         self.pay_links = FakePayLinkRepository(self)
         self.checkouts = FakeCheckoutRepository(self)
         self.outbox = FakeOutbox(self)
+        self.support = FakeSupportConversations(self)
+        self.support_settings = FakeSupportSettings(self)
 
     def __enter__(self) -> Self:
         if self._staged is not None:

@@ -33,13 +33,20 @@ log = logging.getLogger(__name__)
 # commands, joining the billing channel, reading the logo a user uploads in a modal, and
 # reading a user's time zone. app_manifest.yml lists the same; a test keeps them equal.
 # files:write and im:write: /invoice export uploads its CSV to the user's DM with the app.
+# The Help channel reads messages in the app's DMs and in channels it was added to
+# (im:history, channels:history; the latter also reads a message someone marked with 🎫),
+# @-mentions (app_mentions:read) and reactions (reactions:read), and relays files.
 BOT_SCOPES = [
+    "app_mentions:read",
+    "channels:history",
     "channels:join",
     "chat:write",
     "commands",
     "files:read",
     "files:write",
+    "im:history",
     "im:write",
+    "reactions:read",
     "users:read",
 ]
 

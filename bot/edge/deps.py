@@ -52,6 +52,9 @@ class BotDeps:
     onboarding, "dashboard" for the Express dashboard); None without Stripe configured."""
     """Drop what this process remembers of a workspace's installation (its bot token), once
     the workspace installed the app again or removed it."""
+    support_team_id: str | None = None
+    """The vendor's support workspace (SUPPORT_TEAM_ID): where Help channel questions go,
+    and whose billing admins are the operators. None: the Help channel is not offered."""
     deliver_soon: Callable[[], None] = _nothing_to_wake
     """Wake this process's outbox worker: call it after committing a unit of work that
     enqueued messages (`uow.outbox.add`), so they go out now rather than at the next

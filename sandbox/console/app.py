@@ -141,9 +141,26 @@ def console_blueprint(console: Console) -> Blueprint:
         if screen.channel_id is None:
             return _refused("There is no composer here.")
         body = _json()
+        thread_ts = str(body.get("thread_ts") or "") or None
         return _done(
             lambda: console.command(
-                team_id, user_id, screen.channel_id or "", str(body.get("text", ""))
+                team_id, user_id, screen.channel_id or "", str(body.get("text", "")), thread_ts
+            )
+        )
+
+    @blueprint.post("/<team_id>/<user_id>/<place>/react")
+    def react(team_id: str, user_id: str, place: str) -> Response:
+        screen = _screen(console, team_id, user_id, place)
+        if screen.channel_id is None:
+            return _refused("There are no messages here.")
+        body = _json()
+        return _done(
+            lambda: console.react(
+                team_id,
+                user_id,
+                screen.channel_id or "",
+                str(body.get("ts", "")),
+                str(body.get("reaction", "")),
             )
         )
 

@@ -1,10 +1,13 @@
 """The demo world: two practices' workspaces in the Slack stand-in, each with the app installed
 through its real OAuth flow, a billing admin, billing staff, an ordinary member and #billing,
-the practice's billing channel. Stripe is left for the admin to set up in the console.
+the practice's billing channel (Stripe is left for the admin to set up in the console),
+and the vendor's support workspace, with the app installed by its operator, a support agent,
+and #support chosen as the support desk.
 
 Everything the app knows about them it learns the way it would from Slack: the install makes
 the installing user the practice's billing admin, and the admin grants the staff role in the
-app's own Roles modal, driven like a person would drive it.
+app's own Roles modal, driven like a person would drive it; the operator picks the support
+channel in the app's Support desk modal.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import billing_details, home, roles
+from bot import billing_details, home, roles, support_views
 from bot.edge.auth import INSTALL_PATH
 from bot.hub import COMMAND as BILLING_COMMAND
 from domain.roles import Role
@@ -23,6 +26,21 @@ from sandbox.slack import SlackStandIn, User, Workspace
 ADMIN = "billing admin"
 STAFF = "billing staff"
 MEMBER = "member"
+OPERATOR = "support operator"
+AGENT = "support agent"
+
+#: The events the app's manifest subscribes to (``bot_events``); the stand-in sends these on
+#: its own, as Slack does. A unit test keeps the two lists equal.
+APP_EVENTS = (
+    "app_home_opened",
+    "app_mention",
+    "app_uninstalled",
+    "message.channels",
+    "message.im",
+    "reaction_added",
+    "tokens_revoked",
+)
+SUPPORT_WORKSPACE = "Billing Bot Support"
 
 
 @dataclass(frozen=True)
@@ -106,14 +124,48 @@ class DemoSetupFailed(RuntimeError):
 
 
 def seed_demo(
-    slack: SlackStandIn, app_url: str, record: Callable[[Entry], None] | None = None
+    slack: SlackStandIn,
+    app_url: str,
+    record: Callable[[Entry], None] | None = None,
+    *,
+    support: Workspace | None = None,
 ) -> DemoWorld:
-    """Create both practices' workspaces and install the app into each through OAuth.
+    """Create both practices' workspaces and install the app into each through OAuth; with
+    `support` (the workspace SUPPORT_TEAM_ID names), set up the vendor's support desk there.
 
     `app_url` is where the app serves ``/slack/install``; `record` receives each browser hop
     of the installs, for the Requests drawer. Raises `DemoSetupFailed`.
     """
-    return DemoWorld(tuple(_seed_practice(slack, app_url, spec, record) for spec in DEMO_PRACTICES))
+    practices = tuple(_seed_practice(slack, app_url, spec, record) for spec in DEMO_PRACTICES)
+    if support is None:
+        return DemoWorld(practices)
+    return DemoWorld((*practices, _seed_support(slack, app_url, support, record)))
+
+
+def _seed_support(
+    slack: SlackStandIn,
+    app_url: str,
+    workspace: Workspace,
+    record: Callable[[Entry], None] | None,
+) -> DemoWorkspace:
+    """The vendor's workspace: its operator installs the app and picks #support in the
+    Support desk modal (``/billing support``); Sam answers questions there."""
+    operator = slack.create_user(workspace, "olga", real_name="Olga Operator", is_admin=True)
+    agent = slack.create_user(workspace, "sam", real_name="Sam Rivera")
+    channel = slack.create_channel(workspace, "support", members=[operator, agent])
+    _install(slack, app_url, workspace, operator, record)
+    driver = slack.driver
+    desk = driver.slash_command(operator, BILLING_COMMAND, "support").opened_view()
+    saved = driver.submit_view(
+        desk, {support_views.DESK_CHANNEL: channel.id, support_views.ESCALATE_AFTER: "60"}
+    )
+    if saved.status != 200 or saved.errors:
+        raise DemoSetupFailed(f"choosing the support desk failed: {saved.errors or saved.status}")
+    people = (
+        DemoPerson(operator.id, operator.name, operator.real_name, OPERATOR),
+        DemoPerson(agent.id, agent.name, agent.real_name, AGENT),
+    )
+    return DemoWorkspace(workspace.id, workspace.name, people, channel.id)
 
 
 def _seed_practice(

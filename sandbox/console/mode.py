@@ -3,10 +3,11 @@
 ``billing-bot demo`` runs this when no Slack credentials are configured. The app is built by
 the same composition root and Flask factory as ``billing-bot serve``; only its settings
 differ: ``SLACK_API_URL``, ``SLACK_SIGNING_SECRET`` and the OAuth client id and secret point
-at the stand-in, the database is a fresh SQLite file in a temporary folder (the stand-in's
-workspaces live in memory and vanish at exit, so nothing would match them next time), the
-file outbox (without ``SMTP_URL``) is the ``mail`` folder beside it, which the console's
-Mail pane reads, and the console is mounted at ``/console`` on the app's own port.
+at the stand-in (and ``SUPPORT_TEAM_ID`` at its support workspace), the database is a fresh
+SQLite file in a temporary folder (the stand-in's workspaces live in memory and vanish at
+exit, so nothing would match them next time), the file outbox (without ``SMTP_URL``) is the
+``mail`` folder beside it, which the console's Mail pane reads, and the console is mounted
+at ``/console`` on the app's own port.
 
 Card payments work offline too: unless a Stripe key is configured (which is then used as
 is), the Stripe stand-in runs in the same process on a port of its own, the app's
@@ -47,7 +48,7 @@ from bot.edge.auth import REDIRECT_PATH
 from bot.web import create_web_app
 from domain.outbox import OutboxKind, OutboxMessage
 from sandbox.console.app import mount_console
-from sandbox.console.demo import seed_demo
+from sandbox.console.demo import APP_EVENTS, SUPPORT_WORKSPACE, seed_demo
 from sandbox.console.session import Console, StripeMode
 from sandbox.slack import SlackStandIn
 from sandbox.stripe import StripeStandIn
@@ -143,14 +144,17 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
         signing_secret=secrets.token_hex(16),
         app_url=url,
         redirect_urls=[url + REDIRECT_PATH],
+        subscriptions=APP_EVENTS,
     ).start()
+    # The vendor's workspace exists before the app is built: SUPPORT_TEAM_ID names it.
+    support = slack.create_workspace(SUPPORT_WORKSPACE)
     stripe = None
     try:
         if settings.stripe_secret_key is None:
             stripe = StripeStandIn(deliver_to=f"{url}{WEBHOOK_PATH}", host=HOST).start()
         mail_dir = Path(folder.name) / "mail"
         container = build_container(
-            _sandbox_settings(settings, slack, stripe, url, database_url, mail_dir)
+            _sandbox_settings(settings, slack, stripe, url, database_url, mail_dir, support.id)
         )
         web = create_web_app(container)
         console = Console(slack)
@@ -175,7 +179,7 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
     )
     try:
         container.start_background()
-        console.world = seed_demo(slack, url, console.record)
+        console.world = seed_demo(slack, url, console.record, support=support)
     except BaseException:
         sandbox.stop()
         raise
@@ -211,6 +215,7 @@ def _sandbox_settings(
     url: str,
     database_url: str,
     mail_dir: Path,
+    support_team_id: str,
 ) -> Settings:
     # A configured Stripe key is the operator's: it (and its webhook secret and base) stay.
     stripe_settings = (
@@ -231,6 +236,7 @@ def _sandbox_settings(
             "port": int(url.rsplit(":", 1)[1]),
             "public_base_url": url,
             "database_url": database_url,
+            "support_team_id": support_team_id,
             "slack_api_url": slack.api_url,
             "slack_signing_secret": SecretStr(slack.app.signing_secret),
             "slack_client_id": slack.app.client_id,

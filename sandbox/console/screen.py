@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -85,6 +85,12 @@ class MessageView:
     edited: bool
     in_thread: bool
     files: tuple[FileLink, ...]
+    #: The thread's replies under their parent, oldest first (a reply has none).
+    replies: tuple[MessageView, ...] = ()
+    #: Each reaction as drawn (its emoji) and how many people added it.
+    reactions: tuple[tuple[Markup, int], ...] = ()
+    #: Whether people can reply in its thread and react to it (not an ephemeral or a notice).
+    threadable: bool = False
 
 
 @dataclass(frozen=True)
@@ -324,14 +330,24 @@ def _home_view(state: SlackState, team_id: str, user_id: str) -> View | None:
 def _messages(
     state: SlackState, channel_id: str, user_id: str, names: Names, tz: str, base: str
 ) -> list[MessageView]:
-    shown = []
-    for message in state.messages:
-        if message.channel_id != channel_id or message.deleted:
-            continue
-        if message.ephemeral_to not in (None, user_id):
-            continue
-        shown.append(_message(state, message, names, tz, base))
-    return shown
+    """The conversation's messages, each thread's replies under its parent (as Slack shows
+    a thread opened beside its channel)."""
+    visible = [
+        message
+        for message in state.messages
+        if message.channel_id == channel_id
+        and not message.deleted
+        and message.ephemeral_to in (None, user_id)
+    ]
+    replies: dict[str, list[MessageView]] = {}
+    roots: list[tuple[str, MessageView]] = []
+    for message in visible:
+        view = _message(state, message, names, tz, base)
+        if message.thread_ts and message.thread_ts != message.ts:
+            replies.setdefault(message.thread_ts, []).append(view)
+        else:
+            roots.append((message.ts, view))
+    return [replace(view, replies=tuple(replies.get(ts, ()))) for ts, view in roots]
 
 
 def _message(state: SlackState, message: Message, names: Names, tz: str, base: str) -> MessageView:
@@ -362,6 +378,12 @@ def _message(state: SlackState, message: Message, names: Names, tz: str, base: s
         edited=message.edited_ts is not None,
         in_thread=bool(message.thread_ts and message.thread_ts != message.ts),
         files=files,
+        reactions=tuple(
+            (mrkdwn(f":{name}:", names), len(people))
+            for name, people in message.reactions.items()
+            if people
+        ),
+        threadable=message.ephemeral_to is None,
     )
 
 
@@ -462,7 +484,9 @@ def _modal(console: Console, view: View, names: Names, pickers: _Pickers) -> Mod
 def _version(state: SlackState, team_id: str, user_id: str, changes: int, top: View | None) -> str:
     """Changes whenever anything this person could see may have changed."""
     home = _home_view(state, team_id, user_id)
-    edits = sum(1 for m in state.messages if m.edited_ts or m.deleted)
+    edits = sum(1 for m in state.messages if m.edited_ts or m.deleted) + sum(
+        len(people) for m in state.messages for people in m.reactions.values()
+    )
     parts = (
         len(state.calls),
         len(state.response_posts),

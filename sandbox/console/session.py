@@ -34,6 +34,7 @@ from sandbox.slack import (
 )
 from sandbox.slack import views as slack_views
 from sandbox.slack.blocks import Block, find_element
+from sandbox.slack.errors import SlackApiError
 from sandbox.slack.shapes import file_json
 from sandbox.slack.view_state import STATELESS, state_from_value
 
@@ -44,6 +45,8 @@ COMMANDS: Mapping[str, str] = {
     CLIENT_COMMAND: "Find, list or add a client",
     APPOINTMENT_COMMAND: "Schedule appointments, or list a day's, a week's or a client's",
 }
+#: The reactions a message offers in the console: the two the app acts on.
+REACTIONS = ("ticket", "white_check_mark")
 #: What Slack's client says when the app answers a modal with something it cannot use.
 TROUBLE = "We had some trouble connecting. Try again?"
 #: Slack's cap on uploads is far larger; this keeps a stray drag of a video out of memory.
@@ -164,12 +167,15 @@ class Console:
 
     # -- what a person does --------------------------------------------------------------
 
-    def command(self, team_id: str, user_id: str, channel_id: str, line: str) -> None:
-        """Type `line` into the composer of `channel_id`: a slash command, or a message."""
+    def command(
+        self, team_id: str, user_id: str, channel_id: str, line: str, thread_ts: str | None = None
+    ) -> None:
+        """Type `line` into the composer of `channel_id` (or of a thread in it): a slash
+        command, or a message."""
         self._member(team_id, user_id)
         command, _, text = line.strip().partition(" ")
-        if not command.startswith("/"):
-            self._post_as(team_id, user_id, channel_id, line.strip())
+        if not command.startswith("/") or thread_ts:
+            self._post_as(team_id, user_id, channel_id, line.strip(), thread_ts)
             return
         if command not in COMMANDS:
             self._notice(
@@ -433,24 +439,34 @@ class Console:
             self._changes += 1
         self._changed()
 
-    def _post_as(self, team_id: str, user_id: str, channel_id: str, text: str) -> None:
-        """A plain message from the person: Slack shows it; the app subscribes to none."""
+    def react(self, team_id: str, user_id: str, channel_id: str, ts: str, reaction: str) -> None:
+        """Add the emoji `reaction` to a message the person can see (the app hears of it)."""
+        self._member(team_id, user_id)
+        if reaction not in REACTIONS:
+            raise ConsoleError(f"The console offers only {', '.join(REACTIONS)} as reactions.")
+        message = self._message(team_id, user_id, channel_id, ts)
+        if message.ephemeral_to is not None:
+            raise ConsoleError("Only you can see that message; it takes no reactions.")
+        self.slack.react(user_id, message, reaction)
+        with self.lock:
+            self._changes += 1
+        self._changed()
+
+    def _post_as(
+        self, team_id: str, user_id: str, channel_id: str, text: str, thread_ts: str | None
+    ) -> None:
+        """A plain message from the person, in the channel or a thread of it: Slack shows it
+        and tells the app, where it subscribes to such messages."""
         if not text:
             return
-        state = self.slack.state
-        with state.lock:
-            channel = state.channel(team_id, channel_id)
-            state.add_message(
-                Message(
-                    team_id=team_id,
-                    channel_id=channel.id,
-                    ts=state.next_ts(),
-                    text=text,
-                    blocks=[],
-                    user=user_id,
-                    via="console",
-                )
-            )
+        with self.slack.state.lock:
+            try:
+                channel = self.slack.state.channel(team_id, channel_id)
+            except SlackApiError:
+                raise ConsoleError("That conversation is gone.") from None
+            if thread_ts:
+                self._message(team_id, user_id, channel.id, thread_ts)
+        self.slack.post_message(user_id, channel, text, thread_ts=thread_ts)
         with self.lock:
             self._changes += 1
         self._changed()

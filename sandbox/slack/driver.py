@@ -249,11 +249,13 @@ class SlackDriver:
         retry_num: int | None = None,
         retry_reason: str = "http_timeout",
         tamper: Tamper = Tamper.NONE,
+        signed_at: int | None = None,
     ) -> EventDelivery:
         """Deliver an Events API callback to the workspace's installation.
 
         To send Slack's retry of an earlier delivery, pass its `event_id` and a `retry_num`
-        (sent as ``X-Slack-Retry-Num`` with ``X-Slack-Retry-Reason``).
+        (sent as ``X-Slack-Retry-Num`` with ``X-Slack-Retry-Reason``), and, since Slack signs
+        each attempt when it sends it, the moment it was signed (`signed_at`, epoch seconds).
         """
         team_id = team.id if isinstance(team, Workspace) else team
         with self.state.lock:
@@ -263,7 +265,9 @@ class SlackDriver:
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         raw = json.dumps(body).encode()
-        response = self.transport.send(raw, JSON, tamper=tamper, headers=headers)
+        response = self.transport.send(
+            raw, JSON, tamper=tamper, headers=headers, signed_at=signed_at
+        )
         return EventDelivery(response, event_id, body)
 
     def app_home_opened(self, user: UserRef, tab: str = "home") -> EventDelivery:

@@ -126,7 +126,7 @@ def _share(call: Call, channel_ref: str, uploaded: list[File]) -> None:
     channel = writable_channel(call, channel_ref.split(",")[0])
     for file in uploaded:
         file.channels.append(channel.id)
-    call.state.add_message(
+    shared = call.state.add_message(
         Message(
             team_id=call.team_id,
             channel_id=channel.id,
@@ -140,6 +140,8 @@ def _share(call: Call, channel_ref: str, uploaded: list[File]) -> None:
             via="files.completeUploadExternal",
         )
     )
+    if call.state.events is not None:
+        call.state.events.posted(shared)
 
 
 HANDLERS: dict[str, Handler] = {

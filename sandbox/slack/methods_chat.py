@@ -31,6 +31,8 @@ def post_message(call: Call) -> dict[str, Any]:
             attachments=attachments or [],
         )
     )
+    if call.state.events is not None:
+        call.state.events.posted(message)
     return {"channel": channel.id, "ts": message.ts, "message": message_json(call.state, message)}
 
 
@@ -59,6 +61,7 @@ def post_ephemeral(call: Call) -> dict[str, Any]:
 
 def update(call: Call) -> dict[str, Any]:
     message = _own_message(call, "cant_update_message")
+    previous = message_json(call.state, message)
     text, blocks, attachments = _content(call, required=False)
     # Slack keeps the blocks and attachments an update leaves out; [] removes them.
     if blocks is not None:
@@ -68,6 +71,8 @@ def update(call: Call) -> dict[str, Any]:
     if "text" in call.args:
         message.text = text
     message.edited_ts = call.state.next_ts()
+    if call.state.events is not None:
+        call.state.events.changed(message, previous)
     return {
         "channel": message.channel_id,
         "ts": message.ts,
@@ -78,7 +83,10 @@ def update(call: Call) -> dict[str, Any]:
 
 def delete(call: Call) -> dict[str, Any]:
     message = _own_message(call, "cant_delete_message")
+    previous = message_json(call.state, message)
     message.deleted = True
+    if call.state.events is not None:
+        call.state.events.deleted(message, previous)
     return {"channel": message.channel_id, "ts": message.ts}
 
 

@@ -1,4 +1,5 @@
-"""``conversations.open``, ``.join``, ``.info``, ``.members`` and ``.list``.
+"""``conversations.open``, ``.join``, ``.info``, ``.members``, ``.list``, ``.history`` and
+``.replies``.
 
 The bot sees every public channel of its workspace, but a private channel or a direct
 message only when it is a member: anything else is ``channel_not_found``, as in Slack.
@@ -10,10 +11,10 @@ from typing import Any
 
 from sandbox.slack.api import Call, Handler
 from sandbox.slack.errors import SlackApiError
-from sandbox.slack.model import Channel
+from sandbox.slack.model import Channel, Message
 from sandbox.slack.paging import page
 from sandbox.slack.scopes import scope_for_channel
-from sandbox.slack.shapes import channel_json
+from sandbox.slack.shapes import channel_json, message_json
 
 _TYPE_OF = {"public_channel", "private_channel", "im", "mpim"}
 
@@ -96,6 +97,81 @@ def _visible(call: Call) -> Channel:
     return channel
 
 
+def conversations_history(call: Call) -> dict[str, Any]:
+    """The channel's top-level messages (and replies also sent to it), newest first, within
+    ``oldest``/``latest`` (each exclusive unless ``inclusive``), at most ``limit``."""
+    channel = _readable(call)
+    found = [
+        m
+        for m in _live(call, channel)
+        if not m.thread_ts or m.thread_ts == m.ts or m.subtype == "thread_broadcast"
+    ]
+    return _history_page(call, found)
+
+
+def conversations_replies(call: Call) -> dict[str, Any]:
+    """A thread: its parent first, then the replies, oldest first."""
+    channel = _readable(call)
+    ts = call.text("ts", missing="thread_not_found") or ""
+    messages = _live(call, channel)
+    named = next((m for m in messages if m.ts == ts), None)
+    if named is None:
+        raise SlackApiError("thread_not_found")
+    root = named.thread_ts or named.ts
+    thread = [m for m in messages if m.ts == root or m.thread_ts == root]
+    shown = sorted(thread, key=lambda m: float(m.ts))
+    limit = int(call.text("limit") or 1000)
+    return {
+        "messages": [message_json(call.state, m) for m in shown[:limit]],
+        "has_more": len(shown) > limit,
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+def _readable(call: Call) -> Channel:
+    channel = _visible(call)
+    call.require_scope(_history_scope(channel))
+    bot_user_id = call.installation.bot_user_id
+    if bot_user_id not in channel.members and not channel.is_im:
+        raise SlackApiError("not_in_channel")
+    return channel
+
+
+def _history_scope(channel: Channel) -> str:
+    if channel.is_im:
+        return "im:history"
+    return "groups:history" if channel.is_private else "channels:history"
+
+
+def _live(call: Call, channel: Channel) -> list[Message]:
+    return [
+        m
+        for m in call.state.messages
+        if m.channel_id == channel.id and not m.deleted and m.ephemeral_to is None
+    ]
+
+
+def _history_page(call: Call, found: list[Message]) -> dict[str, Any]:
+    inclusive = call.flag("inclusive")
+    latest = call.text("latest")
+    oldest = call.text("oldest")
+
+    def within(message: Message) -> bool:
+        ts = float(message.ts)
+        if latest and (ts > float(latest) or (ts == float(latest) and not inclusive)):
+            return False
+        return not (oldest and (ts < float(oldest) or (ts == float(oldest) and not inclusive)))
+
+    shown = sorted((m for m in found if within(m)), key=lambda m: float(m.ts), reverse=True)
+    limit = int(call.text("limit") or 100)
+    return {
+        "messages": [message_json(call.state, m) for m in shown[:limit]],
+        "has_more": len(shown) > limit,
+        "pin_count": 0,
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
 def _listed(channel: Channel, types: set[str], bot_user_id: str) -> bool:
     if channel.is_im:
         return "im" in types and bot_user_id in channel.members
@@ -110,4 +186,6 @@ HANDLERS: dict[str, Handler] = {
     "conversations.info": conversations_info,
     "conversations.members": conversations_members,
     "conversations.list": conversations_list,
+    "conversations.history": conversations_history,
+    "conversations.replies": conversations_replies,
 }

@@ -89,6 +89,8 @@ class Message:
     deleted: bool = False
     #: How it got there: a Web API method, ``response_url`` or ``ack`` (a command's answer).
     via: str = "chat.postMessage"
+    #: Emoji names and who added each, in the order they were first added.
+    reactions: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -47,6 +47,11 @@ DEFAULT_BOT_SCOPES = frozenset(
         "groups:read",
         "files:read",
         "files:write",
+        "channels:history",
+        "groups:history",
+        "im:history",
+        "app_mentions:read",
+        "reactions:read",
     }
 )
 

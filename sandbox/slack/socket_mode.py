@@ -223,6 +223,7 @@ class SocketModeTransport:
         *,
         tamper: Tamper = Tamper.NONE,
         headers: dict[str, str] | None = None,
+        signed_at: int | None = None,
     ) -> AppResponse:
         if tamper is not Tamper.NONE:
             raise ValueError("Socket Mode requests carry no signature to spoil")

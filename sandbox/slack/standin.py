@@ -21,6 +21,7 @@ from sandbox.slack import ids, views
 from sandbox.slack.browser import InstallWalk, walk_install
 from sandbox.slack.clock import Clock
 from sandbox.slack.driver import SlackDriver
+from sandbox.slack.events import DeliveredEvent, EventPump, EventQueue
 from sandbox.slack.interactions import EventDelivery
 from sandbox.slack.model import (
     AppConfig,
@@ -37,7 +38,7 @@ from sandbox.slack.model import (
 )
 from sandbox.slack.scopes import DEFAULT_BOT_SCOPES
 from sandbox.slack.server import StandInServer
-from sandbox.slack.shapes import file_type_of
+from sandbox.slack.shapes import file_type_of, message_json
 from sandbox.slack.socket_mode import SocketModeServer, SocketModeTransport
 from sandbox.slack.state import TRIGGER_SECONDS, SlackState
 from sandbox.slack.waiting import DEFAULT_TIMEOUT, wait_for
@@ -55,6 +56,9 @@ class SlackStandIn:
     Socket Mode instead: it connects with an app-level token (`app_token`) and the driver
     sends it everything over that connection. `clock` drives the expiry of triggers,
     OAuth codes and response URLs (a `ManualClock` lets a test expire them without sleeping).
+    `subscriptions` are the app's manifest ``bot_events`` (``message.im``, ``app_mention``…):
+    with any, the stand-in sends those events on its own as Slack does, for what people
+    (`post_message`, `react`…) and the app itself do.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class SlackStandIn:
         port: int = 0,
         trigger_seconds: float = TRIGGER_SECONDS,
         socket_mode: bool = False,
+        subscriptions: Iterable[str] = (),
     ) -> None:
         app_id = ids.slack_id("A")
         self.app = AppConfig(
@@ -88,6 +93,10 @@ class SlackStandIn:
         self._events_url = app_url.rstrip("/") + events_path if app_url else None
         self._driver: SlackDriver | None = None
         self.socket_mode = SocketModeServer(self.state, host) if socket_mode else None
+        self._pump: EventPump | None = None
+        subscribed = frozenset(subscriptions)
+        if subscribed:
+            self.state.events = EventQueue(self.state, subscribed)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -96,9 +105,19 @@ class SlackStandIn:
         self._server.start()
         if self.socket_mode is not None:
             self.socket_mode.start()
+        if self.state.events is not None and self._pump is None:
+            self._pump = EventPump(self.state.events, self._deliver_event)
+            self._pump.start()
         return self
 
+    def _deliver_event(self, team_id: str, event: dict[str, Any]) -> tuple[str, int]:
+        delivery = self.driver.event(team_id, event)
+        return delivery.event_id, delivery.status
+
     def stop(self) -> None:
+        if self._pump is not None:
+            self._pump.stop()
+            self._pump = None
         if self.socket_mode is not None:
             self.socket_mode.stop()
         self._server.stop()
@@ -215,6 +234,87 @@ class SlackStandIn:
                     byte_every=byte_every,
                 )
             )
+
+    # -- what people write ---------------------------------------------------------------
+
+    def post_message(
+        self,
+        user: UserRef,
+        channel: ChannelRef,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        files: Iterable[File] = (),
+    ) -> Message:
+        """`user` writes `text` (with `files` they uploaded) in `channel`, or in the thread
+        of `thread_ts`; the app hears of it if it subscribes and is in the channel."""
+        with self.state.lock:
+            person = self.state.users[_id(user)]
+            place = self.state.channel(person.team_id, _id(channel))
+            shared = [file.id for file in files]
+            for file_id in shared:
+                self.state.files[file_id].channels.append(place.id)
+            message = self.state.add_message(
+                Message(
+                    team_id=person.team_id,
+                    channel_id=place.id,
+                    ts=self.state.next_ts(),
+                    text=text,
+                    blocks=[],
+                    user=person.id,
+                    thread_ts=thread_ts,
+                    files=shared,
+                    subtype="file_share" if shared else None,
+                    via="person",
+                )
+            )
+            if self.state.events is not None:
+                self.state.events.posted(message)
+            return message
+
+    def edit_message(self, message: Message, text: str) -> Message:
+        """Its author edits the message (``message_changed``)."""
+        with self.state.lock:
+            previous = message_json(self.state, message)
+            message.text = text
+            message.edited_ts = self.state.next_ts()
+            self.state.touch()
+            if self.state.events is not None:
+                self.state.events.changed(message, previous)
+            return message
+
+    def delete_message(self, message: Message) -> None:
+        """Its author deletes the message (``message_deleted``)."""
+        with self.state.lock:
+            previous = message_json(self.state, message)
+            message.deleted = True
+            self.state.touch()
+            if self.state.events is not None:
+                self.state.events.deleted(message, previous)
+
+    def react(self, user: UserRef, message: Message, reaction: str) -> None:
+        """`user` adds the emoji `reaction` (a name such as ``ticket``) to the message."""
+        with self.state.lock:
+            person = self.state.users[_id(user)]
+            who = message.reactions.setdefault(reaction, [])
+            if person.id in who:
+                return
+            who.append(person.id)
+            self.state.touch()
+            if self.state.events is not None:
+                self.state.events.reacted(message, person.id, reaction)
+
+    def delivered_events(self) -> list[DeliveredEvent]:
+        """The events the stand-in sent on its own so far, oldest first."""
+        with self.state.lock:
+            return list(self.state.events.delivered) if self.state.events else []
+
+    def wait_for_events(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Until every event queued so far has been delivered and answered."""
+        queue = self.state.events
+        if queue is None:
+            return
+        wait_for(lambda: queue.idle, timeout=timeout, what="events to be delivered")
 
     # -- installing ----------------------------------------------------------------------
 

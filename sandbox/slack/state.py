@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.slack import ids
 from sandbox.slack.clock import Clock
@@ -33,6 +33,9 @@ from sandbox.slack.model import (
     View,
     Workspace,
 )
+
+if TYPE_CHECKING:
+    from sandbox.slack.events import EventQueue
 
 #: Slack's documented lifetimes.
 TRIGGER_SECONDS = 3.0
@@ -78,6 +81,9 @@ class SlackState:
         self.socket_tickets: set[str] = set()
         self._last_ts = 0.0
         self.trigger_seconds = trigger_seconds
+        #: Events Slack sends on its own (messages, mentions, reactions), when the app
+        #: subscribes to any; None: the stand-in sends only what a test asks the driver to.
+        self.events: EventQueue | None = None
 
     def now(self) -> float:
         return self.clock()

@@ -80,6 +80,7 @@ class AppTransport(Protocol):
         *,
         tamper: Tamper = Tamper.NONE,
         headers: dict[str, str] | None = None,
+        signed_at: int | None = None,
     ) -> AppResponse: ...
 
     def replay(self, sent: SentRequest) -> AppResponse: ...
@@ -104,9 +105,11 @@ class Transport:
         *,
         tamper: Tamper = Tamper.NONE,
         headers: dict[str, str] | None = None,
+        signed_at: int | None = None,
     ) -> AppResponse:
-        """POST `body` signed as Slack would (or spoiled as `tamper` says)."""
-        now = int(time.time())
+        """POST `body` signed as Slack would (or spoiled as `tamper` says), at `signed_at`
+        (default: now; each delivery attempt of an event is signed at its own moment)."""
+        now = int(time.time()) if signed_at is None else signed_at
         timestamp = str(now - 360 if tamper is Tamper.STALE_TIMESTAMP else now)
         secret = self._secret + "-wrong" if tamper is Tamper.WRONG_SIGNATURE else self._secret
         all_headers = {

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,6 +75,25 @@ class Seat:
     general: Channel
 
 
+@dataclass(frozen=True)
+class SupportSeat:
+    """The vendor's support workspace: the operator (who installed the app and chose the
+    desk), a support agent, and the support channel."""
+
+    workspace: Workspace
+    operator: User
+    agent: User
+    channel: Channel
+
+
+#: The events the app subscribes to, as its manifest says (the stand-in sends only those).
+MANIFEST_EVENTS = tuple(
+    yaml.safe_load((Path(__file__).resolve().parents[2] / "app_manifest.yml").read_text())[
+        "settings"
+    ]["event_subscriptions"]["bot_events"]
+)
+
+
 @dataclass
 class SlackWorld:
     """The running app and the stand-in it talks to, with the app's database beside them."""
@@ -89,6 +109,8 @@ class SlackWorld:
     settings: dict[str, str] = field(default_factory=dict)
     #: (start, end) of every OAuth install walk, on `time.time()`'s clock.
     install_windows: list[tuple[float, float]] = field(default_factory=list)
+    #: With `support=True`: the vendor's workspace, named in SUPPORT_TEAM_ID (not installed).
+    support_workspace: Workspace | None = None
 
     @property
     def app_url(self) -> str:
@@ -120,6 +142,31 @@ class SlackWorld:
         status = self.install(workspace, installer)
         assert status == 200, f"installing {name} ended on HTTP {status}"
         return Seat(workspace, installer, general)
+
+    def new_support_desk(self, *, escalate_after: str = "60") -> SupportSeat:
+        """The vendor installs the app in its own workspace, and its operator picks #support
+        in the support desk modal (``/billing support``)."""
+        workspace = self.support_workspace
+        assert workspace is not None, "start the world with support=True"
+        operator = self.slack.create_user(
+            workspace, "olga", real_name="Olga Operator", is_admin=True
+        )
+        agent = self.slack.create_user(workspace, "sam", real_name="Sam Rivera")
+        channel = self.slack.create_channel(workspace, "support", members=[operator, agent])
+        status = self.install(workspace, operator)
+        assert status == 200, f"installing into the support workspace ended on HTTP {status}"
+        command = self.slack.driver.slash_command(operator, "/billing", "support", channel=channel)
+        desk = self.opened_view(command)
+        saved = self.slack.driver.submit_view(
+            desk, {"support_channel": channel.id, "escalate_after": escalate_after}
+        )
+        assert saved.status == 200 and not saved.errors, saved.errors
+        wait_until(
+            lambda: self.slack.installation(workspace).bot_user_id in channel.members,
+            BACKGROUND_TIMEOUT,
+            what="the app to join #support",
+        )
+        return SupportSeat(workspace, operator, agent, channel)
 
     # -- acting as a user ---------------------------------------------------------------
 
@@ -236,6 +283,7 @@ def slack_world(
     failures_expected: bool = False,
     payments: bool = False,
     extra_settings: dict[str, str] | None = None,
+    support: bool = False,
 ) -> Iterator[SlackWorld]:
     """Migrate `database_url`, start the stand-in and ``billing-bot serve`` against it (or
     ``billing-bot socket``, connected over Socket Mode, with `socket_mode`).
@@ -246,7 +294,9 @@ def slack_world(
     check its log themselves). With `payments`, the app also talks to the Stripe stand-in
     (which delivers its webhooks to the app) and sends e-mail to a local SMTP server, and the
     world's end also checks that the server's log and every request to Stripe name no client
-    and no service. `extra_settings` are more environment variables for the server."""
+    and no service. `extra_settings` are more environment variables for the server. With
+    `support`, the stand-in sends the events the manifest subscribes to on its own, and a
+    vendor's workspace exists, named in SUPPORT_TEAM_ID (`SlackWorld.new_support_desk`)."""
     engine = create_engine_for(database_url)
     upgrade(engine)
     app_port = free_port()
@@ -258,6 +308,7 @@ def slack_world(
         client_secret=CLIENT_SECRET,
         redirect_urls=[f"{app_url}/slack/oauth_redirect"],
         socket_mode=socket_mode,
+        subscriptions=MANIFEST_EVENTS if support else (),
     ).start()
     settings = {
         "DATABASE_URL": database_url,
@@ -269,6 +320,10 @@ def slack_world(
     }
     if socket_mode:
         settings["SLACK_APP_TOKEN"] = slack.app_token()
+    support_workspace = None
+    if support:
+        support_workspace = slack.create_workspace("Billing Bot Support")
+        settings["SUPPORT_TEAM_ID"] = support_workspace.id
     stripe = mail = None
     if payments:
         stripe = StripeStandIn(deliver_to=f"{app_url}/stripe/webhook").start()
@@ -297,6 +352,7 @@ def slack_world(
                 stripe=stripe,
                 mail=mail,
                 settings=settings,
+                support_workspace=support_workspace,
             )
             yield world
             assert_channel_posts_keep_privacy(slack, engine)

@@ -47,14 +47,16 @@ def test_demo_prints_one_url_and_serves_the_console_and_the_app(tmp_path: Path) 
     assert not any((tmp_path / "tmp").iterdir()), "the sandbox left its temporary database"
 
 
-def test_demo_installs_both_practices_through_oauth(tmp_path: Path) -> None:
+def test_demo_installs_both_practices_and_the_support_workspace_through_oauth(
+    tmp_path: Path,
+) -> None:
     with running_sandbox(tmp_path) as sandbox:
         with httpx.Client(base_url=sandbox.base_url, timeout=10) as http:
             page = http.get(http.get("/console").headers["location"])
         sandbox.stop()
 
     assert "event=app_installed" in sandbox.stderr.read_text()
-    assert sandbox.stderr.read_text().count("event=app_installed") == 2
+    assert sandbox.stderr.read_text().count("event=app_installed") == 3
     assert "/slack/install" in page.text  # the install hops are in the Requests drawer
 
 

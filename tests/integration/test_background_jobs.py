@@ -232,3 +232,38 @@ def test_what_a_reconciliation_records_goes_out_at_once_and_a_failed_one_waits_a
     assert delivered.ids == [found[0].id]
     assert "event=reconcile_failed error=ConnectionError" in caplog.text
     assert text not in caplog.text
+
+
+def test_a_periodic_job_runs_beside_the_outbox_and_survives_its_own_failure(engine, env):
+    from billing_bot.scheduler import PeriodicJob
+
+    runs: list[int] = []
+    ran_twice = threading.Event()
+
+    def flaky() -> None:
+        runs.append(1)
+        if len(runs) >= 2:
+            ran_twice.set()
+        raise RuntimeError("the database is away")
+
+    worker = a_worker(SqlOutboxQueue(engine), {}, env.clock)
+    background = BackgroundJobs(
+        worker, interval_s=NEVER_S, periodic=[PeriodicJob("flaky", 0.05, flaky)]
+    )
+    background.start()
+    try:
+        assert ran_twice.wait(10)
+    finally:
+        background.stop()
+
+
+def test_the_escalation_job_is_scheduled_only_with_a_support_workspace(tmp_path: Path):
+    base = {"database_url": f"sqlite:///{tmp_path / 'b.sqlite3'}", "mail_dir": str(tmp_path)}
+    without = build_container(load_settings(env_file=None, **base))
+    with_desk = build_container(load_settings(env_file=None, support_team_id="TVENDOR", **base))
+    try:
+        assert [job.id for job in without.jobs._periodic] == []
+        assert [job.id for job in with_desk.jobs._periodic] == ["support_escalation"]
+    finally:
+        without.close()
+        with_desk.close()

@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from bot import hub
 from bot.app import FEATURES
 from bot.edge.auth import BOT_SCOPES
+from sandbox.console.demo import APP_EVENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "reference" / "slack-manifest-schema"
@@ -97,7 +98,21 @@ def test_manifest_declares_exactly_the_commands_the_code_handles(manifest, regis
 
 
 def test_manifest_subscribes_to_exactly_the_events_the_code_handles(manifest, registered) -> None:
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == registered["event"]
+    # message.im and message.channels both arrive as events of type "message".
+    subscribed = {
+        name.split(".")[0] for name in manifest["settings"]["event_subscriptions"]["bot_events"]
+    }
+
+    assert subscribed == registered["event"]
+
+
+def test_the_help_channel_hears_direct_messages_and_the_channels_it_is_in(manifest) -> None:
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+
+    assert {"message.im", "message.channels", "app_mention", "reaction_added"} <= events
+    # Slack delivers each of those events only with its scope.
+    assert {"im:history", "channels:history", "app_mentions:read", "reactions:read"} <= scopes
 
 
 def test_manifest_asks_for_exactly_the_scopes_the_install_requests(manifest) -> None:
@@ -127,3 +142,7 @@ def test_manifest_has_an_options_url_since_the_code_answers_menus_that_search(
     search of `/appointment` in a practice of over 100 clients would never list anyone."""
     assert registered["options"]
     assert manifest["settings"]["interactivity"].get("message_menu_options_url")
+
+
+def test_the_consoles_stand_in_sends_the_events_the_manifest_subscribes_to(manifest) -> None:
+    assert set(APP_EVENTS) == set(manifest["settings"]["event_subscriptions"]["bot_events"])

@@ -136,11 +136,38 @@
     // Mail's list and open e-mail scroll apart: each keeps its place when new mail arrives.
     const panes = Array.from(main.querySelectorAll(".mail-list, .mail-reader"))
       .map((pane) => [pane.className, pane.scrollTop]);
+    const threads = threadDrafts(main);
     main.innerHTML = html;
+    restoreThreadDrafts(main, threads);
     main.scrollTop = body.dataset.place === "home" || !atBottom ? top : main.scrollHeight;
     panes.forEach(([name, scrolled]) => {
       const pane = main.getElementsByClassName(name)[0];
       if (pane) pane.scrollTop = scrolled;
+    });
+  }
+
+  // A reply being typed in a thread survives a redraw (a new message arriving meanwhile), as
+  // does which threads were opened for a first reply.
+  function threadDrafts(main) {
+    const drafts = { typed: new Map(), open: new Set(), focused: null };
+    main.querySelectorAll("form.thread-composer").forEach((form) => {
+      const input = form.querySelector(".thread-input");
+      if (input.value) drafts.typed.set(form.dataset.threadTs, input.value);
+      if (document.activeElement === input) drafts.focused = form.dataset.threadTs;
+      const details = form.closest("details");
+      if (details && details.open) drafts.open.add(form.dataset.threadTs);
+    });
+    return drafts;
+  }
+
+  function restoreThreadDrafts(main, drafts) {
+    main.querySelectorAll("form.thread-composer").forEach((form) => {
+      const ts = form.dataset.threadTs;
+      const input = form.querySelector(".thread-input");
+      if (drafts.typed.has(ts)) input.value = drafts.typed.get(ts);
+      const details = form.closest("details");
+      if (details && drafts.open.has(ts)) details.open = true;
+      if (drafts.focused === ts) input.focus();
     });
   }
 
@@ -419,6 +446,12 @@
       act(button, null);
       return;
     }
+    const react = target.closest("[data-react]");
+    if (react) {
+      const message = react.closest("[data-ts]");
+      post("/react", { ts: message.dataset.ts, reaction: react.dataset.react });
+      return;
+    }
     const hint = target.closest(".command-hint");
     if (hint) {
       const input = document.getElementById("composer-input");
@@ -475,6 +508,12 @@
           const shown = document.querySelector("form.modal");
           if (shown && shown.dataset.viewId === form.dataset.viewId) showFirstError(shown);
         });
+    } else if (form.matches("form.thread-composer")) {
+      const input = form.querySelector(".thread-input");
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      post("/command", { text, thread_ts: form.dataset.threadTs });
     } else if (form.id === "composer") {
       const input = document.getElementById("composer-input");
       const text = input.value.trim();
