@@ -119,7 +119,7 @@ def build_container(settings: Settings) -> Container:
     if mailer is not None:
         handlers[OutboxKind.EMAIL] = email_handler(mailer)
         handlers[OutboxKind.CLIENT_EMAIL] = _client_email_handler(
-            mailer, reader_factory, env, settings.public_base_url
+            mailer, reader_factory, uow_factory, env, settings.public_base_url
         )
     outbox = SqlOutboxQueue(engine)
     jobs = BackgroundJobs(OutboxWorker(outbox, handlers, env.clock))
@@ -169,14 +169,16 @@ def build_mailer(settings: Settings, clock: Clock) -> Mailer | None:
 def _client_email_handler(
     mailer: Mailer,
     reader: Callable[[], SqlAlchemyUnitOfWork],
+    writer: Callable[[], SqlAlchemyUnitOfWork],
     env: Env,
     public_base_url: str,
 ) -> OutboxHandler:
-    """A payment link or receipt: written from the invoice as it is now, then sent."""
+    """A payment link, receipt or reminder: written from the invoice as it is now, then
+    sent."""
 
     def deliver(message: OutboxMessage) -> None:
         email = compose_client_email(
-            message.practice_id, message.payload, reader(), env, public_base_url
+            message.practice_id, message.payload, reader(), env, public_base_url, writer
         )
         if email is not None:
             mailer.send(email, message.id)

@@ -13,6 +13,7 @@ from domain.invoices import Invoice
 from domain.outbox import EmailMessage
 from domain.payments import LedgerEntry
 from domain.practice import Practice
+from domain.reminder_wording import Segment, Tone, fill, first_name, subject_for
 
 
 @cache
@@ -177,5 +178,66 @@ def receipt_email(
         reply_to=reply_to,
         logo_url=logo_url,
         receipt=receipt,
+        pay_url=pay_url,
+    )
+
+
+def _paragraphs(segments: list[Segment]) -> list[list[Segment]]:
+    """The filled-in wording split at its blank lines, so each paragraph is its own <p>."""
+    paragraphs: list[list[Segment]] = [[]]
+    for segment in segments:
+        if segment.placeholder is not None:
+            paragraphs[-1].append(segment)
+            continue
+        pieces = segment.text.split("\n\n")
+        for index, piece in enumerate(pieces):
+            if index:
+                paragraphs.append([])
+            if piece.strip("\n"):
+                paragraphs[-1].append(Segment(piece.strip("\n")))
+    return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def reminder_values(doc: InvoiceDocument, greeting: str, pay_url: str) -> dict[str, str]:
+    """What the placeholders of a reminder's wording stand for."""
+    return {
+        "first_name": first_name(greeting),
+        "invoice_number": doc.number,
+        "balance": doc.balance,
+        "due_date": doc.due_date,
+        "pay_link": pay_url,
+    }
+
+
+def reminder_email(
+    practice: Practice,
+    invoice: Invoice,
+    client: Client | None,
+    *,
+    to: str,
+    tone: Tone,
+    wording: str,
+    pay_url: str,
+    today: date,
+    reply_to: str | None = None,
+    logo_url: str | None = None,
+) -> EmailMessage:
+    """A payment reminder: the step's wording with its placeholders filled in (the pay link a
+    link in the HTML part), the invoice's summary and a Pay button for the balance."""
+    doc = invoice_document(practice, invoice, client, today)
+    to_name = client.name if client else ""
+    values = reminder_values(doc, to_name, pay_url)
+    segments = fill(wording, values)
+    return _email(
+        practice,
+        doc,
+        "email_reminder",
+        subject_for(tone, values),
+        to=to,
+        to_name=to_name,
+        reply_to=reply_to,
+        logo_url=logo_url,
+        wording_text="".join(segment.text for segment in segments),
+        paragraphs=_paragraphs(segments),
         pay_url=pay_url,
     )

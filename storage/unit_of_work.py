@@ -24,6 +24,7 @@ from storage.repositories.records import (
     SqlClientRepository,
     SqlServiceTypeRepository,
 )
+from storage.repositories.reminders import SqlReminderRepository
 from storage.repositories.stripe import (
     SqlCheckoutRepository,
     SqlPayLinkRepository,
@@ -59,6 +60,7 @@ class SqlAlchemyUnitOfWork:
     pay_links: SqlPayLinkRepository
     checkouts: SqlCheckoutRepository
     outbox: SqlOutbox
+    reminders: SqlReminderRepository
 
     def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._sessions = sessions
@@ -87,6 +89,7 @@ class SqlAlchemyUnitOfWork:
         self.pay_links = SqlPayLinkRepository(session)
         self.checkouts = SqlCheckoutRepository(session)
         self.outbox = SqlOutbox(session)
+        self.reminders = SqlReminderRepository(session)
         return self
 
     def __exit__(

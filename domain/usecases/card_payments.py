@@ -25,7 +25,7 @@ from domain.online_payments import CardPayment, CheckoutState, StripeEvent
 from domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from domain.ports import Env, PaymentGateway, UnitOfWork
 from domain.stripe_connect import AccountStatus, StripeConnection
-from domain.usecases import _effects
+from domain.usecases import _effects, _reminder_plans
 from domain.usecases._common import audit
 
 log = logging.getLogger(__name__)
@@ -251,6 +251,7 @@ def _charge_refunded(context: _Context, uow: UnitOfWork, env: Env) -> EventOutco
         )
         return EventOutcome.APPLIED
     uow.invoices.update(updated)
+    _reminder_plans.invoice_changed(uow, env, invoice, updated)
     audit(
         uow,
         env,

@@ -23,3 +23,31 @@ def insert_ignoring_duplicates(
     )
     result = session.execute(statement)
     return bool(getattr(result, "rowcount", 0))
+
+
+def insert_many_ignoring_duplicates(
+    session: Session,
+    table: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    returning: str,
+    *,
+    chunk: int = 500,
+) -> list[Any]:
+    """Insert `rows` a chunk per statement (multi-row VALUES), leaving out those that
+    conflict on `conflict_columns`; returns the `returning` column of those inserted."""
+    if not rows:
+        return []
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    column = getattr(table, returning)
+    connection = session.connection()
+    inserted: list[Any] = []
+    for start in range(0, len(rows), chunk):
+        statement = (
+            insert(table)
+            .values(list(rows[start : start + chunk]))
+            .on_conflict_do_nothing(index_elements=conflict_columns)
+            .returning(column)
+        )
+        inserted.extend(connection.execute(statement).scalars())
+    return inserted

@@ -1,0 +1,134 @@
+"""Planning an invoice's next reminder inside another use case's unit of work: when it is
+issued, reopened by a refund, or its reminders resumed (see `domain.usecases.reminders`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain.ids import InvoiceId
+from domain.invoices import UNPAID_STATUSES, Invoice
+from domain.ports import Env, UnitOfWork
+from domain.practice import Practice
+from domain.reminders import (
+    SCHEDULE_ACTOR,
+    NewReminder,
+    PlanFacts,
+    PlannedReminder,
+    ReminderKey,
+    ReminderState,
+    plan_next,
+)
+
+#: How often planning may find a key taken before the invoice is left unplanned (each try
+#: adds the taken key to those skipped).
+_PLAN_TRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class WantedReminder:
+    """An invoice's next reminder to store, and the keys it must not take."""
+
+    invoice_id: InvoiceId
+    due_date: date
+    planned: PlannedReminder
+    used: frozenset[ReminderKey]
+
+
+def schedule_next(
+    uow: UnitOfWork, env: Env, practice: Practice, wanted: Sequence[WantedReminder], now: datetime
+) -> int:
+    """Store each invoice's planned next reminder; one whose key turns out taken is planned
+    again past it. Returns how many were stored."""
+    stored = 0
+    pending = list(wanted)
+    for _ in range(_PLAN_TRIES):
+        if not pending:
+            break
+        rows = {env.ids.new_id(): item for item in pending}
+        inserted = uow.reminders.add(
+            [
+                NewReminder(
+                    id=row_id,
+                    practice_id=practice.id,
+                    invoice_id=item.invoice_id,
+                    key=item.planned.key,
+                    due_at=item.planned.at,
+                    state=ReminderState.SCHEDULED,
+                    actor=SCHEDULE_ACTOR,
+                    created_at=now,
+                )
+                for row_id, item in rows.items()
+            ]
+        )
+        stored += len(inserted)
+        conflicts = {row_id: item for row_id, item in rows.items() if row_id not in inserted}
+        if not conflicts:
+            break
+        # A key was taken: by a reminder decided earlier (plan past it), or by the same next
+        # reminder another process planned at the same moment (leave that one be).
+        planned_already = uow.reminders.with_scheduled(
+            practice.id, [item.invoice_id for item in conflicts.values()]
+        )
+        pending = []
+        for item in conflicts.values():
+            if item.invoice_id in planned_already:
+                continue
+            taken = item.used | {item.planned.key}
+            again = plan_next(
+                practice.reminder_policy,
+                practice.billing.time_zone,
+                item.due_date,
+                after=item.planned.at,
+                not_before=now,
+                used=taken,
+            )
+            if again is not None:
+                pending.append(WantedReminder(item.invoice_id, item.due_date, again, taken))
+    return stored
+
+
+def plan_invoices(
+    uow: UnitOfWork, env: Env, practice: Practice, invoice_ids: Collection[InvoiceId]
+) -> int:
+    """Plan the next reminder of these invoices from now (inside the caller's unit of work:
+    an invoice just issued, reopened by a refund, or resumed). Those not open, or paused,
+    get none. Returns how many were planned."""
+    if not invoice_ids:
+        return 0
+    uow.reminders.drop_scheduled(practice.id, invoice_ids)
+    if not (practice.reminder_policy.enabled and practice.active):
+        return 0
+    return plan_from_facts(uow, env, practice, uow.reminders.plan_facts(practice.id, invoice_ids))
+
+
+def plan_from_facts(
+    uow: UnitOfWork, env: Env, practice: Practice, facts: Sequence[PlanFacts]
+) -> int:
+    """Store the next reminder of each invoice of `facts` that is not paused."""
+    now = env.clock.now()
+    policy, zone = practice.reminder_policy, practice.billing.time_zone
+    if not (policy.enabled and practice.active):
+        return 0
+    wanted = []
+    for fact in facts:
+        if fact.paused:
+            continue
+        planned = plan_next(
+            policy, zone, fact.due_date, after=fact.last_decided_at, not_before=now, used=fact.used
+        )
+        if planned is not None:
+            wanted.append(WantedReminder(fact.invoice_id, fact.due_date, planned, fact.used))
+    return schedule_next(uow, env, practice, wanted, now)
+
+
+def invoice_changed(uow: UnitOfWork, env: Env, before: Invoice | None, after: Invoice) -> None:
+    """Plan the next reminder of an invoice that just became unpaid: issued, or reopened by
+    a refund. Nothing for any other change."""
+    was_unpaid = before is not None and before.status in UNPAID_STATUSES
+    if after.status not in UNPAID_STATUSES or was_unpaid:
+        return
+    practice = uow.practices.get(after.practice_id)
+    if practice is not None:
+        plan_invoices(uow, env, practice, [after.id])

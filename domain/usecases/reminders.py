@@ -1,0 +1,546 @@
+"""Payment reminders: the sweep that plans and sends them, "Remind now", pausing, the
+history, and the overdue digest.
+
+The sweep (`billing_bot.scheduler` runs it every minute in each serving process) is three
+use cases, each in transactions of its own: `plan_practice` plans the next reminder of every
+open invoice of a practice whose settings changed; `send_due_reminders` claims a batch of
+due reminders and, in the same transaction, writes the e-mail of each to the outbox (or
+records why it was skipped) and plans the invoice's next one; `post_due_digests` enqueues
+the billing channel's overdue digest of each practice whose morning came. Issuing an
+invoice, reopening one by a refund and resuming its reminders plan its next reminder at
+once (`plan_invoices`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from domain.clients import Client
+from domain.errors import Conflict, InvoiceIsVoid, InvoiceStateConflict
+from domain.ids import InvoiceId, PracticeId
+from domain.invoices import Invoice, InvoiceState, InvoiceStatus
+from domain.online_payments import PayLink
+from domain.outbox import OutboxKind, OutboxMessage
+from domain.ports import Env, UnitOfWork
+from domain.practice import Practice
+from domain.reminder_wording import Tone
+from domain.reminders import (
+    REMIND_ALL_AFTER_DAYS,
+    Decision,
+    InvoiceReminders,
+    NewReminder,
+    OverdueDigest,
+    OverdueInvoice,
+    PracticePlan,
+    ReminderEntry,
+    ReminderKey,
+    ReminderState,
+    ReminderTarget,
+    SettledReminder,
+    SkipReason,
+    decide,
+    digest_fingerprint,
+    next_digest_at,
+    overdue_digest,
+    plan_fingerprint,
+    skip_reason,
+    tone_of,
+    wording_of,
+)
+from domain.usecases import _effects
+from domain.usecases._common import audit, load_practice
+from domain.usecases._reminder_plans import (
+    WantedReminder,
+    plan_from_facts,
+    plan_invoices,
+    schedule_next,
+)
+from domain.usecases.invoicing import load_invoice
+from domain.usecases.pay_links import PayLinkToken
+
+#: Reminders one claim takes at most: one transaction's worth of e-mails written to the
+#: outbox (a batch takes tens of milliseconds; see bench/reminders_bench.py).
+BATCH_SIZE = 1000
+
+
+class ReminderClaimLost(Conflict):
+    """Another transaction settled a reminder this one had claimed: the batch is rolled back
+    (nothing sent twice) and the sweep tries again."""
+
+
+# -- planning --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    practice_id: PracticeId
+    replanned: bool
+    """Whether the scheduled reminders were planned anew (the schedule's settings changed)."""
+    scheduled: int
+
+
+def practices_to_plan(limit: int, uow: UnitOfWork) -> list[PracticeId]:
+    with uow:
+        return uow.reminders.practices_to_plan(limit)
+
+
+def plan_practice(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> Planned | None:
+    """Bring a practice's planned reminders in line with its settings: when the schedule's
+    settings changed, every open invoice's next reminder is planned anew from now; the next
+    digest's moment is set. None when another process is at it."""
+    with uow:
+        if not uow.reminders.hold_practice(practice_id):
+            return None
+        practice = uow.practices.get(practice_id)
+        if practice is None:
+            return None
+        now = env.clock.now()
+        before = uow.reminders.plan_of(practice_id)
+        fingerprint = f"{plan_fingerprint(practice)}#{digest_fingerprint(practice)}"
+        reminders_part, digest_part = fingerprint.split("#")
+        old_reminders, _, old_digest = (before.fingerprint if before else "#").partition("#")
+        scheduled = 0
+        replanned = before is None or old_reminders != reminders_part
+        if replanned:
+            uow.reminders.drop_scheduled(practice_id)
+            scheduled = plan_from_facts(uow, env, practice, uow.reminders.plan_facts(practice_id))
+        digest_at = before.digest_at if before else None
+        if before is None or old_digest != digest_part or digest_at is None:
+            digest_at = next_digest_at(practice, now)
+        uow.reminders.save_plan(practice_id, PracticePlan(practice.version, fingerprint, digest_at))
+        uow.commit()
+        return Planned(practice_id, replanned, scheduled)
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SentBatch:
+    claimed: int
+    sent: int
+    skipped: int
+
+
+def reminder_email(
+    env: Env, practice_id: PracticeId, invoice_id: str, reminder_id: str
+) -> OutboxMessage:
+    """The outbox message of a reminder: the e-mail is written from the records when it is
+    delivered (`documents.client_mail`), so it quotes the balance as it is then."""
+    return OutboxMessage.new(
+        id=env.ids.new_id(),
+        practice_id=practice_id,
+        kind=OutboxKind.CLIENT_EMAIL,
+        payload={"template": "reminder", "invoice_id": invoice_id, "reminder_id": reminder_id},
+        dedupe_key=f"mail:reminder:{reminder_id}",
+        now=env.clock.now(),
+    )
+
+
+def _missing_links(env: Env, targets: Sequence[ReminderTarget], now: datetime) -> list[PayLink]:
+    # One per invoice, though two reminders of one invoice might be in a batch.
+    wanted = {(t.practice_id, t.invoice_id) for t in targets if not t.has_pay_link}
+    return [
+        PayLink(practice_id, invoice_id, PayLinkToken.new(), created_at=now)
+        for practice_id, invoice_id in sorted(wanted)
+    ]
+
+
+def send_due_reminders(limit: int, uow: UnitOfWork, env: Env) -> SentBatch:
+    """Claim up to `limit` due reminders and, in the same transaction, write each one's
+    e-mail to the outbox (a pay link is made for an invoice that has none) or record why it
+    was skipped, and plan each invoice's next reminder. Raises ReminderClaimLost, with
+    nothing kept, if another transaction settled one of them meanwhile."""
+    with uow:
+        now = env.clock.now()
+        due = uow.reminders.claim_due(now, limit)
+        if not due:
+            return SentBatch(0, 0, 0)
+        practices = {
+            practice_id: uow.practices.get(practice_id)
+            for practice_id in {item.practice_id for item in due}
+        }
+        decisions = []
+        seen: set[InvoiceId] = set()
+        for item in due:
+            if item.target.invoice_id in seen:
+                # Two due reminders of one invoice (planned by two processes at one moment):
+                # the client gets one.
+                decisions.append(Decision(item, ReminderState.SKIPPED, SkipReason.DUPLICATE, None))
+                continue
+            seen.add(item.target.invoice_id)
+            decisions.append(decide(item, practices[item.practice_id], now))
+        sent = [d for d in decisions if d.state is ReminderState.SENT]
+        uow.pay_links.add_all(_missing_links(env, [d.reminder.target for d in sent], now))
+        messages = {
+            d.reminder.id: reminder_email(
+                env, d.reminder.practice_id, d.reminder.target.invoice_id, d.reminder.id
+            )
+            for d in sent
+        }
+        uow.outbox.add_all(list(messages.values()))
+        settled = [
+            SettledReminder(
+                d.reminder.id,
+                d.state,
+                d.reason,
+                messages[d.reminder.id].id if d.reminder.id in messages else None,
+                now,
+            )
+            for d in decisions
+        ]
+        if uow.reminders.settle(settled) != len(settled):
+            raise ReminderClaimLost("A reminder of this batch was settled by another sweep.")
+        _plan_following(uow, env, practices, decisions, now)
+        uow.commit()
+        return SentBatch(len(due), len(sent), len(decisions) - len(sent))
+
+
+def _plan_following(
+    uow: UnitOfWork,
+    env: Env,
+    practices: dict[PracticeId, Practice | None],
+    decisions: Sequence[Decision],
+    now: datetime,
+) -> None:
+    by_practice: dict[PracticeId, list[Decision]] = {}
+    for decision in decisions:
+        if decision.next is not None:
+            by_practice.setdefault(decision.reminder.practice_id, []).append(decision)
+    for practice_id, group in by_practice.items():
+        practice = practices[practice_id]
+        assert practice is not None
+        wanted = [
+            WantedReminder(
+                d.reminder.target.invoice_id,
+                d.reminder.target.due_date,
+                d.next,
+                frozenset({d.reminder.key}),
+            )
+            for d in group
+            if d.next is not None
+        ]
+        schedule_next(uow, env, practice, wanted, now)
+
+
+# -- by hand ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RemindNow:
+    practice_id: PracticeId
+    actor: str
+    invoice_id: InvoiceId
+
+
+@dataclass(frozen=True, slots=True)
+class Reminded:
+    invoice: Invoice
+    to: str
+
+
+class AlreadyRemindedToday(Conflict):
+    """A reminder sent by hand goes out at most once a day per invoice."""
+
+
+def _refuse(invoice: Invoice, reason: SkipReason) -> Conflict:
+    if reason is SkipReason.PAID:
+        return InvoiceStateConflict(
+            f"{invoice.number} is paid in full; there is nothing to remind of."
+        )
+    if reason is SkipReason.VOID:
+        return InvoiceIsVoid(f"{invoice.number} is void; there is nothing to remind of.")
+    if reason is SkipReason.NOT_ISSUED:
+        return InvoiceStateConflict(f"{invoice.number} is a draft. Issue it first.")
+    if reason is SkipReason.PAUSED:
+        return Conflict(f"Reminders of {invoice.number} are paused. Resume them first.")
+    if reason is SkipReason.NO_ADDRESS:
+        return Conflict(
+            f"The client of {invoice.number} has no e-mail address. Add one to the client "
+            "record, or send the payment link to an address."
+        )
+    return Conflict(f"{invoice.number} cannot be reminded of now ({reason.words}).")
+
+
+def _send_by_hand(
+    uow: UnitOfWork,
+    env: Env,
+    practice: Practice,
+    targets: Sequence[ReminderTarget],
+    actor: str,
+) -> list[ReminderTarget]:
+    """Store a sent reminder for each target (today's by-hand key) and enqueue its e-mail;
+    returns the targets that got one (the others were reminded by hand today already)."""
+    now = env.clock.now()
+    key = ReminderKey.by_hand(env.today_at(practice))
+    rows = {env.ids.new_id(): target for target in targets}
+    messages = {
+        row_id: reminder_email(env, practice.id, target.invoice_id, row_id)
+        for row_id, target in rows.items()
+    }
+    inserted = uow.reminders.add(
+        [
+            NewReminder(
+                id=row_id,
+                practice_id=practice.id,
+                invoice_id=target.invoice_id,
+                key=key,
+                due_at=now,
+                state=ReminderState.SENT,
+                actor=actor,
+                created_at=now,
+                outbox_id=messages[row_id].id,
+                decided_at=now,
+            )
+            for row_id, target in rows.items()
+        ]
+    )
+    done = [target for row_id, target in rows.items() if row_id in inserted]
+    uow.pay_links.add_all(_missing_links(env, done, now))
+    uow.outbox.add_all([messages[row_id] for row_id in rows if row_id in inserted])
+    return done
+
+
+def remind_now(cmd: RemindNow, uow: UnitOfWork, env: Env) -> Reminded:
+    """E-mail the client a reminder of the invoice's balance now ("Remind now" on its
+    card): refused for an invoice paid, void, a draft, paused or without an address, and
+    when one went out by hand today already."""
+    with uow:
+        practice = load_practice(uow, cmd.practice_id)
+        invoice = load_invoice(uow, practice.id, cmd.invoice_id)
+        targets = uow.reminders.targets(practice.id, [invoice.id])
+        target = targets[0] if targets else None
+        reason = (
+            skip_reason(
+                practice, target.status, paused=target.paused, has_address=target.has_address
+            )
+            if target
+            else SkipReason.NOT_ISSUED
+        )
+        if reason is not None or target is None:
+            raise _refuse(invoice, reason or SkipReason.NOT_ISSUED)
+        if not _send_by_hand(uow, env, practice, [target], cmd.actor):
+            raise AlreadyRemindedToday(
+                f"A reminder of {invoice.number} went to the client by hand today already."
+            )
+        audit(uow, env, practice.id, cmd.actor, "reminder.sent", "invoice", invoice.id)
+        to = _address(uow, practice.id, invoice)
+        uow.commit()
+        return Reminded(invoice, to)
+
+
+def _address(uow: UnitOfWork, practice_id: PracticeId, invoice: Invoice) -> str:
+    link = uow.pay_links.for_invoice(practice_id, invoice.id)
+    if link is not None and link.last_sent_to:
+        return link.last_sent_to
+    client = uow.clients.get(practice_id, invoice.client_id)
+    return client.email if client else ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemindOverdue:
+    practice_id: PracticeId
+    actor: str
+    after_days: int = REMIND_ALL_AFTER_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class RemindedOverdue:
+    sent: int
+    already_today: int
+    skipped: dict[SkipReason, int]
+
+
+def remind_overdue(cmd: RemindOverdue, uow: UnitOfWork, env: Env) -> RemindedOverdue:
+    """ "Remind all 30+" in the digest: a reminder by hand to the client of every invoice more
+    than `after_days` past its due date; paused ones and those without an address are
+    counted, not reminded, and none gets two in a day."""
+    with uow:
+        practice = load_practice(uow, cmd.practice_id)
+        today = env.today_at(practice)
+        overdue = [
+            invoice
+            for invoice in uow.reminders.overdue(practice.id, today)
+            if invoice.days_overdue(today) > cmd.after_days
+        ]
+        targets = uow.reminders.targets(practice.id, [invoice.id for invoice in overdue])
+        skipped: dict[SkipReason, int] = {}
+        ready = []
+        for target in targets:
+            reason = skip_reason(
+                practice, target.status, paused=target.paused, has_address=target.has_address
+            )
+            if reason is None:
+                ready.append(target)
+            else:
+                skipped[reason] = skipped.get(reason, 0) + 1
+        done = _send_by_hand(uow, env, practice, ready, cmd.actor)
+        audit(
+            uow,
+            env,
+            practice.id,
+            cmd.actor,
+            "reminders.sent_overdue",
+            "practice",
+            practice.id,
+            sent=str(len(done)),
+        )
+        uow.commit()
+        return RemindedOverdue(len(done), len(ready) - len(done), skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class PauseReminders:
+    practice_id: PracticeId
+    actor: str
+    invoice_id: InvoiceId
+    paused: bool
+
+
+def pause_reminders(cmd: PauseReminders, uow: UnitOfWork, env: Env) -> Invoice:
+    """Pause ("Pause reminders") or resume ("Resume") an invoice's automatic reminders;
+    resuming plans its next one from now, so what fell due while paused is not caught up."""
+    with uow:
+        practice = load_practice(uow, cmd.practice_id)
+        invoice = load_invoice(uow, practice.id, cmd.invoice_id)
+        if cmd.paused:
+            changed = uow.reminders.pause(practice.id, invoice.id, cmd.actor, env.clock.now())
+        else:
+            changed = uow.reminders.resume(practice.id, invoice.id)
+            if changed:
+                plan_invoices(uow, env, practice, [invoice.id])
+        if changed:
+            action = "reminders.paused" if cmd.paused else "reminders.resumed"
+            audit(uow, env, practice.id, cmd.actor, action, "invoice", invoice.id)
+        uow.commit()
+        return invoice
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+def invoice_reminders(
+    practice_id: PracticeId, invoice_id: InvoiceId, uow: UnitOfWork
+) -> InvoiceReminders:
+    """The invoice's reminders, oldest first, and whether they are paused."""
+    with uow:
+        return InvoiceReminders(
+            uow.reminders.is_paused(practice_id, invoice_id),
+            tuple(uow.reminders.of_invoice(practice_id, invoice_id)),
+        )
+
+
+def practice_overdue_digest(
+    practice_id: PracticeId, uow: UnitOfWork, env: Env
+) -> tuple[Practice, OverdueDigest]:
+    """What is overdue at the practice today (its time zone), for the digest."""
+    with uow:
+        practice = load_practice(uow, practice_id)
+        today = env.today_at(practice)
+        return practice, overdue_digest(uow.reminders.overdue(practice_id, today), today)
+
+
+def overdue_invoices(
+    practice_id: PracticeId, uow: UnitOfWork, env: Env
+) -> tuple[Practice, date, list[OverdueInvoice]]:
+    """Every unpaid invoice past its due date, longest overdue first (the digest's Export)."""
+    with uow:
+        practice = load_practice(uow, practice_id)
+        today = env.today_at(practice)
+        found = uow.reminders.overdue(practice_id, today)
+    return practice, today, sorted(found, key=lambda i: (i.due_date, i.number))
+
+
+# -- the digest ------------------------------------------------------------------------------
+
+
+def post_due_digests(limit: int, uow: UnitOfWork, env: Env) -> int:
+    """Enqueue the overdue digest of each practice whose digest time came (once a day: the
+    dedupe key holds the practice's date), and set its next one. Returns how many practices
+    were due (a full `limit`: there may be more)."""
+    with uow:
+        now = env.clock.now()
+        due = uow.reminders.digests_due(now, limit)
+        for practice_id in due:
+            practice = uow.practices.get(practice_id)
+            plan = uow.reminders.plan_of(practice_id)
+            if practice is None or plan is None:
+                continue
+            if practice.reminder_policy.digest_enabled and practice.active:
+                day = env.today_at(practice).isoformat()
+                _effects.billing_channel_news(
+                    uow, env, practice_id, "overdue_digest", f"digest:{day}", day=day
+                )
+            uow.reminders.save_plan(
+                practice_id, replace(plan, digest_at=next_digest_at(practice, now))
+            )
+        uow.commit()
+        return len(due)
+
+
+# -- the e-mail, when it is delivered --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderMail:
+    """What a reminder's e-mail is written from, read when it is delivered."""
+
+    practice: Practice
+    invoice: Invoice
+    client: Client | None
+    pay_link: PayLink | None
+    to: str
+    tone: Tone
+    wording: str
+    today: date
+
+
+def reminder_mail(
+    practice_id: PracticeId, invoice_id: InvoiceId, reminder_id: str, uow: UnitOfWork, env: Env
+) -> ReminderMail | SkipReason:
+    """The records a reminder's e-mail is written from, as they are now; or why it must not
+    be written after all (the invoice was paid or voided since the reminder was claimed)."""
+    with uow:
+        practice = load_practice(uow, practice_id)
+        invoice = load_invoice(uow, practice_id, invoice_id)
+        entry = uow.reminders.get(practice_id, reminder_id)
+        client = uow.clients.get(practice_id, invoice.client_id)
+        link = uow.pay_links.for_invoice(practice_id, invoice_id)
+    if invoice.state is not InvoiceState.ISSUED or invoice.status is InvoiceStatus.PAID:
+        return SkipReason.SETTLED_BEFORE_DELIVERY
+    to = (link.last_sent_to if link else None) or (client.email if client else "")
+    if not to:
+        return SkipReason.NO_ADDRESS
+    today = env.today_at(practice)
+    tone, wording = _wording(practice, invoice, entry, today)
+    return ReminderMail(practice, invoice, client, link, to, tone, wording, today)
+
+
+def _wording(
+    practice: Practice, invoice: Invoice, entry: ReminderEntry | None, today: date
+) -> tuple[Tone, str]:
+    policy = practice.reminder_policy
+    offset = entry.key.offset if entry is not None else None
+    if offset is None:
+        # By hand: the step the invoice has reached (the last one on or before today).
+        days = (today - invoice.due_date).days
+        reached = [step for step in policy.offsets if step <= days]
+        if reached:
+            offset = reached[-1]
+        else:
+            offset = -1 if days < 0 else 0 if days == 0 else 1
+            tone = tone_of(replace(policy, offsets=(offset,)), offset)
+            return tone, wording_of(replace(policy, offsets=(offset,), wordings=()), offset)
+    occurrence = entry.key.occurrence if entry is not None and entry.key.offset is not None else 0
+    return tone_of(policy, offset, occurrence), wording_of(policy, offset, occurrence)
+
+
+def skip_undelivered_reminder(
+    practice_id: PracticeId, reminder_id: str, reason: SkipReason, uow: UnitOfWork, env: Env
+) -> None:
+    """Record that a sent reminder's e-mail was not written after all."""
+    with uow:
+        uow.reminders.skip_sent(practice_id, reminder_id, reason, env.clock.now())
+        uow.commit()
