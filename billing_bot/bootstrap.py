@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billing_bot.outbox_handlers import email_handler
 from billing_bot.outbox_worker import OutboxHandler, OutboxWorker
+from billing_bot.reminder_sweep import ReminderSweep
 from billing_bot.scheduler import BackgroundJobs
 from billing_bot.settings import Settings
 from bot.app import build_slack_app
@@ -36,7 +37,7 @@ from domain.ports import Clock, Env, Mailer
 from gateways.mail import SmtpEndpoint, SmtpMailer
 from gateways.mail_folder import FileMailer
 from gateways.stripe_payments import StripeGateway
-from gateways.system import RandomIds, SystemClock
+from gateways.system import RandomIds, ShiftedClock, SystemClock
 from storage.engine import create_engine_for, without_transactions
 from storage.health import database_status
 from storage.outbox_queue import SqlOutboxQueue
@@ -85,7 +86,8 @@ class Container:
         return database_status(self.engine)
 
     def start_background(self) -> None:
-        """Start this process's scheduler: the outbox worker (in serving processes)."""
+        """Start this process's scheduler: the outbox worker and the reminder sweep (in
+        serving processes)."""
         self.jobs.start()
 
     def close(self) -> None:
@@ -104,7 +106,11 @@ def build_container(settings: Settings) -> Container:
     """
     engine = create_engine_for(settings.database_url)
     sessions = session_factory(engine)
-    env = Env(clock=SystemClock(), ids=RandomIds())
+    clock: Clock = SystemClock()
+    if settings.test_clock_file:
+        clock = ShiftedClock(Path(settings.test_clock_file))
+        log.warning("event=test_clock_in_use (TEST_CLOCK_FILE is for tests and the sandbox)")
+    env = Env(clock=clock, ids=RandomIds())
 
     def uow_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(sessions)
@@ -122,7 +128,12 @@ def build_container(settings: Settings) -> Container:
             mailer, reader_factory, uow_factory, env, settings.public_base_url
         )
     outbox = SqlOutboxQueue(engine)
-    jobs = BackgroundJobs(OutboxWorker(outbox, handlers, env.clock))
+    kick = _Kick()
+    jobs = BackgroundJobs(
+        OutboxWorker(outbox, handlers, env.clock),
+        reminders=ReminderSweep(uow_factory, env, on_enqueued=kick),
+    )
+    kick.target = jobs.kick
     slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick)
     if slack is not None:
         # Card updates, billing-channel news and Home refreshes need the Slack app's client
@@ -141,6 +152,16 @@ def build_container(settings: Settings) -> Container:
         outbox_handlers=handlers,
         jobs=jobs,
     )
+
+
+class _Kick:
+    """Wakes the outbox worker once the jobs exist (the sweep is built before them)."""
+
+    target: Callable[[], None] | None = None
+
+    def __call__(self) -> None:
+        if self.target is not None:
+            self.target()
 
 
 #: The sender of filed mail when MAIL_FROM is not set (development, the sandbox).

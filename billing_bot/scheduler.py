@@ -1,10 +1,10 @@
-"""Background jobs of a serving process, on APScheduler 3: for now the outbox worker,
-every few seconds and whenever a request asks (`kick`); later the reminders.
+"""Background jobs of a serving process, on APScheduler 3: the outbox worker, every few
+seconds and whenever a request asks (`kick`), and the reminder sweep, every minute.
 
-Each server process (every Granian worker, `socket`, `demo`) runs its own scheduler; they
-share nothing but the database, whose claims keep two of them from delivering one message.
-APScheduler fires on the wall clock; whether a message is due is decided by the app's
-clock (`Env.clock`), which tests move.
+Each server process (every Granian worker, `socket`, `demo`) runs its own scheduler with an
+in-memory job store; they share nothing but the database, whose claims keep two of them from
+delivering one message or sending one reminder. APScheduler fires on the wall clock; whether
+a message or a reminder is due is decided by the app's clock (`Env.clock`), which tests move.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from billing_bot.outbox_worker import OutboxWorker, where
+from billing_bot.reminder_sweep import ReminderSweep
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +28,27 @@ OUTBOX_JOB_ID = "outbox"
 #: How often due messages (retries, and anything enqueued by another replica) are looked
 #: for; a request that enqueued one here wakes the worker at once instead.
 OUTBOX_INTERVAL_S = 5.0
+REMINDERS_JOB_ID = "reminders"
+#: How often due reminders and digests are looked for: reminders go out at a minute of the
+#: practice's send time, so a sweep a minute is late by less than that.
+REMINDERS_INTERVAL_S = 60.0
 
 
 class BackgroundJobs:
     """Starts and stops the scheduler with the server; `kick` delivers soon."""
 
-    def __init__(self, outbox: OutboxWorker, *, interval_s: float = OUTBOX_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        outbox: OutboxWorker,
+        *,
+        interval_s: float = OUTBOX_INTERVAL_S,
+        reminders: ReminderSweep | None = None,
+        reminders_interval_s: float = REMINDERS_INTERVAL_S,
+    ) -> None:
         self.outbox = outbox
+        self.reminders = reminders
         self._interval_s = interval_s
+        self._reminders_interval_s = reminders_interval_s
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=2)},
@@ -49,8 +63,8 @@ class BackgroundJobs:
         return bool(self._scheduler.running)
 
     def start(self) -> None:
-        """Start the scheduler thread, with a first outbox run at once (what waited while the
-        server was down)."""
+        """Start the scheduler thread, with a first outbox run and a first reminder sweep at
+        once (what fell due while the server was down)."""
         self._scheduler.add_job(
             self._deliver_outbox,
             IntervalTrigger(seconds=self._interval_s, timezone=UTC),
@@ -58,10 +72,19 @@ class BackgroundJobs:
             replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
+        if self.reminders is not None:
+            self._scheduler.add_job(
+                self._sweep_reminders,
+                IntervalTrigger(seconds=self._reminders_interval_s, timezone=UTC),
+                id=REMINDERS_JOB_ID,
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
         self._scheduler.start()
         log.info(
-            "event=background_jobs_started outbox_kinds=%s worker=%s",
+            "event=background_jobs_started outbox_kinds=%s reminders=%s worker=%s",
             ",".join(sorted(self.outbox.handlers)) or "-",
+            "on" if self.reminders is not None else "off",
             self.outbox.name,
         )
 
@@ -78,8 +101,11 @@ class BackgroundJobs:
             self._scheduler.modify_job(OUTBOX_JOB_ID, next_run_time=datetime.now(UTC))
 
     def stop(self) -> None:
-        """Let the message in hand finish, then stop (at server or worker exit)."""
+        """Let the message and the reminder batch in hand finish, then stop (at server or
+        worker exit)."""
         self.outbox.stop()
+        if self.reminders is not None:
+            self.reminders.stop()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
@@ -101,3 +127,12 @@ class BackgroundJobs:
             log.error("event=outbox_run_failed error=%s%s", type(error).__name__, where(error))
         with self._lock:
             self._running = False
+
+    def _sweep_reminders(self) -> None:
+        assert self.reminders is not None
+        try:
+            self.reminders.run_once()
+        except Exception as error:
+            # The database is away, most likely; the next minute tries again. As above, the
+            # error's text is left out.
+            log.error("event=reminder_sweep_failed error=%s%s", type(error).__name__, where(error))

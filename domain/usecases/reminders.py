@@ -61,8 +61,9 @@ from domain.usecases.invoicing import load_invoice
 from domain.usecases.pay_links import PayLinkToken
 
 #: Reminders one claim takes at most: one transaction's worth of e-mails written to the
-#: outbox (a batch takes tens of milliseconds; see bench/reminders_bench.py).
-BATCH_SIZE = 1000
+#: outbox. Kept well under a second's work (see bench/reminders_bench.py), since on SQLite
+#: the transaction holds the database's write lock and requests wait for it.
+BATCH_SIZE = 200
 
 
 class ReminderClaimLost(Conflict):
