@@ -16,6 +16,7 @@ from bot import (
     clients,
     home,
     hub,
+    invoice_reminders,
     invoice_settings,
     invoices,
     lifecycle,
@@ -55,6 +56,7 @@ FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
     lifecycle.register,
     payment_settings.register,
     payment_links.register,
+    invoice_reminders.register,
 )
 
 

@@ -94,6 +94,7 @@ from domain.usecases.invoicing import (
     void_invoice,
 )
 from domain.usecases.payments import RecordPayment, record_manual_payment
+from domain.usecases.reminders import invoice_reminders
 from domain.usecases.reporting import PracticeSummary, practice_summary
 
 INVOICE_COMMAND = "/invoice"
@@ -464,7 +465,8 @@ def open_edit(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebCl
 
 def show_history(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
     invoice, events = invoice_history(caller.practice.id, _invoice_id(body), deps.read(), deps.env)
-    open_or_push(client, body, history_modal(invoice, events, caller.practice.zone))
+    reminders = invoice_reminders(caller.practice.id, invoice.id, deps.read())
+    open_or_push(client, body, history_modal(invoice, events, caller.practice.zone, reminders))
 
 
 def _invoice_id(body: dict[str, Any]) -> InvoiceId:

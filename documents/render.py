@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from documents.model import InvoiceDocument, invoice_document, receipt_document
+from documents.model import (
+    InvoiceDocument,
+    formatted_date,
+    invoice_document,
+    receipt_document,
+)
 from domain.clients import Client
 from domain.invoices import Invoice
+from domain.money import Money
 from domain.outbox import EmailMessage
 from domain.payments import LedgerEntry
 from domain.practice import Practice
-from domain.reminder_wording import Segment, Tone, fill, first_name, subject_for
+from domain.reminder_wording import Segment, Tone, fill, fill_text, first_name, subject_for
 
 
 @cache
@@ -241,3 +248,24 @@ def reminder_email(
         paragraphs=_paragraphs(segments),
         pay_url=pay_url,
     )
+
+
+#: The made-up client and amount a wording is previewed with in the settings.
+PREVIEW_FIRST_NAME = "Alex"
+PREVIEW_BALANCE = Decimal(120)
+PREVIEW_SEQUENCE = 42
+
+
+def reminder_preview(
+    practice: Practice, tone: Tone, wording: str, *, due_date: date, pay_url: str
+) -> tuple[str, str]:
+    """The subject and text a wording makes for a made-up client (Alex, 120.00 in the
+    practice's currency, an invoice due on `due_date`), as the e-mail would write them."""
+    values = {
+        "first_name": PREVIEW_FIRST_NAME,
+        "invoice_number": practice.invoice_settings.format_number(PREVIEW_SEQUENCE),
+        "balance": Money(PREVIEW_BALANCE, practice.currency).format(practice.locale),
+        "due_date": formatted_date(due_date, practice),
+        "pay_link": pay_url,
+    }
+    return subject_for(tone, values), fill_text(wording, values)

@@ -13,19 +13,25 @@ once (`plan_invoices`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from domain.clients import Client
-from domain.errors import Conflict, InvoiceIsVoid, InvoiceStateConflict
+from domain.errors import Conflict, InvalidValue, InvoiceIsVoid, InvoiceStateConflict
 from domain.ids import InvoiceId, PracticeId
 from domain.invoices import Invoice, InvoiceState, InvoiceStatus
 from domain.online_payments import PayLink
 from domain.outbox import OutboxKind, OutboxMessage
 from domain.ports import Env, UnitOfWork
-from domain.practice import Practice
-from domain.reminder_wording import Tone
+from domain.practice import (
+    Practice,
+    ReminderPolicy,
+    parse_repeat_days,
+    validate_quiet_days,
+)
+from domain.reminder_wording import DEFAULT_WORDING, Tone, parse_wording
 from domain.reminders import (
     REMIND_ALL_AFTER_DAYS,
     Decision,
@@ -33,6 +39,7 @@ from domain.reminders import (
     NewReminder,
     OverdueDigest,
     OverdueInvoice,
+    PlannedReminder,
     PracticePlan,
     ReminderEntry,
     ReminderKey,
@@ -45,6 +52,7 @@ from domain.reminders import (
     next_digest_at,
     overdue_digest,
     plan_fingerprint,
+    preview_schedule,
     skip_reason,
     tone_of,
     wording_of,
@@ -59,6 +67,8 @@ from domain.usecases._reminder_plans import (
 )
 from domain.usecases.invoicing import load_invoice
 from domain.usecases.pay_links import PayLinkToken
+
+T = TypeVar("T")
 
 #: Reminders one claim takes at most: one transaction's worth of e-mails written to the
 #: outbox. Kept well under a second's work (see bench/reminders_bench.py), since on SQLite
@@ -524,18 +534,22 @@ def _wording(
 ) -> tuple[Tone, str]:
     policy = practice.reminder_policy
     offset = entry.key.offset if entry is not None else None
-    if offset is None:
-        # By hand: the step the invoice has reached (the last one on or before today).
-        days = (today - invoice.due_date).days
-        reached = [step for step in policy.offsets if step <= days]
-        if reached:
-            offset = reached[-1]
-        else:
-            offset = -1 if days < 0 else 0 if days == 0 else 1
-            tone = tone_of(replace(policy, offsets=(offset,)), offset)
-            return tone, wording_of(replace(policy, offsets=(offset,), wordings=()), offset)
-    occurrence = entry.key.occurrence if entry is not None and entry.key.offset is not None else 0
-    return tone_of(policy, offset, occurrence), wording_of(policy, offset, occurrence)
+    if offset is not None:
+        occurrence = entry.key.occurrence if entry is not None else 0
+        return tone_of(policy, offset, occurrence), wording_of(policy, offset, occurrence)
+    # By hand: the wording of the step that fits where the invoice stands (the last one
+    # reached on its side of the due date, or the first one after it once overdue).
+    days = (today - invoice.due_date).days
+    if days < 0:
+        fitting, fallback = [s for s in policy.offsets if s <= days], Tone.FRIENDLY
+    elif days == 0:
+        fitting, fallback = [s for s in policy.offsets if s == 0], Tone.DUE_TODAY
+    else:
+        after = [s for s in policy.offsets if s > 0]
+        fitting, fallback = [s for s in after if s <= days] or after[:1], Tone.OVERDUE
+    if fitting:
+        return tone_of(policy, fitting[-1]), wording_of(policy, fitting[-1])
+    return fallback, DEFAULT_WORDING[fallback]
 
 
 def skip_undelivered_reminder(
@@ -545,3 +559,107 @@ def skip_undelivered_reminder(
     with uow:
         uow.reminders.skip_sent(practice_id, reminder_id, reason, env.clock.now())
         uow.commit()
+
+
+# -- the settings form -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDraft:
+    """The reminder settings as typed in the form, before they are saved."""
+
+    enabled: bool
+    offsets: str
+    send_time: str
+    repeat_every_days: str
+    quiet_days: frozenset[int]
+    wordings: dict[int, str]
+    digest_enabled: bool
+    digest_time: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepWording:
+    """One step of the form: its tone and wording, or what is wrong with the wording."""
+
+    offset: int
+    tone: Tone
+    wording: str
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPreview:
+    """What the form shows for a draft: the policy it makes (or the saved one, with the
+    problems that keep the draft from making one), each step's wording, and an example
+    invoice's reminders."""
+
+    policy: ReminderPolicy
+    problems: dict[str, str]
+    steps: tuple[StepWording, ...]
+    example_due: date
+    example: tuple[PlannedReminder, ...]
+
+
+def draft_of(policy: ReminderPolicy) -> ReminderDraft:
+    """The saved settings as the form shows them."""
+    return ReminderDraft(
+        enabled=policy.enabled,
+        offsets=", ".join(str(offset) for offset in policy.offsets),
+        send_time=f"{policy.send_time:%H:%M}",
+        repeat_every_days=str(policy.repeat_every_days or ""),
+        quiet_days=policy.quiet_days,
+        wordings={offset: wording_of(policy, offset) for offset in policy.offsets},
+        digest_enabled=policy.digest_enabled,
+        digest_time=f"{policy.digest_time:%H:%M}",
+    )
+
+
+def preview_reminders(practice: Practice, draft: ReminderDraft, today: date) -> ReminderPreview:
+    """Check a draft as saving it would, without saving: the steps it names (the saved ones
+    while its schedule cannot be read), each with its wording as typed (the tone's default
+    for a new step) and what is wrong with it, and the reminders of an example invoice due in
+    ten days."""
+    saved = practice.reminder_policy
+    problems: dict[str, str] = {}
+
+    def check(field: str, parse: Callable[[], T]) -> T | None:
+        try:
+            return parse()
+        except InvalidValue as problem:
+            problems[field] = str(problem)
+            return None
+
+    offsets = check("offsets", lambda: ReminderPolicy.parse_offsets(draft.offsets))
+    send_time = check("send_time", lambda: ReminderPolicy.parse_send_time(draft.send_time))
+    repeat = check(
+        "repeat_every_days",
+        lambda: (
+            parse_repeat_days(draft.repeat_every_days) if draft.repeat_every_days.strip() else None
+        ),
+    )
+    quiet = check("quiet_days", lambda: validate_quiet_days(draft.quiet_days))
+    policy = replace(
+        saved,
+        enabled=draft.enabled,
+        offsets=offsets if offsets is not None else saved.offsets,
+        send_time=send_time or saved.send_time,
+        repeat_every_days=repeat if "repeat_every_days" not in problems else None,
+        quiet_days=quiet if quiet is not None else saved.quiet_days,
+        wordings=(),
+    )
+    steps = []
+    for offset in policy.offsets:
+        typed = draft.wordings.get(offset)
+        tone = tone_of(policy, offset)
+        if typed is None or not typed.strip():
+            steps.append(StepWording(offset, tone, wording_of(policy, offset)))
+            continue
+        try:
+            steps.append(StepWording(offset, tone, parse_wording(typed)))
+        except InvalidValue as problem:
+            steps.append(StepWording(offset, tone, typed, str(problem)))
+            problems[f"wording.{offset}"] = str(problem)
+    example_due = today + timedelta(days=10)
+    example = preview_schedule(policy, practice.billing.time_zone, example_due, limit=8)
+    return ReminderPreview(policy, problems, tuple(steps), example_due, tuple(example))

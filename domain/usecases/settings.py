@@ -43,7 +43,8 @@ from domain.practice import (
     parse_time_zone,
     validate_quiet_days,
 )
-from domain.reminder_wording import parse_wording
+from domain.reminder_wording import DEFAULT_WORDING, parse_wording
+from domain.reminders import tone_of
 from domain.text import optional_text
 from domain.usecases._common import audit, load_practice
 
@@ -484,7 +485,14 @@ def configure_reminders(cmd: ConfigureReminders, uow: UnitOfWork, env: Env) -> P
             ),
             digest_time=digest_time,
         )
-        updated = practice.with_changes(reminder_policy=policy)
+        # A wording left as its tone's default is not kept: it follows the tone when the
+        # schedule changes (a step that becomes the last one reads as a final notice).
+        own = tuple(
+            (step, text)
+            for step, text in policy.wordings
+            if text != DEFAULT_WORDING[tone_of(policy, step)]
+        )
+        updated = practice.with_changes(reminder_policy=replace(policy, wordings=own))
         uow.practices.update(updated)
         audit(
             uow,
