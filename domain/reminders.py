@@ -343,7 +343,6 @@ class NewReminder:
     state: ReminderState
     actor: str
     created_at: datetime
-    outbox_id: str | None = None
     decided_at: datetime | None = None
 
 
@@ -354,7 +353,6 @@ class SettledReminder:
     id: str
     state: ReminderState
     reason: SkipReason | None
-    outbox_id: str | None
     decided_at: datetime
 
 

@@ -552,7 +552,8 @@ class OutboxRow(Base):
 
 class ReminderRow(Base):
     """One payment reminder of an invoice: scheduled (the invoice's next one), sent (its
-    e-mail is in the outbox, `outbox_id`) or skipped (`reason`).
+    e-mail is in the outbox, under the dedupe key "mail:reminder:<id>") or skipped
+    (`reason`).
 
     The unique key (invoice, step, occurrence) is what makes a reminder go out once: any
     process planning or sending it again meets the key already taken. Due rows are claimed
@@ -583,7 +584,6 @@ class ReminderRow(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str] = mapped_column(String(32), default="")
-    outbox_id: Mapped[str | None] = mapped_column(ID)
     actor: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

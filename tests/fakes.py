@@ -207,6 +207,13 @@ def _new(table: Container[str], key: str, what: str) -> None:
 
 
 class FakePracticeRepository(_Repository):
+    def get_many(self, practice_ids: Collection[PracticeId]) -> dict[PracticeId, Practice]:
+        return {
+            practice_id: self._state.practices[practice_id]
+            for practice_id in practice_ids
+            if practice_id in self._state.practices
+        }
+
     def get(self, practice_id: PracticeId) -> Practice | None:
         return self._state.practices.get(practice_id)
 
@@ -742,7 +749,6 @@ class StoredReminder:
     practice_id: PracticeId
     invoice_id: InvoiceId
     entry: ReminderEntry
-    outbox_id: str | None = None
 
 
 class FakeReminderRepository(_Repository):
@@ -767,7 +773,6 @@ class FakeReminderRepository(_Repository):
                     actor=reminder.actor,
                     decided_at=reminder.decided_at,
                 ),
-                reminder.outbox_id,
             )
             stored.add(reminder.id)
         return stored
@@ -815,7 +820,6 @@ class FakeReminderRepository(_Repository):
                 entry=replace(
                     stored.entry, state=item.state, reason=item.reason, decided_at=item.decided_at
                 ),
-                outbox_id=item.outbox_id,
             )
             changed += 1
         return changed
@@ -846,7 +850,15 @@ class FakeReminderRepository(_Repository):
         ]
         entries = []
         for r in sorted(found, key=lambda r: (r.entry.due_at, r.entry.id)):
-            message = next((m for m in self._state.outbox.values() if m.id == r.outbox_id), None)
+            message = next(
+                (
+                    m
+                    for m in self._state.outbox.values()
+                    if m.practice_id == r.practice_id
+                    and m.dedupe_key == f"mail:reminder:{r.entry.id}"
+                ),
+                None,
+            )
             delivery = None
             if message is not None:
                 delivery = {

@@ -30,6 +30,7 @@ _PLAN_TRIES = 3
 class WantedReminder:
     """An invoice's next reminder to store, and the keys it must not take."""
 
+    practice: Practice
     invoice_id: InvoiceId
     due_date: date
     planned: PlannedReminder
@@ -37,10 +38,10 @@ class WantedReminder:
 
 
 def schedule_next(
-    uow: UnitOfWork, env: Env, practice: Practice, wanted: Sequence[WantedReminder], now: datetime
+    uow: UnitOfWork, env: Env, wanted: Sequence[WantedReminder], now: datetime
 ) -> int:
-    """Store each invoice's planned next reminder; one whose key turns out taken is planned
-    again past it. Returns how many were stored."""
+    """Store each invoice's planned next reminder (one statement for them all); one whose key
+    turns out taken is planned again past it. Returns how many were stored."""
     stored = 0
     pending = list(wanted)
     for _ in range(_PLAN_TRIES):
@@ -51,7 +52,7 @@ def schedule_next(
             [
                 NewReminder(
                     id=row_id,
-                    practice_id=practice.id,
+                    practice_id=item.practice.id,
                     invoice_id=item.invoice_id,
                     key=item.planned.key,
                     due_at=item.planned.at,
@@ -63,20 +64,31 @@ def schedule_next(
             ]
         )
         stored += len(inserted)
-        conflicts = {row_id: item for row_id, item in rows.items() if row_id not in inserted}
-        if not conflicts:
-            break
-        # A key was taken: by a reminder decided earlier (plan past it), or by the same next
-        # reminder another process planned at the same moment (leave that one be).
+        conflicts = [item for row_id, item in rows.items() if row_id not in inserted]
+        pending = _past_taken_keys(uow, conflicts, now)
+    return stored
+
+
+def _past_taken_keys(
+    uow: UnitOfWork, conflicts: Sequence[WantedReminder], now: datetime
+) -> list[WantedReminder]:
+    """The reminders to plan again after their keys turned out taken: by a reminder decided
+    earlier (plan past it), or by the same next reminder another process planned at the
+    same moment (leave that one be)."""
+    again: list[WantedReminder] = []
+    by_practice: dict[str, list[WantedReminder]] = {}
+    for item in conflicts:
+        by_practice.setdefault(item.practice.id, []).append(item)
+    for items in by_practice.values():
+        practice = items[0].practice
         planned_already = uow.reminders.with_scheduled(
-            practice.id, [item.invoice_id for item in conflicts.values()]
+            practice.id, [item.invoice_id for item in items]
         )
-        pending = []
-        for item in conflicts.values():
+        for item in items:
             if item.invoice_id in planned_already:
                 continue
             taken = item.used | {item.planned.key}
-            again = plan_next(
+            following = plan_next(
                 practice.reminder_policy,
                 practice.billing.time_zone,
                 item.due_date,
@@ -84,9 +96,11 @@ def schedule_next(
                 not_before=now,
                 used=taken,
             )
-            if again is not None:
-                pending.append(WantedReminder(item.invoice_id, item.due_date, again, taken))
-    return stored
+            if following is not None:
+                again.append(
+                    WantedReminder(practice, item.invoice_id, item.due_date, following, taken)
+                )
+    return again
 
 
 def plan_invoices(
@@ -119,8 +133,10 @@ def plan_from_facts(
             policy, zone, fact.due_date, after=fact.last_decided_at, not_before=now, used=fact.used
         )
         if planned is not None:
-            wanted.append(WantedReminder(fact.invoice_id, fact.due_date, planned, fact.used))
-    return schedule_next(uow, env, practice, wanted, now)
+            wanted.append(
+                WantedReminder(practice, fact.invoice_id, fact.due_date, planned, fact.used)
+            )
+    return schedule_next(uow, env, wanted, now)
 
 
 def invoice_changed(uow: UnitOfWork, env: Env, before: Invoice | None, after: Invoice) -> None:

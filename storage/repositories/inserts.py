@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -31,23 +32,19 @@ def insert_many_ignoring_duplicates(
     rows: Sequence[dict[str, Any]],
     conflict_columns: Sequence[str],
     returning: str,
-    *,
-    chunk: int = 500,
 ) -> list[Any]:
-    """Insert `rows` a chunk per statement (multi-row VALUES), leaving out those that
-    conflict on `conflict_columns`; returns the `returning` column of those inserted."""
+    """Insert `rows` (every row with the same keys), leaving out those that conflict on
+    `conflict_columns`; returns the `returning` column of those inserted.
+
+    One statement compiled once, its rows sent in batches (SQLAlchemy's "insertmanyvalues"):
+    a multi-row VALUES built per call cost more to compile than the database took to run."""
     if not rows:
         return []
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    column = getattr(table, returning)
-    connection = session.connection()
-    inserted: list[Any] = []
-    for start in range(0, len(rows), chunk):
-        statement = (
-            insert(table)
-            .values(list(rows[start : start + chunk]))
-            .on_conflict_do_nothing(index_elements=conflict_columns)
-            .returning(column)
-        )
-        inserted.extend(connection.execute(statement).scalars())
-    return inserted
+    core = cast(Table, table.__table__)
+    statement = (
+        insert(core)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(core.c[returning])
+    )
+    return list(session.connection().execute(statement, list(rows)).scalars())

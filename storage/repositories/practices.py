@@ -3,6 +3,7 @@ and logos."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import time
 from typing import Any
 
@@ -158,6 +159,12 @@ class SqlPracticeRepository:
     def get(self, practice_id: PracticeId) -> Practice | None:
         row = self._session.get(PracticeRow, practice_id)
         return _practice(row) if row else None
+
+    def get_many(self, practice_ids: Collection[PracticeId]) -> dict[PracticeId, Practice]:
+        rows = self._session.scalars(
+            select(PracticeRow).where(PracticeRow.id.in_(sorted(set(practice_ids))))
+        ).all()
+        return {PracticeId(row.id): _practice(row) for row in rows}
 
     def for_workspace(self, workspace_id: str) -> Practice | None:
         row = self._session.scalar(

@@ -15,22 +15,23 @@ says how many, so a claim that lost a row to another transaction is rolled back 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date, datetime
-from typing import Any, cast
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Row,
-    Table,
+    String,
     and_,
-    bindparam,
     delete,
     literal_column,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from domain.ids import ClientId, InvoiceId, PracticeId
 from domain.invoices import UNPAID_STATUSES, InvoiceStatus
@@ -67,6 +68,8 @@ _UNPAID = sorted(status.value for status in UNPAID_STATUSES)
 # condition is the partial index's own (ix_reminders_due).
 _SCHEDULED = literal_column("reminders.state") == literal_column("'scheduled'")
 _IN_CHUNKS = 500
+#: The outbox's dedupe key of a reminder's e-mail is this and the reminder's id.
+REMINDER_MAIL_KEY = literal_column("'mail:reminder:'", String)
 
 
 def _chunks(items: Collection[InvoiceId]) -> Iterator[list[InvoiceId]]:
@@ -123,8 +126,15 @@ def _joined(statement: Any) -> Any:
     )
 
 
-def _target(row: Row[Any], offset: int = 0) -> ReminderTarget:
-    practice_id, invoice_id, status, due, token, sent_to, email, paused = row[offset : offset + 8]
+def _moment(value: datetime | str) -> datetime:
+    """A stored moment as the driver returns it (SQLite: text in UTC) made aware."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _target(row: Row[Any]) -> ReminderTarget:
+    practice_id, invoice_id, status, due, token, sent_to, email, paused = row
     return ReminderTarget(
         practice_id=PracticeId(practice_id),
         invoice_id=InvoiceId(invoice_id),
@@ -180,7 +190,13 @@ def _entries_query() -> Any:
         OutboxRow.failed_at,
         OutboxRow.attempts,
         OutboxRow.last_error,
-    ).outerjoin(OutboxRow, OutboxRow.id == ReminderRow.outbox_id)
+    ).outerjoin(
+        OutboxRow,
+        and_(
+            OutboxRow.practice_id == ReminderRow.practice_id,
+            OutboxRow.dedupe_key == REMINDER_MAIL_KEY + ReminderRow.id,
+        ),
+    )
 
 
 class SqlReminderRepository:
@@ -204,7 +220,6 @@ class SqlReminderRepository:
                 "due_at": reminder.due_at,
                 "state": reminder.state.value,
                 "reason": "",
-                "outbox_id": reminder.outbox_id,
                 "actor": reminder.actor,
                 "created_at": reminder.created_at,
                 "decided_at": reminder.decided_at,
@@ -222,14 +237,23 @@ class SqlReminderRepository:
         )
 
     def claim_due(self, now: datetime, limit: int) -> list[DueReminder]:
+        # The two dates come back as the driver gives them and are read below: SQLAlchemy's
+        # own conversions, value by value, cost more than the statement on SQLite.
         statement = (
             _joined(
                 select(
                     ReminderRow.id,
                     ReminderRow.step,
                     ReminderRow.occurrence,
-                    ReminderRow.due_at,
-                    *_target_columns(),
+                    type_coerce(ReminderRow.due_at, NullType()),
+                    InvoiceRow.practice_id,
+                    InvoiceRow.id,
+                    InvoiceRow.status,
+                    type_coerce(InvoiceRow.due_date, NullType()),
+                    PayLinkRow.token,
+                    PayLinkRow.last_sent_to,
+                    ClientRow.email,
+                    ReminderPauseRow.invoice_id,
                 ).join(
                     InvoiceRow,
                     and_(
@@ -246,45 +270,57 @@ class SqlReminderRepository:
             statement = statement.with_for_update(
                 skip_locked=True, key_share=True, of=[ReminderRow, InvoiceRow]
             )
-        rows = self._session.execute(statement).all()
+        # On the connection: plain rows, without the ORM's loading machinery.
+        rows = self._session.connection().execute(statement).all()
+        statuses = {status.value: status for status in InvoiceStatus}
         return [
             DueReminder(
-                id=row[0],
-                key=_key(row[1], row[2]),
-                due_at=row[3],
-                target=_target(row, 4),
+                id=reminder_id,
+                key=ReminderKey(step, occurrence),
+                due_at=_moment(due_at),
+                target=ReminderTarget(
+                    practice_id=PracticeId(practice_id),
+                    invoice_id=InvoiceId(invoice_id),
+                    status=statuses[status],
+                    due_date=due if isinstance(due, date) else date.fromisoformat(due),
+                    has_address=_has_address(sent_to, email),
+                    paused=paused is not None,
+                    has_pay_link=token is not None,
+                ),
             )
-            for row in rows
+            for (
+                reminder_id,
+                step,
+                occurrence,
+                due_at,
+                practice_id,
+                invoice_id,
+                status,
+                due,
+                token,
+                sent_to,
+                email,
+                paused,
+            ) in rows
         ]
 
     def settle(self, settled: Sequence[SettledReminder]) -> int:
-        if not settled:
-            return 0
-        table = cast(Table, ReminderRow.__table__)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"), _SCHEDULED)
-            .values(
-                state=bindparam("b_state"),
-                reason=bindparam("b_reason"),
-                outbox_id=bindparam("b_outbox_id"),
-                decided_at=bindparam("b_decided_at"),
-            )
-        )
-        result = self._session.connection().execute(
-            statement,
-            [
-                {
-                    "b_id": item.id,
-                    "b_state": item.state.value,
-                    "b_reason": item.reason.value if item.reason else "",
-                    "b_outbox_id": item.outbox_id,
-                    "b_decided_at": item.decided_at,
-                }
-                for item in settled
-            ],
-        )
-        return int(result.rowcount)
+        # One UPDATE per outcome (mostly one: "sent"), each naming its reminders: far cheaper
+        # than an UPDATE per reminder.
+        groups: dict[tuple[ReminderState, SkipReason | None, datetime], list[str]] = {}
+        for item in settled:
+            groups.setdefault((item.state, item.reason, item.decided_at), []).append(item.id)
+        changed = 0
+        connection = self._session.connection()
+        for (state, reason, at), ids in groups.items():
+            for start in range(0, len(ids), _IN_CHUNKS * 2):
+                result = connection.execute(
+                    update(ReminderRow)
+                    .where(ReminderRow.id.in_(ids[start : start + _IN_CHUNKS * 2]), _SCHEDULED)
+                    .values(state=state.value, reason=reason.value if reason else "", decided_at=at)
+                )
+                changed += int(result.rowcount)
+        return changed
 
     def skip_sent(
         self, practice_id: PracticeId, reminder_id: str, reason: SkipReason, at: datetime

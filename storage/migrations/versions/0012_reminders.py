@@ -68,7 +68,6 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
-        sa.Column("outbox_id", sa.String(length=32), nullable=True),
         sa.Column("actor", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
