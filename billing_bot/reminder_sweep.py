@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from billing_bot.logs import where
 from domain.ports import Env, UnitOfWork
 from domain.usecases.reminders import (
     BATCH_SIZE,
@@ -69,7 +70,18 @@ class ReminderSweep:
         for practice_id in practices_to_plan(PLAN_PRACTICES, self._uow()):
             if self._stopping.is_set():
                 break
-            done = plan_practice(practice_id, self._uow(), self._env)
+            try:
+                done = plan_practice(practice_id, self._uow(), self._env)
+            except Exception as error:
+                # One practice's trouble must not hold up every other practice's reminders;
+                # it is tried again next minute. Its text is left out (it may quote data).
+                log.error(
+                    "event=reminders_plan_failed practice_id=%s error=%s%s",
+                    practice_id,
+                    type(error).__name__,
+                    where(error),
+                )
+                continue
             if done is not None:
                 planned += done.scheduled
                 log.info(

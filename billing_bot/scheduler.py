@@ -19,7 +19,8 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from billing_bot.outbox_worker import OutboxWorker, where
+from billing_bot.logs import where
+from billing_bot.outbox_worker import OutboxWorker
 from billing_bot.reminder_sweep import ReminderSweep
 
 log = logging.getLogger(__name__)

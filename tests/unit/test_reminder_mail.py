@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 from documents.client_mail import compose_client_email
 from domain.outbox import OutboxKind
 from domain.reminders import ReminderState, SkipReason
+from domain.usecases.reminders import RemindNow, remind_now
 from domain.usecases.settings import ConfigureReminders, configure_reminders
-from factories import ACTOR, a_client, a_payment, a_practice, an_env
+from factories import ACTOR, a_client, a_payment, a_practice, an_env, an_issued_invoice
 from fakes import FakeUnitOfWork
 from reminder_scenario import an_open_invoice, history, reminders_on, sweep
 
@@ -90,3 +91,35 @@ def test_an_invoice_paid_before_the_email_is_written_gets_none_and_it_is_recorde
         ReminderState.SKIPPED,
         SkipReason.SETTLED_BEFORE_DELIVERY,
     )
+
+
+def test_a_reminder_by_hand_reads_as_the_invoices_place_in_its_schedule() -> None:
+    uow = FakeUnitOfWork()
+    env, _clock = an_env(datetime(2026, 6, 1, 11, 0, tzinfo=UTC))
+    practice = reminders_on(uow, env, a_practice(uow, env, time_zone="Europe/London"))
+    client = a_client(uow, env, practice)
+    early = an_open_invoice(uow, env, practice, date(2026, 6, 20), client=client)
+    late = an_issued_invoice(
+        uow,
+        env,
+        practice,
+        client=client,
+        lines=1,
+        issue_date=date(2026, 5, 1),
+        due_date=date(2026, 5, 20),
+    )
+
+    subjects = []
+    for invoice in (early, late):
+        remind_now(RemindNow(practice.id, ACTOR, invoice.id), uow, env)
+        [message] = [
+            m for m in uow.committed.outbox.values() if m.payload.get("invoice_id") == invoice.id
+        ]
+        email = compose_client_email(practice.id, message.payload, uow, env, BASE, lambda: uow)
+        assert email is not None
+        subjects.append(email.subject)
+
+    assert subjects == [
+        f"Reminder: invoice {early.number} is due on Jun 20, 2026",
+        f"Invoice {late.number} is overdue",
+    ]
