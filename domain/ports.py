@@ -427,9 +427,14 @@ class ReminderRepository(Protocol):
         ...
 
     def drop_scheduled(
-        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId] | None = None
+        self,
+        practice_id: PracticeId,
+        invoice_ids: Collection[InvoiceId] | None = None,
+        *,
+        keep: Collection[str] = (),
     ) -> int:
-        """Forget the scheduled reminders of the practice (or of those invoices)."""
+        """Forget the scheduled reminders of the practice (or of those invoices), but those
+        whose ids are in `keep`."""
         ...
 
     def is_paused(self, practice_id: PracticeId, invoice_id: InvoiceId) -> bool: ...

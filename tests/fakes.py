@@ -918,7 +918,11 @@ class FakeReminderRepository(_Repository):
         }
 
     def drop_scheduled(
-        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId] | None = None
+        self,
+        practice_id: PracticeId,
+        invoice_ids: Collection[InvoiceId] | None = None,
+        *,
+        keep: Collection[str] = (),
     ) -> int:
         dropped = [
             reminder_id
@@ -926,6 +930,7 @@ class FakeReminderRepository(_Repository):
             if r.practice_id == practice_id
             and r.entry.state is ReminderState.SCHEDULED
             and (invoice_ids is None or r.invoice_id in invoice_ids)
+            and reminder_id not in keep
         ]
         for reminder_id in dropped:
             del self._state.reminders[reminder_id]

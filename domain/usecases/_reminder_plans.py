@@ -39,10 +39,10 @@ class WantedReminder:
 
 def schedule_next(
     uow: UnitOfWork, env: Env, wanted: Sequence[WantedReminder], now: datetime
-) -> int:
+) -> set[str]:
     """Store each invoice's planned next reminder (one statement for them all); one whose key
-    turns out taken is planned again past it. Returns how many were stored."""
-    stored = 0
+    turns out taken is planned again past it. Returns the ids of those stored."""
+    stored: set[str] = set()
     pending = list(wanted)
     for _ in range(_PLAN_TRIES):
         if not pending:
@@ -63,7 +63,7 @@ def schedule_next(
                 for row_id, item in rows.items()
             ]
         )
-        stored += len(inserted)
+        stored |= inserted
         conflicts = [item for row_id, item in rows.items() if row_id not in inserted]
         pending = _past_taken_keys(uow, conflicts, now)
     return stored
@@ -114,17 +114,34 @@ def plan_invoices(
     uow.reminders.drop_scheduled(practice.id, invoice_ids)
     if not (practice.reminder_policy.enabled and practice.active):
         return 0
-    return plan_from_facts(uow, env, practice, uow.reminders.plan_facts(practice.id, invoice_ids))
+    facts = uow.reminders.plan_facts(practice.id, invoice_ids)
+    return len(plan_afresh(uow, env, practice, facts, invoice_ids))
+
+
+def plan_afresh(
+    uow: UnitOfWork,
+    env: Env,
+    practice: Practice,
+    facts: Sequence[PlanFacts],
+    invoice_ids: Collection[InvoiceId] | None = None,
+) -> set[str]:
+    """Store the next reminder of each invoice of `facts` that is not paused, then drop any
+    other scheduled reminder of these invoices (all the practice's, without `invoice_ids`):
+    one a sweep planned by the old settings while this ran. Returns the ids stored."""
+    stored = plan_from_facts(uow, env, practice, facts)
+    uow.reminders.drop_scheduled(practice.id, invoice_ids, keep=stored)
+    return stored
 
 
 def plan_from_facts(
     uow: UnitOfWork, env: Env, practice: Practice, facts: Sequence[PlanFacts]
-) -> int:
-    """Store the next reminder of each invoice of `facts` that is not paused."""
+) -> set[str]:
+    """Store the next reminder of each invoice of `facts` that is not paused; the ids
+    stored."""
     now = env.clock.now()
     policy, zone = practice.reminder_policy, practice.billing.time_zone
     if not (policy.enabled and practice.active):
-        return 0
+        return set()
     wanted = []
     for fact in facts:
         if fact.paused:

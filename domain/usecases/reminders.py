@@ -61,7 +61,7 @@ from domain.usecases import _effects
 from domain.usecases._common import audit, load_practice
 from domain.usecases._reminder_plans import (
     WantedReminder,
-    plan_from_facts,
+    plan_afresh,
     plan_invoices,
     schedule_next,
 )
@@ -116,7 +116,8 @@ def plan_practice(practice_id: PracticeId, uow: UnitOfWork, env: Env) -> Planned
         replanned = before is None or old_reminders != reminders_part
         if replanned:
             uow.reminders.drop_scheduled(practice_id)
-            scheduled = plan_from_facts(uow, env, practice, uow.reminders.plan_facts(practice_id))
+            facts = uow.reminders.plan_facts(practice_id)
+            scheduled = len(plan_afresh(uow, env, practice, facts))
         digest_at = before.digest_at if before else None
         if before is None or old_digest != digest_part or digest_at is None:
             digest_at = next_digest_at(practice, now)

@@ -448,26 +448,43 @@ class SqlReminderRepository:
         return found
 
     def drop_scheduled(
-        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId] | None = None
+        self,
+        practice_id: PracticeId,
+        invoice_ids: Collection[InvoiceId] | None = None,
+        *,
+        keep: Collection[str] = (),
     ) -> int:
         condition = and_(
             ReminderRow.practice_id == practice_id,
             ReminderRow.state == ReminderState.SCHEDULED.value,
         )
-        if invoice_ids is None:
-            result = self._session.execute(
-                delete(ReminderRow).where(condition).execution_options(synchronize_session=False)
-            )
-            return int(getattr(result, "rowcount", 0))
+        chunks: list[list[InvoiceId] | None] = (
+            [None] if invoice_ids is None else list(_chunks(invoice_ids))
+        )
         dropped = 0
-        for chunk in _chunks(invoice_ids):
-            result = self._session.execute(
-                delete(ReminderRow)
-                .where(condition, ReminderRow.invoice_id.in_(chunk))
-                .execution_options(synchronize_session=False)
-            )
-            dropped += int(getattr(result, "rowcount", 0))
+        for chunk in chunks:
+            where = condition
+            if chunk is not None:
+                where = and_(condition, ReminderRow.invoice_id.in_(chunk))
+            if keep:
+                # Read, then drop by id: a practice's open invoices may outnumber what one
+                # NOT IN list can name.
+                ids = [
+                    reminder_id
+                    for reminder_id in self._session.scalars(select(ReminderRow.id).where(where))
+                    if reminder_id not in keep
+                ]
+                for start in range(0, len(ids), _IN_CHUNKS):
+                    dropped += self._delete(ReminderRow.id.in_(ids[start : start + _IN_CHUNKS]))
+            else:
+                dropped += self._delete(where)
         return dropped
+
+    def _delete(self, where: Any) -> int:
+        result = self._session.execute(
+            delete(ReminderRow).where(where).execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0))
 
     def is_paused(self, practice_id: PracticeId, invoice_id: InvoiceId) -> bool:
         return self._session.get(ReminderPauseRow, (practice_id, invoice_id)) is not None
