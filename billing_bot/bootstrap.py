@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billing_bot.outbox_handlers import email_handler
 from billing_bot.outbox_worker import OutboxHandler, OutboxWorker
+from billing_bot.reminder_sweep import ReminderSweep
 from billing_bot.scheduler import BackgroundJobs, PeriodicJob
 from billing_bot.settings import Settings
 from bot.app import build_slack_app
@@ -40,7 +41,7 @@ from domain.usecases.support import escalate_unanswered
 from gateways.mail import SmtpEndpoint, SmtpMailer
 from gateways.mail_folder import FileMailer
 from gateways.stripe_payments import StripeGateway
-from gateways.system import RandomIds, SystemClock
+from gateways.system import RandomIds, ShiftedClock, SystemClock
 from storage.engine import create_engine_for, without_transactions
 from storage.health import database_status
 from storage.outbox_queue import SqlOutboxQueue
@@ -89,7 +90,8 @@ class Container:
         return database_status(self.engine)
 
     def start_background(self) -> None:
-        """Start this process's scheduler: the outbox worker (in serving processes)."""
+        """Start this process's scheduler: the outbox worker and the reminder sweep (in
+        serving processes)."""
         self.jobs.start()
 
     def close(self) -> None:
@@ -108,7 +110,11 @@ def build_container(settings: Settings) -> Container:
     """
     engine = create_engine_for(settings.database_url)
     sessions = session_factory(engine)
-    env = Env(clock=SystemClock(), ids=RandomIds())
+    clock: Clock = SystemClock()
+    if settings.test_clock_file:
+        clock = ShiftedClock(Path(settings.test_clock_file))
+        log.warning("event=test_clock_in_use (TEST_CLOCK_FILE is for tests and the sandbox)")
+    env = Env(clock=clock, ids=RandomIds())
 
     def uow_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(sessions)
@@ -123,7 +129,7 @@ def build_container(settings: Settings) -> Container:
     if mailer is not None:
         handlers[OutboxKind.EMAIL] = email_handler(mailer)
         handlers[OutboxKind.CLIENT_EMAIL] = _client_email_handler(
-            mailer, reader_factory, env, settings.public_base_url
+            mailer, reader_factory, uow_factory, env, settings.public_base_url
         )
     outbox = SqlOutboxQueue(engine)
     gateway = stripe_gateway(settings)
@@ -136,6 +142,7 @@ def build_container(settings: Settings) -> Container:
                 partial(_escalate, settings.support_team_id, uow_factory, env, lambda: jobs.kick()),
             )
         )
+    kick = _Kick()
     jobs = BackgroundJobs(
         OutboxWorker(
             outbox,
@@ -143,9 +150,11 @@ def build_container(settings: Settings) -> Container:
             env.clock,
             first_retry=timedelta(seconds=settings.outbox_retry_seconds),
         ),
+        reminders=ReminderSweep(uow_factory, env, on_enqueued=kick),
         reconcile=_daily_reconcile(uow_factory, env, gateway) if gateway is not None else None,
         periodic=periodic,
     )
+    kick.target = jobs.kick
     slack = _slack_surface(settings, engine, sessions, uow_factory, reader_factory, env, jobs.kick)
     if slack is not None:
         # Card updates, billing-channel news and Home refreshes need the Slack app's client
@@ -181,6 +190,16 @@ def _escalate(
         deliver_soon()
 
 
+class _Kick:
+    """Wakes the outbox worker once the jobs exist (the sweep is built before them)."""
+
+    target: Callable[[], None] | None = None
+
+    def __call__(self) -> None:
+        if self.target is not None:
+            self.target()
+
+
 #: The sender of filed mail when MAIL_FROM is not set (development, the sandbox).
 FILE_MAIL_FROM = "Billing Bot <billing-bot@localhost>"
 
@@ -207,14 +226,16 @@ def build_mailer(settings: Settings, clock: Clock) -> Mailer | None:
 def _client_email_handler(
     mailer: Mailer,
     reader: Callable[[], SqlAlchemyUnitOfWork],
+    writer: Callable[[], SqlAlchemyUnitOfWork],
     env: Env,
     public_base_url: str,
 ) -> OutboxHandler:
-    """A payment link or receipt: written from the invoice as it is now, then sent."""
+    """A payment link, receipt or reminder: written from the invoice as it is now, then
+    sent."""
 
     def deliver(message: OutboxMessage) -> None:
         email = compose_client_email(
-            message.practice_id, message.payload, reader(), env, public_base_url
+            message.practice_id, message.payload, reader(), env, public_base_url, writer
         )
         if email is not None:
             mailer.send(email, message.id)

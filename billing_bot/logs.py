@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import traceback
 from datetime import UTC, datetime
 from typing import Any
+
+
+def where(error: BaseException) -> str:
+    """The frames an exception passed through, for a log line, without its text (which
+    may quote a client's details): a newline, then the traceback's body."""
+    return "\n" + "".join(traceback.format_tb(error.__traceback__)).rstrip()
 
 
 class KeyValueFormatter(logging.Formatter):

@@ -14,11 +14,11 @@ import logging
 import os
 import socket
 import threading
-import traceback
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from billing_bot.logs import where
 from domain.outbox import (
     FIRST_RETRY,
     DeliveryError,
@@ -70,12 +70,6 @@ class OutboxQueue(Protocol):
         retry_at: datetime | None,
     ) -> bool: ...
     def release(self, claim: Claim, message_ids: Iterable[str]) -> None: ...
-
-
-def where(error: BaseException) -> str:
-    """The frames an exception passed through, for a log line, without its text (which
-    may quote a client's details): a newline, then the traceback's body."""
-    return "\n" + "".join(traceback.format_tb(error.__traceback__)).rstrip()
 
 
 def worker_name() -> str:

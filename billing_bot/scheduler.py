@@ -1,7 +1,7 @@
 """Background jobs of a serving process, on APScheduler 3: the outbox worker, every few
-seconds and whenever a request asks (`kick`); where Stripe is set up, the daily
-reconciliation of card payments whose webhook never arrived; and periodic jobs such as the
-escalation of support questions left unanswered.
+seconds and whenever a request asks (`kick`); the reminder sweep, every minute; where Stripe
+is set up, the daily reconciliation of card payments whose webhook never arrived; and
+periodic jobs such as the escalation of support questions left unanswered.
 
 Each server process (every Granian worker, `socket`, `demo`) runs its own scheduler; they
 share nothing but the database, whose claims keep two of them from delivering one message.
@@ -24,7 +24,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from billing_bot.outbox_worker import OutboxWorker, where
+from billing_bot.logs import where
+from billing_bot.outbox_worker import OutboxWorker
+from billing_bot.reminder_sweep import ReminderSweep
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,10 @@ OUTBOX_JOB_ID = "outbox"
 #: How often due messages (retries, and anything enqueued by another replica) are looked
 #: for; a request that enqueued one here wakes the worker at once instead.
 OUTBOX_INTERVAL_S = 5.0
+REMINDERS_JOB_ID = "reminders"
+#: How often due reminders and digests are looked for: reminders go out at a minute of the
+#: practice's send time, so a sweep a minute is late by less than that.
+REMINDERS_INTERVAL_S = 60.0
 RECONCILE_JOB_ID = "reconcile"
 #: When the daily reconciliation runs (UTC): a fixed time of day rather than "a day after
 #: start", so that deploying more often than daily never keeps it from running. Every
@@ -57,11 +63,15 @@ class BackgroundJobs:
         outbox: OutboxWorker,
         *,
         interval_s: float = OUTBOX_INTERVAL_S,
+        reminders: ReminderSweep | None = None,
+        reminders_interval_s: float = REMINDERS_INTERVAL_S,
         reconcile: Callable[[], None] | None = None,
         periodic: Sequence[PeriodicJob] = (),
     ) -> None:
         self.outbox = outbox
+        self.reminders = reminders
         self._interval_s = interval_s
+        self._reminders_interval_s = reminders_interval_s
         self._reconcile = reconcile
         self._periodic = list(periodic)
         self._scheduler = BackgroundScheduler(
@@ -78,8 +88,8 @@ class BackgroundJobs:
         return bool(self._scheduler.running)
 
     def start(self) -> None:
-        """Start the scheduler thread, with a first outbox run at once (what waited while the
-        server was down)."""
+        """Start the scheduler thread, with a first outbox run and a first reminder sweep at
+        once (what fell due while the server was down)."""
         self._scheduler.add_job(
             self._deliver_outbox,
             IntervalTrigger(seconds=self._interval_s, timezone=UTC),
@@ -87,6 +97,14 @@ class BackgroundJobs:
             replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
+        if self.reminders is not None:
+            self._scheduler.add_job(
+                self._sweep_reminders,
+                IntervalTrigger(seconds=self._reminders_interval_s, timezone=UTC),
+                id=REMINDERS_JOB_ID,
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
         if self._reconcile is not None:
             self._scheduler.add_job(
                 self.reconcile_now,
@@ -103,8 +121,9 @@ class BackgroundJobs:
             )
         self._scheduler.start()
         log.info(
-            "event=background_jobs_started outbox_kinds=%s worker=%s reconcile=%s",
+            "event=background_jobs_started outbox_kinds=%s reminders=%s worker=%s reconcile=%s",
             ",".join(sorted(self.outbox.handlers)) or "-",
+            "on" if self.reminders is not None else "off",
             self.outbox.name,
             "daily" if self._reconcile is not None else "off",
         )
@@ -141,8 +160,11 @@ class BackgroundJobs:
             self._scheduler.modify_job(OUTBOX_JOB_ID, next_run_time=datetime.now(UTC))
 
     def stop(self) -> None:
-        """Let the message in hand finish, then stop (at server or worker exit)."""
+        """Let the message and the reminder batch in hand finish, then stop (at server or
+        worker exit)."""
         self.outbox.stop()
+        if self.reminders is not None:
+            self.reminders.stop()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
@@ -164,6 +186,15 @@ class BackgroundJobs:
             log.error("event=outbox_run_failed error=%s%s", type(error).__name__, where(error))
         with self._lock:
             self._running = False
+
+    def _sweep_reminders(self) -> None:
+        assert self.reminders is not None
+        try:
+            self.reminders.run_once()
+        except Exception as error:
+            # The database is away, most likely; the next minute tries again. As above, the
+            # error's text is left out.
+            log.error("event=reminder_sweep_failed error=%s%s", type(error).__name__, where(error))
 
 
 def _logged(job: PeriodicJob) -> Callable[[], None]:

@@ -118,6 +118,11 @@ class Settings(BaseSettings):
 
     log_level: LogLevel = "INFO"
 
+    # TESTS AND SANDBOX ONLY: a file holding a number of seconds by which the app's clock
+    # runs ahead of the real time (see gateways.system.ShiftedClock). Never set in
+    # production: reminders and Slack's signature checks follow this clock.
+    test_clock_file: str | None = None
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

@@ -16,6 +16,7 @@ from bot import (
     clients,
     home,
     hub,
+    invoice_reminders,
     invoice_settings,
     invoices,
     lifecycle,
@@ -57,6 +58,7 @@ FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
     payment_settings.register,
     payment_links.register,
     support.register,
+    invoice_reminders.register,
 )
 
 

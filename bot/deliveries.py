@@ -12,7 +12,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home
+from bot import home, invoice_reminders
 from bot.blocks import escape
 from bot.edge.deps import BotDeps
 from bot.invoice_card import publish_card
@@ -28,6 +28,7 @@ from domain.outbox import (
 from domain.roles import Role
 from domain.usecases.access import Workspace, practice_workspace
 from domain.usecases.invoice_screens import InvoiceCard, invoice_card
+from domain.usecases.reminders import practice_overdue_digest
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +145,32 @@ def deliver_home_refresh(app: App, deps: BotDeps, message: OutboxMessage) -> Non
         _slack_call(partial(home.refresh, client, deps, team, member.user_id))
 
 
+def _channels(workspace: Workspace) -> list[str]:
+    # No billing channel: the admins hear it in their DMs with the app.
+    practice = workspace.practice
+    if practice.billing_channel_id:
+        return [practice.billing_channel_id]
+    return [m.user_id for m in workspace.members if m.role is Role.ADMIN]
+
+
+def deliver_digest(client: WebClient, deps: BotDeps, workspace: Workspace) -> None:
+    """The overdue digest, as what is overdue now (nothing is posted when nothing is)."""
+    practice, digest = practice_overdue_digest(workspace.practice.id, deps.read(), deps.env)
+    if digest.is_empty:
+        return
+    blocks = invoice_reminders.digest_blocks(practice, digest)
+    text = invoice_reminders.digest_text(digest)
+    for channel in _channels(workspace):
+        _slack_call(partial(client.chat_postMessage, channel=channel, text=text, blocks=blocks))
+
+
 def deliver_news(app: App, deps: BotDeps, message: OutboxMessage) -> None:
     workspace = _workspace(deps, message.practice_id)
     practice = workspace.practice
     client = workspace_client(app, practice.workspace_id)
+    if message.payload.get("news") == "overdue_digest":
+        deliver_digest(client, deps, workspace)
+        return
     invoice_id = message.payload.get("invoice_id")
     card = None
     if invoice_id:
@@ -156,13 +179,7 @@ def deliver_news(app: App, deps: BotDeps, message: OutboxMessage) -> None:
         except NotFound:
             card = None
     text = news_text(str(message.payload.get("news")), message.payload, card, practice.locale)
-    # No billing channel: the admins hear it in their DMs with the app.
-    channels = (
-        [practice.billing_channel_id]
-        if practice.billing_channel_id
-        else [m.user_id for m in workspace.members if m.role is Role.ADMIN]
-    )
-    for channel in channels:
+    for channel in _channels(workspace):
         _slack_call(partial(client.chat_postMessage, channel=channel, text=text))
 
 

@@ -30,11 +30,18 @@ from bot.blocks import day_text, escape, note
 from bot.edge.deps import BotDeps
 from domain.audit import AuditEvent
 from domain.ids import InvoiceId, PracticeId
-from domain.invoices import CardPlace, Invoice, InvoiceStatus
+from domain.invoices import UNPAID_STATUSES, CardPlace, Invoice, InvoiceStatus
 from domain.money import Currency
 from domain.numbers import written
 from domain.payments import PaymentMethod
 from domain.practice import format_percent
+from domain.reminders import (
+    STEP_NOW,
+    DeliveryState,
+    InvoiceReminders,
+    ReminderEntry,
+    ReminderState,
+)
 from domain.usecases.invoice_screens import InvoiceCard, invoice_card, place_card
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,9 @@ DETAILS = "invoice_details"
 HISTORY = "invoice_history"
 EDIT = "invoice_edit"
 SEND_LINK = "invoice_send_link"
+REMIND_NOW = "invoice_remind_now"
+PAUSE_REMINDERS = "invoice_pause_reminders"
+RESUME_REMINDERS = "invoice_resume_reminders"
 HISTORY_CALLBACK_ID = "invoice_history_modal"
 ACTIONS_BLOCK = "invoice_actions"
 DETAILS_CALLBACK_ID = "invoice_details_modal"
@@ -68,7 +78,40 @@ def _who(card: InvoiceCard, private: bool) -> str:
     return escape(card.client_name) if private or not card.privacy_mode else card.client_initials
 
 
-def _actions(invoice: Invoice, link_sent: bool = False) -> list[ButtonElement]:
+def _reminder_actions(invoice: Invoice, on: bool, paused: bool) -> list[ButtonElement]:
+    value = invoice.id
+    buttons = [
+        ButtonElement(
+            text="Remind now",
+            action_id=REMIND_NOW,
+            value=value,
+            confirm=ConfirmObject(
+                title="E-mail a reminder now?",
+                text=f"The client gets a reminder of the balance of {invoice.number} and its "
+                "pay link now (once a day at most).",
+                confirm="Send",
+                deny="Cancel",
+            ),
+        )
+    ]
+    if paused:
+        buttons.append(
+            ButtonElement(text="Resume reminders", action_id=RESUME_REMINDERS, value=value)
+        )
+    elif on:
+        buttons.append(
+            ButtonElement(text="Pause reminders", action_id=PAUSE_REMINDERS, value=value)
+        )
+    return buttons
+
+
+def _actions(
+    invoice: Invoice,
+    link_sent: bool = False,
+    *,
+    reminders_on: bool = False,
+    reminders_paused: bool = False,
+) -> list[ButtonElement]:
     value = invoice.id
     status = invoice.status
     buttons: list[ButtonElement] = []
@@ -102,6 +145,7 @@ def _actions(invoice: Invoice, link_sent: bool = False) -> list[ButtonElement]:
                 value=value,
             )
         )
+        buttons += _reminder_actions(invoice, reminders_on, reminders_paused)
     if status in (InvoiceStatus.DRAFT, InvoiceStatus.OPEN):
         buttons.append(
             ButtonElement(
@@ -152,10 +196,17 @@ def card_blocks(card: InvoiceCard, *, private: bool = False) -> list[Block]:
         to = escape(link.last_sent_to) if private or not card.privacy_mode else "the client"
         times = f" ({link.times_sent} times)" if link.times_sent > 1 else ""
         blocks.append(note(f":email: Payment link sent to {to} on {sent_on}{times}"))
+    if card.reminders_paused and invoice.status in UNPAID_STATUSES:
+        blocks.append(note(":double_vertical_bar: Automatic reminders are paused."))
     blocks.append(
         ActionsBlock(
             block_id=ACTIONS_BLOCK,
-            elements=_actions(invoice, link_sent=bool(link and link.times_sent)),
+            elements=_actions(
+                invoice,
+                link_sent=bool(link and link.times_sent),
+                reminders_on=card.reminders_on,
+                reminders_paused=card.reminders_paused,
+            ),
         )
     )
     return blocks
@@ -233,6 +284,9 @@ def details_modal(card: InvoiceCard) -> View:
 
 
 _HAPPENED = {
+    "reminder.sent": "Reminder sent by hand",
+    "reminders.paused": "Reminders paused",
+    "reminders.resumed": "Reminders resumed",
     "invoice.created": "Created",
     "invoice.edited": "Edited",
     "invoice.issued": "Issued",
@@ -242,11 +296,63 @@ _HAPPENED = {
 }
 
 
+def _reminder_step(entry: ReminderEntry) -> str:
+    if entry.key.step == STEP_NOW:
+        return "Sent by hand"
+    offset = entry.key.offset or 0
+    when = (
+        "on the due date"
+        if offset == 0
+        else f"{abs(offset)} day{'s' if abs(offset) != 1 else ''} "
+        + ("before" if offset < 0 else "after")
+    )
+    repeat = f", repeat {entry.key.occurrence}" if entry.key.occurrence else ""
+    return f"Reminder {when}{repeat}"
+
+
+def _reminder_outcome(entry: ReminderEntry) -> str:
+    if entry.state is ReminderState.SCHEDULED:
+        return "scheduled"
+    if entry.state is ReminderState.SKIPPED:
+        return f"skipped: {entry.reason.words if entry.reason else 'not sent'}"
+    if entry.delivery is DeliveryState.DELIVERED:
+        return "sent"
+    if entry.delivery is DeliveryState.FAILED:
+        return f"failed after {entry.attempts} attempts ({escape(entry.last_error)})"
+    if entry.delivery is DeliveryState.RETRYING:
+        return f"retrying, {entry.attempts} attempts so far ({escape(entry.last_error)})"
+    return "sending"
+
+
+def reminder_rows(reminders: InvoiceReminders, zone: ZoneInfo) -> list[Block]:
+    """The invoice's reminders in its history: sent, skipped (and why), failed and retried,
+    and the next one."""
+    rows: list[Block] = [HeaderBlock(text="Reminders")]
+    if reminders.paused:
+        rows.append(note(":double_vertical_bar: Automatic reminders are paused."))
+    for entry in reminders.entries[-20:]:
+        at = (entry.decided_at or entry.due_at).astimezone(zone)
+        by = f" · <@{entry.actor}>" if entry.actor.startswith(("U", "W")) else ""
+        rows.append(
+            note(
+                f"{day_text(at.date())} {at:%H:%M} · {_reminder_step(entry)}{by} · "
+                f"*{_reminder_outcome(entry)}*"
+            )
+        )
+    if not reminders.entries:
+        rows.append(note("No reminder yet."))
+    return rows
+
+
 def history_modal(
-    invoice: Invoice, events: Sequence[AuditEvent], zone: ZoneInfo, locale: str
+    invoice: Invoice,
+    events: Sequence[AuditEvent],
+    zone: ZoneInfo,
+    locale: str,
+    reminders: InvoiceReminders | None = None,
 ) -> View:
     """What was done to the invoice, by whom and when (the practice's clock, amounts as the
-    practice writes them), oldest first."""
+    practice writes them), oldest first, and its reminders."""
     rows: list[Block] = []
     for event in events[-40:]:
         what = _HAPPENED.get(event.action, event.action)
@@ -259,12 +365,16 @@ def history_modal(
         at = event.at.astimezone(zone)
         by = f"<@{event.actor}>" if event.actor.startswith(("U", "W")) else event.actor
         rows.append(note(f"{day_text(at.date())} {at:%H:%M} · {by} · *{what}*"))
+    if not rows:
+        rows.append(note("Nothing recorded yet."))
+    if reminders is not None and invoice.status is not InvoiceStatus.DRAFT:
+        rows += reminder_rows(reminders, zone)
     return View(
         type="modal",
         callback_id=HISTORY_CALLBACK_ID,
         title=f"History {invoice.number}"[:24],
         close="Close",
-        blocks=rows or [note("Nothing recorded yet.")],
+        blocks=rows,
     )
 
 

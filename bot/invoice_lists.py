@@ -195,7 +195,7 @@ def _exact(money: Money | None) -> str:
     return format(money.amount.quantize(money.currency.quantum), "f")
 
 
-def _cell(text: str) -> str:
+def spreadsheet_cell(text: str) -> str:
     # A spreadsheet runs a cell starting with one of these as a formula; a client's name or a
     # payment reference is text, so it is kept from being run.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -211,7 +211,7 @@ def export_csv(export: Export) -> bytes:
             (
                 row.kind,
                 row.number,
-                _cell(row.client_name),
+                spreadsheet_cell(row.client_name),
                 row.issue_date.isoformat(),
                 row.due_date.isoformat(),
                 row.status.value,
@@ -221,7 +221,7 @@ def export_csv(export: Export) -> bytes:
                 _exact(row.balance),
                 row.payment_date.isoformat() if row.payment_date else "",
                 row.method,
-                _cell(row.reference),
+                spreadsheet_cell(row.reference),
             )
         )
     return out.getvalue().encode("utf-8-sig")

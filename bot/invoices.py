@@ -94,6 +94,7 @@ from domain.usecases.invoicing import (
     void_invoice,
 )
 from domain.usecases.payments import RecordPayment, record_manual_payment
+from domain.usecases.reminders import invoice_reminders
 from domain.usecases.reporting import PracticeSummary, practice_summary
 
 INVOICE_COMMAND = "/invoice"
@@ -473,7 +474,10 @@ def open_edit(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebCl
 def show_history(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
     invoice, events = invoice_history(caller.practice.id, _invoice_id(body), deps.read(), deps.env)
     practice = caller.practice
-    open_or_push(client, body, history_modal(invoice, events, practice.zone, practice.locale))
+    reminders = invoice_reminders(practice.id, invoice.id, deps.read())
+    open_or_push(
+        client, body, history_modal(invoice, events, practice.zone, practice.locale, reminders)
+    )
 
 
 def _invoice_id(body: dict[str, Any]) -> InvoiceId:

@@ -1,16 +1,18 @@
-"""The e-mails a client receives (payment link, receipt), written from the records when the
-outbox delivers them."""
+"""The e-mails a client receives (payment link, receipt, reminder), written from the records
+when the outbox delivers them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from documents.render import payment_link_email, receipt_email
+from documents.render import payment_link_email, receipt_email, reminder_email
 from domain.ids import InvoiceId, PracticeId
 from domain.outbox import EmailMessage, PermanentDeliveryError
 from domain.ports import Env, UnitOfWork
+from domain.reminders import SkipReason
 from domain.usecases.pay_links import invoice_for_mail
+from domain.usecases.reminders import reminder_mail, skip_undelivered_reminder
 
 
 def compose_client_email(
@@ -19,10 +21,15 @@ def compose_client_email(
     uow: UnitOfWork,
     env: Env,
     public_base_url: str,
+    writer: Callable[[], UnitOfWork] | None = None,
 ) -> EmailMessage | None:
     """The e-mail a `client_email` outbox message asks for; None when there is nobody to send
-    it to (a receipt for a client without an e-mail address)."""
+    it to (a receipt for a client without an e-mail address), or nothing to remind of any
+    more (the invoice was paid or voided since its reminder was claimed: that is recorded on
+    the reminder through a unit of work from `writer`)."""
     template = payload.get("template")
+    if template == "reminder":
+        return _reminder(practice_id, payload, uow, env, public_base_url, writer)
     records = invoice_for_mail(practice_id, InvoiceId(str(payload["invoice_id"])), uow)
     today = env.today_at(records.practice)
     pay_url = (
@@ -69,3 +76,33 @@ def compose_client_email(
             logo_url=logo_url,
         )
     raise PermanentDeliveryError(f"unknown client e-mail template {template!r}")
+
+
+def _reminder(
+    practice_id: PracticeId,
+    payload: Mapping[str, Any],
+    uow: UnitOfWork,
+    env: Env,
+    public_base_url: str,
+    writer: Callable[[], UnitOfWork] | None,
+) -> EmailMessage | None:
+    reminder_id = str(payload["reminder_id"])
+    found = reminder_mail(practice_id, InvoiceId(str(payload["invoice_id"])), reminder_id, uow, env)
+    if isinstance(found, SkipReason):
+        if writer is not None:
+            skip_undelivered_reminder(practice_id, reminder_id, found, writer(), env)
+        return None
+    if found.pay_link is None:
+        raise PermanentDeliveryError("the invoice has no pay link")
+    pay_url = f"{public_base_url}/pay/{found.pay_link.token}"
+    return reminder_email(
+        found.practice,
+        found.invoice,
+        found.client,
+        to=found.to,
+        tone=found.tone,
+        wording=found.wording,
+        pay_url=pay_url,
+        today=found.today,
+        logo_url=f"{pay_url}/logo" if found.practice.invoice_settings.logo_ref else None,
+    )

@@ -80,6 +80,11 @@ def _date(day: date | datetime, practice: Practice) -> str:
     return str(format_date(day, format="medium", locale=practice.locale))
 
 
+def formatted_date(day: date, practice: Practice) -> str:
+    """A day as the practice's documents write it (medium form, in its locale)."""
+    return _date(day, practice)
+
+
 def _quantity(line_quantity: Decimal, practice: Practice) -> str:
     return str(format_decimal(line_quantity, format="#,##0.###", locale=practice.locale))
 

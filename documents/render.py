@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from documents.model import InvoiceDocument, invoice_document, receipt_document
+from documents.model import (
+    InvoiceDocument,
+    formatted_date,
+    invoice_document,
+    receipt_document,
+)
 from domain.clients import Client
 from domain.invoices import Invoice
+from domain.money import Money
 from domain.outbox import EmailMessage
 from domain.payments import LedgerEntry
 from domain.practice import Practice
+from domain.reminder_wording import Segment, Tone, fill, fill_text, first_name, subject_for
 
 
 @cache
@@ -179,3 +187,85 @@ def receipt_email(
         receipt=receipt,
         pay_url=pay_url,
     )
+
+
+def _paragraphs(segments: list[Segment]) -> list[list[Segment]]:
+    """The filled-in wording split at its blank lines, so each paragraph is its own <p>."""
+    paragraphs: list[list[Segment]] = [[]]
+    for segment in segments:
+        if segment.placeholder is not None:
+            paragraphs[-1].append(segment)
+            continue
+        pieces = segment.text.split("\n\n")
+        for index, piece in enumerate(pieces):
+            if index:
+                paragraphs.append([])
+            if piece.strip("\n"):
+                paragraphs[-1].append(Segment(piece.strip("\n")))
+    return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def reminder_values(doc: InvoiceDocument, greeting: str, pay_url: str) -> dict[str, str]:
+    """What the placeholders of a reminder's wording stand for."""
+    return {
+        "first_name": first_name(greeting),
+        "invoice_number": doc.number,
+        "balance": doc.balance,
+        "due_date": doc.due_date,
+        "pay_link": pay_url,
+    }
+
+
+def reminder_email(
+    practice: Practice,
+    invoice: Invoice,
+    client: Client | None,
+    *,
+    to: str,
+    tone: Tone,
+    wording: str,
+    pay_url: str,
+    today: date,
+    reply_to: str | None = None,
+    logo_url: str | None = None,
+) -> EmailMessage:
+    """A payment reminder: the step's wording with its placeholders filled in (the pay link a
+    link in the HTML part), the invoice's summary and a Pay button for the balance."""
+    doc = invoice_document(practice, invoice, client, today)
+    to_name = client.name if client else ""
+    values = reminder_values(doc, to_name, pay_url)
+    segments = fill(wording, values)
+    return _email(
+        practice,
+        doc,
+        "email_reminder",
+        subject_for(tone, values),
+        to=to,
+        to_name=to_name,
+        reply_to=reply_to,
+        logo_url=logo_url,
+        wording_text="".join(segment.text for segment in segments),
+        paragraphs=_paragraphs(segments),
+        pay_url=pay_url,
+    )
+
+
+#: The made-up client and amount a wording is previewed with in the settings.
+PREVIEW_FIRST_NAME = "Alex"
+PREVIEW_BALANCE = Decimal(120)
+PREVIEW_SEQUENCE = 42
+
+
+def reminder_preview(
+    practice: Practice, tone: Tone, wording: str, *, due_date: date, pay_url: str
+) -> tuple[str, str]:
+    """The subject and text a wording makes for a made-up client (Alex, 120.00 in the
+    practice's currency, an invoice due on `due_date`), as the e-mail would write them."""
+    values = {
+        "first_name": PREVIEW_FIRST_NAME,
+        "invoice_number": practice.invoice_settings.format_number(PREVIEW_SEQUENCE),
+        "balance": Money(PREVIEW_BALANCE, practice.currency).format(practice.locale),
+        "due_date": formatted_date(due_date, practice),
+        "pay_link": pay_url,
+    }
+    return subject_for(tone, values), fill_text(wording, values)

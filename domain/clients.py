@@ -66,8 +66,13 @@ class Client:
     @property
     def initials(self) -> str:
         """What channel posts show instead of the name while privacy mode is on."""
-        parts = [part for part in self.name.replace("-", " ").split() if part[:1].isalpha()]
-        if not parts:
-            return "?"
-        letters = parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")
-        return ".".join(letter.upper() for letter in letters) + "."
+        return initials_of(self.name)
+
+
+def initials_of(name: str) -> str:
+    """ "Ada Lovelace" is "A.L.": how channel posts name a client while privacy mode is on."""
+    parts = [part for part in name.replace("-", " ").split() if part[:1].isalpha()]
+    if not parts:
+        return "?"
+    letters = parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")
+    return ".".join(letter.upper() for letter in letters) + "."

@@ -3,7 +3,7 @@ ids."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -40,6 +40,17 @@ from domain.online_payments import (
 )
 from domain.outbox import EmailMessage, OutboxMessage
 from domain.practice import Practice, TaxRate
+from domain.reminders import (
+    DueReminder,
+    NewReminder,
+    OverdueInvoice,
+    PlanFacts,
+    PracticePlan,
+    ReminderEntry,
+    ReminderTarget,
+    SettledReminder,
+    SkipReason,
+)
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import AccountStatus, StripeConnection
@@ -81,6 +92,10 @@ class Env:
 
 class PracticeRepository(Protocol):
     def get(self, practice_id: PracticeId) -> Practice | None: ...
+    def get_many(self, practice_ids: Collection[PracticeId]) -> dict[PracticeId, Practice]:
+        """Those of the practices that exist, by id, in one read."""
+        ...
+
     def for_workspace(self, workspace_id: str) -> Practice | None: ...
     def add(self, practice: Practice) -> None: ...
     def update(self, practice: Practice) -> None:
@@ -287,6 +302,10 @@ class Outbox(Protocol):
         """The practice's message with that dedupe key, in whatever state it is."""
         ...
 
+    def add_all(self, messages: Sequence[OutboxMessage]) -> int:
+        """`add` for many messages at once (one statement); returns how many were new."""
+        ...
+
 
 class Mailer(Protocol):
     def send(self, message: EmailMessage, message_id: str) -> None:
@@ -325,6 +344,10 @@ class PayLinkRepository(Protocol):
         ...
 
     def add(self, link: PayLink) -> None: ...
+    def add_all(self, links: Sequence[PayLink]) -> None:
+        """`add` for many links at once; an invoice that has a link keeps it."""
+        ...
+
     def update(self, link: PayLink) -> None: ...
 
 
@@ -418,6 +441,100 @@ class SupportSettingsRepository(Protocol):
     def set_help_channel(self, practice_id: PracticeId, channel_id: str | None) -> None: ...
 
 
+class ReminderRepository(Protocol):
+    """Payment reminders (see `domain.reminders`), the paused invoices and the sweep's plan
+    per practice."""
+
+    def add(self, reminders: Sequence[NewReminder]) -> set[str]:
+        """Store reminders; one whose (invoice, step, occurrence) is taken is left out, never
+        an error. Returns the ids of those stored."""
+        ...
+
+    def claim_due(self, now: datetime, limit: int) -> list[DueReminder]:
+        """Up to `limit` scheduled reminders due by `now`, the longest waiting first, held
+        for this transaction: a reminder (or its invoice) that another transaction holds is
+        passed over, so two sweeps at once take different reminders, and one racing a
+        payment leaves that invoice for the next sweep."""
+        ...
+
+    def settle(self, settled: Sequence[SettledReminder]) -> int:
+        """Record what became of claimed reminders; only reminders still scheduled change
+        (compare and set). Returns how many changed."""
+        ...
+
+    def skip_sent(
+        self, practice_id: PracticeId, reminder_id: str, reason: SkipReason, at: datetime
+    ) -> bool:
+        """A sent reminder whose e-mail was not written after all (the invoice was paid
+        before its delivery): recorded as skipped."""
+        ...
+
+    def get(self, practice_id: PracticeId, reminder_id: str) -> ReminderEntry | None: ...
+    def of_invoice(self, practice_id: PracticeId, invoice_id: InvoiceId) -> list[ReminderEntry]:
+        """The invoice's reminders with how their e-mails' delivery went, by due time."""
+        ...
+
+    def targets(
+        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId]
+    ) -> list[ReminderTarget]:
+        """What reminding these invoices needs to know of them (those of the practice)."""
+        ...
+
+    def plan_facts(
+        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId] | None = None
+    ) -> list[PlanFacts]:
+        """The practice's open invoices (or those of `invoice_ids` that are open), with
+        their reminders so far."""
+        ...
+
+    def with_scheduled(
+        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId]
+    ) -> set[InvoiceId]:
+        """Those of the invoices that have a scheduled reminder."""
+        ...
+
+    def drop_scheduled(
+        self,
+        practice_id: PracticeId,
+        invoice_ids: Collection[InvoiceId] | None = None,
+        *,
+        keep: Collection[str] = (),
+    ) -> int:
+        """Forget the scheduled reminders of the practice (or of those invoices), but those
+        whose ids are in `keep`."""
+        ...
+
+    def is_paused(self, practice_id: PracticeId, invoice_id: InvoiceId) -> bool: ...
+    def pause(self, practice_id: PracticeId, invoice_id: InvoiceId, by: str, at: datetime) -> bool:
+        """False if they were paused already."""
+        ...
+
+    def resume(self, practice_id: PracticeId, invoice_id: InvoiceId) -> bool:
+        """False if they were not paused."""
+        ...
+
+    def practices_to_plan(self, limit: int) -> list[PracticeId]:
+        """Practices whose settings changed since their reminders were planned (or that
+        were never planned)."""
+        ...
+
+    def hold_practice(self, practice_id: PracticeId) -> bool:
+        """Hold the practice for planning in this transaction; False if another
+        transaction holds it (it is planning it)."""
+        ...
+
+    def plan_of(self, practice_id: PracticeId) -> PracticePlan | None: ...
+    def save_plan(self, practice_id: PracticeId, plan: PracticePlan) -> None: ...
+    def digests_due(self, now: datetime, limit: int) -> list[PracticeId]:
+        """Practices whose overdue digest is due by `now`, held for this transaction
+        (another transaction's are passed over)."""
+        ...
+
+    def overdue(self, practice_id: PracticeId, today: date) -> list[OverdueInvoice]:
+        """The practice's unpaid invoices due before `today`, with their clients' names."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: nothing is kept unless `commit()` is called before the block ends."""
 
@@ -437,6 +554,7 @@ class UnitOfWork(Protocol):
     checkouts: CheckoutRepository
     support: SupportConversationRepository
     support_settings: SupportSettingsRepository
+    reminders: ReminderRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

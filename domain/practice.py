@@ -286,18 +286,44 @@ def parse_payment_terms(value: int) -> int:
     return value
 
 
+MAX_REPEAT_DAYS = 365
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKEND = frozenset({5, 6})
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderPolicy:
-    """When payment reminders go out: days relative to the due date, at a local time."""
+    """When payment reminders go out: days relative to the due date, at a local time, then
+    optionally every `repeat_every_days` after the last step until paid; never on
+    `quiet_days` (weekday numbers, Monday 0), which move a reminder to the next sending day.
+
+    `wordings` holds the practice's own wording of some steps (by offset); the others read
+    as their tone's default. The overdue digest goes to the billing channel at
+    `digest_time` when `digest_enabled`."""
 
     enabled: bool = False
     offsets: tuple[int, ...] = (-3, 0, 7)
     send_time: time = time(9, 0)
+    repeat_every_days: int | None = None
+    quiet_days: frozenset[int] = WEEKEND
+    wordings: tuple[tuple[int, str], ...] = ()
+    digest_enabled: bool = True
+    digest_time: time = time(8, 30)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "offsets", validate_offsets(self.offsets))
-        if self.send_time.tzinfo is not None:
-            raise InvalidValue("The send time is a local time of day, without a time zone.")
+        for moment in (self.send_time, self.digest_time):
+            if moment.tzinfo is not None:
+                raise InvalidValue("The send time is a local time of day, without a time zone.")
+        if self.repeat_every_days is not None:
+            object.__setattr__(self, "repeat_every_days", parse_repeat_days(self.repeat_every_days))
+        object.__setattr__(self, "quiet_days", validate_quiet_days(self.quiet_days))
+        kept = {offset: text for offset, text in self.wordings if text.strip()}
+        object.__setattr__(self, "wordings", tuple(sorted(kept.items())))
+
+    def wording_for(self, offset: int) -> str | None:
+        """The practice's own wording of the step `offset` days from the due date, if any."""
+        return next((text for step, text in self.wordings if step == offset), None)
 
     @staticmethod
     def parse_offsets(text: str) -> tuple[int, ...]:
@@ -319,6 +345,29 @@ class ReminderPolicy:
         if not match or int(match[1]) > 23 or int(match[2]) > 59:
             raise InvalidValue(f"'{text.strip()}' is not a time of day. Use HH:MM, e.g. 09:00.")
         return time(int(match[1]), int(match[2]))
+
+
+def parse_repeat_days(value: int | str) -> int:
+    """Days between repeats after the last step: a whole number from 1 to 365."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"\d{1,4}", text):
+            raise InvalidValue(f"'{text}' is not a whole number of days. Write e.g. 7.")
+        value = int(text)
+    if isinstance(value, bool) or not 1 <= value <= MAX_REPEAT_DAYS:
+        raise InvalidValue(f"Repeat every 1 to {MAX_REPEAT_DAYS} days; got {value}.")
+    return value
+
+
+def validate_quiet_days(days: frozenset[int] | set[int] | tuple[int, ...]) -> frozenset[int]:
+    """Weekdays (Monday 0 to Sunday 6) on which no reminder goes out; at least one day of
+    the week must stay a sending day."""
+    chosen = frozenset(days)
+    if any(isinstance(day, bool) or day not in range(7) for day in chosen):
+        raise InvalidValue("Non-sending days are weekdays, Monday (0) to Sunday (6).")
+    if len(chosen) == 7:
+        raise InvalidValue("Leave at least one day of the week for sending reminders.")
+    return chosen
 
 
 def validate_offsets(offsets: tuple[int, ...]) -> tuple[int, ...]:

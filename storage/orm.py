@@ -123,6 +123,11 @@ class PracticeRow(Base):
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON)
     reminder_send_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local to time_zone
+    # The rest of the reminder policy (repeat, non-sending days, wordings, the overdue
+    # digest): read and written only with the practice, never searched.
+    reminder_options: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     version: Mapped[int] = mapped_column(Integer)
 
 
@@ -674,11 +679,71 @@ class HelpChannelRow(Base):
     """The channel of a practice's workspace whose posts become support conversations."""
 
     __tablename__ = "support_help_channels"
+class ReminderRow(Base):
+    """One payment reminder of an invoice: scheduled (the invoice's next one), sent (its
+    e-mail is in the outbox, under the dedupe key "mail:reminder:<id>") or skipped
+    (`reason`).
+
+    The unique key (invoice, step, occurrence) is what makes a reminder go out once: any
+    process planning or sending it again meets the key already taken. Due rows are claimed
+    by `storage.repositories.reminders` (SKIP LOCKED on PostgreSQL, the write lock on
+    SQLite) in the same transaction that writes their e-mail to the outbox."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        _practice_fk("invoice_id", table="invoices", ondelete="CASCADE"),
+        UniqueConstraint("practice_id", "invoice_id", "step", "occurrence"),
+        # The sweep reads due rows in order; sent and skipped rows, the bulk of the table,
+        # are not in this index at all.
+        Index(
+            "ix_reminders_due",
+            "due_at",
+            sqlite_where=text("state = 'scheduled'"),
+            postgresql_where=text("state = 'scheduled'"),
+        ),
+        CheckConstraint("state IN ('scheduled', 'sent', 'skipped')", name="state_known"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID)
+    invoice_id: Mapped[str] = mapped_column(ID)
+    # "-3", "0", "+7" (days from the due date) or "now" (sent by hand).
+    step: Mapped[str] = mapped_column(String(8))
+    occurrence: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    actor: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReminderPauseRow(Base):
+    """An invoice whose reminders are paused (from its card), and who paused them."""
+
+    __tablename__ = "reminder_pauses"
+    __table_args__ = (_practice_fk("invoice_id", table="invoices", ondelete="CASCADE"),)
+
+    practice_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    paused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paused_by: Mapped[str] = mapped_column(String(32))
+
+
+class ReminderPlanRow(Base):
+    """The sweep's bookkeeping per practice: which version of its settings its scheduled
+    reminders were planned from (a newer one plans them again), and when its next overdue
+    digest is due."""
+
+    __tablename__ = "reminder_plans"
 
     practice_id: Mapped[str] = mapped_column(
         ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
     )
     channel_id: Mapped[str] = mapped_column(String(32))
+    planned_version: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(400))
+    digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 # slack_sdk's own stores keep installations, bot tokens and OAuth states; their tables are

@@ -24,6 +24,7 @@ from storage.repositories.records import (
     SqlClientRepository,
     SqlServiceTypeRepository,
 )
+from storage.repositories.reminders import SqlReminderRepository
 from storage.repositories.stripe import (
     SqlCheckoutRepository,
     SqlPayLinkRepository,
@@ -62,6 +63,7 @@ class SqlAlchemyUnitOfWork:
     outbox: SqlOutbox
     support: SqlSupportConversations
     support_settings: SqlSupportSettings
+    reminders: SqlReminderRepository
 
     def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._sessions = sessions
@@ -92,6 +94,7 @@ class SqlAlchemyUnitOfWork:
         self.outbox = SqlOutbox(session)
         self.support = SqlSupportConversations(session)
         self.support_settings = SqlSupportSettings(session)
+        self.reminders = SqlReminderRepository(session)
         return self
 
     def __exit__(

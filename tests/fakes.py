@@ -10,7 +10,7 @@ record whose stored version moved is refused.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
@@ -31,6 +31,7 @@ from domain.ids import (
     TaxRateId,
 )
 from domain.invoices import (
+    UNPAID_STATUSES,
     CardPlace,
     Invoice,
     InvoiceListing,
@@ -56,6 +57,7 @@ from domain.ports import (
     Outbox,
     PayLinkRepository,
     PracticeRepository,
+    ReminderRepository,
     ServiceTypeRepository,
     StripeConnectionRepository,
     StripeEventLog,
@@ -65,6 +67,20 @@ from domain.ports import (
     UnitOfWork,
 )
 from domain.practice import Practice, TaxRate
+from domain.reminders import (
+    STEP_NOW,
+    DeliveryState,
+    DueReminder,
+    NewReminder,
+    OverdueInvoice,
+    PlanFacts,
+    PracticePlan,
+    ReminderEntry,
+    ReminderState,
+    ReminderTarget,
+    SettledReminder,
+    SkipReason,
+)
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import StripeConnection
@@ -137,6 +153,9 @@ class FakeState:
     support_events: set[str] = field(default_factory=set)
     desks: dict[str, SupportDesk] = field(default_factory=dict)
     help_channels: dict[PracticeId, str] = field(default_factory=dict)
+    reminders: dict[str, StoredReminder] = field(default_factory=dict)
+    reminder_pauses: dict[tuple[PracticeId, InvoiceId], str] = field(default_factory=dict)
+    reminder_plans: dict[PracticeId, PracticePlan] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         """An independent copy; the records themselves are frozen, so sharing them is safe."""
@@ -162,6 +181,9 @@ class FakeState:
             support_events=set(self.support_events),
             desks=dict(self.desks),
             help_channels=dict(self.help_channels),
+            reminders=dict(self.reminders),
+            reminder_pauses=dict(self.reminder_pauses),
+            reminder_plans=dict(self.reminder_plans),
         )
 
 
@@ -199,6 +221,13 @@ def _new(table: Container[str], key: str, what: str) -> None:
 
 
 class FakePracticeRepository(_Repository):
+    def get_many(self, practice_ids: Collection[PracticeId]) -> dict[PracticeId, Practice]:
+        return {
+            practice_id: self._state.practices[practice_id]
+            for practice_id in practice_ids
+            if practice_id in self._state.practices
+        }
+
     def get(self, practice_id: PracticeId) -> Practice | None:
         return self._state.practices.get(practice_id)
 
@@ -667,6 +696,10 @@ class FakePayLinkRepository(_Repository):
     def add(self, link: PayLink) -> None:
         self._state.pay_links.setdefault((link.practice_id, link.invoice_id), link)
 
+    def add_all(self, links: Sequence[PayLink]) -> None:
+        for link in links:
+            self.add(link)
+
     def update(self, link: PayLink) -> None:
         stored = self._state.pay_links[(link.practice_id, link.invoice_id)]
         self._state.pay_links[(link.practice_id, link.invoice_id)] = replace(
@@ -718,6 +751,260 @@ class FakeOutbox(_Repository):
 
     def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
         return self._state.outbox.get((practice_id, dedupe_key))
+
+    def add_all(self, messages: Sequence[OutboxMessage]) -> int:
+        return sum(self.add(message) for message in messages)
+
+
+@dataclass(frozen=True)
+class StoredReminder:
+    """A reminder row as the SQL table keeps it."""
+
+    practice_id: PracticeId
+    invoice_id: InvoiceId
+    entry: ReminderEntry
+
+
+class FakeReminderRepository(_Repository):
+    def add(self, reminders: Sequence[NewReminder]) -> set[str]:
+        taken = {(r.practice_id, r.invoice_id, r.entry.key) for r in self._state.reminders.values()}
+        stored = set()
+        for reminder in reminders:
+            _require(self._state.invoices.get(reminder.invoice_id), "invoice")
+            key = (reminder.practice_id, reminder.invoice_id, reminder.key)
+            if key in taken:
+                continue
+            taken.add(key)
+            self._state.reminders[reminder.id] = StoredReminder(
+                reminder.practice_id,
+                reminder.invoice_id,
+                ReminderEntry(
+                    id=reminder.id,
+                    key=reminder.key,
+                    due_at=reminder.due_at,
+                    state=reminder.state,
+                    reason=None,
+                    actor=reminder.actor,
+                    decided_at=reminder.decided_at,
+                ),
+            )
+            stored.add(reminder.id)
+        return stored
+
+    def _target(self, practice_id: PracticeId, invoice_id: InvoiceId) -> ReminderTarget | None:
+        invoice = self._state.invoices.get(invoice_id)
+        if invoice is None or invoice.practice_id != practice_id:
+            return None
+        client = self._state.clients.get(invoice.client_id)
+        link = self._state.pay_links.get((practice_id, invoice_id))
+        return ReminderTarget(
+            practice_id=practice_id,
+            invoice_id=invoice_id,
+            status=invoice.status,
+            due_date=invoice.due_date,
+            has_address=bool((link and link.last_sent_to) or (client and client.email)),
+            paused=(practice_id, invoice_id) in self._state.reminder_pauses,
+            has_pay_link=link is not None,
+        )
+
+    def claim_due(self, now: datetime, limit: int) -> list[DueReminder]:
+        due = sorted(
+            (
+                r
+                for r in self._state.reminders.values()
+                if r.entry.state is ReminderState.SCHEDULED and r.entry.due_at <= now
+            ),
+            key=lambda r: (r.entry.due_at, r.entry.id),
+        )[:limit]
+        claimed = []
+        for r in due:
+            target = self._target(r.practice_id, r.invoice_id)
+            assert target is not None
+            claimed.append(DueReminder(r.entry.id, r.entry.key, r.entry.due_at, target))
+        return claimed
+
+    def settle(self, settled: Sequence[SettledReminder]) -> int:
+        changed = 0
+        for item in settled:
+            stored = self._state.reminders.get(item.id)
+            if stored is None or stored.entry.state is not ReminderState.SCHEDULED:
+                continue
+            self._state.reminders[item.id] = replace(
+                stored,
+                entry=replace(
+                    stored.entry, state=item.state, reason=item.reason, decided_at=item.decided_at
+                ),
+            )
+            changed += 1
+        return changed
+
+    def skip_sent(
+        self, practice_id: PracticeId, reminder_id: str, reason: SkipReason, at: datetime
+    ) -> bool:
+        stored = self._state.reminders.get(reminder_id)
+        if stored is None or stored.practice_id != practice_id:
+            return False
+        if stored.entry.state is not ReminderState.SENT:
+            return False
+        self._state.reminders[reminder_id] = replace(
+            stored,
+            entry=replace(stored.entry, state=ReminderState.SKIPPED, reason=reason, decided_at=at),
+        )
+        return True
+
+    def get(self, practice_id: PracticeId, reminder_id: str) -> ReminderEntry | None:
+        stored = self._state.reminders.get(reminder_id)
+        return stored.entry if stored and stored.practice_id == practice_id else None
+
+    def of_invoice(self, practice_id: PracticeId, invoice_id: InvoiceId) -> list[ReminderEntry]:
+        found = [
+            r
+            for r in self._state.reminders.values()
+            if r.practice_id == practice_id and r.invoice_id == invoice_id
+        ]
+        entries = []
+        for r in sorted(found, key=lambda r: (r.entry.due_at, r.entry.id)):
+            message = next(
+                (
+                    m
+                    for m in self._state.outbox.values()
+                    if m.practice_id == r.practice_id
+                    and m.dedupe_key == f"mail:reminder:{r.entry.id}"
+                ),
+                None,
+            )
+            delivery = None
+            if message is not None:
+                delivery = {
+                    "sent": DeliveryState.DELIVERED,
+                    "failed": DeliveryState.FAILED,
+                }.get(message.state)
+                if delivery is None:
+                    delivery = DeliveryState.RETRYING if message.attempts else DeliveryState.QUEUED
+            entries.append(replace(r.entry, delivery=delivery))
+        return entries
+
+    def targets(
+        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId]
+    ) -> list[ReminderTarget]:
+        found = [self._target(practice_id, invoice_id) for invoice_id in set(invoice_ids)]
+        return [target for target in found if target is not None]
+
+    def plan_facts(
+        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId] | None = None
+    ) -> list[PlanFacts]:
+        invoices = [
+            invoice
+            for invoice in self._state.invoices.values()
+            if invoice.practice_id == practice_id
+            and invoice.status in UNPAID_STATUSES
+            and (invoice_ids is None or invoice.id in invoice_ids)
+        ]
+        facts = []
+        for invoice in invoices:
+            decided = [
+                r.entry
+                for r in self._state.reminders.values()
+                if r.invoice_id == invoice.id
+                and r.entry.state is not ReminderState.SCHEDULED
+                and r.entry.key.step != STEP_NOW
+            ]
+            facts.append(
+                PlanFacts(
+                    invoice.id,
+                    invoice.due_date,
+                    (practice_id, invoice.id) in self._state.reminder_pauses,
+                    max((e.due_at for e in decided), default=None),
+                    frozenset(e.key for e in decided),
+                )
+            )
+        return facts
+
+    def with_scheduled(
+        self, practice_id: PracticeId, invoice_ids: Collection[InvoiceId]
+    ) -> set[InvoiceId]:
+        return {
+            r.invoice_id
+            for r in self._state.reminders.values()
+            if r.practice_id == practice_id
+            and r.invoice_id in invoice_ids
+            and r.entry.state is ReminderState.SCHEDULED
+        }
+
+    def drop_scheduled(
+        self,
+        practice_id: PracticeId,
+        invoice_ids: Collection[InvoiceId] | None = None,
+        *,
+        keep: Collection[str] = (),
+    ) -> int:
+        dropped = [
+            reminder_id
+            for reminder_id, r in self._state.reminders.items()
+            if r.practice_id == practice_id
+            and r.entry.state is ReminderState.SCHEDULED
+            and (invoice_ids is None or r.invoice_id in invoice_ids)
+            and reminder_id not in keep
+        ]
+        for reminder_id in dropped:
+            del self._state.reminders[reminder_id]
+        return len(dropped)
+
+    def is_paused(self, practice_id: PracticeId, invoice_id: InvoiceId) -> bool:
+        return (practice_id, invoice_id) in self._state.reminder_pauses
+
+    def pause(self, practice_id: PracticeId, invoice_id: InvoiceId, by: str, at: datetime) -> bool:
+        if (practice_id, invoice_id) in self._state.reminder_pauses:
+            return False
+        self._state.reminder_pauses[(practice_id, invoice_id)] = by
+        return True
+
+    def resume(self, practice_id: PracticeId, invoice_id: InvoiceId) -> bool:
+        return self._state.reminder_pauses.pop((practice_id, invoice_id), None) is not None
+
+    def practices_to_plan(self, limit: int) -> list[PracticeId]:
+        stale = [
+            practice.id
+            for practice in self._state.practices.values()
+            if (plan := self._state.reminder_plans.get(practice.id)) is None
+            or plan.planned_version != practice.version
+        ]
+        return sorted(stale)[:limit]
+
+    def hold_practice(self, practice_id: PracticeId) -> bool:
+        return practice_id in self._state.practices
+
+    def plan_of(self, practice_id: PracticeId) -> PracticePlan | None:
+        return self._state.reminder_plans.get(practice_id)
+
+    def save_plan(self, practice_id: PracticeId, plan: PracticePlan) -> None:
+        self._state.reminder_plans[practice_id] = plan
+
+    def digests_due(self, now: datetime, limit: int) -> list[PracticeId]:
+        due = [
+            (plan.digest_at, practice_id)
+            for practice_id, plan in self._state.reminder_plans.items()
+            if plan.digest_at is not None and plan.digest_at <= now
+        ]
+        return [practice_id for _, practice_id in sorted(due)[:limit]]
+
+    def overdue(self, practice_id: PracticeId, today: date) -> list[OverdueInvoice]:
+        found = []
+        for invoice in self._state.invoices.values():
+            if invoice.practice_id != practice_id or not invoice.is_overdue(today):
+                continue
+            client = self._state.clients.get(invoice.client_id)
+            found.append(
+                OverdueInvoice(
+                    invoice.id,
+                    invoice.number,
+                    invoice.client_id,
+                    client.name if client else "?",
+                    invoice.due_date,
+                    invoice.balance,
+                )
+            )
+        return found
 
 
 class FakeSupportConversations(_Repository):
@@ -835,6 +1122,7 @@ class FakeUnitOfWork:
     outbox: Outbox
     support: SupportConversationRepository
     support_settings: SupportSettingsRepository
+    reminders: ReminderRepository
 
     def __init__(self) -> None:
         self._committed = FakeState()
@@ -856,6 +1144,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self)
         self.support = FakeSupportConversations(self)
         self.support_settings = FakeSupportSettings(self)
+        self.reminders = FakeReminderRepository(self)
 
     def __enter__(self) -> Self:
         if self._staged is not None:

@@ -18,6 +18,15 @@ class ViewState:
             block = next((b for b in self._values.values() if input_id in b), {})
         return block.get(input_id) or next(iter(block.values()), {})
 
+    def input_ids(self, prefix: str) -> list[str]:
+        """The ids of the inputs whose id starts with `prefix` (a modal's repeated fields)."""
+        return [
+            action_id
+            for block in self._values.values()
+            for action_id in block
+            if action_id.startswith(prefix)
+        ]
+
     def text(self, block_id: str) -> str:
         return str(self._element(block_id).get("value") or "")
 

@@ -31,7 +31,7 @@ from domain.online_payments import (
 from domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from domain.ports import Env, PaymentGateway, UnitOfWork
 from domain.stripe_connect import AccountStatus, StripeConnection
-from domain.usecases import _effects
+from domain.usecases import _effects, _reminder_plans
 from domain.usecases._common import audit
 from domain.usecases.stripe_setup import store_account_status
 
@@ -244,6 +244,8 @@ def _charge_refunded(context: _Context, uow: UnitOfWork, env: Env) -> EventOutco
         )
         return EventOutcome.APPLIED
     _stored(updated, refund, uow, env, news="refund", news_key=context.event.id)
+    # A refund may make a paid invoice unpaid again: its reminders start anew.
+    _reminder_plans.invoice_changed(uow, env, invoice, updated)
     return EventOutcome.APPLIED
 
 

@@ -115,6 +115,9 @@ class InvoiceCard:
     """Whether the practice's Stripe account can take card payments now."""
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     """The practice's time zone, in which the card tells days."""
+    reminders_on: bool = False
+    """Whether the practice sends automatic reminders."""
+    reminders_paused: bool = False
 
     @property
     def is_overdue(self) -> bool:
@@ -143,6 +146,8 @@ def _card(practice: Practice, invoice: Invoice, uow: UnitOfWork, env: Env) -> In
         client_email=client.email if client else "",
         takes_cards=bool(connection and connection.takes_cards),
         zone=practice.zone,
+        reminders_on=practice.reminder_policy.enabled,
+        reminders_paused=uow.reminders.is_paused(practice.id, invoice.id),
     )
 
 

@@ -38,6 +38,7 @@ from domain.ports import Env, UnitOfWork
 from domain.practice import Practice, TaxRate
 from domain.services import ServiceType
 from domain.text import optional_text
+from domain.usecases import _reminder_plans
 from domain.usecases._common import audit, load_practice
 
 _CANCELLED = "That appointment was cancelled, and a cancelled appointment is not billed."
@@ -319,6 +320,7 @@ def create_invoice(cmd: CreateInvoice, uow: UnitOfWork, env: Env) -> Invoice:
         )
         if cmd.issue:
             _audit_issued(uow, env, cmd.actor, invoice)
+            _reminder_plans.invoice_changed(uow, env, None, invoice)
         uow.commit()
         return invoice
 
@@ -377,6 +379,7 @@ def issue_invoice(
         issued = invoice.issue(env.clock.now())
         uow.invoices.update(issued)
         _audit_issued(uow, env, actor, issued)
+        _reminder_plans.invoice_changed(uow, env, invoice, issued)
         uow.commit()
         return issued
 

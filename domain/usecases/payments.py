@@ -15,6 +15,7 @@ from domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from domain.ports import Env, UnitOfWork
 from domain.practice import Practice
 from domain.text import optional_text
+from domain.usecases import _reminder_plans
 from domain.usecases._common import audit, load_practice
 from domain.usecases.invoicing import load_invoice
 
@@ -102,6 +103,7 @@ def _record(
         )
         updated = invoice.record(entry, locale=practice.locale)
         uow.invoices.update(updated)
+        _reminder_plans.invoice_changed(uow, env, invoice, updated)
         audit(
             uow,
             env,

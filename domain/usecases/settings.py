@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import time
 from decimal import Decimal
+from functools import partial
 from typing import TypeVar
 
 from domain.errors import (
@@ -35,10 +37,14 @@ from domain.practice import (
     parse_practice_locale,
     parse_practice_name,
     parse_registration_number,
+    parse_repeat_days,
     parse_tax_percent,
     parse_tax_rate_name,
     parse_time_zone,
+    validate_quiet_days,
 )
+from domain.reminder_wording import DEFAULT_WORDING, parse_wording
+from domain.reminders import tone_of
 from domain.text import optional_text
 from domain.usecases._common import audit, load_practice
 
@@ -390,17 +396,38 @@ def configure_invoice_settings(
 
 @dataclass(frozen=True, slots=True)
 class ConfigureReminders:
+    """The reminder settings as typed. The options after `send_time` keep their saved value
+    when None."""
+
     practice_id: PracticeId
     actor: str
     enabled: bool
     offsets: str | tuple[int, ...]
     send_time: str | time
+    repeat_every_days: str | int | None = None
+    """"" (or 0) for no repeat."""
+    quiet_days: Collection[int] | None = None
+    wordings: Mapping[int, str] | None = None
+    """The wording of each step by its offset; an empty one reads as its tone's default."""
+    digest_enabled: bool | None = None
+    digest_time: str | time | None = None
+
+
+def _repeat(value: str | int | None, saved: int | None) -> int | None:
+    if value is None:
+        return saved
+    if value in ("", 0) or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_repeat_days(value)
 
 
 def configure_reminders(cmd: ConfigureReminders, uow: UnitOfWork, env: Env) -> Practice:
-    """Turn payment reminders on or off and set their schedule and local send time."""
+    """Turn payment reminders on or off and set their schedule, local send time, repeat,
+    non-sending days, wording per step and the overdue digest. The next sweep plans every
+    open invoice's next reminder by the new settings."""
     with uow:
         practice = load_practice(uow, cmd.practice_id)
+        saved = practice.reminder_policy
         errors = FieldErrors()
         offsets = errors.check(
             "offsets",
@@ -420,11 +447,52 @@ def configure_reminders(cmd: ConfigureReminders, uow: UnitOfWork, env: Env) -> P
         )
         if offsets is not None and cmd.enabled and not offsets:
             errors.add("offsets", "Add at least one day to send reminders on, e.g. -3, 0, 7.")
-        errors.raise_if_any()
-        assert offsets is not None and send_time is not None
-        updated = practice.with_changes(
-            reminder_policy=ReminderPolicy(cmd.enabled, offsets, send_time)
+        repeat = errors.check(
+            "repeat_every_days", lambda: _repeat(cmd.repeat_every_days, saved.repeat_every_days)
         )
+        quiet = errors.check(
+            "quiet_days",
+            lambda: (
+                validate_quiet_days(frozenset(cmd.quiet_days))
+                if cmd.quiet_days is not None
+                else saved.quiet_days
+            ),
+        )
+        wordings: dict[int, str] = dict(saved.wordings)
+        for offset, text in (cmd.wordings or {}).items():
+            checked = errors.check(f"wording.{offset}", partial(parse_wording, text))
+            if checked is not None:
+                wordings[offset] = checked
+        digest_time = errors.check(
+            "digest_time",
+            lambda: (
+                ReminderPolicy.parse_send_time(cmd.digest_time)
+                if isinstance(cmd.digest_time, str)
+                else cmd.digest_time or saved.digest_time
+            ),
+        )
+        errors.raise_if_any()
+        assert offsets is not None and send_time is not None and digest_time is not None
+        policy = ReminderPolicy(
+            cmd.enabled,
+            offsets,
+            send_time,
+            repeat_every_days=repeat,
+            quiet_days=quiet if quiet is not None else saved.quiet_days,
+            wordings=tuple((step, text) for step, text in wordings.items() if step in offsets),
+            digest_enabled=(
+                saved.digest_enabled if cmd.digest_enabled is None else cmd.digest_enabled
+            ),
+            digest_time=digest_time,
+        )
+        # A wording left as its tone's default is not kept: it follows the tone when the
+        # schedule changes (a step that becomes the last one reads as a final notice).
+        own = tuple(
+            (step, text)
+            for step, text in policy.wordings
+            if text != DEFAULT_WORDING[tone_of(policy, step)]
+        )
+        updated = practice.with_changes(reminder_policy=replace(policy, wordings=own))
         uow.practices.update(updated)
         audit(
             uow,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -27,3 +28,27 @@ def insert_ignoring_duplicates(
         .returning(*(getattr(table, column) for column in conflict_columns))
     )
     return session.execute(statement).first() is not None
+
+
+def insert_many_ignoring_duplicates(
+    session: Session,
+    table: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    returning: str,
+) -> list[Any]:
+    """Insert `rows` (every row with the same keys), leaving out those that conflict on
+    `conflict_columns`; returns the `returning` column of those inserted.
+
+    One statement compiled once, its rows sent in batches (SQLAlchemy's "insertmanyvalues"):
+    a multi-row VALUES built per call cost more to compile than the database took to run."""
+    if not rows:
+        return []
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    core = cast(Table, table.__table__)
+    statement = (
+        insert(core)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(core.c[returning])
+    )
+    return list(session.connection().execute(statement, list(rows)).scalars())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Insert, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from domain.ids import PracticeId
 from domain.outbox import OutboxKind, OutboxMessage
 from storage.orm import OutboxRow
+from storage.repositories.inserts import insert_many_ignoring_duplicates
 
 
 class SqlOutbox:
@@ -20,19 +22,7 @@ class SqlOutbox:
         self._session = session
 
     def add(self, message: OutboxMessage) -> bool:
-        values = {
-            "id": message.id,
-            "practice_id": message.practice_id,
-            "kind": str(message.kind),
-            "payload": dict(message.payload),
-            "dedupe_key": message.dedupe_key,
-            "created_at": message.created_at,
-            "attempts": message.attempts,
-            "next_attempt_at": message.next_attempt_at,
-            "sent_at": message.sent_at,
-            "failed_at": message.failed_at,
-            "last_error": message.last_error,
-        }
+        values = _values(message)
         # ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a
         # violation aborts the whole transaction, which holds the change the message belongs
         # to; and two transactions enqueueing the same key at once then wait for each other
@@ -42,6 +32,17 @@ class SqlOutbox:
         # ORM-enabled insert: it may be -1).
         return self._session.execute(statement.returning(OutboxRow.id)).first() is not None
 
+    def add_all(self, messages: Sequence[OutboxMessage]) -> int:
+        return len(
+            insert_many_ignoring_duplicates(
+                self._session,
+                OutboxRow,
+                [_values(message) for message in messages],
+                ["practice_id", "dedupe_key"],
+                "id",
+            )
+        )
+
     def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
         row = self._session.scalar(
             select(OutboxRow).where(
@@ -49,6 +50,22 @@ class SqlOutbox:
             )
         )
         return None if row is None else message_from_row(row)
+
+
+def _values(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "practice_id": message.practice_id,
+        "kind": str(message.kind),
+        "payload": dict(message.payload),
+        "dedupe_key": message.dedupe_key,
+        "created_at": message.created_at,
+        "attempts": message.attempts,
+        "next_attempt_at": message.next_attempt_at,
+        "sent_at": message.sent_at,
+        "failed_at": message.failed_at,
+        "last_error": message.last_error,
+    }
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:

@@ -3,7 +3,9 @@ and logos."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import time
+from typing import Any
 
 from sqlalchemy import (
     exists,
@@ -74,6 +76,7 @@ def _practice_values(practice: Practice) -> dict[str, object]:
         "reminders_enabled": reminders.enabled,
         "reminder_offsets": list(reminders.offsets),
         "reminder_send_time": reminders.send_time.strftime("%H:%M"),
+        "reminder_options": _reminder_options(reminders),
         "version": practice.version,
     }
 
@@ -107,16 +110,45 @@ def _practice(row: PracticeRow) -> Practice:
             footer=row.invoice_footer,
             number_prefix=row.number_prefix,
         ),
-        reminder_policy=ReminderPolicy(
-            enabled=row.reminders_enabled,
-            offsets=tuple(int(offset) for offset in row.reminder_offsets),
-            send_time=time.fromisoformat(row.reminder_send_time),
-        ),
+        reminder_policy=_reminder_policy(row),
         default_tax_rate_id=TaxRateId(row.default_tax_rate_id) if row.default_tax_rate_id else None,
         privacy_mode=row.privacy_mode,
         billing_channel_id=row.billing_channel_id,
         active=row.active,
         version=row.version,
+    )
+
+
+def _reminder_options(policy: ReminderPolicy) -> dict[str, Any]:
+    return {
+        "repeat_every_days": policy.repeat_every_days,
+        "quiet_days": sorted(policy.quiet_days),
+        "wordings": {str(offset): text for offset, text in policy.wordings},
+        "digest_enabled": policy.digest_enabled,
+        "digest_time": policy.digest_time.strftime("%H:%M"),
+    }
+
+
+def _reminder_policy(row: PracticeRow) -> ReminderPolicy:
+    # A key missing from the options (a practice stored before it existed) keeps the
+    # policy's default.
+    options = row.reminder_options or {}
+    defaults = ReminderPolicy()
+    return ReminderPolicy(
+        enabled=row.reminders_enabled,
+        offsets=tuple(int(offset) for offset in row.reminder_offsets),
+        send_time=time.fromisoformat(row.reminder_send_time),
+        repeat_every_days=options.get("repeat_every_days"),
+        quiet_days=frozenset(options.get("quiet_days", defaults.quiet_days)),
+        wordings=tuple(
+            (int(offset), str(text)) for offset, text in (options.get("wordings") or {}).items()
+        ),
+        digest_enabled=bool(options.get("digest_enabled", defaults.digest_enabled)),
+        digest_time=(
+            time.fromisoformat(options["digest_time"])
+            if options.get("digest_time")
+            else defaults.digest_time
+        ),
     )
 
 
@@ -127,6 +159,12 @@ class SqlPracticeRepository:
     def get(self, practice_id: PracticeId) -> Practice | None:
         row = self._session.get(PracticeRow, practice_id)
         return _practice(row) if row else None
+
+    def get_many(self, practice_ids: Collection[PracticeId]) -> dict[PracticeId, Practice]:
+        rows = self._session.scalars(
+            select(PracticeRow).where(PracticeRow.id.in_(sorted(set(practice_ids))))
+        ).all()
+        return {PracticeId(row.id): _practice(row) for row in rows}
 
     def for_workspace(self, workspace_id: str) -> Practice | None:
         row = self._session.scalar(

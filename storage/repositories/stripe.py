@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -13,7 +14,10 @@ from domain.money import Currency
 from domain.online_payments import CheckoutState, PayLink, StoredCheckout
 from domain.stripe_connect import AccountStatus, StripeConnection
 from storage.orm import CheckoutSessionRow, PayLinkRow, StripeConnectionRow, StripeEventRow
-from storage.repositories.inserts import insert_ignoring_duplicates
+from storage.repositories.inserts import (
+    insert_ignoring_duplicates,
+    insert_many_ignoring_duplicates,
+)
 
 
 class SqlStripeConnectionRepository:
@@ -137,6 +141,24 @@ class SqlPayLinkRepository:
                 "times_sent": 0,
             },
             ["practice_id", "invoice_id"],
+        )
+
+    def add_all(self, links: Sequence[PayLink]) -> None:
+        insert_many_ignoring_duplicates(
+            self._session,
+            PayLinkRow,
+            [
+                {
+                    "practice_id": link.practice_id,
+                    "invoice_id": link.invoice_id,
+                    "token": link.token,
+                    "created_at": link.created_at,
+                    "times_sent": 0,
+                }
+                for link in links
+            ],
+            ["practice_id", "invoice_id"],
+            "invoice_id",
         )
 
     def update(self, link: PayLink) -> None:

@@ -20,8 +20,10 @@ from factories import a_practice
 from fakes import FixedClock
 from gateways.mail import SmtpMailer
 from gateways.mail_folder import FileMailer, read_mail_folder
+from gateways.system import SystemClock
 from helpers import wait_until
 from outbox_scenario import CLIENT_ADDRESS, Deliveries, a_worker, enqueue
+from reminder_scenario import an_open_invoice, reminders_on, sweep
 from smtp_sink import smtp_sink
 from storage.outbox_queue import SqlOutboxQueue
 
@@ -267,3 +269,28 @@ def test_the_escalation_job_is_scheduled_only_with_a_support_workspace(tmp_path:
     finally:
         without.close()
         with_desk.close()
+def test_the_serving_process_sweeps_reminders_due_at_start_and_mails_them(engine, tmp_path):
+    shift = tmp_path / "clock-shift"
+    real = Env(clock=SystemClock(), ids=_Ids())
+    with smtp_sink() as sink:
+        container = _container(
+            engine,
+            tmp_path,
+            smtp_url=f"smtp://127.0.0.1:{sink.port}",
+            mail_from="Billing <billing@practice-mail.example>",
+            test_clock_file=str(shift),
+        )
+        try:
+            uow = container.uow_factory
+            practice = reminders_on(uow(), real, a_practice(uow(), real), offsets="1")
+            invoice = an_open_invoice(uow(), real, practice, datetime.now(UTC).date())
+            sweep(uow, real)  # plans its one reminder: tomorrow at 09:00
+            shift.write_text(str(2 * 86400))  # the server's clock is two days ahead
+
+            container.start_background()
+            [received] = wait_until(lambda: sink.received, 20, what="the reminder")
+        finally:
+            container.close()
+
+    assert received.rcpt_tos == ("ada@example.com",)
+    assert received.message["Subject"] == f"Invoice {invoice.number} is overdue"

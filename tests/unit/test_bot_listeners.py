@@ -5,7 +5,7 @@ nothing, refusals are explained, and successes update the modal and the Home tab
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from bot.edge.deps import BotDeps, Caller
 from bot.edge.files import FileNotFetched
 from domain.errors import ValidationError
 from domain.ports import Env
-from domain.practice import InvoiceSettings, Practice, ReminderPolicy
+from domain.practice import InvoiceSettings, Practice
 from domain.roles import Role
 from domain.usecases.access import InstallApp, SetRole, install_app, set_role
 from factories import a_client, a_service, a_tax_rate
@@ -349,9 +349,23 @@ def test_a_bad_prefix_comes_back_on_its_block(
 # -- reminders ----------------------------------------------------------------------------------
 
 
-def reminders_form(offsets: str, send_time: str) -> dict[str, Any]:
-    modal = reminders.reminders_modal(ReminderPolicy(), "UTC")
-    return submitted(modal, enabled=ticked("on"), offsets=typed(offsets), send_time=at(send_time))
+def reminders_form(
+    practice: Practice, offsets: str, send_time: str, **more: dict[str, Any]
+) -> dict[str, Any]:
+    modal = reminders.reminders_modal(practice, today=date(2025, 3, 14))
+    # Slack sends every input: the wordings as the form showed them, unless typed over.
+    shown = {
+        block.element.action_id: typed(block.element.initial_value or "")
+        for block in modal.blocks
+        if getattr(getattr(block, "element", None), "action_id", "").startswith("wording:")
+    }
+    return submitted(
+        modal,
+        enabled=ticked("on"),
+        offsets=typed(offsets),
+        send_time=at(send_time),
+        **(shown | more),
+    )
 
 
 @pytest.mark.parametrize(
@@ -373,7 +387,7 @@ def test_a_bad_reminder_schedule_is_a_field_error_and_nothing_is_saved(
 ) -> None:
     before = uow.committed
 
-    answer, _ = submit(app, "reminders", reminders_form(offsets, send_time))
+    answer, _ = submit(app, "reminders", reminders_form(practice, offsets, send_time))
 
     assert answer["response_action"] == "errors"
     assert list(answer["errors"]) == [block]
@@ -383,7 +397,7 @@ def test_a_bad_reminder_schedule_is_a_field_error_and_nothing_is_saved(
 def test_a_reminder_schedule_is_saved_and_the_modal_closes(
     app: RecordingApp, uow: FakeUnitOfWork, practice: Practice
 ) -> None:
-    answer, client = submit(app, "reminders", reminders_form("7, -3, 0", "08:30"))
+    answer, client = submit(app, "reminders", reminders_form(practice, "7, -3, 0", "08:30"))
 
     policy = uow.committed.practices[practice.id].reminder_policy
     assert answer == {}
@@ -392,7 +406,22 @@ def test_a_reminder_schedule_is_saved_and_the_modal_closes(
         (-3, 0, 7),
         "08:30",
     )
+    assert policy.wordings == (), "the default wordings shown are not stored as the practice's"
     assert client.named("views.publish")
+
+
+def test_a_wording_with_an_unknown_placeholder_comes_back_on_its_block(
+    app: RecordingApp, uow: FakeUnitOfWork, practice: Practice
+) -> None:
+    before = uow.committed
+    form = reminders_form(practice, "-3, 0, 7", "09:00", **{"wording:7": typed("Hi {name}")})
+
+    answer, _ = submit(app, "reminders", form)
+
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == ["wording:7"]
+    assert "{name} is not a placeholder" in answer["errors"]["wording:7"]
+    assert uow.committed == before
 
 
 # -- services -----------------------------------------------------------------------------------

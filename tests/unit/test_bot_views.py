@@ -22,11 +22,14 @@ from bot import (
 )
 from domain.clients import Client
 from domain.ids import ClientId, PracticeId, ServiceTypeId, TaxRateId
-from domain.money import Money
+from domain.money import Currency, Money
 from domain.practice import (
+    Address,
+    BillingDetails,
     InvoiceSettings,
     InvoiceTemplate,
     InvoiceTheme,
+    Practice,
     ReminderPolicy,
     TaxRate,
 )
@@ -35,6 +38,15 @@ from domain.services import ServiceType
 
 PRACTICE = PracticeId("p-1")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
+
+
+def a_practice_with(policy: ReminderPolicy, zone: str = "Europe/London") -> Practice:
+    return Practice(
+        PRACTICE,
+        "T0PRACTICE",
+        BillingDetails("Calm Minds", Currency("USD"), Address(), zone),
+        reminder_policy=policy,
+    )
 
 
 def a_rate(name: str, percent: str, rate_id: str = "", archived: bool = False) -> TaxRate:
@@ -79,7 +91,9 @@ def every_modal() -> dict[str, Callable[[], View]]:
         "invoice settings, logo": lambda: invoice_settings.invoice_settings_modal(
             InvoiceSettings(logo_ref="logo-1")
         ),
-        "reminders": lambda: reminders.reminders_modal(ReminderPolicy(), "Europe/London"),
+        "reminders": lambda: reminders.reminders_modal(
+            a_practice_with(ReminderPolicy()), today=date(2025, 3, 14)
+        ),
         "services": lambda: services.services_modal(
             [SESSION, a_service("Intake", "80", active=False)],
             {rate.id: rate for rate in (VAT, REDUCED, OLD)},
@@ -262,20 +276,57 @@ def test_a_schedule_is_described_in_words(offsets: tuple[int, ...], words: str) 
 
 
 def test_reminders_show_the_saved_policy_and_what_it_means() -> None:
-    policy = ReminderPolicy(enabled=True, offsets=(-3, 0, 7), send_time=time(8, 30))
+    policy = ReminderPolicy(
+        enabled=True,
+        offsets=(-3, 0, 7),
+        send_time=time(8, 30),
+        repeat_every_days=7,
+        quiet_days=frozenset({5, 6}),
+    )
 
-    view = reminders.reminders_modal(policy, "Europe/London")
+    view = reminders.reminders_modal(a_practice_with(policy), today=date(2025, 3, 14))
 
     assert block(view, "enabled")["element"]["initial_options"][0]["value"] == "on"
     assert block(view, "offsets")["element"]["initial_value"] == "-3, 0, 7"
     assert block(view, "send_time")["element"]["initial_time"] == "08:30"
+    assert block(view, reminders.REPEAT)["element"]["initial_value"] == "7"
+    quiet = block(view, reminders.QUIET_DAYS)["element"]["initial_options"]
+    assert [option["value"] for option in quiet] == ["5", "6"]
     schedule = block(view, reminders.SCHEDULE)["elements"][0]["text"]
     assert "3 days before the due date, on the due date, 7 days after" in schedule
-    assert "08:30 (Europe/London)" in schedule
+    assert "08:30 (Europe/London), then every 7 days until paid" in schedule
+    assert "none on Saturday, Sunday" in schedule
+    # The example invoice is due Monday 24 March: its -3 step is a Friday.
+    assert "An invoice due 24 Mar 2025 would be reminded on: 21 Mar 2025 (friendly" in schedule
+
+
+def test_each_step_has_its_wording_and_a_preview_for_a_made_up_client() -> None:
+    policy = ReminderPolicy(
+        enabled=True,
+        offsets=(-3, 0, 7),
+        wordings=((7, "Dear {first_name}, {balance} of {invoice_number} is late: {pay_link}"),),
+    )
+
+    view = reminders.reminders_modal(a_practice_with(policy), today=date(2025, 3, 14))
+
+    labels = [block(view, f"wording:{o}")["label"]["text"] for o in (-3, 0, 7)]
+    assert labels == [
+        "3 days before the due date · Friendly reminder",
+        "On the due date · Due today",
+        "7 days after the due date · Overdue",
+    ]
+    assert block(view, "wording:-3")["element"]["initial_value"].startswith(
+        "Hi {first_name},\n\nA friendly reminder"
+    )
+    preview = block(view, "wording_preview:7")["elements"][0]["text"]
+    assert "*Preview* · Invoice INV-0042 is overdue" in preview
+    assert "> Dear Alex, $120.00 of INV-0042 is late: https://billing.example.com/pay/" in preview
 
 
 def test_reminders_that_are_off_say_so() -> None:
-    view = reminders.reminders_modal(ReminderPolicy(enabled=False), "UTC")
+    view = reminders.reminders_modal(
+        a_practice_with(ReminderPolicy(enabled=False), "UTC"), today=date(2025, 3, 14)
+    )
 
     assert "initial_options" not in block(view, "enabled")["element"]
     assert block(view, reminders.SCHEDULE)["elements"][0]["text"].startswith("Reminders are off")

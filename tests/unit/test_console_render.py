@@ -5,6 +5,7 @@ errors appear, and anything unknown is a visible "unsupported" box, never droppe
 
 from __future__ import annotations
 
+from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
@@ -12,7 +13,9 @@ import pytest
 
 from bot import clients, hub, invoice_settings, reminders, roles
 from bot.edge.respond import notice_modal
-from domain.practice import InvoiceSettings, ReminderPolicy
+from domain.ids import PracticeId
+from domain.money import Currency
+from domain.practice import Address, BillingDetails, InvoiceSettings, Practice
 from sandbox.console.mrkdwn import Names, mrkdwn, plain_text
 from sandbox.console.render import (
     BLOCKS,
@@ -529,7 +532,14 @@ def test_every_block_and_element_type_the_app_uses_is_supported() -> None:
     [
         hub.hub_modal("Practice A"),
         invoice_settings.invoice_settings_modal(InvoiceSettings(logo_ref="logo-1")),
-        reminders.reminders_modal(ReminderPolicy(), "Europe/London"),
+        reminders.reminders_modal(
+            Practice(
+                PracticeId("p-1"),
+                "T0PRACTICE",
+                BillingDetails("Calm Minds", Currency("USD"), Address(), "Europe/London"),
+            ),
+            today=date(2025, 3, 14),
+        ),
         roles.roles_modal([]),
         clients.add_client_modal("GB"),
         notice_modal("Not saved", "You need the *billing admin* role."),

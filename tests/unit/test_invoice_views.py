@@ -12,7 +12,10 @@ from bot.invoice_card import (
     EDIT,
     HISTORY,
     ISSUE,
+    PAUSE_REMINDERS,
     RECORD_PAYMENT,
+    REMIND_NOW,
+    RESUME_REMINDERS,
     SEND_LINK,
     VOID,
     card_blocks,
@@ -93,8 +96,23 @@ def test_without_privacy_mode_or_when_private_the_card_shows_the_name(
 def test_each_status_offers_its_own_actions(uow: FakeUnitOfWork, env: Env) -> None:
     always = {DETAILS, HISTORY}
     assert _actions(_card(uow, env)) == {EDIT, ISSUE, VOID} | always
-    assert _actions(_card(uow, env, state="open")) == {RECORD_PAYMENT, SEND_LINK, VOID} | always
+    unpaid = {RECORD_PAYMENT, SEND_LINK, REMIND_NOW, VOID} | always
+    assert _actions(_card(uow, env, state="open")) == unpaid
     assert _actions(_card(uow, env, state="void")) == always
+
+
+def test_an_unpaid_invoice_can_pause_its_reminders_while_the_practice_sends_them(
+    uow: FakeUnitOfWork, env: Env
+) -> None:
+    card = _card(uow, env, state="open")
+
+    sending = replace(card, reminders_on=True)
+    paused = replace(card, reminders_on=True, reminders_paused=True)
+
+    assert PAUSE_REMINDERS in _actions(sending) and RESUME_REMINDERS not in _actions(sending)
+    assert RESUME_REMINDERS in _actions(paused) and PAUSE_REMINDERS not in _actions(paused)
+    assert "Automatic reminders are paused" in _shown(card_blocks(paused))
+    assert PAUSE_REMINDERS not in _actions(card), "nothing to pause while reminders are off"
 
 
 def test_an_unpaid_invoice_past_its_due_date_shows_overdue(uow: FakeUnitOfWork, env: Env) -> None:

@@ -1,0 +1,694 @@
+"""Reminders: the claim of a 1,000-row batch of due reminders among many invoices, beside the
+same work done by hand in bare SQL, its growth with the number of invoices, and reminders per
+second end to end through the outbox to a real SMTP server with one and two serving processes.
+
+    .venv/bin/python bench/reminders_bench.py [--invoices 100000] [--small 10000]
+        [--due 30000] [--batch 1000] [--rounds 5] [--e2e 500]
+        [--postgres-url URL | --no-postgres] [--no-sqlite]
+
+The README's figures come from `--invoices 1000000`. Each database is fresh (a SQLite file,
+a PostgreSQL database the script creates and drops) and seeded in bulk SQL: `--invoices`
+invoices over 100 practices (ten per client), one reminder each: `--due` of them scheduled and
+due now, a tenth of the rest scheduled later, the others sent long ago (history the claim's
+partial index leaves out). Every invoice has its pay link, so a batch makes none.
+
+Rows per batch, median of `--rounds` alternating rounds, each in a transaction rolled back at
+the end so every round claims the same 1,000 reminders:
+
+- *bare claim*: the claim's statement typed by hand and run on the driver's cursor: due
+  reminders joined with their invoices, clients, pay links and pauses, oldest first, LIMIT
+  1,000 (``FOR NO KEY UPDATE OF reminders, invoices SKIP LOCKED`` on PostgreSQL), then the
+  compare-and-set UPDATE marking them sent;
+- *app claim*: the same through the repository (`claim_due`, `settle`): SQLAlchemy, the rows
+  turned into domain objects;
+- *bare batch*: the bare claim plus what the batch writes, by hand: 1,000 outbox rows and
+  1,000 next reminders, each one multi-row INSERT;
+- *app batch*: the use case `send_due_reminders` (claim, the domain's decisions and next
+  reminder, outbox and reminder inserts).
+
+End to end (`--e2e` due reminders, 0 to skip): `billing-bot serve` processes (one, then two)
+sweep a fresh database and deliver to aiosmtpd; the rate runs from the first e-mail to the
+last, so start-up is left out. The count check (every due reminder sent once, no doubles)
+is printed as a FAILURE, never as a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from domain.ports import Env
+from domain.reminders import (
+    PracticePlan,
+    ReminderState,
+    SettledReminder,
+    digest_fingerprint,
+    plan_fingerprint,
+)
+from domain.usecases.reminders import send_due_reminders
+from domain.usecases.settings import (
+    ConfigureReminders,
+    CreatePractice,
+    configure_reminders,
+    create_practice,
+)
+from smtp_sink import SmtpSink
+from storage.engine import create_engine_for, normalize_database_url
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PRACTICES = 100
+INVOICES_PER_CLIENT = 10
+ACTOR = "system"
+
+
+class WallClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Ids:
+    def new_id(self) -> str:
+        return uuid.uuid4().hex
+
+
+class RolledBack(SqlAlchemyUnitOfWork):
+    """A unit of work whose commit rolls back: every round claims the same reminders."""
+
+    def commit(self) -> None:
+        self.rollback()
+
+
+# -- seeding ----------------------------------------------------------------------------------
+
+
+def _insert(engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[tuple]) -> None:
+    """Bulk rows: COPY on PostgreSQL, executemany in chunks on SQLite."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+            chunk: list[tuple] = []
+            for row in rows:
+                chunk.append(tuple(_sqlite(value) for value in row))
+                if len(chunk) >= 20_000:
+                    cursor.executemany(statement, chunk)
+                    chunk.clear()
+            if chunk:
+                cursor.executemany(statement, chunk)
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _sqlite(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]:
+    """Practices through the domain (reminders on, planned), then clients, invoices, pay
+    links and reminders in bulk. Returns the practice ids."""
+    engine = create_engine_for(url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    env = Env(WallClock(), Ids())
+    now = env.clock.now()
+    practice_ids = []
+    practices = min(PRACTICES, max(1, invoices // 100))
+    for number in range(practices):
+        practice = create_practice(
+            CreatePractice(f"TBENCH{number:04d}{secrets.token_hex(2)}", f"Clinic {number}", ACTOR),
+            SqlAlchemyUnitOfWork(sessions),
+            env,
+        )
+        practice = configure_reminders(
+            ConfigureReminders(practice.id, ACTOR, True, "-3, 0, 7", "09:00", quiet_days=()),
+            SqlAlchemyUnitOfWork(sessions),
+            env,
+        )
+        with SqlAlchemyUnitOfWork(sessions) as uow:
+            fingerprint = f"{plan_fingerprint(practice)}#{digest_fingerprint(practice)}"
+            uow.reminders.save_plan(practice.id, PracticePlan(practice.version, fingerprint, None))
+            uow.commit()
+        practice_ids.append(practice.id)
+    today = now.date()
+    per_practice = invoices // practices
+
+    def owner(index: int) -> str:
+        return practice_ids[min(index // per_practice, practices - 1)]
+
+    clients = (invoices + INVOICES_PER_CLIENT - 1) // INVOICES_PER_CLIENT
+    _insert(
+        engine,
+        "clients",
+        (
+            "id",
+            "practice_id",
+            "name",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "notes",
+            "version",
+            "name_key",
+            "email_key",
+        ),
+        (
+            (
+                f"c{n:031d}",
+                owner(n * INVOICES_PER_CLIENT),
+                f"Client {n}",
+                f"client{n}@example.com",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                1,
+                f"client {n}",
+                f"client{n}@example.com",
+            )
+            for n in range(clients)
+        ),
+    )
+    # A tenth of the invoices unpaid; the first `due` of those have a reminder due now.
+    unpaid_every = max(1, invoices // max(due * 10 // 3, 1))
+    due_at = now - timedelta(minutes=1)
+
+    def invoice_rows() -> Iterator[tuple]:
+        for n in range(invoices):
+            unpaid = n % unpaid_every == 0
+            issued = today - timedelta(days=20 + n % 300)
+            yield (
+                f"i{n:031d}",
+                owner(n),
+                f"INV-{n:07d}",
+                n + 1,
+                f"c{n // INVOICES_PER_CLIENT:031d}",
+                "USD",
+                issued,
+                issued + timedelta(days=14),
+                "issued",
+                "open" if unpaid else "paid",
+                12000,
+                0 if unpaid else 12000,
+                now,
+                ACTOR,
+                now,
+                None,
+                "",
+                1,
+            )
+
+    _insert(
+        engine,
+        "invoices",
+        (
+            "id",
+            "practice_id",
+            "number",
+            "sequence",
+            "client_id",
+            "currency",
+            "issue_date",
+            "due_date",
+            "state",
+            "status",
+            "total_minor",
+            "paid_minor",
+            "created_at",
+            "created_by",
+            "issued_at",
+            "voided_at",
+            "void_reason",
+            "version",
+        ),
+        invoice_rows(),
+    )
+    if lines:
+        _insert(
+            engine,
+            "invoice_lines",
+            (
+                "id",
+                "practice_id",
+                "invoice_id",
+                "position",
+                "service_date",
+                "description",
+                "quantity_e3",
+                "unit_price_minor",
+                "tax_name",
+                "tax_percent_e4",
+            ),
+            (
+                (
+                    f"l{n:031d}",
+                    owner(n),
+                    f"i{n:031d}",
+                    0,
+                    today - timedelta(days=30),
+                    "Session",
+                    1000,
+                    12000,
+                    "",
+                    0,
+                )
+                for n in range(invoices)
+            ),
+        )
+    _insert(
+        engine,
+        "pay_links",
+        ("practice_id", "invoice_id", "token", "created_at", "times_sent"),
+        ((owner(n), f"i{n:031d}", f"t{n:031d}", now, 0) for n in range(invoices)),
+    )
+
+    def reminder_rows() -> Iterator[tuple]:
+        scheduled = 0
+        for n in range(invoices):
+            unpaid = n % unpaid_every == 0
+            if unpaid and scheduled < due:
+                scheduled += 1
+                state, at, decided = "scheduled", due_at - timedelta(seconds=n % 600), None
+            elif unpaid:
+                state, at, decided = "scheduled", now + timedelta(days=1 + n % 20), None
+            else:
+                state, at, decided = "sent", now - timedelta(days=30), now - timedelta(days=30)
+            yield (
+                f"r{n:031d}",
+                owner(n),
+                f"i{n:031d}",
+                "0",
+                0,
+                at,
+                state,
+                "",
+                ACTOR,
+                now,
+                decided,
+            )
+
+    _insert(
+        engine,
+        "reminders",
+        (
+            "id",
+            "practice_id",
+            "invoice_id",
+            "step",
+            "occurrence",
+            "due_at",
+            "state",
+            "reason",
+            "actor",
+            "created_at",
+            "decided_at",
+        ),
+        reminder_rows(),
+    )
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        found = connection.execute(
+            text("SELECT count(*) FROM reminders WHERE state = 'scheduled' AND due_at <= :now"),
+            {"now": _sqlite(now) if engine.dialect.name == "sqlite" else now},
+        ).scalar_one()
+    engine.dispose()
+    assert found == due, f"seeded {found} due reminders, wanted {due}"
+    return practice_ids
+
+
+# -- the claim, by hand and through the app ----------------------------------------------------
+
+_SELECT = """
+SELECT r.id, r.step, r.occurrence, r.due_at, i.practice_id, i.id, i.status, i.due_date,
+       pl.token, pl.last_sent_to, c.email, rp.invoice_id
+FROM reminders r
+JOIN invoices i ON i.practice_id = r.practice_id AND i.id = r.invoice_id
+JOIN clients c ON c.practice_id = i.practice_id AND c.id = i.client_id
+LEFT JOIN pay_links pl ON pl.practice_id = i.practice_id AND pl.invoice_id = i.id
+LEFT JOIN reminder_pauses rp ON rp.practice_id = i.practice_id AND rp.invoice_id = i.id
+WHERE r.state = 'scheduled' AND r.due_at <= {now}
+ORDER BY r.due_at, r.id
+LIMIT {limit}
+"""
+
+
+def bare(engine: Engine, limit: int, *, writes: bool) -> float:
+    """The claim (and with `writes`, the batch's inserts) by hand; seconds, rolled back."""
+    postgres = engine.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    now = datetime.now(UTC)
+    when = now if postgres else _sqlite(now)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if not postgres:
+            cursor.execute("BEGIN IMMEDIATE")
+        started = time.perf_counter()
+        statement = _SELECT.format(now=mark, limit=limit)
+        if postgres:
+            statement += " FOR NO KEY UPDATE OF r, i SKIP LOCKED"
+        cursor.execute(statement, (when,))
+        rows = cursor.fetchall()
+        ids = [row[0] for row in rows]
+        if postgres:
+            cursor.execute(
+                "UPDATE reminders SET state = 'sent', decided_at = %s"
+                " WHERE id = ANY(%s) AND state = 'scheduled'",
+                (now, ids),
+            )
+        else:
+            cursor.execute(
+                f"UPDATE reminders SET state = 'sent', decided_at = ? WHERE id IN "
+                f"({', '.join('?' for _ in ids)}) AND state = 'scheduled'",
+                (when, *ids),
+            )
+        assert cursor.rowcount == len(ids) == limit
+        if writes:
+            outbox = [
+                (
+                    uuid.uuid4().hex,
+                    row[4],
+                    "client_email",
+                    json.dumps(
+                        {"template": "reminder", "invoice_id": row[5], "reminder_id": row[0]}
+                    ),
+                    f"mail:reminder:{row[0]}",
+                    when,
+                    0,
+                    when,
+                    "",
+                )
+                for row in rows
+            ]
+            following = [
+                (
+                    uuid.uuid4().hex,
+                    row[4],
+                    row[5],
+                    "+7",
+                    0,
+                    when,
+                    "scheduled",
+                    "",
+                    "schedule",
+                    when,
+                    None,
+                )
+                for row in rows
+            ]
+            for table, columns, values in (
+                (
+                    "outbox",
+                    "id, practice_id, kind, payload, dedupe_key, created_at, attempts, "
+                    "next_attempt_at, last_error",
+                    outbox,
+                ),
+                (
+                    "reminders",
+                    "id, practice_id, invoice_id, step, occurrence, due_at, state, "
+                    "reason, actor, created_at, decided_at",
+                    following,
+                ),
+            ):
+                width = len(values[0])
+                for start in range(0, len(values), 500):
+                    chunk = values[start : start + 500]
+                    row_marks = "(" + ", ".join(mark for _ in range(width)) + ")"
+                    cursor.execute(
+                        f"INSERT INTO {table} ({columns}) VALUES "
+                        + ", ".join(row_marks for _ in chunk),
+                        [value for row in chunk for value in row],
+                    )
+        elapsed = time.perf_counter() - started
+        raw.rollback()
+        return elapsed
+    finally:
+        raw.close()
+
+
+def app_claim(engine: Engine, limit: int) -> float:
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    with RolledBack(sessions) as uow:
+        started = time.perf_counter()
+        due = uow.reminders.claim_due(now, limit)
+        changed = uow.reminders.settle(
+            [SettledReminder(item.id, ReminderState.SENT, None, now) for item in due]
+        )
+        elapsed = time.perf_counter() - started
+    assert changed == len(due) == limit, (changed, len(due))
+    return elapsed
+
+
+def app_batch(engine: Engine, limit: int) -> float:
+    sessions = session_factory(engine)
+    env = Env(WallClock(), Ids())
+    started = time.perf_counter()
+    batch = send_due_reminders(limit, RolledBack(sessions), env)
+    elapsed = time.perf_counter() - started
+    assert batch.sent == limit, batch
+    return elapsed
+
+
+def claim_rounds(label: str, url: str, invoices: int, due: int, limit: int, rounds: int):
+    started = time.monotonic()
+    seed(url, invoices, due)
+    print(f"  seeded {invoices:,} invoices ({due:,} due) in {time.monotonic() - started:.0f} s")
+    engine = create_engine_for(url)
+    try:
+        runs: dict[str, list[float]] = {
+            "bare claim": [],
+            "app claim": [],
+            "bare batch": [],
+            "app batch": [],
+        }
+        work: dict[str, Callable[[], float]] = {
+            "bare claim": lambda: bare(engine, limit, writes=False),
+            "app claim": lambda: app_claim(engine, limit),
+            "bare batch": lambda: bare(engine, limit, writes=True),
+            "app batch": lambda: app_batch(engine, limit),
+        }
+        for name in work:  # warm-up: caches, the pool, the planner
+            work[name]()
+        for _ in range(rounds):
+            for name, run in work.items():
+                runs[name].append(run())
+        medians = {name: statistics.median(samples) * 1000 for name, samples in runs.items()}
+        for name, ms in medians.items():
+            print(f"  {label:<10} {invoices:>9,} invoices  {name:<11} {ms:8.1f} ms per batch")
+        print(
+            f"  {label:<10} {invoices:>9,} invoices  app/bare: claim "
+            f"{medians['app claim'] / medians['bare claim']:.2f}x, batch "
+            f"{medians['app batch'] / medians['bare batch']:.2f}x (target <= 1.5x)"
+        )
+        return medians
+    finally:
+        engine.dispose()
+
+
+# -- end to end -------------------------------------------------------------------------------
+
+
+def _bin() -> str:
+    beside = Path(sys.executable).with_name("billing-bot")
+    return str(beside) if beside.exists() else shutil.which("billing-bot") or "billing-bot"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def end_to_end_rate(label: str, url: str, count: int, servers: int, folder: Path) -> None:
+    """As `end_to_end`, with the rate from the first e-mail to the last."""
+    seed(url, count * 10, count, lines=True)
+    sink = SmtpSink().start()
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key.upper() not in {"DATABASE_URL", "SMTP_URL", "MAIL_FROM", "TEST_CLOCK_FILE"}
+    }
+    environment |= {
+        "DATABASE_URL": url,
+        "SMTP_URL": f"smtp://127.0.0.1:{sink.port}",
+        "MAIL_FROM": "Billing <billing@bench.example>",
+        "LOG_LEVEL": "WARNING",
+    }
+    processes = []
+    first = last = None
+    try:
+        for number in range(servers):
+            workdir = folder / f"{label}-{servers}-{number}"
+            workdir.mkdir(parents=True, exist_ok=True)
+            processes.append(
+                subprocess.Popen(
+                    [_bin(), "serve", "--port", str(_free_port()), "--workers", "1"],
+                    cwd=workdir,
+                    env=environment,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline:
+            arrived = len(sink.received)
+            if arrived and first is None:
+                first = (time.monotonic(), arrived)
+            if arrived >= count:
+                last = (time.monotonic(), arrived)
+                break
+            time.sleep(0.05)
+        time.sleep(2)  # anything sent twice would arrive by now
+        received = sink.received
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+        sink.stop()
+    subjects = Counter(str(r.message["Subject"]) for r in received)
+    ids = Counter(str(r.message["Message-ID"]) for r in received)
+    problems = []
+    if len(subjects) != count:
+        problems.append(f"{len(subjects)} invoices reminded, {count} due")
+    doubled = (sum(subjects.values()) - len(subjects)) + (sum(ids.values()) - len(ids))
+    if doubled:
+        problems.append(f"{doubled} reminders doubled")
+    if problems or first is None or last is None:
+        print(f"  FAILURE {label}, {servers} serving process(es): {'; '.join(problems)}")
+        return
+    rate = (last[1] - first[1]) / max(last[0] - first[0], 1e-9)
+    print(
+        f"  {label:<10} {servers} serving process(es): {rate:6.1f} reminders/s "
+        f"({count} sent once each, first to last e-mail)"
+    )
+
+
+# -- databases --------------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_url(folder: Path, name: str) -> Iterator[str]:
+    yield f"sqlite:///{folder / f'{name}.sqlite3'}"
+
+
+@contextmanager
+def postgres_url(server_url: str) -> Iterator[str | None]:
+    server = make_url(normalize_database_url(server_url))
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"billing_bench_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OperationalError as error:
+        print(f"PostgreSQL skipped: cannot reach {server.render_as_string(True)} ({error.orig})")
+        yield None
+        return
+    try:
+        yield server.set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            )
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--due", type=int, default=30_000, help="due reminders (large set)")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--e2e", type=int, default=500, help="due reminders end to end; 0 skips")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    arguments = parser.parse_args()
+    small_due = max(arguments.batch, arguments.small * 3 // 100)
+    due = min(arguments.due, arguments.invoices // 10)
+
+    databases: list[tuple[str, Callable[[Path, str], Any]]] = []
+    if not arguments.no_sqlite:
+        databases.append(("SQLite", lambda folder, name: sqlite_url(folder, name)))
+    if not arguments.no_postgres:
+        databases.append(("PostgreSQL", lambda folder, name: postgres_url(arguments.postgres_url)))
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for label, database in databases:
+            print(f"{label}: claim of a {arguments.batch:,}-row batch")
+            medians = {}
+            for size, size_due in ((arguments.small, small_due), (arguments.invoices, due)):
+                with database(folder, f"claim-{size}") as url:
+                    if url is None:
+                        break
+                    medians[size] = claim_rounds(
+                        label, url, size, size_due, arguments.batch, arguments.rounds
+                    )
+            if len(medians) == 2:
+                small, large = medians[arguments.small], medians[arguments.invoices]
+                print(
+                    f"  {label:<10} growth {arguments.invoices:,} / {arguments.small:,} "
+                    f"invoices: app claim {large['app claim'] / small['app claim']:.2f}x, "
+                    f"app batch {large['app batch'] / small['app batch']:.2f}x "
+                    "(target <= 1.5x)"
+                )
+            if arguments.e2e:
+                print(f"{label}: end to end, {arguments.e2e} due reminders to aiosmtpd")
+                for servers in (1, 2):
+                    with database(folder, f"e2e-{servers}") as url:
+                        if url is None:
+                            break
+                        end_to_end_rate(label, url, arguments.e2e, servers, folder)
+
+
+if __name__ == "__main__":
+    main()
