@@ -679,6 +679,13 @@ class HelpChannelRow(Base):
     """The channel of a practice's workspace whose posts become support conversations."""
 
     __tablename__ = "support_help_channels"
+
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32))
+
+
 class ReminderRow(Base):
     """One payment reminder of an invoice: scheduled (the invoice's next one), sent (its
     e-mail is in the outbox, under the dedupe key "mail:reminder:<id>") or skipped
@@ -740,7 +747,6 @@ class ReminderPlanRow(Base):
     practice_id: Mapped[str] = mapped_column(
         ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
     )
-    channel_id: Mapped[str] = mapped_column(String(32))
     planned_version: Mapped[int] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(String(400))
     digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -269,6 +269,8 @@ def test_the_escalation_job_is_scheduled_only_with_a_support_workspace(tmp_path:
     finally:
         without.close()
         with_desk.close()
+
+
 def test_the_serving_process_sweeps_reminders_due_at_start_and_mails_them(engine, tmp_path):
     shift = tmp_path / "clock-shift"
     real = Env(clock=SystemClock(), ids=_Ids())

@@ -105,8 +105,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("practices", schema=None) as batch_op:
-        batch_op.drop_column("reminder_options")
+    # DROP COLUMN in place (SQLite 3.35+): a batch operation would copy `practices` into a
+    # new table and drop the old one, and with foreign keys on, that drop deletes every
+    # invoice and client of every practice through their ON DELETE CASCADE.
+    op.execute("ALTER TABLE practices DROP COLUMN reminder_options")
 
     with op.batch_alter_table("reminders", schema=None) as batch_op:
         batch_op.drop_index(
