@@ -39,10 +39,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("practice_id", name=op.f("pk_reminder_plans")),
     )
-    with op.batch_alter_table("reminder_plans", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_reminder_plans_digest_at"), ["digest_at"], unique=False
-        )
+    op.create_index(
+        op.f("ix_reminder_plans_digest_at"), "reminder_plans", ["digest_at"], unique=False
+    )
 
     op.create_table(
         "reminder_pauses",
@@ -89,19 +88,20 @@ def upgrade() -> None:
             name=op.f("uq_reminders_practice_id_invoice_id_step_occurrence"),
         ),
     )
-    with op.batch_alter_table("reminders", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_reminders_due",
-            ["due_at"],
-            unique=False,
-            sqlite_where=sa.text("state = 'scheduled'"),
-            postgresql_where=sa.text("state = 'scheduled'"),
-        )
-
-    with op.batch_alter_table("practices", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("reminder_options", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
-        )
+    op.create_index(
+        "ix_reminders_due",
+        "reminders",
+        ["due_at"],
+        unique=False,
+        sqlite_where=sa.text("state = 'scheduled'"),
+        postgresql_where=sa.text("state = 'scheduled'"),
+    )
+    # In place, not as a batch: `migrate --sql` cannot reflect a table to copy, and a copy
+    # of `practices` would cascade on SQLite (see downgrade).
+    op.add_column(
+        "practices",
+        sa.Column("reminder_options", sa.JSON(), server_default=sa.text("'{}'"), nullable=False),
+    )
 
 
 def downgrade() -> None:
@@ -110,16 +110,10 @@ def downgrade() -> None:
     # invoice and client of every practice through their ON DELETE CASCADE.
     op.execute("ALTER TABLE practices DROP COLUMN reminder_options")
 
-    with op.batch_alter_table("reminders", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_reminders_due",
-            sqlite_where=sa.text("state = 'scheduled'"),
-            postgresql_where=sa.text("state = 'scheduled'"),
-        )
+    op.drop_index("ix_reminders_due", table_name="reminders")
 
     op.drop_table("reminders")
     op.drop_table("reminder_pauses")
-    with op.batch_alter_table("reminder_plans", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_reminder_plans_digest_at"))
+    op.drop_index(op.f("ix_reminder_plans_digest_at"), table_name="reminder_plans")
 
     op.drop_table("reminder_plans")
