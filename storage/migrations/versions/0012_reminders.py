@@ -100,7 +100,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("practices", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("reminder_options", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
+            sa.Column("reminder_options", sa.JSON(), server_default="{}", nullable=False)
         )
 
 
