@@ -126,7 +126,7 @@ class PracticeRow(Base):
     # The rest of the reminder policy (repeat, non-sending days, wordings, the overdue
     # digest): read and written only with the practice, never searched.
     reminder_options: Mapped[dict[str, Any]] = mapped_column(
-        JSON, default=dict, server_default=text("'{}'")
+        JSON, default=dict, server_default="{}"
     )
     version: Mapped[int] = mapped_column(Integer)
 

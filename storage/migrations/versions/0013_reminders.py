@@ -100,7 +100,7 @@ def upgrade() -> None:
     # of `practices` would cascade on SQLite (see downgrade).
     op.add_column(
         "practices",
-        sa.Column("reminder_options", sa.JSON(), server_default=sa.text("'{}'"), nullable=False),
+        sa.Column("reminder_options", sa.JSON(), server_default="{}", nullable=False),
     )
 
 
