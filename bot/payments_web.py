@@ -39,6 +39,7 @@ from domain.usecases.stripe_setup import (
     StripeNotConnected,
     refresh_stripe_status,
     start_stripe_setup,
+    stripe_connection,
     stripe_dashboard_link,
 )
 
@@ -301,7 +302,9 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
                 values["practice"], deps.uow(), deps.env, surface.gateway
             )
         except (PaymentGatewayUnavailable, DomainError):
-            connection = None
+            # Stripe's account.updated webhook may have stored the same news a moment earlier
+            # (this read then lost the race for the row): show what is stored.
+            connection = stripe_connection(values["practice"], deps.read())
         surface.deliver_soon()
         if connection is not None and connection.status.ready:
             return html(

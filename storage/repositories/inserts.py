@@ -15,14 +15,21 @@ def insert_ignoring_duplicates(
     table: type[DeclarativeBase],
     values: dict[str, Any],
     conflict_columns: Sequence[str],
+    *,
+    any_unique_key: bool = False,
 ) -> bool:
-    """True if the row was inserted; False if one with the same `conflict_columns` exists.
-    Under concurrency the database decides, so two racing callers get one True."""
+    """True if the row was inserted; False if one with the same `conflict_columns` exists
+    (with `any_unique_key`: one that any of the table's unique keys finds). Under
+    concurrency the database decides, so two racing callers get one True.
+
+    `any_unique_key` is for a row with several unique keys that racing callers share: a
+    conflict named by one key only is checked on that key first, and the second caller
+    then fails on another key (a unique violation) instead of doing nothing."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(table)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .on_conflict_do_nothing(index_elements=None if any_unique_key else conflict_columns)
         # Whether a row was inserted is read from the row coming back: an ORM-enabled
         # insert's rowcount is -1 on PostgreSQL (psycopg), which read as "inserted" always.
         .returning(*(getattr(table, column) for column in conflict_columns))

@@ -54,6 +54,8 @@ class SqlStripeConnectionRepository:
                 "version": connection.version,
             },
             ["practice_id"],
+            # Two admins pressing at once store the same practice and the same account.
+            any_unique_key=True,
         )
 
     def update(self, connection: StripeConnection) -> None:
