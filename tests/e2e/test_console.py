@@ -13,8 +13,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from console_sandbox import Sandbox, running_sandbox
-from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+from console_sandbox import Sandbox
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 from sqlalchemy import Engine, Row, select
 
 from domain.appointments import AppointmentStatus
@@ -48,26 +48,6 @@ from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory
 
 # The app answers within Slack's three seconds; lazy listeners and polling add a little.
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(tmp_path) as started:
-        yield started
-        started.stop()
 
 
 @pytest.fixture

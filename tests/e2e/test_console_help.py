@@ -4,37 +4,15 @@ watched, resolved and rated. Screenshots land in tests/artifacts/."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from console_sandbox import Sandbox, running_sandbox
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from console_sandbox import Sandbox
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from helpers import ARTIFACTS
 
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(tmp_path) as started:
-        yield started
-        started.stop()
 
 
 @pytest.fixture

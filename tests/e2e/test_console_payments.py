@@ -7,15 +7,14 @@ tests/artifacts/console-payments-*.png."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from console_sandbox import Sandbox, running_sandbox
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from console_sandbox import Sandbox
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from pydantic import SecretStr
 from test_console import demo_practice, home
 
@@ -27,7 +26,7 @@ from domain.usecases.records import (
     add_client,
     add_service_type,
 )
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from helpers import ARTIFACTS
 from sandbox.console.mode import start_sandbox
 
 #: What the app does after the request (the outbox's deliveries, Stripe's webhooks) has its
@@ -37,26 +36,6 @@ LATER_MS = 30_000
 CLIENT = "Grace Hopper"
 CLIENT_EMAIL = "grace@example.org"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(tmp_path) as started:
-        yield started
-        started.stop()
 
 
 @pytest.fixture
