@@ -27,7 +27,7 @@ test: $(DEV_STAMP)
 check: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict domain bot gateways/stripe_payments.py
+	$(BIN)/mypy --strict domain bot documents gateways/stripe_payments.py
 	$(BIN)/lint-imports
 
 bench: $(DEV_STAMP)
