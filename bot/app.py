@@ -16,6 +16,7 @@ from bot import (
     clients,
     home,
     hub,
+    invoice_pdf,
     invoice_reminders,
     invoice_settings,
     invoices,
@@ -59,6 +60,7 @@ FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
     payment_links.register,
     support.register,
     invoice_reminders.register,
+    invoice_pdf.register,
 )
 
 

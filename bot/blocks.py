@@ -79,7 +79,10 @@ def select_input(
     optional: bool = False,
     hint: str | None = None,
     generation: str | None = None,
+    dispatch_action: bool = False,
 ) -> InputBlock:
+    """`dispatch_action`: a choice is sent to the app at once (a block action), so the
+    modal can react to it before it is submitted."""
     choices = options(pairs)
     initial = next((option for option in choices if option.value == selected), None)
     return InputBlock(
@@ -87,6 +90,7 @@ def select_input(
         label=label,
         optional=optional,
         hint=hint,
+        dispatch_action=dispatch_action or None,
         element=StaticSelectElement(action_id=action_id, options=choices, initial_option=initial),
     )
 

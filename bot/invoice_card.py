@@ -56,6 +56,7 @@ SEND_LINK = "invoice_send_link"
 REMIND_NOW = "invoice_remind_now"
 PAUSE_REMINDERS = "invoice_pause_reminders"
 RESUME_REMINDERS = "invoice_resume_reminders"
+DOWNLOAD_PDF = "invoice_download_pdf"
 HISTORY_CALLBACK_ID = "invoice_history_modal"
 ACTIONS_BLOCK = "invoice_actions"
 DETAILS_CALLBACK_ID = "invoice_details_modal"
@@ -164,6 +165,7 @@ def _actions(
         )
     buttons.append(ButtonElement(text="Details", action_id=DETAILS, value=value))
     buttons.append(ButtonElement(text="History", action_id=HISTORY, value=value))
+    buttons.append(ButtonElement(text="Download PDF", action_id=DOWNLOAD_PDF, value=value))
     return buttons
 
 

@@ -19,6 +19,7 @@ from slack_bolt.request import BoltRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from bot.documents_web import mount_documents
 from bot.edge.auth import INSTALL_PATH, REDIRECT_PATH
 from bot.edge.form import NotASlackBody, slack_body
 from bot.edge.guard import MISSING_SIGNATURE, RequestGuard
@@ -90,6 +91,7 @@ def create_web_app(container: WebDependencies) -> Flask:
         _mount_slack(app, container.slack)
     if container.payments is not None:
         mount_payments(app, container.payments)
+        mount_documents(app, container.payments.deps)
 
     @app.before_request
     def refuse_oversized_body() -> tuple[Response, int] | None:

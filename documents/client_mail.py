@@ -3,16 +3,35 @@ when the outbox delivers them."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
+from documents.invoice_files import PDF, PdfFile, invoice_pdf_file, receipt_pdf_file
 from documents.render import payment_link_email, receipt_email, reminder_email
 from domain.ids import InvoiceId, PracticeId
-from domain.outbox import EmailMessage, PermanentDeliveryError
+from domain.outbox import Attachment, EmailMessage, PermanentDeliveryError
 from domain.ports import Env, UnitOfWork
 from domain.reminders import SkipReason
 from domain.usecases.pay_links import invoice_for_mail
 from domain.usecases.reminders import reminder_mail, skip_undelivered_reminder
+
+log = logging.getLogger(__name__)
+
+
+def _with_pdf(
+    email: EmailMessage, practice_id: PracticeId, render: Callable[[], PdfFile]
+) -> EmailMessage:
+    """The e-mail with its PDF attached; without it if the PDF cannot be made, since the
+    message still carries every figure and the pay link, and holding it back for a
+    rendering fault would leave the client without their invoice or receipt."""
+    try:
+        pdf = render()
+    except Exception:
+        log.exception("event=email_pdf_failed practice_id=%s", practice_id)
+        return email
+    return replace(email, attachments=(Attachment(pdf.filename, PDF, pdf.content),))
 
 
 def compose_client_email(
@@ -32,6 +51,8 @@ def compose_client_email(
         return _reminder(practice_id, payload, uow, env, public_base_url, writer)
     records = invoice_for_mail(practice_id, InvoiceId(str(payload["invoice_id"])), uow)
     today = env.today_at(records.practice)
+    # The PDF cache is filled on a miss, which needs a unit of work that may write.
+    files = writer or (lambda: uow)
     pay_url = (
         f"{public_base_url}/pay/{records.pay_link.token}" if records.pay_link is not None else None
     )
@@ -45,7 +66,7 @@ def compose_client_email(
     if template == "payment_link":
         if pay_url is None:
             raise PermanentDeliveryError("the invoice has no pay link")
-        return payment_link_email(
+        email = payment_link_email(
             records.practice,
             records.invoice,
             records.client,
@@ -56,6 +77,13 @@ def compose_client_email(
             today=today,
             logo_url=logo_url,
         )
+        return _with_pdf(
+            email,
+            practice_id,
+            lambda: invoice_pdf_file(
+                records, today=today, public_base_url=public_base_url, files=files
+            ),
+        )
     if template == "receipt":
         entry = next((e for e in records.invoice.ledger if e.id == payload.get("payment_id")), None)
         if entry is None:
@@ -64,7 +92,7 @@ def compose_client_email(
         to = to or (records.client.email if records.client else None)
         if not to:
             return None
-        return receipt_email(
+        email = receipt_email(
             records.practice,
             records.invoice,
             records.client,
@@ -74,6 +102,13 @@ def compose_client_email(
             pay_url=pay_url,
             today=today,
             logo_url=logo_url,
+        )
+        return _with_pdf(
+            email,
+            practice_id,
+            lambda: receipt_pdf_file(
+                records, entry, today=today, public_base_url=public_base_url, files=files
+            ),
         )
     raise PermanentDeliveryError(f"unknown client e-mail template {template!r}")
 

@@ -41,6 +41,7 @@ class Stamp(enum.StrEnum):
     """What a document says across its face, besides its numbers."""
 
     NONE = ""
+    DRAFT = "DRAFT"
     PAID = "PAID"
     VOID = "VOID"
     OVERDUE = "OVERDUE"
@@ -128,6 +129,8 @@ def payment_terms_text(days: int) -> str:
 
 
 def _stamp(invoice: Invoice, today: date) -> Stamp:
+    if invoice.status is InvoiceStatus.DRAFT:
+        return Stamp.DRAFT
     if invoice.status is InvoiceStatus.PAID:
         return Stamp.PAID
     if invoice.status is InvoiceStatus.VOID:

@@ -289,6 +289,17 @@ class LogoRepository(Protocol):
     def get(self, practice_id: PracticeId, logo_id: str) -> Logo | None: ...
 
 
+class DocumentFileCache(Protocol):
+    """Rendered documents (PDFs) kept by what they were rendered from: `fingerprint` names
+    the exact content (invoice version, design, logo), so a changed invoice misses the
+    cache and the next render replaces the old file of the same `owner`."""
+
+    def get(self, practice_id: PracticeId, owner: str, fingerprint: str) -> bytes | None: ...
+    def put(
+        self, practice_id: PracticeId, owner: str, fingerprint: str, content: bytes
+    ) -> None: ...
+
+
 class Outbox(Protocol):
     """Side effects to deliver once the unit of work commits (see `domain.outbox`)."""
 
@@ -546,6 +557,7 @@ class UnitOfWork(Protocol):
     invoices: InvoiceRepository
     members: MemberRepository
     logos: LogoRepository
+    document_files: DocumentFileCache
     audit: AuditLog
     outbox: Outbox
     stripe_connections: StripeConnectionRepository

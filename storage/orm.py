@@ -455,6 +455,21 @@ class LogoRow(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class DocumentFileRow(Base):
+    """The last rendered file (an invoice's or a receipt's PDF) of each owner, kept while its
+    fingerprint matches what it was rendered from."""
+
+    __tablename__ = "document_files"
+
+    practice_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("practices.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SlackRequestRow(Base):
     """Signatures of Slack requests already accepted, so a replayed request is refused.
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import read_only_options
 from storage.repositories.audit import SqlAuditLog
+from storage.repositories.document_files import SqlDocumentFiles
 from storage.repositories.invoices import SqlInvoiceRepository
 from storage.repositories.members import SqlMemberRepository
 from storage.repositories.outbox import SqlOutbox
@@ -55,6 +56,7 @@ class SqlAlchemyUnitOfWork:
     invoices: SqlInvoiceRepository
     members: SqlMemberRepository
     logos: SqlLogoRepository
+    document_files: SqlDocumentFiles
     audit: SqlAuditLog
     stripe_connections: SqlStripeConnectionRepository
     stripe_events: SqlStripeEventLog
@@ -86,6 +88,7 @@ class SqlAlchemyUnitOfWork:
         self.invoices = SqlInvoiceRepository(session)
         self.members = SqlMemberRepository(session)
         self.logos = SqlLogoRepository(session)
+        self.document_files = SqlDocumentFiles(session)
         self.audit = SqlAuditLog(session)
         self.stripe_connections = SqlStripeConnectionRepository(session)
         self.stripe_events = SqlStripeEventLog(session)

@@ -50,6 +50,7 @@ from domain.ports import (
     AuditLog,
     CheckoutRepository,
     ClientRepository,
+    DocumentFileCache,
     InvoiceFilter,
     InvoiceRepository,
     LogoRepository,
@@ -142,6 +143,7 @@ class FakeState:
     last_sequence: dict[PracticeId, int] = field(default_factory=dict)
     members: dict[tuple[PracticeId, str], Member] = field(default_factory=dict)
     logos: dict[tuple[PracticeId, str], Logo] = field(default_factory=dict)
+    document_files: dict[tuple[PracticeId, str], tuple[str, bytes]] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     stripe_connections: dict[PracticeId, StripeConnection] = field(default_factory=dict)
     stripe_events: dict[str, str] = field(default_factory=dict)
@@ -170,6 +172,7 @@ class FakeState:
             last_sequence=dict(self.last_sequence),
             members=dict(self.members),
             logos=dict(self.logos),
+            document_files=dict(self.document_files),
             audit=list(self.audit),
             stripe_connections=dict(self.stripe_connections),
             stripe_events=dict(self.stripe_events),
@@ -638,6 +641,16 @@ class FakeLogoRepository(_Repository):
 
     def get(self, practice_id: PracticeId, logo_id: str) -> Logo | None:
         return self._state.logos.get((practice_id, logo_id))
+
+
+class FakeDocumentFiles(_Repository):
+    def get(self, practice_id: PracticeId, owner: str, fingerprint: str) -> bytes | None:
+        stored = self._state.document_files.get((practice_id, owner))
+        return stored[1] if stored and stored[0] == fingerprint else None
+
+    def put(self, practice_id: PracticeId, owner: str, fingerprint: str, content: bytes) -> None:
+        _require(self._state.practices.get(practice_id), "practice")
+        self._state.document_files[(practice_id, owner)] = (fingerprint, content)
 
 
 class FakeAuditLog(_Repository):
@@ -1114,6 +1127,7 @@ class FakeUnitOfWork:
     invoices: InvoiceRepository
     members: MemberRepository
     logos: LogoRepository
+    document_files: DocumentFileCache
     audit: AuditLog
     stripe_connections: StripeConnectionRepository
     stripe_events: StripeEventLog
@@ -1136,6 +1150,7 @@ class FakeUnitOfWork:
         self.invoices = FakeInvoiceRepository(self)
         self.members = FakeMemberRepository(self)
         self.logos = FakeLogoRepository(self)
+        self.document_files = FakeDocumentFiles(self)
         self.audit = FakeAuditLog(self)
         self.stripe_connections = FakeStripeConnectionRepository(self)
         self.stripe_events = FakeStripeEventLog(self)

@@ -160,14 +160,16 @@ def options(deps: BotDeps, handle: OptionsHandler) -> Listener:
     return listener
 
 
-def open_or_push(client: WebClient, body: dict[str, Any], view: Any) -> None:
-    """Show a modal from a button: stacked on the modal it was pressed in, else opened."""
+def open_or_push(client: WebClient, body: dict[str, Any], view: Any) -> dict[str, Any]:
+    """Show a modal from a button: stacked on the modal it was pressed in, else opened.
+    Returns the view as Slack holds it (its id and hash, for a later update)."""
     container = body.get("container") or {}
     in_modal = container.get("type") == "view" and (body.get("view") or {}).get("type") == "modal"
     if in_modal:
-        client.views_push(trigger_id=body["trigger_id"], view=view)
+        shown = client.views_push(trigger_id=body["trigger_id"], view=view)
     else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        shown = client.views_open(trigger_id=body["trigger_id"], view=view)
+    return dict(shown["view"])
 
 
 def _forget_recent(deps: BotDeps, team_id: str | None) -> None:

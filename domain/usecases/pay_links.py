@@ -257,12 +257,13 @@ def start_checkout(
 
 @dataclass(frozen=True, slots=True)
 class InvoiceForMail:
-    """What an e-mail about an invoice is written from, read when it is delivered."""
+    """What an e-mail or a PDF of an invoice is written from, read when it is made."""
 
     practice: Practice
     invoice: Invoice
     client: Client | None
     pay_link: PayLink | None
+    logo: Logo | None
 
 
 def invoice_for_mail(
@@ -271,12 +272,25 @@ def invoice_for_mail(
     with uow:
         practice = load_practice(uow, practice_id)
         invoice = load_invoice(uow, practice_id, invoice_id)
+        logo_ref = practice.invoice_settings.logo_ref
         return InvoiceForMail(
             practice,
             invoice,
             uow.clients.get(practice_id, invoice.client_id),
             uow.pay_links.for_invoice(practice_id, invoice_id),
+            uow.logos.get(practice_id, logo_ref) if logo_ref else None,
         )
+
+
+def invoice_for_token(token: str, uow: UnitOfWork) -> InvoiceForMail:
+    """What a client's document download is made from, found by their pay link's token.
+
+    Raises NotFound for a token that does not exist, without a hint whether it ever did."""
+    with uow:
+        link = uow.pay_links.with_token(token)
+    if link is None:
+        raise NotFound("pay link", "?")
+    return invoice_for_mail(link.practice_id, link.invoice_id, uow)
 
 
 def pay_page_logo(token: str, uow: UnitOfWork) -> Logo | None:

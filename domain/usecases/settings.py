@@ -17,7 +17,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.ids import PracticeId, TaxRateId
-from domain.logos import check_logo
+from domain.logos import Logo, check_logo
 from domain.money import Currency
 from domain.ports import Env, UnitOfWork
 from domain.practice import (
@@ -506,3 +506,18 @@ def configure_reminders(cmd: ConfigureReminders, uow: UnitOfWork, env: Env) -> P
         )
         uow.commit()
         return updated
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLook:
+    """What a preview of the practice's invoices is drawn from."""
+
+    practice: Practice
+    logo: Logo | None
+
+
+def invoice_look(practice_id: PracticeId, uow: UnitOfWork) -> InvoiceLook:
+    with uow:
+        practice = load_practice(uow, practice_id)
+        logo_ref = practice.invoice_settings.logo_ref
+        return InvoiceLook(practice, uow.logos.get(practice_id, logo_ref) if logo_ref else None)

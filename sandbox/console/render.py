@@ -45,6 +45,8 @@ class Context:
     channels: Sequence[tuple[str, str]] = ()
     #: Names of files the user attached to file inputs, by file id.
     files: Mapping[str, str] = field(default_factory=dict)
+    #: Where the person's files are opened (an image block's ``slack_file`` by id).
+    file_base: str = ""
 
 
 # -- entry points ----------------------------------------------------------------------------
@@ -144,7 +146,7 @@ def context(block: Block, ctx: Context) -> Markup:
     for item in block.get("elements", []):
         if item.get("type") == "image":
             items += Markup('<img class="bk-context-image" src="{}" alt="{}">').format(
-                _image_url(item), item.get("alt_text", "")
+                _image_url(item, ctx), item.get("alt_text", "")
             )
         else:
             items += Markup('<span class="bk-context-text">{}</span>').format(text(item, ctx))
@@ -163,7 +165,7 @@ def image(block: Block, ctx: Context) -> Markup:
         '<figure class="bk-block bk-image" data-block-id="{id}">{title}'
         '<img src="{src}" alt="{alt}" loading="lazy"></figure>'
     ).format(
-        id=block.get("block_id", ""), title=title, src=_image_url(block), alt=block["alt_text"]
+        id=block.get("block_id", ""), title=title, src=_image_url(block, ctx), alt=block["alt_text"]
     )
 
 
@@ -413,9 +415,9 @@ def file_input(element: Element, block: Block, ctx: Context) -> Markup:
     )
 
 
-def image_element(element: Element, _block: Block, _ctx: Context) -> Markup:
+def image_element(element: Element, _block: Block, ctx: Context) -> Markup:
     return Markup('<img class="bk-image-element" src="{}" alt="{}">').format(
-        _image_url(element), element.get("alt_text", "")
+        _image_url(element, ctx), element.get("alt_text", "")
     )
 
 
@@ -638,8 +640,10 @@ def _selected_option_values(element: Element, block: Block, ctx: Context) -> lis
     return [str(option.get("value")) for option in options or [] if isinstance(option, Mapping)]
 
 
-def _image_url(obj: Mapping[str, Any]) -> str:
+def _image_url(obj: Mapping[str, Any], ctx: Context) -> str:
     if obj.get("image_url"):
         return str(obj["image_url"])
     slack_file = obj.get("slack_file") or {}
+    if slack_file.get("id") and ctx.file_base:
+        return f"{ctx.file_base}/files/{slack_file['id']}"
     return str(slack_file.get("url") or "")

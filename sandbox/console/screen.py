@@ -163,7 +163,7 @@ def build_screen(console: Console, team_id: str, user_id: str, place_key: str) -
         channels = _channels_of(state, team_id, user_id)
         place = _place(team_id, user_id, place_key, channels)
         names = _names(state, team_id)
-        pickers = _pickers(state, team_id)
+        pickers = _pickers(state, team_id, _url(team_id, user_id, place.key))
         dm = _dm(state, team_id, user_id) if installed and place.kind == MESSAGES else None
         channel_id = dm.id if dm else (place.key if place.kind == "channel" else None)
         home_view = _home_view(state, team_id, user_id) if place.kind == HOME else None
@@ -296,13 +296,17 @@ class _Pickers:
     channels: tuple[tuple[str, str], ...]
     files: Mapping[str, str]
 
+    base: str
+
     def context(
         self, surface: Surface, names: Names, view: View, errors: Mapping[str, str]
     ) -> Context:
-        return Context(surface, names, view.values, errors, self.users, self.channels, self.files)
+        return Context(
+            surface, names, view.values, errors, self.users, self.channels, self.files, self.base
+        )
 
 
-def _pickers(state: SlackState, team_id: str) -> _Pickers:
+def _pickers(state: SlackState, team_id: str, base: str) -> _Pickers:
     users = tuple(
         (u.id, u.real_name)
         for u in state.users.values()
@@ -314,7 +318,7 @@ def _pickers(state: SlackState, team_id: str) -> _Pickers:
         if c.team_id == team_id and not c.is_im and not c.is_archived
     )
     files = {f.id: f.name for f in state.files.values() if f.team_id == team_id}
-    return _Pickers(users, channels, files)
+    return _Pickers(users, channels, files, base)
 
 
 def _dm(state: SlackState, team_id: str, user_id: str) -> Channel:
@@ -354,7 +358,7 @@ def _message(state: SlackState, message: Message, names: Names, tz: str, base: s
     author_user: User | None = state.users.get(message.user or "")
     is_app = message.bot_id is not None or bool(author_user and author_user.is_bot)
     author = APP_NAME if is_app else (author_user.real_name if author_user else "Someone")
-    ctx = Context("message", names)
+    ctx = Context("message", names, file_base=base)
     if message.blocks:
         body = render_blocks(message.blocks, ctx)
     else:
@@ -396,6 +400,11 @@ def _size(file: File) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def _uploaded_by_app(state: SlackState, file: File) -> bool:
+    uploader = state.users.get(file.user_id)
+    return uploader is not None and uploader.is_bot and not file.channels
+
+
 def shared_file(console: Console, team_id: str, user_id: str, file_id: str) -> File:
     """A file `user_id` may open: shared in a conversation of theirs, or one they uploaded.
     Slack's files are private to those; anything else is `NotFound`, as if it did not exist."""
@@ -411,7 +420,10 @@ def shared_file(console: Console, team_id: str, user_id: str, file_id: str) -> F
             if channel_id in state.channels
         )
         mine = file.user_id == user_id
-        if file.team_id != team_id or file.content is None or not (shared or mine):
+        # An image the app uploaded without sharing it is what its blocks show (a modal's
+        # preview): Slack shows it to whoever sees those blocks.
+        app_image = _uploaded_by_app(state, file) and file.mimetype.startswith("image/")
+        if file.team_id != team_id or file.content is None or not (shared or mine or app_image):
             raise NotFound(f"no file {file_id} for {user_id}")
         return file
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.invoice_card import (
     DETAILS,
+    DOWNLOAD_PDF,
     EDIT,
     HISTORY,
     ISSUE,
@@ -94,7 +95,7 @@ def test_without_privacy_mode_or_when_private_the_card_shows_the_name(
 
 
 def test_each_status_offers_its_own_actions(uow: FakeUnitOfWork, env: Env) -> None:
-    always = {DETAILS, HISTORY}
+    always = {DETAILS, HISTORY, DOWNLOAD_PDF}
     assert _actions(_card(uow, env)) == {EDIT, ISSUE, VOID} | always
     unpaid = {RECORD_PAYMENT, SEND_LINK, REMIND_NOW, VOID} | always
     assert _actions(_card(uow, env, state="open")) == unpaid
