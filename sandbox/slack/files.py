@@ -122,6 +122,30 @@ def download(state: SlackState, path: str, bearer: str | None) -> Download:
         )
 
 
+def unusable_slack_files(state: SlackState, team_id: str, blocks: Any) -> list[str]:
+    """Problems with the ``slack_file`` ids of image blocks: Slack shows only an image file
+    of the same workspace whose upload was completed, and refuses the view otherwise."""
+    problems = []
+    for index, block in enumerate(blocks if isinstance(blocks, list) else []):
+        reference = block.get("slack_file") if isinstance(block, dict) else None
+        if not isinstance(reference, dict) or "id" not in reference:
+            continue
+        with state.lock:
+            file = state.files.get(str(reference["id"]))
+            usable = (
+                file is not None
+                and file.team_id == team_id
+                and file.complete
+                and file.mimetype.startswith("image/")
+            )
+        if not usable:
+            problems.append(
+                f"no image file {reference['id']} in this workspace "
+                f"[json-pointer:/view/blocks/{index}/slack_file/id]"
+            )
+    return problems
+
+
 def _share(call: Call, channel_ref: str, uploaded: list[File]) -> None:
     channel = writable_channel(call, channel_ref.split(",")[0])
     for file in uploaded:

@@ -6,7 +6,8 @@ from typing import Any
 
 from sandbox.slack import views
 from sandbox.slack.api import Call, Handler
-from sandbox.slack.errors import SlackApiError
+from sandbox.slack.errors import SlackApiError, invalid_arguments
+from sandbox.slack.files import unusable_slack_files
 
 
 def views_open(call: Call) -> dict[str, Any]:
@@ -46,6 +47,10 @@ def _view_arg(call: Call) -> Any:
     view = call.decoded("view", bad_format="invalid_arguments")
     if view is None:
         raise SlackApiError("invalid_arguments")
+    if isinstance(view, dict):
+        problems = unusable_slack_files(call.state, call.team_id, view.get("blocks"))
+        if problems:
+            raise invalid_arguments(problems)
     return view
 
 

@@ -82,3 +82,37 @@ def test_completing_an_upload_that_never_happened_is_file_not_found(practice: Pr
         )
 
     assert raised.value.response["error"] == "file_not_found"
+
+
+def _modal_with_image(file_id: str) -> dict[str, object]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Invoice settings"},
+        "blocks": [
+            {"type": "image", "slack_file": {"id": file_id}, "alt_text": "A sample invoice"}
+        ],
+    }
+
+
+def test_a_modal_shows_an_image_the_app_uploaded_but_not_a_missing_or_foreign_one(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    other = a_practice(slack, "Harbor Physio")
+    ours = practice.client.files_upload_v2(content=b"\x89PNG\r\n\x1a\n", filename="p.png")
+    theirs = other.client.files_upload_v2(content=b"\x89PNG\r\n\x1a\n", filename="p.png")
+    not_an_image = practice.client.files_upload_v2(content=PDF, filename="INV-0001.pdf")
+
+    opened = practice.client.views_open(
+        trigger_id=slack.trigger_for(practice.admin),
+        view=_modal_with_image(ours["file"]["id"]),
+    )
+    refused = []
+    for file_id in (theirs["file"]["id"], not_an_image["file"]["id"], "F0MISSING"):
+        with pytest.raises(SlackApiError) as raised:
+            practice.client.views_update(
+                view_id=opened["view"]["id"], view=_modal_with_image(file_id)
+            )
+        refused.append(raised.value.response["error"])
+
+    assert opened["ok"]
+    assert refused == ["invalid_arguments"] * 3
