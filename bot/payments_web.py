@@ -97,7 +97,10 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
             state=page.state.value,
             today=today,
             pay_action=f"/pay/{page.token}",
-            logo_url=f"/pay/{page.token}/logo" if page.has_logo else None,
+            # Absolute: it is the QR code a phone scans off the screen or the paper.
+            pay_url=f"{deps.public_base_url}/pay/{page.token}",
+            pdf_url=f"/pay/{page.token}/invoice.pdf",
+            logo_url=_logo_url(page),
             problem=problem,
         )
         return html(body, status)
@@ -168,7 +171,7 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
             today=deps.env.today_at(page.practice),
             confirmed=page.state is PayPageState.PAID,
             page_url=f"/pay/{token}",
-            logo_url=f"/pay/{token}/logo" if page.has_logo else None,
+            logo_url=_logo_url(page),
         )
         return html(body)
 
@@ -323,6 +326,13 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
                 "missing and a button to continue.",
             )
         )
+
+
+def _logo_url(page: PayPage) -> str | None:
+    """The practice's logo for its pay page. The browser keeps the image for an hour: the
+    stored logo's id in the address makes a new logo show at once."""
+    logo_ref = page.practice.invoice_settings.logo_ref
+    return f"/pay/{page.token}/logo?v={quote(logo_ref)}" if logo_ref else None
 
 
 def _not_payable_text(state: PayPageState) -> str:

@@ -14,8 +14,10 @@ from documents.model import (
     invoice_document,
     receipt_document,
 )
+from documents.qr import qr_svg
+from documents.themes import palette
 from domain.clients import Client
-from domain.invoices import Invoice
+from domain.invoices import UNPAID_STATUSES, Invoice
 from domain.money import Money
 from domain.outbox import EmailMessage
 from domain.payments import LedgerEntry
@@ -39,6 +41,18 @@ def _lang(practice: Practice) -> str:
     return practice.locale.split("_")[0] or "en"
 
 
+def _design(doc: InvoiceDocument) -> dict[str, object]:
+    """What every template needs to wear the practice's design: its palette and the
+    document's own fields (`doc.design` names the template)."""
+    return {"doc": doc, "palette": palette(doc.design.theme)}
+
+
+def _qr_caption(state: str) -> str:
+    if state == "payable":
+        return "Scan to pay on your phone"
+    return "Scan to open this invoice on your phone"
+
+
 def pay_page_html(
     practice: Practice,
     invoice: Invoice,
@@ -47,19 +61,34 @@ def pay_page_html(
     state: str,
     today: date,
     pay_action: str,
+    pay_url: str | None = None,
+    pdf_url: str | None = None,
     logo_url: str | None = None,
     problem: str | None = None,
 ) -> str:
-    doc = invoice_document(practice, invoice, client, today)
+    """The client's invoice page. `pay_url` (the page's own absolute address) becomes the QR
+    code while a balance is due; `pdf_url`, when given, a Download PDF link."""
+    doc = invoice_document(practice, invoice, client, today, pay_url=pay_url)
+    balance_due = doc.status in UNPAID_STATUSES
+    qr_caption = _qr_caption(state)
+    qr = (
+        qr_svg(doc.pay_url, colour=palette(doc.design.theme).ink, label=f"QR code: {qr_caption}")
+        if doc.pay_url and balance_due
+        else None
+    )
     return (
         _environment()
         .get_template("pay_page.html")
         .render(
-            doc=doc,
+            _design(doc),
             state=state,
             pay_action=pay_action,
             problem=problem,
             logo_url=logo_url,
+            pdf_url=pdf_url,
+            balance_due=balance_due,
+            qr=qr,
+            qr_caption=qr_caption,
             lang=_lang(practice),
         )
     )
@@ -80,7 +109,13 @@ def pay_done_html(
         _environment()
         .get_template("pay_done.html")
         .render(
-            doc=doc, confirmed=confirmed, page_url=page_url, logo_url=logo_url, lang=_lang(practice)
+            _design(doc),
+            confirmed=confirmed,
+            page_url=page_url,
+            logo_url=logo_url,
+            qr=None,
+            qr_caption="",
+            lang=_lang(practice),
         )
     )
 
@@ -113,8 +148,8 @@ def _email(
 ) -> EmailMessage:
     environment = _environment()
     values = {
+        **_design(doc),
         "logo_url": logo_url,
-        "doc": doc,
         "subject": subject,
         "greeting_name": _greeting_name(to_name),
         "lang": _lang(practice),
