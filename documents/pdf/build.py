@@ -89,9 +89,14 @@ def _payment_panel(design: Design, doc: InvoiceDocument) -> list[Flowable]:
     text = design.body_look()
     muted = CellLook(text.font, text.size, design.inks.muted)
     left: list[Flowable] = [design.section_label("Payment"), Spacer(1, 4)]
-    left.append(paragraph(doc.payment_terms, text))
-    if doc.details:
-        left += [Spacer(1, 5), paragraph(doc.details, muted)]
+    if doc.stamp is Stamp.PAID:
+        left.append(paragraph("Paid in full. Thank you.", text))
+    elif doc.stamp is Stamp.VOID:
+        left.append(paragraph("This invoice is void: nothing is owed on it.", text))
+    else:
+        left.append(paragraph(doc.payment_terms, text))
+        if doc.details:
+            left += [Spacer(1, 5), paragraph(doc.details, muted)]
     columns: list[list[Flowable]] = [left]
     widths = [sheet.content_width]
     if _shows_qr(doc):
@@ -130,8 +135,8 @@ def _summary_table(design: Design, rows: list[tuple[str, str]], strong: int) -> 
     ]
     for row in range(len(rows) - strong, len(rows)):
         commands.append(("FONT", (1, row), (1, row), design.sheet.faces.sans_bold, body.size + 1))
-    width = design.sheet.content_width
-    return Table(cells, colWidths=[width * 0.6, width * 0.4], style=commands, hAlign="LEFT")
+    width = min(design.sheet.content_width, 330)
+    return Table(cells, colWidths=[width * 0.55, width * 0.45], style=commands, hAlign="LEFT")
 
 
 def _numbered_canvas(design: Design) -> type[Canvas]:
@@ -231,12 +236,6 @@ def receipt_pdf(receipt: ReceiptDocument, logo: Logo | None) -> bytes:
     doc = receipt.invoice
     sheet = Sheet.of(doc.design.template, doc.design.theme, doc.locale)
     design = DESIGNS[doc.design.template](sheet, doc.footer)
-    payment = [
-        ("Receipt no.", receipt.receipt_number),
-        ("Paid on", receipt.paid_on),
-        ("Method", receipt.method),
-        ("Amount received", receipt.amount),
-    ]
     invoice = [
         ("Invoice no.", doc.number),
         ("Issue date", doc.issue_date),
@@ -249,10 +248,6 @@ def receipt_pdf(receipt: ReceiptDocument, logo: Logo | None) -> bytes:
     )
     story: list[Flowable] = [
         design.masthead(_receipt_heading(receipt, prepare_logo(logo))),
-        design.section_label("Payment"),
-        Spacer(1, 4),
-        _summary_table(design, payment, 1),
-        Spacer(1, 20),
         design.section_label(f"Invoice {doc.number}"),
         Spacer(1, 4),
         _summary_table(design, invoice, 1),
