@@ -21,6 +21,7 @@ from documents.model import invoice_document, receipt_document
 from documents.pdf import invoice_pdf, receipt_pdf
 from documents.themes import palette
 from domain.ids import TaxRateId
+from domain.invoices import Invoice
 from domain.logos import Logo, check_logo
 from domain.money import Money
 from domain.practice import InvoiceTemplate, InvoiceTheme, Practice
@@ -83,7 +84,7 @@ def to_pngs(pdf: bytes, stem: str, pages: list[int]) -> list[Path]:
     return written
 
 
-def showcase_invoice(practice: Practice, state: str):  # type: ignore[no-untyped-def]
+def showcase_invoice(practice: Practice, state: str) -> Invoice:
     lines = [
         a_line(practice, 21, "150.00", "1", VAT, "Initial assessment (60 min)"),
         a_line(practice, 14, "120.00", "2", VAT, "Individual therapy session (50 min)"),
