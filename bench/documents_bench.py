@@ -17,7 +17,7 @@ import io
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -98,17 +98,12 @@ def bare_floor(doc: InvoiceDocument) -> bytes:
     return buffer.getvalue()
 
 
-def timed(work: Callable[[], object], rounds: int) -> list[float]:
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
-def timed_each(works: list[Callable[[], object]]) -> list[float]:
-    return [timed(work, 1)[0] for work in works]
+def cpu_timed(work: Callable[[], object]) -> float:
+    """Seconds of this thread's CPU that `work` took: on a shared machine, the wall clock
+    also counts the time other processes held the cores."""
+    started = time.thread_time()
+    work()
+    return time.thread_time() - started
 
 
 def ms(samples: list[float]) -> float:
@@ -124,21 +119,39 @@ class Row:
     long_cached: float
 
 
-def measure(template: InvoiceTemplate, rounds: int, long_rounds: int, serial: list[int]) -> Row:
-    store = RenderedPdfs()
+@dataclass
+class Samples:
+    short_first: list[float] = field(default_factory=list)
+    short_cached: list[float] = field(default_factory=list)
+    long_first: list[float] = field(default_factory=list)
+    long_cached: list[float] = field(default_factory=list)
 
-    def fresh(lines: int) -> InvoiceDocument:
-        serial[0] += 1
-        return invoice_of(template, lines, serial[0])
 
-    # Each render is of a document the store has not seen (a new number): a first render.
-    short_docs = [fresh(SHORT) for _ in range(rounds)]
-    long_docs = [fresh(LONG) for _ in range(long_rounds)]
-    short_first = timed_each([lambda doc=doc: store.invoice(doc, None) for doc in short_docs])
-    long_first = timed_each([lambda doc=doc: store.invoice(doc, None) for doc in long_docs])
-    short_cached = timed(lambda: store.invoice(short_docs[0], None), rounds)
-    long_cached = timed(lambda: store.invoice(long_docs[0], None), rounds)
-    return Row(template.value, ms(short_first), ms(short_cached), ms(long_first), ms(long_cached))
+def measure(rounds: int, long_rounds: int) -> tuple[list[float], dict[InvoiceTemplate, Samples]]:
+    """Round by round, the floor and then each template, so that all of them meet the same
+    machine; every first render is of a document the store has not seen (a new number)."""
+    stores = {template: RenderedPdfs() for template in InvoiceTemplate}
+    samples = {template: Samples() for template in InvoiceTemplate}
+    kept: dict[InvoiceTemplate, tuple[InvoiceDocument, InvoiceDocument]] = {}
+    floor_doc = invoice_of(InvoiceTemplate.CLASSIC, SHORT, 0)
+    floors: list[float] = []
+    serial = 0
+    for round_number in range(rounds):
+        floors.append(cpu_timed(lambda: bare_floor(floor_doc)))
+        for template, store in stores.items():
+            serial += 1
+            short = invoice_of(template, SHORT, serial)
+            taken = samples[template]
+            taken.short_first.append(cpu_timed(lambda: store.invoice(short, None)))  # noqa: B023
+            if round_number < long_rounds:
+                serial += 1
+                long = invoice_of(template, LONG, serial)
+                taken.long_first.append(cpu_timed(lambda: store.invoice(long, None)))  # noqa: B023
+                kept.setdefault(template, (short, long))
+            first_short, first_long = kept[template]
+            taken.short_cached.append(cpu_timed(lambda: store.invoice(first_short, None)))  # noqa: B023
+            taken.long_cached.append(cpu_timed(lambda: store.invoice(first_long, None)))  # noqa: B023
+    return floors, samples
 
 
 def measure_served_over_http() -> None:
@@ -154,24 +167,26 @@ def main() -> None:
     parser.add_argument("--long-rounds", type=int, default=10, help="200-line renders")
     args = parser.parse_args()
 
-    started = time.perf_counter()
-    invoice_pdf(invoice_of(InvoiceTemplate.CLASSIC, SHORT, 0), None)
-    cold = (time.perf_counter() - started) * 1000
+    cold = cpu_timed(lambda: invoice_pdf(invoice_of(InvoiceTemplate.CLASSIC, SHORT, 0), None))
     print(f"Fonts: {typefaces().origin}")
-    print(f"Process's first render (fonts read and registered): {cold:.1f} ms\n")
+    print(f"Process's first render (fonts read and registered): {cold * 1000:.1f} ms\n")
 
-    # Warm reportlab's own caches for the floor as the app's are warm, then alternate the
-    # floor with the templates so that both see the same machine.
-    floor_doc = invoice_of(InvoiceTemplate.CLASSIC, SHORT, 0)
-    bare_floor(floor_doc)
-    serial = [0]
-    rows: list[Row] = []
-    floors: list[float] = []
+    # The floor's fonts and reportlab's own caches warm, as the app's are.
+    bare_floor(invoice_of(InvoiceTemplate.CLASSIC, SHORT, 0))
     gc.collect()
-    for template in InvoiceTemplate:
-        floors += timed(lambda: bare_floor(floor_doc), args.rounds)
-        rows.append(measure(template, args.rounds, args.long_rounds, serial))
+    floors, samples = measure(args.rounds, args.long_rounds)
     floor = ms(floors)
+    rows = [
+        Row(
+            template.value,
+            ms(taken.short_first),
+            ms(taken.short_cached),
+            ms(taken.long_first),
+            ms(taken.long_cached),
+        )
+        for template, taken in samples.items()
+    ]
+    print("Milliseconds of CPU per invoice (median), µs when served from the store:\n")
 
     header = (
         f"{'template':<9} {'10 lines':>9} {'cached':>8} {'200 lines':>10} {'cached':>8} "

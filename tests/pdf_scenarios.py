@@ -143,7 +143,7 @@ def an_invoice(
 
 
 def png(width: int, height: int, *, transparent: bool) -> bytes:
-    picture = Image.new("RGBA" if transparent else "RGB", (width, height), (0, 0, 0, 0))
+    picture = Image.new("RGBA" if transparent else "RGB", (width, height), (255, 255, 255, 0))
     pen = ImageDraw.Draw(picture)
     pen.ellipse((0, 0, min(width, height) - 1, min(width, height) - 1), fill=(20, 40, 90, 255))
     pen.rectangle((width // 2, height // 3, width - 1, height * 2 // 3), fill=(200, 60, 40, 180))
