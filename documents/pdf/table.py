@@ -47,6 +47,10 @@ def _totals(doc: InvoiceDocument) -> list[tuple[TotalKind, str, str]]:
     return rows
 
 
+def _shrunk(look: CellLook, by: float) -> CellLook:
+    return CellLook(look.font, max(look.size - by, 6.5), look.colour)
+
+
 def _widest(texts: list[str], font: str, size: float) -> float:
     return max((stringWidth(printable(text, font), font, size) for text in texts), default=0.0)
 
@@ -91,8 +95,9 @@ def lines_table(design: Design, doc: InvoiceDocument) -> Table:
             ]
         )
     for kind, label, amount in totals:
-        total_look = design.total_look(kind)
-        label_look = CellLook(total_look.font, min(total_look.size, size + 0.6), total_look.colour)
+        total_look = _shrunk(design.total_look(kind), body.size - size)
+        # The label in the amount's own size, so that the two share a baseline.
+        label_look = total_look
         rows.append(
             [
                 "",
@@ -122,7 +127,7 @@ def lines_table(design: Design, doc: InvoiceDocument) -> Table:
     ]
     for offset, (kind, _, _) in enumerate(totals):
         row = shape.first_total + offset
-        total_look = design.total_look(kind)
+        total_look = _shrunk(design.total_look(kind), body.size - size)
         commands += [
             ("SPAN", (3, row), (4, row)),
             ("FONT", (5, row), (5, row), total_look.font, total_look.size),
