@@ -23,12 +23,10 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-_FONT_FOLDERS = (
+_SYSTEM_FONT_FOLDERS = (
     Path("/usr/share/fonts"),
     Path("/usr/local/share/fonts"),
     Path("/Library/Fonts"),
-    Path.home() / ".fonts",
-    Path.home() / ".local/share/fonts",
 )
 _VERA = Path(reportlab.__file__).parent / "fonts"
 # The space Babel puts between a French amount's thousands; Vera lacks it.
@@ -67,15 +65,24 @@ def _fc_match(file_name: str, family: str, style: str) -> Path | None:
     return path if path.name == file_name and path.is_file() else None
 
 
+def _font_folders() -> list[Path]:
+    try:
+        home = Path.home()
+    except RuntimeError:  # no home directory (a service account without one)
+        return list(_SYSTEM_FONT_FOLDERS)
+    return [*_SYSTEM_FONT_FOLDERS, home / ".fonts", home / ".local/share/fonts"]
+
+
 def _find(file_name: str, family: str, style: str) -> Path | None:
-    for folder in _FONT_FOLDERS:
+    folders = _font_folders()
+    for folder in folders:
         direct = folder / "truetype" / "dejavu" / file_name
         if direct.is_file():
             return direct
     matched = _fc_match(file_name, family, style)
     if matched:
         return matched
-    for folder in _FONT_FOLDERS:
+    for folder in folders:
         if folder.is_dir():
             for candidate in folder.rglob(file_name):
                 return candidate

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 # more: a 4000-pixel upload would otherwise travel in every invoice PDF.
 _MAX_PIXELS = 900
 # A small PNG can hold a vast plain image; decoding one would take the process's memory.
-_MAX_SOURCE_PIXELS = 40_000_000
+_MAX_SOURCE_PIXELS = 16_000_000
 
 
 @dataclass(frozen=True, slots=True)
