@@ -88,3 +88,12 @@ def contrast_ratio(foreground: str, background: str) -> float:
         (relative_luminance(foreground), relative_luminance(background)), reverse=True
     )
     return (lighter + 0.05) / (darker + 0.05)
+
+
+STAMP_COLOURS: dict[str, str] = {
+    "PAID": "#1a7f37",
+    "VOID": "#57606a",
+    "OVERDUE": "#b42318",
+}
+"""The PAID / VOID / OVERDUE stamp's ink, the same in every theme so that the state reads
+the same on every practice's invoices; each reaches AA contrast on the paper."""
