@@ -42,6 +42,7 @@ from gateways.mail import SmtpEndpoint, SmtpMailer
 from gateways.mail_folder import FileMailer
 from gateways.stripe_payments import StripeGateway
 from gateways.system import RandomIds, ShiftedClock, SystemClock
+from storage.document_lookup import SqlInvoicePdfLookup
 from storage.engine import create_engine_for, without_transactions
 from storage.health import database_status
 from storage.outbox_queue import SqlOutboxQueue
@@ -168,7 +169,9 @@ def build_container(settings: Settings) -> Container:
         uow_factory=uow_factory,
         env=env,
         slack=slack,
-        payments=_payments_surface(settings, slack.deps, gateway) if slack is not None else None,
+        payments=(
+            _payments_surface(settings, slack.deps, gateway, engine) if slack is not None else None
+        ),
         mailer=mailer,
         outbox=outbox,
         outbox_handlers=handlers,
@@ -281,13 +284,14 @@ def _daily_reconcile(
 
 
 def _payments_surface(
-    settings: Settings, deps: BotDeps, gateway: StripeGateway | None
+    settings: Settings, deps: BotDeps, gateway: StripeGateway | None, engine: Engine
 ) -> PaymentsSurface:
     return PaymentsSurface(
         deps=deps,
         gateway=gateway,
         signer=_link_signer(settings),
         deliver_soon=deps.deliver_soon,
+        pdf_lookup=SqlInvoicePdfLookup(engine),
     )
 
 

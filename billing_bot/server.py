@@ -21,6 +21,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -40,8 +41,11 @@ GRACEFUL_TIMEOUT_S = 20
 ANNOUNCE_WITHIN_S = 120
 
 
-def load_worker_app(settings: Settings, main_pid: int) -> Any:
-    """Runs in each worker process: build its container and the app it serves."""
+def load_worker_app(
+    settings: Settings, main_pid: int, wrap_app: Callable[[Any], Any] | None = None
+) -> Any:
+    """Runs in each worker process: build its container and the app it serves (inside
+    `wrap_app`'s WSGI middleware when given)."""
     _stop_with_main_process(main_pid)
     # Logging is already set up: Granian applies `log_dictconfig` in each worker.
     container = build_container(settings)
@@ -53,7 +57,16 @@ def load_worker_app(settings: Settings, main_pid: int) -> Any:
     _settle_heap()
     # Each worker delivers the outbox too; their claims never overlap (storage.outbox_queue).
     container.start_background()
-    return app
+    return wrap_app(app) if wrap_app is not None else app
+
+
+def with_static_files(exports: dict[str, str], app: Any) -> Any:
+    """`app` with folders served as static files beside it (`exports`: URL prefix to
+    folder). Not used in production: bench/documents_bench.py serves a file of the same
+    size as a PDF through the same server as the floor of a PDF download."""
+    from werkzeug.middleware.shared_data import SharedDataMiddleware
+
+    return SharedDataMiddleware(app, exports, cache=False)
 
 
 def _stop_with_main_process(main_pid: int) -> None:
@@ -80,8 +93,15 @@ def _bind_host(host: str) -> str:
     return host.strip("[]")
 
 
-def serve(settings: Settings, *, workers: int, threads: int) -> None:
+def serve(
+    settings: Settings,
+    *,
+    workers: int,
+    threads: int,
+    wrap_app: Callable[[Any], Any] | None = None,
+) -> None:
     """Serve until SIGTERM or SIGINT, finish the requests in flight, then exit the process.
+    `wrap_app` (picklable: each worker process gets it) wraps the app in WSGI middleware.
 
     The exit status is 0 after a signal and 1 if the address cannot be bound or a worker
     fails to start.
@@ -113,7 +133,7 @@ def serve(settings: Settings, *, workers: int, threads: int) -> None:
         websockets=False,
     )
     try:
-        worker_app = partial(load_worker_app, settings, os.getpid())
+        worker_app = partial(load_worker_app, settings, os.getpid(), wrap_app)
         server.serve(target_loader=worker_app, wrap_loader=False)
     except (OSError, ConfigurationError) as exc:
         print(f"billing-bot: cannot serve: {exc}", file=sys.stderr, flush=True)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Flask, Response
 
 from bot.edge.deps import BotDeps
-from documents.invoice_files import PDF, PdfFile, invoice_pdf_file, receipt_pdf_file
+from documents.invoice_files import (
+    PDF,
+    PdfFile,
+    invoice_filename,
+    invoice_pdf_file,
+    receipt_pdf_file,
+    version_stamp,
+)
 from documents.render import not_found_html
 from domain.errors import NotFound
 from domain.payments import EntryKind
+from domain.ports import InvoicePdfLookup
 from domain.usecases.pay_links import invoice_for_token
 
 
@@ -28,9 +38,29 @@ def _not_found() -> Response:
     return Response(not_found_html(), status=404, content_type="text/html; charset=utf-8")
 
 
-def mount_documents(app: Flask, deps: BotDeps) -> None:
+def _stored(lookup: InvoicePdfLookup, deps: BotDeps, token: str) -> PdfFile | None:
+    """The stored PDF when it is still what the invoice shows today: one read, no render."""
+    stored = lookup.by_token(token)
+    if stored is None or stored.content is None:
+        return None
+    today = deps.env.clock.now().astimezone(ZoneInfo(stored.time_zone)).date()
+    stamp = version_stamp(
+        invoice_version=stored.invoice_version,
+        practice_version=stored.practice_version,
+        client_version=stored.client_version,
+        today=today,
+        pay_url=f"{deps.public_base_url}/pay/{token}",
+    )
+    if stored.stored_stamp != stamp:
+        return None
+    return PdfFile(invoice_filename(stored.number), stored.content)
+
+
+def mount_documents(app: Flask, deps: BotDeps, lookup: InvoicePdfLookup | None = None) -> None:
     @app.get("/pay/<token>/invoice.pdf")
     def invoice_download(token: str) -> Response:
+        if lookup is not None and (ready := _stored(lookup, deps, token)) is not None:
+            return _pdf_response(ready, download=True)
         try:
             records = invoice_for_token(token, deps.read())
         except NotFound:

@@ -227,7 +227,7 @@ def _upload_preview(
     look = invoice_look(caller.practice.id, deps.read())
     practice = replace(look.practice, invoice_settings=settings)
     try:
-        doc = sample_document(practice, deps.env.today_at(practice))
+        doc = sample_document(practice, deps.env.today_at(practice), tax_rate=look.default_tax_rate)
         png = preview_png(invoice_pdf(doc, look.logo))
         name = f"invoice-preview-{settings.template.value}-{settings.theme.value}.png"
         uploaded = client.files_upload_v2(content=png, filename=name, title="Invoice preview")

@@ -22,7 +22,7 @@ from domain.online_payments import (
     PaymentGatewayUnavailable,
     StripeEvent,
 )
-from domain.ports import PaymentGateway
+from domain.ports import InvoicePdfLookup, PaymentGateway
 from domain.roles import NotPermitted, Role
 from domain.usecases.card_payments import apply_stripe_event
 from domain.usecases.pay_links import (
@@ -76,6 +76,8 @@ class PaymentsSurface:
     signer: LinkSigner
     deliver_soon: Callable[[], None] = lambda: None
     """Wakes the outbox worker after a change enqueued side effects."""
+    pdf_lookup: InvoicePdfLookup | None = None
+    """Finds a client's stored PDF in one read; None: every download reads the records."""
 
 
 def mount_payments(app: Flask, surface: PaymentsSurface) -> None:

@@ -91,7 +91,7 @@ def create_web_app(container: WebDependencies) -> Flask:
         _mount_slack(app, container.slack)
     if container.payments is not None:
         mount_payments(app, container.payments)
-        mount_documents(app, container.payments.deps)
+        mount_documents(app, container.payments.deps, container.payments.pdf_lookup)
 
     @app.before_request
     def refuse_oversized_body() -> tuple[Response, int] | None:

@@ -94,6 +94,8 @@ STAMP_COLOURS: dict[str, str] = {
     "PAID": "#1a7f37",
     "VOID": "#57606a",
     "OVERDUE": "#b42318",
+    "DRAFT": "#6e5a00",
 }
-"""The PAID / VOID / OVERDUE stamp's ink, the same in every theme so that the state reads
-the same on every practice's invoices; each reaches AA contrast on the paper."""
+"""The PAID / VOID / OVERDUE (and, on a draft's PDF, DRAFT) stamp's ink, the same in every
+theme so that the state reads the same on every practice's invoices; each reaches AA contrast
+on the paper."""

@@ -289,6 +289,11 @@ class LogoRepository(Protocol):
     def get(self, practice_id: PracticeId, logo_id: str) -> Logo | None: ...
 
 
+#: The owner an invoice's own PDF is stored under (followed by the invoice's id); a
+#: receipt's is "receipt:" and the payment's id.
+INVOICE_PDF_OWNER = "invoice:"
+
+
 class DocumentFileCache(Protocol):
     """Rendered documents (PDFs) kept by what they were rendered from: `fingerprint` names
     the exact content (invoice version, design, logo), so a changed invoice misses the
@@ -298,6 +303,29 @@ class DocumentFileCache(Protocol):
     def put(
         self, practice_id: PracticeId, owner: str, fingerprint: str, content: bytes
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInvoicePdf:
+    """What a client's PDF download needs to know before anything is rendered: the
+    versions the PDF depends on, and the stored PDF with the stamp of the versions it was
+    rendered from (None when none is stored)."""
+
+    practice_id: PracticeId
+    invoice_id: InvoiceId
+    number: str
+    time_zone: str
+    invoice_version: int
+    practice_version: int
+    client_version: int
+    stored_stamp: str | None
+    content: bytes | None
+
+
+class InvoicePdfLookup(Protocol):
+    def by_token(self, token: str) -> StoredInvoicePdf | None:
+        """The invoice of a pay link's token, in one read; None for an unknown token."""
+        ...
 
 
 class Outbox(Protocol):

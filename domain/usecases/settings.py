@@ -514,10 +514,16 @@ class InvoiceLook:
 
     practice: Practice
     logo: Logo | None
+    default_tax_rate: TaxRate | None
 
 
 def invoice_look(practice_id: PracticeId, uow: UnitOfWork) -> InvoiceLook:
     with uow:
         practice = load_practice(uow, practice_id)
         logo_ref = practice.invoice_settings.logo_ref
-        return InvoiceLook(practice, uow.logos.get(practice_id, logo_ref) if logo_ref else None)
+        rate_id = practice.default_tax_rate_id
+        return InvoiceLook(
+            practice,
+            uow.logos.get(practice_id, logo_ref) if logo_ref else None,
+            uow.tax_rates.get(practice_id, rate_id) if rate_id else None,
+        )

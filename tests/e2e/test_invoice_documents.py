@@ -35,6 +35,7 @@ from bot.payment_links import EMAIL
 from documents.themes import palette
 from domain.invoices import InvoiceStatus
 from domain.practice import InvoiceTheme
+from domain.usecases.settings import ConfigureInvoiceSettings, configure_invoice_settings
 from helpers import wait_until
 from sandbox.slack import Message, View
 
@@ -176,3 +177,32 @@ def test_invoice_settings_show_a_sample_invoice_in_the_design_being_chosen(
     assert _accent_pixels(png, InvoiceTheme.SLATE) < _accent_pixels(png, InvoiceTheme.PLUM)
     # Nothing is saved until the person presses Save.
     assert world.practice(p.seat.workspace).invoice_settings.theme is InvoiceTheme.SLATE
+
+
+def test_a_stored_pdf_is_served_until_what_it_shows_changes(world: SlackWorld) -> None:
+    p = ready(world, "Stamp Clinic", "grace@stamp.example")
+    invoice = create_issued(world, p)
+    url = f"{pay_url(world, p, invoice)}/invoice.pdf"
+    first = httpx.get(url, timeout=10).content
+
+    again = httpx.get(url, timeout=10).content
+    practice = world.practice(p.seat.workspace)
+    configure_invoice_settings(
+        ConfigureInvoiceSettings(
+            practice.id,
+            p.seat.admin.id,
+            template="modern",
+            theme="plum",
+            payment_terms_days=30,
+            number_prefix="INV-",
+            footer="New footer for every invoice",
+        ),
+        world.uow(),
+        world.env,
+    )
+    changed = httpx.get(url, timeout=10).content
+
+    assert again == first  # the stored file, not a new render
+    assert changed != first
+    assert "New footer for every invoice" in pdf_text(changed)
+    assert "within 30 days" in pdf_text(changed)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from documents.themes import PALETTES, contrast_ratio
+from documents.themes import PALETTES, STAMP_COLOURS, contrast_ratio
 from domain.practice import InvoiceTheme
 
 
@@ -24,3 +24,8 @@ def test_text_reaches_aa_contrast(theme: InvoiceTheme) -> None:
 def test_contrast_ratio_matches_wcag_extremes() -> None:
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
     assert contrast_ratio("#777777", "#777777") == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("stamp", sorted(STAMP_COLOURS))
+def test_every_stamp_reads_on_the_paper(stamp: str) -> None:
+    assert contrast_ratio(STAMP_COLOURS[stamp], "#ffffff") >= 4.5

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,7 @@ from documents.model import invoice_document, receipt_document
 from documents.pdf import invoice_pdf, receipt_pdf
 from documents.pdf.fonts import printable, typefaces
 from domain.ids import TaxRateId
-from domain.invoices import MAX_UNIT_PRICE, Invoice
+from domain.invoices import MAX_UNIT_PRICE, Invoice, InvoiceState
 from domain.money import Currency, Money
 from domain.payments import EntryKind
 from domain.practice import InvoiceTemplate, InvoiceTheme, Practice
@@ -157,18 +158,26 @@ def test_the_invoice_is_stamped_paid_void_or_overdue(template: InvoiceTemplate) 
     paid = an_invoice(practice, lines, ledger=[a_payment(open_invoice.total, 1)])
     void = an_invoice(practice, lines, void=True)
     overdue = an_invoice(practice, lines, due_in_days=3)
+    draft = replace(open_invoice, state=InvoiceState.DRAFT, issued_at=None)
 
     stamps = {
-        name: re.findall(r"\b(PAID|VOID|OVERDUE)\b", page_texts(render(practice, invoice))[0])
+        name: re.findall(r"\b(PAID|VOID|OVERDUE|DRAFT)\b", page_texts(render(practice, invoice))[0])
         for name, invoice in (
             ("open", open_invoice),
             ("paid", paid),
             ("void", void),
             ("overdue", overdue),
+            ("draft", draft),
         )
     }
 
-    assert stamps == {"open": [], "paid": ["PAID"], "void": ["VOID"], "overdue": ["OVERDUE"]}
+    assert stamps == {
+        "open": [],
+        "paid": ["PAID"],
+        "void": ["VOID"],
+        "overdue": ["OVERDUE"],
+        "draft": ["DRAFT"],
+    }
 
 
 @pytest.mark.parametrize("template", list(InvoiceTemplate))
