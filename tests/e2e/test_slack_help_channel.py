@@ -337,3 +337,49 @@ def test_a_retry_storm_of_one_event_relays_one_message(tmp_path, database_url):
         copies = [m for m in _thread(world, dm, question) if "Only once" in m.text]
         assert len(copies) == 1
         assert all(status == 200 for status in statuses), statuses
+
+
+def _escalations(world: SlackWorld, desk: SupportSeat, label: str) -> list[Message]:
+    """The app's top-level posts in the support channel saying `label` waits unanswered."""
+    return [
+        m
+        for m in world.slack.messages_in(desk.channel)
+        if m.bot_id and not m.thread_ts and ":rotating_light:" in m.text and f"{label} " in m.text
+    ]
+
+
+def test_an_unanswered_question_is_escalated_once_and_an_answered_one_never(tmp_path):
+    clock = tmp_path / "clock-shift"  # seconds the server's clock runs ahead of ours
+    settings = {"TEST_CLOCK_FILE": str(clock), "ESCALATION_CHECK_SECONDS": "1"}
+    with slack_world(
+        tmp_path, f"sqlite:///{tmp_path / 'billing.sqlite3'}", support=True, extra_settings=settings
+    ) as world:
+        desk = world.new_support_desk(escalate_after="60")
+        practice = world.new_practice("Practice Waiting")
+        dm, waiting = _ask(world, practice, "Nobody answers this one")
+        _, answered = _ask(world, practice, "Sam answers this one")
+        waiting_label = _number(world, dm, waiting)
+        answered_label = _number(world, dm, answered)
+        card = _card(world, desk, answered_label)
+        world.slack.post_message(desk.agent, desk.channel, "Here you go", thread_ts=card.ts)
+        _wait_in_thread(world, dm, answered, "Here you go", what="the answer")
+        _settled(world)
+        assert not _escalations(world, desk, waiting_label), "escalated before its hour"
+
+        clock.write_text(str(61 * 60))
+        escalation = wait_until(
+            lambda: _escalations(world, desk, waiting_label), WAIT, what="the escalation"
+        )[0]
+        assert "Practice Waiting has waited 1 h 1 min without an answer" in escalation.text
+
+        # An hour later still, a question asked meanwhile is escalated: the checks went on,
+        # and neither the first question nor the answered one was posted again.
+        _, later = _ask(world, practice, "A later question")
+        later_label = _number(world, dm, later)
+        clock.write_text(str(2 * 61 * 60))
+        wait_until(lambda: _escalations(world, desk, later_label), WAIT, what="the later one")
+        _settled(world)
+
+        assert len(_escalations(world, desk, waiting_label)) == 1
+        assert len(_escalations(world, desk, later_label)) == 1
+        assert not _escalations(world, desk, answered_label)
