@@ -23,6 +23,7 @@ from bot.blocks import escape
 from bot.deliveries import workspace_client
 from bot.edge.deps import BotDeps
 from bot.edge.files import FileNotFetched, slack_file_fetcher
+from bot.slack_names import SlackNames
 from domain.errors import NotFound
 from domain.ids import ConversationId
 from domain.outbox import OutboxMessage, PermanentDeliveryError, TransientDeliveryError
@@ -53,6 +54,7 @@ class SupportDeliveries:
         self._app = app
         self._deps = deps
         self._fetch = slack_file_fetcher(deps.slack_api_url, limit=MAX_RELAYED_FILE, timeout=30)
+        self._names = SlackNames()
 
     def __call__(self, message: OutboxMessage) -> None:
         payload = message.payload
@@ -123,7 +125,7 @@ class SupportDeliveries:
             posted = support.chat_postMessage(
                 channel=channel,
                 text=views.card_text(conversation, view.context),
-                blocks=views.support_card(conversation, view.context),
+                blocks=self._card_blocks(view),
             )
             thread = SlackRef(
                 self._deps.support_team_id or "", str(posted["channel"]), str(posted["ts"])
@@ -168,21 +170,26 @@ class SupportDeliveries:
     ) -> str:
         shown = text or ("shared a file" if has_files else "")
         if side is Side.PRACTICE:
-            return views.from_practice(view.context.practice_name, user_id, shown)
-        return views.from_support(self._first_name(user_id), shown)
+            member = self._member_name(view, user_id)
+            return views.from_practice(view.context.practice_name, member, user_id, shown)
+        return views.from_support(self._agent_name(user_id), shown)
 
-    def _first_name(self, user_id: str) -> str:
-        """Support's own name as the practice reads it: the first word of the agent's name."""
+    def _agent_name(self, user_id: str) -> str:
+        """Support's own name as the practice reads it: the agent's first name."""
         if not user_id or self._deps.support_team_id is None:
             return "Someone"
         client = workspace_client(self._app, self._deps.support_team_id)
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except SlackApiError:
-            return "Someone"
-        profile = user.get("profile") or {}
-        name = str(profile.get("first_name") or user.get("real_name") or user.get("name") or "")
-        return name.split()[0] if name.split() else "Someone"
+        return self._names.first_name(client, self._deps.support_team_id, user_id) or "Someone"
+
+    def _member_name(self, view: ConversationView, user_id: str) -> str | None:
+        """A practice member's first name, asked of the practice's workspace (None: support
+        sees their id instead)."""
+        workspace = view.context.workspace_id
+        return self._names.first_name(workspace_client(self._app, workspace), workspace, user_id)
+
+    def _card_blocks(self, view: ConversationView) -> Any:
+        asker = self._member_name(view, view.conversation.opened_by)
+        return views.support_card(view.conversation, view.context, asker)
 
     def _copy_files(
         self, files: tuple[SharedFile, ...], source_team: str, client: WebClient, target: SlackRef
@@ -254,7 +261,7 @@ class SupportDeliveries:
             channel=thread.channel_id,
             ts=thread.ts,
             text=views.card_text(view.conversation, view.context),
-            blocks=views.support_card(view.conversation, view.context),
+            blocks=self._card_blocks(view),
         )
 
     def _resolved(self, view: ConversationView, payload: Any) -> None:

@@ -102,11 +102,13 @@ def _settled(world: SlackWorld) -> None:
 
 def test_a_question_and_its_answers_travel_both_ways(world: SlackWorld, desk: SupportSeat):
     practice = world.new_practice("Practice A")
+    installed = time.time()  # installing asked Slack for Ada's time zone
     dm, question = _ask(world, practice, "How do I void an invoice?")
     label = _number(world, dm, question)
     card = _card(world, desk, label)
     assert "How do I void an invoice?" in message_text(card)
     assert "Practice A" in message_text(card)
+    assert f"Question from Ada (`{practice.admin.id}`)" in message_text(card)
 
     for turn in range(1, 4):
         world.slack.post_message(desk.agent, desk.channel, f"Answer {turn}", thread_ts=card.ts)
@@ -116,7 +118,7 @@ def test_a_question_and_its_answers_travel_both_ways(world: SlackWorld, desk: Su
         relayed = _wait_in_thread(
             world, desk.channel, card, f"Follow-up {turn}", what=f"follow-up {turn}"
         )
-        assert "Practice A" in relayed.text
+        assert relayed.text.startswith(f"*Ada at Practice A:* Follow-up {turn}")
 
     _settled(world)
     # Each message crossed once: the app's own copies (whose events it hears too) never
@@ -128,6 +130,13 @@ def test_a_question_and_its_answers_travel_both_ways(world: SlackWorld, desk: Su
     assert not any("Sam from support" in text for text in support_side)
     assert "*First response*" in message_text(card)
     assert "Sam Rivera" not in message_text(card)
+    # Ada's name was asked of her workspace once, not for each of her messages.
+    asked = [
+        call
+        for call in world.slack.calls("users.info")
+        if call.args.get("user") == practice.admin.id and call.at >= installed
+    ]
+    assert len(asked) == 1
 
 
 def test_files_edits_and_deletes_are_mirrored(world: SlackWorld, desk: SupportSeat):
