@@ -37,14 +37,17 @@ from domain.support import (
 )
 from domain.usecases.support import (
     Ask,
+    AskAboutReply,
     Change,
     ChangeStatus,
     Deleted,
     Edited,
     Incoming,
+    Outcome,
     Rate,
     SetHelpChannel,
     SetSupportDesk,
+    ask_about_reply,
     ask_support,
     change_status,
     help_channel,
@@ -268,8 +271,7 @@ def on_reaction(
         log.info("event=support_reaction reaction=resolve outcome=%s", handled.outcome)
         deps.deliver_soon()
     elif practice_id is not None and message.channel_id == help_channel(practice_id, deps.read()):
-        author = str(event.get("item_user") or user_id)
-        deps.later(partial(_ticket, deps, client, practice_id, message, author, event_id))
+        deps.later(partial(_ticket, deps, client, practice_id, message, user_id, event_id))
 
 
 def _ticket(
@@ -277,20 +279,24 @@ def _ticket(
     client: WebClient,
     practice_id: PracticeId,
     message: SlackRef,
-    author: str,
+    reacted_by: str,
     event_id: str,
 ) -> None:
     """A 🎫 on a help channel message: its words (read from Slack, since the reaction names
-    only the message) become the question, and its thread the conversation."""
+    only the message) become the question, asked by the message's author. A top-level
+    message's thread becomes the conversation; a reply is quoted in a post of its own, whose
+    thread becomes the conversation."""
     found = _read_message(client, message)
     if found is None or _from_an_app(found):
         return
     text = views.portable_text(str(found.get("text") or ""), None)
-    root = message
-    if found.get("thread_ts") and found.get("thread_ts") != message.ts:
-        return  # a reply inside a thread: the thread, not the reply, would be the conversation
+    author = str(found.get("user") or reacted_by)
+    thread_ts = str(found.get("thread_ts") or message.ts)
+    if thread_ts != message.ts:
+        _ticket_reply(deps, client, practice_id, message, thread_ts, found, reacted_by, event_id)
+        return
     handled = ask_support(
-        Ask(practice_id, root, author, text, deps.support_team_id, event_id, _files(found)),
+        Ask(practice_id, message, author, text, deps.support_team_id, event_id, _files(found)),
         deps.uow(),
         deps.env,
     )
@@ -298,10 +304,65 @@ def _ticket(
     deps.deliver_soon()
 
 
+def _ticket_reply(
+    deps: BotDeps,
+    client: WebClient,
+    practice_id: PracticeId,
+    reply: SlackRef,
+    thread_ts: str,
+    found: dict[str, Any],
+    reacted_by: str,
+    event_id: str,
+) -> None:
+    thread = SlackRef(reply.team_id, reply.channel_id, thread_ts)
+    handled = ask_about_reply(
+        AskAboutReply(
+            practice_id,
+            reply,
+            thread,
+            str(found.get("user") or reacted_by),
+            views.portable_text(str(found.get("text") or ""), None),
+            deps.support_team_id,
+            event_id,
+            _files(found),
+        ),
+        deps.uow(),
+        deps.env,
+    )
+    log.info("event=support_reaction reaction=ticket_reply outcome=%s", handled.outcome)
+    deps.deliver_soon()
+    if handled.conversation is not None:
+        told = views.already_a_conversation(handled.conversation)
+    elif handled.outcome is Outcome.ASKED_BEFORE:
+        told = views.ALREADY_QUOTED
+    else:
+        return
+    try:
+        client.chat_postEphemeral(
+            channel=reply.channel_id, user=reacted_by, thread_ts=thread_ts, text=told
+        )
+    except SlackApiError as error:
+        log.info("event=support_ticket_answer_failed error=%s", error.response.get("error"))
+
+
 def _read_message(client: WebClient, message: SlackRef) -> dict[str, Any] | None:
+    """The message as Slack has it: from the channel's history, or, for a reply inside a
+    thread (which the history leaves out), from its thread."""
     answer = client.conversations_history(
         channel=message.channel_id, latest=message.ts, inclusive=True, limit=1
     )
+    for found in answer.get("messages") or []:
+        if found.get("ts") == message.ts:
+            return dict(found)
+    try:
+        # The parent comes first whatever `oldest` says; the reply is the next one.
+        answer = client.conversations_replies(
+            channel=message.channel_id, ts=message.ts, oldest=message.ts, inclusive=True, limit=2
+        )
+    except SlackApiError as error:
+        if error.response.get("error") == "thread_not_found":
+            return None
+        raise
     for found in answer.get("messages") or []:
         if found.get("ts") == message.ts:
             return dict(found)

@@ -25,12 +25,14 @@ from bot.edge.deps import BotDeps
 from bot.edge.files import FileNotFetched, slack_file_fetcher
 from bot.slack_names import SlackNames
 from domain.errors import NotFound
-from domain.ids import ConversationId
+from domain.ids import ConversationId, PracticeId
 from domain.outbox import OutboxMessage, PermanentDeliveryError, TransientDeliveryError
 from domain.support import Conversation, SharedFile, Side, SlackRef, duration_words
 from domain.usecases.support import (
+    Ask,
     ConversationView,
     Post,
+    ask_support,
     conversation_view,
     files_from,
     record_copy,
@@ -62,6 +64,9 @@ class SupportDeliveries:
         try:
             if post is Post.UNAVAILABLE:
                 self._unavailable(payload)
+                return
+            if post is Post.QUOTE:
+                self._quote(message.practice_id, payload)
                 return
             view = conversation_view(
                 message.practice_id,
@@ -116,6 +121,37 @@ class SupportDeliveries:
         client.chat_postMessage(
             channel=thread.channel_id, thread_ts=thread.ts, text=views.UNAVAILABLE_TEXT
         )
+
+    def _quote(self, practice_id: PracticeId, payload: Any) -> None:
+        """Quote a reply marked 🎫 in a post of its own, open the conversation there, and
+        say where it went in the reply's thread."""
+        reply, thread = ref_from(payload["reply"]), ref_from(payload["thread"])
+        author = str(payload.get("user_id") or "")
+        text = str(payload.get("text") or "")
+        client = workspace_client(self._app, reply.team_id)
+        posted = client.chat_postMessage(
+            channel=reply.channel_id, text=views.quoted_question(author, text)
+        )
+        handled = ask_support(
+            Ask(
+                practice_id,
+                SlackRef(reply.team_id, str(posted["channel"]), str(posted["ts"])),
+                author,
+                text,
+                self._deps.support_team_id,
+                files=files_from(payload.get("files")),
+                written_by_member=False,
+            ),
+            self._deps.uow(),
+            self._deps.env,
+        )
+        self._deps.deliver_soon()
+        if handled.conversation is not None:
+            client.chat_postMessage(
+                channel=thread.channel_id,
+                thread_ts=thread.ts,
+                text=views.quoted_note(handled.conversation),
+            )
 
     def _opened(self, view: ConversationView, payload: Any) -> None:
         conversation = view.conversation

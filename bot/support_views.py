@@ -169,6 +169,30 @@ def received_text(conversation: Conversation) -> str:
     )
 
 
+def quoted_question(author: str, text: str) -> str:
+    """The app's post quoting a reply marked 🎫: its thread is the conversation."""
+    body = "\n".join(f"> {line}" for line in escape(text).splitlines() or ["(a file)"])
+    return f":ticket: *Question for support* from <@{author}>, from a thread:\n{body}"
+
+
+def quoted_note(conversation: Conversation) -> str:
+    """Said in the reply's thread once its quote is a conversation."""
+    return (
+        f":ticket: Sent to support as {conversation.label}. The conversation continues in the "
+        "thread of its own post in this channel, *Question for support*."
+    )
+
+
+def already_a_conversation(conversation: Conversation) -> str:
+    return (
+        f"This thread is support conversation {conversation.label} already: every reply in it "
+        "reaches support."
+    )
+
+
+ALREADY_QUOTED = "That reply was sent to support already; its conversation has a thread of its own."
+
+
 UNAVAILABLE_TEXT = (
     "Support isn't available in Billing Bot yet, so this question was not sent. "
     "Please try again later."

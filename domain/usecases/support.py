@@ -17,6 +17,7 @@ nothing twice or nothing at all. The rules that keep the relay from looping or l
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -56,6 +57,7 @@ class Post(enum.StrEnum):
     RESOLVED = "resolved"  # tell both threads, and ask the practice for a rating
     REOPENED = "reopened"  # tell both threads
     ESCALATE = "escalate"  # a question waits unanswered: say so in the support channel
+    QUOTE = "quote"  # a reply marked 🎫: quote it in a thread of its own, the conversation
 
 
 class Outcome(enum.StrEnum):
@@ -64,6 +66,8 @@ class Outcome(enum.StrEnum):
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     UNAVAILABLE = "unavailable"
+    QUOTED = "quoted"  # a reply marked 🎫 will be quoted, and its quote asked
+    ASKED_BEFORE = "asked_before"  # that reply was quoted before
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +206,73 @@ def ask_support(cmd: Ask, uow: UnitOfWork, env: Env) -> Handled:
         )
         uow.commit()
         return Handled(Outcome.OPENED, conversation)
+
+
+@dataclass(frozen=True, slots=True)
+class AskAboutReply:
+    """A 🎫 on a reply inside a thread of the help channel. A conversation is a thread of its
+    own, and the reply's thread is someone else's, so the app quotes the reply in a new
+    top-level post whose thread becomes the conversation (`Post.QUOTE`)."""
+
+    practice_id: PracticeId
+    reply: SlackRef
+    thread: SlackRef
+    """The reply's thread (its parent message)."""
+    author: str
+    text: str
+    support_team_id: str | None
+    event_id: str
+    files: tuple[SharedFile, ...] = ()
+
+
+def ask_about_reply(cmd: AskAboutReply, uow: UnitOfWork, env: Env) -> Handled:
+    """Enqueue the quote of a reply marked 🎫 once, however many people mark it. Nothing is
+    quoted when the reply's thread is a conversation already (its replies reach support
+    anyway: Handled carries that conversation) or the reply was quoted before (ASKED_BEFORE);
+    without a support desk the member is told in the reply's thread."""
+    with uow:
+        if not uow.support.remember_event(cmd.event_id, env.clock.now()):
+            return Handled(Outcome.DUPLICATE)
+        existing = uow.support.for_practice_thread(cmd.practice_id, cmd.thread)
+        if existing is not None:
+            return Handled(Outcome.DUPLICATE, existing)
+        load_practice(uow, cmd.practice_id)
+        desk = uow.support_settings.desk(cmd.support_team_id) if cmd.support_team_id else None
+        if desk is None:
+            _post(
+                uow,
+                env,
+                cmd.practice_id,
+                Post.UNAVAILABLE,
+                f"unavailable:{cmd.reply.team_id}:{cmd.reply.channel_id}:{cmd.reply.ts}",
+                thread=_ref(cmd.thread),
+                user_id=cmd.author,
+            )
+            uow.commit()
+            return Handled(Outcome.UNAVAILABLE)
+        if not uow.support.remember_event(_quoted_key(cmd.reply), env.clock.now()):
+            uow.commit()  # the event stays remembered: a retry of it changes nothing
+            return Handled(Outcome.ASKED_BEFORE)
+        _post(
+            uow,
+            env,
+            cmd.practice_id,
+            Post.QUOTE,
+            f"quote:{cmd.reply.team_id}:{cmd.reply.channel_id}:{cmd.reply.ts}",
+            reply=_ref(cmd.reply),
+            thread=_ref(cmd.thread),
+            user_id=cmd.author,
+            text=cmd.text,
+            files=_files(cmd.files),
+        )
+        uow.commit()
+        return Handled(Outcome.QUOTED)
+
+
+def _quoted_key(reply: SlackRef) -> str:
+    # Kept beside Slack's event ids (at most 64 characters), so a reply is quoted once.
+    digest = hashlib.sha256(f"{reply.team_id}:{reply.channel_id}:{reply.ts}".encode()).hexdigest()
+    return f"quoted:{digest[:48]}"
 
 
 # -- relaying ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from bot import support_views
 from bot.hub import COMMAND as BILLING
 from helpers import wait_until
-from sandbox.slack import Channel, Message
+from sandbox.slack import Channel, Message, User
 from storage.orm import OutboxRow
 
 WAIT = BACKGROUND_TIMEOUT
@@ -392,3 +392,82 @@ def test_an_unanswered_question_is_escalated_once_and_an_answered_one_never(tmp_
         assert len(_escalations(world, desk, waiting_label)) == 1
         assert len(_escalations(world, desk, later_label)) == 1
         assert not _escalations(world, desk, answered_label)
+
+
+def test_a_ticket_on_a_reply_in_a_thread_quotes_it_as_a_question_of_its_own(
+    world: SlackWorld, desk: SupportSeat
+):
+    practice = world.new_practice("Practice Q", admin="quinn", real_name="Quinn Ray")
+    bo = world.slack.create_user(practice.workspace, "bo", real_name="Bo Chen")
+    help_channel = world.slack.create_channel(
+        practice.workspace, "help", members=[practice.admin, bo]
+    )
+    # A thread from before the app was in #help, so not a conversation.
+    chat = world.slack.post_message(practice.admin, help_channel, "Lunch plans?")
+    settings = world.open_setting(
+        practice.admin, support_views.OPEN_HELP_CHANNEL, channel=practice.general
+    )
+    world.slack.driver.submit_view(settings, {support_views.HELP_CHANNEL: help_channel.id})
+    wait_until(
+        lambda: world.slack.installation(practice.workspace).bot_user_id in help_channel.members,
+        WAIT,
+        what="the app to join #help",
+    )
+    reply = world.slack.post_message(
+        bo, help_channel, "Why does my invoice show the wrong tax?", thread_ts=chat.ts
+    )
+
+    world.slack.react(practice.admin, reply, "ticket")
+
+    def quote() -> Message | None:
+        return next(
+            (
+                m
+                for m in world.slack.messages_in(help_channel)
+                if m.bot_id and not m.thread_ts and "Question for support" in m.text
+            ),
+            None,
+        )
+
+    quoted = wait_until(quote, WAIT, what="the reply quoted in #help")
+    assert "> Why does my invoice show the wrong tax?" in quoted.text
+    assert f"<@{bo.id}>" in quoted.text
+    receipt = _wait_in_thread(world, help_channel, quoted, support_views.RECEIVED, what="receipt")
+    label = receipt.text.split("(", 1)[1].split(")", 1)[0]
+    _wait_in_thread(world, help_channel, chat, f"Sent to support as {label}", what="the pointer")
+    card = _card(world, desk, label)
+    assert "Why does my invoice show the wrong tax?" in message_text(card)
+    assert f"Question from Bo (`{bo.id}`)" in message_text(card)
+    world.slack.post_message(desk.agent, desk.channel, "Tax is set per line", thread_ts=card.ts)
+    _wait_in_thread(world, help_channel, quoted, "Tax is set per line", what="the answer")
+
+    # Marking the same reply again, or a reply inside a conversation, opens nothing more:
+    # the person who marked it is told why, and only they see it.
+    world.slack.react(bo, reply, "ticket")
+    follow_up = world.slack.post_message(bo, help_channel, "Thanks!", thread_ts=quoted.ts)
+    world.slack.react(practice.admin, follow_up, "ticket")
+    wait_until(
+        lambda: any("sent to support already" in m.text for m in _ephemerals(world, bo)),
+        WAIT,
+        what="Bo told the reply was sent already",
+    )
+    wait_until(
+        lambda: any(
+            f"support conversation {label} already" in m.text
+            for m in _ephemerals(world, practice.admin)
+        ),
+        WAIT,
+        what="Quinn told the thread is a conversation",
+    )
+    _settled(world)
+    quotes = [
+        m
+        for m in world.slack.messages_in(help_channel)
+        if not m.thread_ts and "Question for support" in m.text
+    ]
+    assert len(quotes) == 1
+    assert sum(label in message_text(m) for m in world.slack.messages_in(desk.channel)) == 1
+
+
+def _ephemerals(world: SlackWorld, user: User) -> list[Message]:
+    return world.slack.ephemeral_messages_for(user)

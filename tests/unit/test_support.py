@@ -17,6 +17,7 @@ from domain.support import ConversationStatus, NotResolved, Rating, Side, SlackR
 from domain.usecases.access import InstallApp, install_app
 from domain.usecases.support import (
     Ask,
+    AskAboutReply,
     Change,
     ChangeStatus,
     Deleted,
@@ -26,6 +27,7 @@ from domain.usecases.support import (
     Rate,
     SetHelpChannel,
     SetSupportDesk,
+    ask_about_reply,
     ask_support,
     change_status,
     conversation_view,
@@ -426,3 +428,54 @@ def test_support_sees_ids_and_counts_never_a_clients_record(uow, env, desk, prac
 )
 def test_durations_read_at_a_glance(span, words):
     assert duration_words(span) == words
+
+
+def _ticket_reply(uow: FakeUnitOfWork, env: Env, practice: PracticeId, event_id: str, **kw: Any):
+    return ask_about_reply(
+        AskAboutReply(
+            practice_id=practice,
+            reply=kw.pop("reply", SlackRef("TA", "CHELP", "5.000200")),
+            thread=kw.pop("thread", SlackRef("TA", "CHELP", "5.000100")),
+            author="UBO",
+            text="Why is the tax wrong?",
+            support_team_id=SUPPORT_TEAM,
+            event_id=event_id,
+        ),
+        uow,
+        env,
+    )
+
+
+def test_a_ticket_on_a_reply_asks_for_its_quote_once_however_many_mark_it(uow, env, desk, practice):
+    first = _ticket_reply(uow, env, practice, "EvT1")
+    retry = _ticket_reply(uow, env, practice, "EvT1")
+    another = _ticket_reply(uow, env, practice, "EvT2")
+
+    assert (first.outcome, retry.outcome, another.outcome) == (
+        Outcome.QUOTED,
+        Outcome.DUPLICATE,
+        Outcome.ASKED_BEFORE,
+    )
+    quotes = [p for p in _posts(uow) if p["post"] == "quote"]
+    assert len(quotes) == 1
+    assert quotes[0]["user_id"] == "UBO" and quotes[0]["text"] == "Why is the tax wrong?"
+    assert quotes[0]["thread"] == {"team": "TA", "channel": "CHELP", "ts": "5.000100"}
+    assert uow.committed.conversations == {}  # the quote's thread opens it, once posted
+
+
+def test_a_ticket_on_a_reply_in_a_conversation_names_that_conversation(uow, env, desk, practice):
+    asked = _ask(uow, env, practice, ts="5.000100")
+
+    handled = _ticket_reply(uow, env, practice, "EvT3", thread=SlackRef("TA", "DADA", "5.000100"))
+
+    assert handled.conversation == asked.conversation
+    assert [p["post"] for p in _posts(uow)] == ["opened"]
+
+
+def test_a_ticket_on_a_reply_without_a_desk_says_support_is_unavailable(uow, env, practice):
+    handled = _ticket_reply(uow, env, practice, "EvT4")
+
+    assert handled.outcome is Outcome.UNAVAILABLE
+    posts = _posts(uow)
+    assert [p["post"] for p in posts] == ["unavailable"]
+    assert posts[0]["thread"]["ts"] == "5.000100"  # the reply's thread, not the reply
