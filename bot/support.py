@@ -42,6 +42,7 @@ from domain.usecases.support import (
     ChangeStatus,
     Deleted,
     Edited,
+    FileDeleted,
     Incoming,
     Outcome,
     Rate,
@@ -53,6 +54,7 @@ from domain.usecases.support import (
     help_channel,
     mirror_delete,
     mirror_edit,
+    mirror_file_delete,
     rate_conversation,
     relay_message,
     set_help_channel,
@@ -226,6 +228,29 @@ def _deleted(
         deps.env,
     )
     log.info("event=support_delete outcome=%s", handled.outcome)
+    deps.deliver_soon()
+
+
+def on_file_deleted(
+    deps: BotDeps, event: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> None:
+    """A file was deleted: if the app had copied it into a conversation's other thread, the
+    copy goes too."""
+    if deps.support_team_id is None or not event.get("file_id"):
+        return
+    team_id = context.team_id or str(body.get("team_id") or "")
+    practice_id = None
+    if not _is_support(deps, team_id):
+        try:
+            practice_id = identify(deps, team_id, "?").practice.id
+        except PracticeNotInstalled:
+            return
+    handled = mirror_file_delete(
+        FileDeleted(str(body.get("event_id")), team_id, str(event["file_id"]), practice_id),
+        deps.uow(),
+        deps.env,
+    )
+    log.info("event=support_file_delete outcome=%s", handled.outcome)
     deps.deliver_soon()
 
 
@@ -538,6 +563,7 @@ def register(app: App, deps: BotDeps) -> None:
     app.event("message")(partial(on_message, deps))
     app.event("app_mention")(partial(on_mention, deps))
     app.event("reaction_added")(partial(on_reaction, deps))
+    app.event("file_deleted")(partial(on_file_deleted, deps))
     app.action(views.ASSIGN)(support_button(Change.ASSIGN, deps))
     app.action(views.RESOLVE)(support_button(Change.RESOLVE, deps))
     app.action(views.REOPEN)(support_button(Change.REOPEN, deps))

@@ -27,15 +27,18 @@ from bot.slack_names import SlackNames
 from domain.errors import NotFound
 from domain.ids import ConversationId, PracticeId
 from domain.outbox import OutboxMessage, PermanentDeliveryError, TransientDeliveryError
-from domain.support import Conversation, SharedFile, Side, SlackRef, duration_words
+from domain.support import Conversation, FileCopy, SharedFile, Side, SlackRef, duration_words
 from domain.usecases.support import (
     Ask,
     ConversationView,
     Post,
     ask_support,
     conversation_view,
+    copied_files,
+    file_copies,
     files_from,
     record_copy,
+    record_file_copy,
     record_support_thread,
     ref_from,
     relayed_message,
@@ -44,6 +47,8 @@ from domain.usecases.support import (
 log = logging.getLogger(__name__)
 
 MAX_RELAYED_FILE = 20 * 1024 * 1024
+#: files.delete's answers for a copy that is gone already (or was never the app's to delete).
+_FILE_GONE = frozenset({"file_not_found", "file_deleted", "cant_delete_file"})
 _FOR_GOOD = frozenset(
     {"channel_not_found", "is_archived", "account_inactive", "invalid_auth", "not_in_channel"}
 )
@@ -67,6 +72,9 @@ class SupportDeliveries:
                 return
             if post is Post.QUOTE:
                 self._quote(message.practice_id, payload)
+                return
+            if post is Post.DELETE_FILES:
+                self._delete_files(message.practice_id, payload)
                 return
             view = conversation_view(
                 message.practice_id,
@@ -172,7 +180,7 @@ class SupportDeliveries:
         practice = self._practice(view)
         files = files_from(payload.get("files"))
         if files:
-            self._copy_files(files, view.context.workspace_id, support, thread)
+            self._copy_files(view, files, conversation.practice_thread, support, thread)
         place = conversation.practice_thread
         practice.chat_postMessage(
             channel=place.channel_id, thread_ts=place.ts, text=views.received_text(conversation)
@@ -184,15 +192,21 @@ class SupportDeliveries:
         text = str(payload.get("text") or "")
         files = files_from(payload.get("files"))
         client, target = self._target(view, side)
-        line = self._attributed(view, side, str(payload.get("user_id") or ""), text, bool(files))
-        posted = client.chat_postMessage(channel=target.channel_id, thread_ts=target.ts, text=line)
-        record_copy(
-            source,
-            SlackRef(target.team_id, str(posted["channel"]), str(posted["ts"])),
-            self._deps.uow(),
-        )
+        relay = relayed_message(source, self._deps.read())
+        if relay is None or relay.copy is None:  # else posted by an earlier try
+            line = self._attributed(
+                view, side, str(payload.get("user_id") or ""), text, bool(files)
+            )
+            posted = client.chat_postMessage(
+                channel=target.channel_id, thread_ts=target.ts, text=line
+            )
+            record_copy(
+                source,
+                SlackRef(target.team_id, str(posted["channel"]), str(posted["ts"])),
+                self._deps.uow(),
+            )
         if files:
-            self._copy_files(files, source.team_id, client, target)
+            self._copy_files(view, files, source, client, target)
 
     def _target(self, view: ConversationView, written_on: Side) -> tuple[WebClient, SlackRef]:
         """Where a message written on one side goes: the other side's thread."""
@@ -228,10 +242,20 @@ class SupportDeliveries:
         return views.support_card(view.conversation, view.context, asker)
 
     def _copy_files(
-        self, files: tuple[SharedFile, ...], source_team: str, client: WebClient, target: SlackRef
+        self,
+        view: ConversationView,
+        files: tuple[SharedFile, ...],
+        source: SlackRef,
+        client: WebClient,
+        target: SlackRef,
     ) -> None:
-        bot = self._bot_token(source_team)
+        """Upload `files`, shared by the message `source`, into the thread `target`, each
+        remembered as a copy of its original (and skipped when an earlier try copied it)."""
+        bot = self._bot_token(source.team_id)
+        done = copied_files(source, self._deps.read())
         for shared in files:
+            if shared.file_id in done:
+                continue
             try:
                 content = self._fetch(shared.url, bot)
             except FileNotFetched as problem:
@@ -243,13 +267,36 @@ class SupportDeliveries:
                     text=f"(A file too large to relay: {escape(shared.name)})",
                 )
                 continue
-            client.files_upload_v2(
+            uploaded = client.files_upload_v2(
                 channel=target.channel_id,
                 thread_ts=target.ts,
                 content=content,
                 filename=shared.name,
                 title=shared.name,
             )
+            for copy in uploaded.get("files") or []:
+                record_file_copy(
+                    FileCopy(
+                        view.conversation.id,
+                        view.conversation.practice_id,
+                        source,
+                        shared.file_id,
+                        target.team_id,
+                        str(copy["id"]),
+                    ),
+                    self._deps.uow(),
+                )
+
+    def _delete_files(self, practice_id: PracticeId, payload: Any) -> None:
+        """Delete the app's copies of a deleted file, or of a deleted message's files. The
+        app uploaded each copy, so its own token may delete it."""
+        for copy in file_copies(practice_id, payload, self._deps.read()):
+            client = workspace_client(self._app, copy.copy_team)
+            try:
+                client.files_delete(file=copy.copy_file)
+            except SlackApiError as error:
+                if error.response.get("error") not in _FILE_GONE:
+                    raise
 
     def _bot_token(self, team_id: str) -> str:
         store = self._app.installation_store

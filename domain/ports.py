@@ -54,7 +54,7 @@ from domain.reminders import (
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import AccountStatus, StripeConnection
-from domain.support import Conversation, RelayedMessage, SlackRef, SupportDesk
+from domain.support import Conversation, FileCopy, RelayedMessage, SlackRef, SupportDesk
 
 
 class Clock(Protocol):
@@ -428,6 +428,18 @@ class SupportConversationRepository(Protocol):
 
     def record_copy(self, source: SlackRef, copy: SlackRef) -> None:
         """Remember where the copy of `source` was posted."""
+        ...
+
+    def add_file_copy(self, copy: FileCopy) -> bool:
+        """Remember a file the app uploaded as the copy of another; False when known."""
+        ...
+
+    def file_copies_of_file(self, team_id: str, file_id: str) -> list[FileCopy]:
+        """The copies of the file `file_id` of workspace `team_id`."""
+        ...
+
+    def file_copies_of_message(self, message: SlackRef) -> list[FileCopy]:
+        """The copies of the files `message` shared."""
         ...
 
 

@@ -652,6 +652,38 @@ class SupportRelayRow(Base):
     copy_ts: Mapped[str | None] = mapped_column(String(32))
 
 
+class SupportFileCopyRow(Base):
+    """A file shared in a conversation's thread, and the copy the app uploaded into the other
+    thread: found by the source file (a file deleted) or by the message that shared it (a
+    message deleted)."""
+
+    __tablename__ = "support_file_copies"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["practice_id", "conversation_id"],
+            ["support_conversations.practice_id", "support_conversations.id"],
+            ondelete="CASCADE",
+            name="fk_support_file_copies_conversation",
+        ),
+        Index("ix_support_file_copies_source_file", "source_team", "source_file"),
+        Index(
+            "ix_support_file_copies_source_message",
+            "source_team",
+            "source_channel",
+            "source_ts",
+        ),
+    )
+
+    copy_team: Mapped[str] = mapped_column(String(32), primary_key=True)
+    copy_file: Mapped[str] = mapped_column(String(32), primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID)
+    conversation_id: Mapped[str] = mapped_column(ID)
+    source_team: Mapped[str] = mapped_column(String(32))
+    source_channel: Mapped[str] = mapped_column(String(32))
+    source_ts: Mapped[str] = mapped_column(String(32))
+    source_file: Mapped[str] = mapped_column(String(32))
+
+
 class SupportEventRow(Base):
     """Slack event ids of the Help channel already handled; inserted in the transaction of
     the event's effects, so Slack's retries of one event change nothing."""

@@ -84,7 +84,14 @@ from domain.reminders import (
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import StripeConnection
-from domain.support import Conversation, ConversationStatus, RelayedMessage, SlackRef, SupportDesk
+from domain.support import (
+    Conversation,
+    ConversationStatus,
+    FileCopy,
+    RelayedMessage,
+    SlackRef,
+    SupportDesk,
+)
 from domain.text import search_key
 
 # -- ports that are not storage ---------------------------------------------------------------
@@ -151,6 +158,7 @@ class FakeState:
     conversations: dict[ConversationId, Conversation] = field(default_factory=dict)
     relays: dict[SlackRef, RelayedMessage] = field(default_factory=dict)
     support_events: set[str] = field(default_factory=set)
+    file_copies: dict[tuple[str, str], FileCopy] = field(default_factory=dict)
     desks: dict[str, SupportDesk] = field(default_factory=dict)
     help_channels: dict[PracticeId, str] = field(default_factory=dict)
     reminders: dict[str, StoredReminder] = field(default_factory=dict)
@@ -179,6 +187,7 @@ class FakeState:
             conversations=dict(self.conversations),
             relays=dict(self.relays),
             support_events=set(self.support_events),
+            file_copies=dict(self.file_copies),
             desks=dict(self.desks),
             help_channels=dict(self.help_channels),
             reminders=dict(self.reminders),
@@ -1080,6 +1089,23 @@ class FakeSupportConversations(_Repository):
     def record_copy(self, source: SlackRef, copy: SlackRef) -> None:
         relay = self._state.relays[source]
         self._state.relays[source] = replace(relay, copy=copy)
+
+    def add_file_copy(self, copy: FileCopy) -> bool:
+        key = (copy.copy_team, copy.copy_file)
+        if key in self._state.file_copies:
+            return False
+        self._state.file_copies[key] = copy
+        return True
+
+    def file_copies_of_file(self, team_id: str, file_id: str) -> list[FileCopy]:
+        return [
+            c
+            for c in self._state.file_copies.values()
+            if c.source_message.team_id == team_id and c.source_file == file_id
+        ]
+
+    def file_copies_of_message(self, message: SlackRef) -> list[FileCopy]:
+        return [c for c in self._state.file_copies.values() if c.source_message == message]
 
 
 class FakeSupportSettings(_Repository):

@@ -28,6 +28,7 @@ from domain.ports import Env, UnitOfWork
 from domain.roles import NotPermitted, Role
 from domain.support import (
     Conversation,
+    FileCopy,
     Rating,
     RelayedMessage,
     SharedFile,
@@ -53,6 +54,7 @@ class Post(enum.StrEnum):
     RELAY = "relay"  # a message written on one side, copied to the other
     EDIT = "edit"  # a relayed message was edited: edit its copy
     DELETE = "delete"  # a relayed message was deleted: delete its copy
+    DELETE_FILES = "delete_files"  # a file (or the message sharing it) was deleted: its copies
     CARD = "card"  # redraw the conversation's message in the support channel
     RESOLVED = "resolved"  # tell both threads, and ask the practice for a rating
     REOPENED = "reopened"  # tell both threads
@@ -443,8 +445,54 @@ def mirror_delete(cmd: Deleted, uow: UnitOfWork, env: Env) -> Handled:
                 conversation_id=conversation.id,
                 source=_ref(relay.source),
             )
+        # The files the message shared go with it, as in Slack.
+        _post(
+            uow,
+            env,
+            relay.practice_id,
+            Post.DELETE_FILES,
+            f"delete_files:{cmd.event_id}",
+            source=_ref(relay.source),
+        )
         uow.commit()
         return Handled(Outcome.RELAYED, conversation)
+
+
+@dataclass(frozen=True, slots=True)
+class FileDeleted:
+    """Slack's `file_deleted`: a file of workspace `team_id` was deleted. `practice_id` is the
+    workspace's practice on the practice's side, None on support's."""
+
+    event_id: str
+    team_id: str
+    file_id: str
+    practice_id: PracticeId | None = None
+
+
+def mirror_file_delete(cmd: FileDeleted, uow: UnitOfWork, env: Env) -> Handled:
+    """A file the app copied into the other thread of a conversation was deleted: its copies
+    are deleted too. Any other file is none of the Help channel's business."""
+    with uow:
+        copies = [
+            copy
+            for copy in uow.support.file_copies_of_file(cmd.team_id, cmd.file_id)
+            # A practice's event can only ever reach its own conversations' files.
+            if cmd.practice_id is None or copy.practice_id == cmd.practice_id
+        ]
+        if not copies:
+            return Handled(Outcome.IGNORED)
+        if not uow.support.remember_event(cmd.event_id, env.clock.now()):
+            return Handled(Outcome.DUPLICATE)
+        _post(
+            uow,
+            env,
+            copies[0].practice_id,
+            Post.DELETE_FILES,
+            f"delete_files:{cmd.event_id}",
+            file={"team": cmd.team_id, "id": cmd.file_id},
+        )
+        uow.commit()
+        return Handled(Outcome.RELAYED)
 
 
 def _relayed(
@@ -791,3 +839,29 @@ def record_copy(source: SlackRef, copy: SlackRef, uow: UnitOfWork) -> None:
 def relayed_message(source: SlackRef, uow: UnitOfWork) -> RelayedMessage | None:
     with uow:
         return uow.support.relay_from(source)
+
+
+def record_file_copy(copy: FileCopy, uow: UnitOfWork) -> None:
+    """Remember a file the app uploaded into the other thread, so its deletion follows."""
+    with uow:
+        uow.support.add_file_copy(copy)
+        uow.commit()
+
+
+def file_copies(practice_id: PracticeId, payload: Any, uow: UnitOfWork) -> list[FileCopy]:
+    """The copies a DELETE_FILES post names: of a message's files (`source`) or of one file
+    (`file`), the practice's only."""
+    with uow:
+        if "source" in payload:
+            found = uow.support.file_copies_of_message(ref_from(payload["source"]))
+        else:
+            named = payload["file"]
+            found = uow.support.file_copies_of_file(str(named["team"]), str(named["id"]))
+        return [copy for copy in found if copy.practice_id == practice_id]
+
+
+def copied_files(source: SlackRef, uow: UnitOfWork) -> set[str]:
+    """The files of the message `source` that were copied already (a retried relay skips
+    them)."""
+    with uow:
+        return {copy.source_file for copy in uow.support.file_copies_of_message(source)}

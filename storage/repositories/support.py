@@ -13,6 +13,7 @@ from domain.ids import ConversationId, PracticeId
 from domain.support import (
     Conversation,
     ConversationStatus,
+    FileCopy,
     Rating,
     RelayedMessage,
     Side,
@@ -24,6 +25,7 @@ from storage.orm import (
     SupportConversationRow,
     SupportDeskRow,
     SupportEventRow,
+    SupportFileCopyRow,
     SupportRelayRow,
 )
 from storage.repositories.inserts import insert_ignoring_duplicates
@@ -177,6 +179,54 @@ class SqlSupportConversations:
             .values(copy_team=copy.team_id, copy_channel=copy.channel_id, copy_ts=copy.ts)
             .execution_options(synchronize_session=False)
         )
+
+    def add_file_copy(self, copy: FileCopy) -> bool:
+        source = copy.source_message
+        return insert_ignoring_duplicates(
+            self._session,
+            SupportFileCopyRow,
+            {
+                "copy_team": copy.copy_team,
+                "copy_file": copy.copy_file,
+                "practice_id": copy.practice_id,
+                "conversation_id": copy.conversation_id,
+                "source_team": source.team_id,
+                "source_channel": source.channel_id,
+                "source_ts": source.ts,
+                "source_file": copy.source_file,
+            },
+            ["copy_team", "copy_file"],
+        )
+
+    def file_copies_of_file(self, team_id: str, file_id: str) -> list[FileCopy]:
+        rows = self._session.scalars(
+            select(SupportFileCopyRow).where(
+                SupportFileCopyRow.source_team == team_id,
+                SupportFileCopyRow.source_file == file_id,
+            )
+        )
+        return [_file_copy(row) for row in rows]
+
+    def file_copies_of_message(self, message: SlackRef) -> list[FileCopy]:
+        rows = self._session.scalars(
+            select(SupportFileCopyRow).where(
+                SupportFileCopyRow.source_team == message.team_id,
+                SupportFileCopyRow.source_channel == message.channel_id,
+                SupportFileCopyRow.source_ts == message.ts,
+            )
+        )
+        return [_file_copy(row) for row in rows]
+
+
+def _file_copy(row: SupportFileCopyRow) -> FileCopy:
+    return FileCopy(
+        conversation_id=ConversationId(row.conversation_id),
+        practice_id=PracticeId(row.practice_id),
+        source_message=SlackRef(row.source_team, row.source_channel, row.source_ts),
+        source_file=row.source_file,
+        copy_team=row.copy_team,
+        copy_file=row.copy_file,
+    )
 
 
 def _changing(conversation: Conversation) -> dict[str, object]:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from bot import support_views
 from bot.hub import COMMAND as BILLING
 from helpers import wait_until
-from sandbox.slack import Channel, Message, User
+from sandbox.slack import Channel, File, Message, User
 from storage.orm import OutboxRow
 
 WAIT = BACKGROUND_TIMEOUT
@@ -471,3 +471,59 @@ def test_a_ticket_on_a_reply_in_a_thread_quotes_it_as_a_question_of_its_own(
 
 def _ephemerals(world: SlackWorld, user: User) -> list[Message]:
     return world.slack.ephemeral_messages_for(user)
+
+
+def _copied_file(world: SlackWorld, channel: Channel, root: Message, name: str) -> File | None:
+    """The app's copy of file `name`, shared in the thread of `root`."""
+    with world.slack.state.lock:
+        return next(
+            (
+                world.slack.state.files[file_id]
+                for message in _thread(world, channel, root)
+                if message.bot_id
+                for file_id in message.files
+                if world.slack.state.files[file_id].name == name
+            ),
+            None,
+        )
+
+
+def test_a_deleted_file_or_message_takes_the_copied_file_with_it(
+    world: SlackWorld, desk: SupportSeat
+):
+    practice = world.new_practice("Practice Del", admin="dora", real_name="Dora Lee")
+    dm, question = _ask(world, practice, "Which export do you need?")
+    card = _card(world, desk, _number(world, dm, question))
+    steps = world.slack.host_file(desk.agent, "steps.pdf", a_pdf())
+    world.slack.post_message(desk.agent, desk.channel, "Steps", thread_ts=card.ts, files=[steps])
+    steps_copy = wait_until(
+        lambda: _copied_file(world, dm, question, "steps.pdf"), WAIT, what="steps.pdf copied"
+    )
+
+    world.slack.delete_file(desk.agent, steps)
+
+    wait_until(lambda: steps_copy.deleted, WAIT, what="the practice's copy of steps.pdf deleted")
+    assert steps_copy.team_id == practice.workspace.id
+
+    export = world.slack.host_file(practice.admin, "export.csv", b"number,total\nINV-1,10\n")
+    shared = world.slack.post_message(
+        practice.admin, dm, "My export", thread_ts=question.ts, files=[export]
+    )
+    export_copy = wait_until(
+        lambda: _copied_file(world, desk.channel, card, "export.csv"), WAIT, what="export copied"
+    )
+    words_copy = _wait_in_thread(world, desk.channel, card, "My export", what="its words")
+
+    world.slack.delete_message(shared)
+
+    wait_until(lambda: export_copy.deleted, WAIT, what="support's copy of export.csv deleted")
+    wait_until(lambda: words_copy.deleted, WAIT, what="support's copy of the words deleted")
+    _settled(world)
+    shown = [
+        world.slack.state.files[file_id].name
+        for side, root in ((dm, question), (desk.channel, card))
+        for message in _thread(world, side, root)
+        for file_id in message.files
+    ]
+    assert shown == []
+    assert not export.deleted  # the practice's own file is the practice's to delete

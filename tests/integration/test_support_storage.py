@@ -14,6 +14,7 @@ from domain.ids import ConversationId, PracticeId
 from domain.ports import Env
 from domain.support import (
     Conversation,
+    FileCopy,
     Rating,
     RelayedMessage,
     Side,
@@ -31,7 +32,9 @@ from domain.usecases.support import (
     ask_support,
     change_status,
     escalate_unanswered,
+    file_copies,
     record_copy,
+    record_file_copy,
     record_support_thread,
     relay_message,
     set_support_desk,
@@ -208,3 +211,26 @@ def test_a_conversation_of_an_unknown_practice_is_refused(new_uow, env, practice
     with new_uow() as uow, pytest.raises(IntegrityError):  # noqa: PT012 - refused at either step
         uow.support.add(stray)
         uow.commit()
+
+
+def test_file_copies_are_found_by_file_and_by_message_and_recorded_once(new_uow, env, practices):
+    practice, other = practices
+    opened = _ask(new_uow, env, practice, "TA", "1.1", "EvF").conversation
+    assert opened is not None
+    shared = SlackRef("TA", "DQ", "1.3")
+    copy = FileCopy(opened.id, practice, shared, "FSTEPS", SUPPORT, "FCOPY1")
+
+    record_file_copy(copy, new_uow())
+    record_file_copy(copy, new_uow())  # a retried delivery
+    record_file_copy(replace(copy, source_file="FMORE", copy_file="FCOPY2"), new_uow())
+
+    by_file = file_copies(practice, {"file": {"team": "TA", "id": "FSTEPS"}}, new_uow())
+    by_message = file_copies(
+        practice, {"source": {"team": "TA", "channel": "DQ", "ts": "1.3"}}, new_uow()
+    )
+    for_other = file_copies(
+        other, {"source": {"team": "TA", "channel": "DQ", "ts": "1.3"}}, new_uow()
+    )
+    assert by_file == [copy]
+    assert sorted(c.copy_file for c in by_message) == ["FCOPY1", "FCOPY2"]
+    assert for_other == []
