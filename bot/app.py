@@ -26,6 +26,7 @@ from bot import (
     roles,
     services,
     support,
+    support_workspace,
     tax_rates,
 )
 from bot.edge.auth import (
@@ -58,6 +59,7 @@ FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
     payment_settings.register,
     payment_links.register,
     support.register,
+    support_workspace.register,
     invoice_reminders.register,
 )
 

@@ -19,6 +19,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import support_home
 from bot import support_views as views
 from bot.edge.deps import BotDeps, Caller, PracticeNotInstalled, identify
 from bot.edge.listen import Saved, action, open_or_push, submission
@@ -398,15 +399,16 @@ def _read_message(client: WebClient, message: SlackRef) -> dict[str, Any] | None
 
 
 def support_button(change: Change, deps: BotDeps) -> Any:
-    """Assign to me / Resolve / Reopen on support's message: only from the vendor's
-    workspace, whose people are support."""
+    """Assign to me / Resolve / Reopen on support's message (Assign to me also on support's
+    Home): only from the vendor's workspace, whose people are support."""
 
-    def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         if not _is_support(deps, context.team_id):
             return
         value = str((body.get("actions") or [{}])[0].get("value") or "")
         user_id = str(context.user_id or "")
+        from_home = (body.get("view") or {}).get("type") == "home"
 
         def act() -> None:
             try:
@@ -419,6 +421,8 @@ def support_button(change: Change, deps: BotDeps) -> Any:
                 deps.deliver_soon()
             except DomainError as error:
                 log.info("event=support_%s_refused reason=%s", change.value, type(error).__name__)
+            if from_home:  # the Home shows the change at once
+                support_home.publish(client, deps, user_id)
 
         deps.later(act)
 

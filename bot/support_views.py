@@ -37,6 +37,7 @@ RATE_PREFIX = "support_rate_"
 RATE = re.compile(f"^{RATE_PREFIX}")
 
 DESK_CALLBACK = "support_desk"
+OPEN_DESK = "support_desk_open"
 DESK_CHANNEL = "support_channel"
 ESCALATE_AFTER = "escalate_after"
 DESK_FIELDS = {"channel": DESK_CHANNEL, "escalate_after": ESCALATE_AFTER}

@@ -54,7 +54,14 @@ from domain.reminders import (
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import AccountStatus, StripeConnection
-from domain.support import Conversation, FileCopy, RelayedMessage, SlackRef, SupportDesk
+from domain.support import (
+    Conversation,
+    FileCopy,
+    OpenCounts,
+    RelayedMessage,
+    SlackRef,
+    SupportDesk,
+)
 
 
 class Clock(Protocol):
@@ -410,6 +417,15 @@ class SupportConversationRepository(Protocol):
     def waiting_since(self, before: datetime, limit: int) -> list[Conversation]:
         """Open conversations opened at or before `before` that support never answered and
         that were not escalated yet, oldest first, at most `limit`."""
+        ...
+
+    def open_conversations(self, limit: int) -> list[Conversation]:
+        """Every practice's open conversations, the longest waiting first, at most `limit`."""
+        ...
+
+    def open_counts(self) -> OpenCounts: ...
+    def recently_resolved(self, limit: int) -> list[Conversation]:
+        """Every practice's resolved conversations, the latest resolved first."""
         ...
 
     def remember_event(self, event_id: str, received_at: datetime) -> bool:

@@ -590,6 +590,9 @@ class SupportConversationRow(Base):
             name="uq_support_conversations_practice_thread",
         ),
         Index("ix_support_conversations_support_thread", "support_channel", "support_ts"),
+        # The support workspace's Home: the open ones by age, the latest resolved.
+        Index("ix_support_conversations_status_opened", "status", "opened_at"),
+        Index("ix_support_conversations_status_resolved", "status", "resolved_at"),
         # The escalation job reads the open, unanswered, not yet escalated ones only.
         Index(
             "ix_support_conversations_waiting",

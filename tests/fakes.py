@@ -88,6 +88,7 @@ from domain.support import (
     Conversation,
     ConversationStatus,
     FileCopy,
+    OpenCounts,
     RelayedMessage,
     SlackRef,
     SupportDesk,
@@ -1067,6 +1068,23 @@ class FakeSupportConversations(_Repository):
             and c.opened_at <= before
         ]
         return sorted(waiting, key=lambda c: (c.opened_at, c.id))[:limit]
+
+    def open_conversations(self, limit: int) -> list[Conversation]:
+        found = [c for c in self._state.conversations.values() if c.is_open]
+        return sorted(found, key=lambda c: (c.opened_at, c.id))[:limit]
+
+    def open_counts(self) -> OpenCounts:
+        found = [c for c in self._state.conversations.values() if c.is_open]
+        unanswered = [c for c in found if c.first_response_at is None]
+        return OpenCounts(
+            len(found), len(unanswered), sum(1 for c in unanswered if c.escalated_at is not None)
+        )
+
+    def recently_resolved(self, limit: int) -> list[Conversation]:
+        found = [c for c in self._state.conversations.values() if c.resolved_at is not None]
+        found.sort(key=lambda c: c.id)
+        found.sort(key=lambda c: c.resolved_at or c.opened_at, reverse=True)
+        return [c for c in found if not c.is_open][:limit]
 
     def remember_event(self, event_id: str, received_at: datetime) -> bool:
         if event_id in self._state.support_events:

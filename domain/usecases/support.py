@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from domain.errors import FieldErrors, NotFound
@@ -29,6 +30,7 @@ from domain.roles import NotPermitted, Role
 from domain.support import (
     Conversation,
     FileCopy,
+    OpenCounts,
     Rating,
     RelayedMessage,
     SharedFile,
@@ -676,6 +678,54 @@ def escalate_unanswered(support_team_id: str, uow: UnitOfWork, env: Env) -> list
             escalated.append(changed)
         uow.commit()
         return escalated
+
+
+# -- the support workspace's Home ----------------------------------------------------------
+
+#: Open conversations the Home lists (the longest waiting first), and resolved ones.
+OPEN_SHOWN = 15
+RESOLVED_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DeskEntry:
+    conversation: Conversation
+    practice_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeskOverview:
+    """What support's Home shows: the desk, the longest waiting open conversations (`counts`
+    counts them all) and the latest resolved, seen at `now`."""
+
+    desk: SupportDesk | None
+    open: tuple[DeskEntry, ...]
+    counts: OpenCounts
+    resolved: tuple[DeskEntry, ...]
+    now: datetime
+
+
+def desk_overview(support_team_id: str, uow: UnitOfWork, env: Env) -> DeskOverview:
+    with uow:
+        open_ones = uow.support.open_conversations(OPEN_SHOWN)
+        resolved = uow.support.recently_resolved(RESOLVED_SHOWN)
+        practices = uow.practices.get_many({c.practice_id for c in (*open_ones, *resolved)})
+
+        def entries(conversations: list[Conversation]) -> tuple[DeskEntry, ...]:
+            return tuple(
+                DeskEntry(
+                    c, practices[c.practice_id].billing.name if c.practice_id in practices else "?"
+                )
+                for c in conversations
+            )
+
+        return DeskOverview(
+            desk=uow.support_settings.desk(support_team_id),
+            open=entries(open_ones),
+            counts=uow.support.open_counts(),
+            resolved=entries(resolved),
+            now=env.clock.now(),
+        )
 
 
 # -- settings ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.errors import StaleEdit
@@ -14,6 +14,7 @@ from domain.support import (
     Conversation,
     ConversationStatus,
     FileCopy,
+    OpenCounts,
     Rating,
     RelayedMessage,
     Side,
@@ -123,6 +124,38 @@ class SqlSupportConversations:
                 SupportConversationRow.opened_at <= before,
             )
             .order_by(SupportConversationRow.opened_at, SupportConversationRow.id)
+            .limit(limit)
+        )
+        return [_conversation(row) for row in rows]
+
+    def open_conversations(self, limit: int) -> list[Conversation]:
+        rows = self._session.scalars(
+            select(SupportConversationRow)
+            .where(SupportConversationRow.status == ConversationStatus.OPEN.value)
+            .order_by(SupportConversationRow.opened_at, SupportConversationRow.id)
+            .limit(limit)
+        )
+        return [_conversation(row) for row in rows]
+
+    def open_counts(self) -> OpenCounts:
+        row = SupportConversationRow
+        unanswered = row.first_response_at.is_(None)
+        counted = self._session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((unanswered, 1), else_=0)), 0),
+                func.coalesce(
+                    func.sum(case((unanswered & row.escalated_at.is_not(None), 1), else_=0)), 0
+                ),
+            ).where(row.status == ConversationStatus.OPEN.value)
+        ).one()
+        return OpenCounts(int(counted[0]), int(counted[1]), int(counted[2]))
+
+    def recently_resolved(self, limit: int) -> list[Conversation]:
+        rows = self._session.scalars(
+            select(SupportConversationRow)
+            .where(SupportConversationRow.status == ConversationStatus.RESOLVED.value)
+            .order_by(SupportConversationRow.resolved_at.desc(), SupportConversationRow.id)
             .limit(limit)
         )
         return [_conversation(row) for row in rows]

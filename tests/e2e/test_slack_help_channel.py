@@ -4,6 +4,7 @@ app's own posts included), against the real server and its outbox worker."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,14 +18,16 @@ from slack_app_fixture import (
     SupportSeat,
     a_pdf,
     message_text,
+    reply_text,
     slack_world,
+    view_text,
 )
 from sqlalchemy import select
 
 from bot import support_views
 from bot.hub import COMMAND as BILLING
 from helpers import wait_until
-from sandbox.slack import Channel, File, Message, User
+from sandbox.slack import Channel, File, Message, User, View
 from storage.orm import OutboxRow
 
 WAIT = BACKGROUND_TIMEOUT
@@ -527,3 +530,73 @@ def test_a_deleted_file_or_message_takes_the_copied_file_with_it(
     ]
     assert shown == []
     assert not export.deleted  # the practice's own file is the practice's to delete
+
+
+def test_supports_home_lists_the_desk_and_never_offers_billing(
+    world: SlackWorld, desk: SupportSeat
+):
+    practice = world.new_practice("Practice Home", admin="hugo", real_name="Hugo Hale")
+    dm, question = _ask(world, practice, "Where do I see my payouts?")
+    label = _number(world, dm, question)
+    card = _card(world, desk, label)
+
+    home = world.open_home(desk.agent)
+    shown = view_text(home)
+    assert "Billing Bot Support" in shown
+    assert f"{label} · Practice Home" in shown
+    assert "Where do I see my payouts?" in shown
+    assert "Waiting for a first answer" in shown and "nobody yet" in shown
+    assert "Support settings" not in shown  # Sam is no operator
+    for billing in ("Setup", "New invoice", "Billing details", "Stripe"):
+        assert billing not in shown
+
+    entry = _entry(home, label)
+    assert "*Assignee*\nnobody yet" in entry and "*First response*\n—" in entry
+    assert "*Age*\n" in entry
+
+    before = world.publishes_for(desk.agent)
+    world.slack.driver.block_action(
+        support_views.ASSIGN, view=home, block_id=_entry_id(home, label)
+    )
+    home = world.wait_for_home_refresh(desk.agent, before)
+    assert f"*Assignee*\n<@{desk.agent.id}>" in _entry(home, label)
+    wait_until(lambda: desk.agent.id in message_text(card), WAIT, what="the card's assignee")
+    world.slack.post_message(desk.agent, desk.channel, "Under Payouts", thread_ts=card.ts)
+    _wait_in_thread(world, dm, question, "Under Payouts", what="the answer")
+    _settled(world)
+    entry = _entry(world.open_home(desk.agent), label)
+    assert ":speech_balloon: Answered" in entry
+    assert "*First response*\n—" not in entry
+
+    assert "Support settings" in view_text(world.open_home(desk.operator))
+
+    invoice = world.slack.driver.slash_command(desk.agent, "/invoice", "new", channel=desk.channel)
+    billing = world.slack.driver.slash_command(desk.operator, BILLING, channel=desk.channel)
+    usage = world.slack.driver.slash_command(desk.agent, BILLING, "help", channel=desk.channel)
+    assert "support workspace, not a practice" in reply_text(invoice)
+    assert "Billing Bot Support" in reply_text(usage)
+    settings = world.opened_view(billing)
+    assert settings.callback_id == "support_settings"
+    desk_modal = world.opened_view(
+        world.slack.driver.block_action(support_views.OPEN_DESK, view=settings)
+    )
+    assert desk_modal.callback_id == support_views.DESK_CALLBACK
+
+
+def _entry_block(home: View, label: str) -> dict[str, Any]:
+    """`label`'s entry among the open conversations on support's Home."""
+    for block in home.blocks:
+        entry = str(block.get("block_id", "")).startswith("support_home_open:")
+        if entry and f"*{label} · " in json.dumps(block, ensure_ascii=False):
+            return block
+    raise AssertionError(f"{label} is not on the Home")
+
+
+def _entry_id(home: View, label: str) -> str:
+    return str(_entry_block(home, label)["block_id"])
+
+
+def _entry(home: View, label: str) -> str:
+    """What `label`'s entry on support's Home shows."""
+    block = _entry_block(home, label)
+    return "\n".join([block["text"]["text"], *(field["text"] for field in block["fields"])])

@@ -15,6 +15,7 @@ from domain.ports import Env
 from domain.support import (
     Conversation,
     FileCopy,
+    OpenCounts,
     Rating,
     RelayedMessage,
     Side,
@@ -31,6 +32,7 @@ from domain.usecases.support import (
     SetSupportDesk,
     ask_support,
     change_status,
+    desk_overview,
     escalate_unanswered,
     file_copies,
     record_copy,
@@ -234,3 +236,28 @@ def test_file_copies_are_found_by_file_and_by_message_and_recorded_once(new_uow,
     assert by_file == [copy]
     assert sorted(c.copy_file for c in by_message) == ["FCOPY1", "FCOPY2"]
     assert for_other == []
+
+
+def test_supports_home_reads_every_practices_open_ones_by_age_and_the_latest_resolved(
+    new_uow, env, practices
+):
+    first, second = practices
+    start = env.clock.now()
+    asked = []
+    for minutes, (practice, team, ts) in enumerate(
+        ((second, "TB", "1.1"), (first, "TA", "1.2"), (first, "TA", "1.3"))
+    ):
+        then = Env(clock=_Later(start + timedelta(minutes=10 * minutes)), ids=env.ids)
+        asked.append(_ask(new_uow, then, practice, team, ts, f"Ev{ts}").conversation)
+    oldest, middle, newest = asked
+    assert oldest is not None and middle is not None and newest is not None
+    change_status(ChangeStatus(Change.RESOLVE, "UAGENT", Side.SUPPORT, middle.id), new_uow(), env)
+    later = Env(clock=_Later(start + timedelta(hours=2)), ids=env.ids)
+    escalate_unanswered(SUPPORT, new_uow(), later)
+
+    overview = desk_overview(SUPPORT, new_uow(), later)
+
+    assert [e.conversation.id for e in overview.open] == [oldest.id, newest.id]
+    assert [e.practice_name for e in overview.open] == ["Practice TB", "Practice TA"]
+    assert [e.conversation.id for e in overview.resolved] == [middle.id]
+    assert overview.counts == OpenCounts(open=2, unanswered=2, escalated=2)

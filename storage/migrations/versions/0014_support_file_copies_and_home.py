@@ -1,12 +1,13 @@
-"""The Help channel's file copies: each file relayed into the other thread of a support
-conversation, so that deleting it (or the message that shared it) deletes the copy
+"""The Help channel's file copies (each file relayed into the other thread of a support
+conversation, so that deleting it, or the message that shared it, deletes the copy), and the
+indexes of the support workspace's Home (open conversations by age, the latest resolved)
 
 Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-05
 
-A new table only. Files relayed before it existed have no row, so their copies stay when the
-original is deleted.
+A new table and two indexes. Files relayed before the table existed have no row, so their
+copies stay when the original is deleted.
 """
 
 from __future__ import annotations
@@ -51,8 +52,19 @@ def upgrade() -> None:
             unique=False,
         )
 
+    with op.batch_alter_table("support_conversations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_support_conversations_status_opened", ["status", "opened_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_support_conversations_status_resolved", ["status", "resolved_at"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("support_conversations", schema=None) as batch_op:
+        batch_op.drop_index("ix_support_conversations_status_resolved")
+        batch_op.drop_index("ix_support_conversations_status_opened")
     with op.batch_alter_table("support_file_copies", schema=None) as batch_op:
         batch_op.drop_index("ix_support_file_copies_source_message")
         batch_op.drop_index("ix_support_file_copies_source_file")
