@@ -69,10 +69,6 @@ log = logging.getLogger(__name__)
 _NEW = (None, "file_share", "thread_broadcast")
 
 
-def _is_support(deps: BotDeps, team_id: str | None) -> bool:
-    return bool(deps.support_team_id) and team_id == deps.support_team_id
-
-
 def _from_an_app(message: dict[str, Any]) -> bool:
     # The app's own posts (and any other bot's) are never relayed: that is what keeps two
     # threads from echoing each other forever.
@@ -132,7 +128,7 @@ def _posted(
     text = views.portable_text(str(event.get("text") or ""), context.bot_user_id)
     files = _files(event)
     event_id = str(body.get("event_id") or f"{message.channel_id}:{message.ts}")
-    if _is_support(deps, team_id):
+    if support_home.is_support_workspace(deps, team_id):
         handled = relay_message(
             Incoming(event_id, Side.SUPPORT, message, thread_ts, user_id, text, None, files),
             deps.uow(),
@@ -186,7 +182,7 @@ def _edited(
         return
     team_id = context.team_id or str(body.get("team_id") or "")
     practice_id = None
-    if not _is_support(deps, team_id):
+    if not support_home.is_support_workspace(deps, team_id):
         try:
             practice_id = identify(deps, team_id, str(new.get("user") or "?")).practice.id
         except PracticeNotInstalled:
@@ -214,7 +210,7 @@ def _deleted(
         return
     team_id = context.team_id or str(body.get("team_id") or "")
     practice_id = None
-    if not _is_support(deps, team_id):
+    if not support_home.is_support_workspace(deps, team_id):
         try:
             practice_id = identify(deps, team_id, str(previous.get("user") or "?")).practice.id
         except PracticeNotInstalled:
@@ -241,7 +237,7 @@ def on_file_deleted(
         return
     team_id = context.team_id or str(body.get("team_id") or "")
     practice_id = None
-    if not _is_support(deps, team_id):
+    if not support_home.is_support_workspace(deps, team_id):
         try:
             practice_id = identify(deps, team_id, "?").practice.id
         except PracticeNotInstalled:
@@ -274,7 +270,7 @@ def on_reaction(
     user_id = str(event.get("user") or "")
     message = SlackRef(team_id, str(item["channel"]), str(item["ts"]))
     event_id = str(body.get("event_id"))
-    support = _is_support(deps, team_id)
+    support = support_home.is_support_workspace(deps, team_id)
     practice_id = None
     if not support:
         try:
@@ -404,7 +400,7 @@ def support_button(change: Change, deps: BotDeps) -> Any:
 
     def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        if not _is_support(deps, context.team_id):
+        if not support_home.is_support_workspace(deps, context.team_id):
             return
         value = str((body.get("actions") or [{}])[0].get("value") or "")
         user_id = str(context.user_id or "")
@@ -455,7 +451,10 @@ def open_desk(
     deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient, ack: Ack
 ) -> None:
     """`/billing support` in the vendor's workspace: the operator's support desk modal."""
-    if not _is_support(deps, caller.practice.workspace_id) or deps.support_team_id is None:
+    if (
+        not support_home.is_support_workspace(deps, caller.practice.workspace_id)
+        or deps.support_team_id is None
+    ):
         ack(
             "`/billing support` chooses the support channel, in the vendor's own workspace. "
             "To ask support a question, type `/billing help` followed by it."

@@ -600,3 +600,31 @@ def _entry(home: View, label: str) -> str:
     """What `label`'s entry on support's Home shows."""
     block = _entry_block(home, label)
     return "\n".join([block["text"]["text"], *(field["text"] for field in block["fields"])])
+
+
+def test_a_reply_whose_file_upload_slack_refused_once_arrives_once_with_its_file(tmp_path):
+    settings = {"OUTBOX_RETRY_SECONDS": "1"}
+    with slack_world(
+        tmp_path, f"sqlite:///{tmp_path / 'billing.sqlite3'}", support=True, extra_settings=settings
+    ) as world:
+        desk = world.new_support_desk()
+        practice = world.new_practice("Practice Retry")
+        dm, question = _ask(world, practice, "Can you send the form?")
+        card = _card(world, desk, _number(world, dm, question))
+        form = world.slack.host_file(desk.agent, "form.pdf", a_pdf())
+        world.slack.rate_limit("files.getUploadURLExternal", calls=1)
+
+        world.slack.post_message(
+            desk.agent, desk.channel, "Here is the form", thread_ts=card.ts, files=[form]
+        )
+
+        wait_until(
+            lambda: _copied_file(world, dm, question, "form.pdf"), WAIT, what="the form, retried"
+        )
+        _settled(world)
+        words = [m for m in _thread(world, dm, question) if "Here is the form" in m.text]
+        files = [f for m in _thread(world, dm, question) for f in m.files]
+        assert len(words) == 1, "the retry posted the words again"
+        assert len(files) == 1
+        refused = world.slack.calls("files.getUploadURLExternal")
+        assert [call.status for call in refused] == [429, 200]
