@@ -139,7 +139,7 @@ def build_container(settings: Settings) -> Container:
         periodic.append(
             PeriodicJob(
                 "support_escalation",
-                ESCALATION_INTERVAL_S,
+                settings.escalation_check_seconds,
                 partial(_escalate, settings.support_team_id, uow_factory, env, lambda: jobs.kick()),
             )
         )
@@ -177,10 +177,6 @@ def build_container(settings: Settings) -> Container:
         outbox_handlers=handlers,
         jobs=jobs,
     )
-
-
-#: How often questions waiting for support are checked against the desk's escalation time.
-ESCALATION_INTERVAL_S = 60.0
 
 
 def _escalate(

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # The vendor's own Slack workspace (T…): its support desk answers every practice's Help
     # channel questions, and its billing admins are the operators who choose the desk.
     support_team_id: str | None = None
+    # How often questions waiting for support are checked against the desk's escalation
+    # time: a question is escalated at most this long after its time ran out.
+    escalation_check_seconds: float = Field(default=60.0, ge=1, le=3600)
 
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None

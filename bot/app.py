@@ -27,6 +27,7 @@ from bot import (
     roles,
     services,
     support,
+    support_workspace,
     tax_rates,
 )
 from bot.edge.auth import (
@@ -59,6 +60,7 @@ FEATURES: tuple[Callable[[App, BotDeps], None], ...] = (
     payment_settings.register,
     payment_links.register,
     support.register,
+    support_workspace.register,
     invoice_reminders.register,
     invoice_pdf.register,
 )

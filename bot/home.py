@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import support_home
 from bot.blocks import day_text, escape, invoice_row, note
 from bot.edge.deps import BotDeps, Caller, PracticeNotInstalled, identify
 from bot.edge.listen import Saved
@@ -273,7 +274,11 @@ def load_home(deps: BotDeps, team_id: str | None, user_id: str) -> HomeData:
 
 
 def refresh(client: WebClient, deps: BotDeps, team_id: str, user_id: str) -> None:
-    """Publish the user's Home tab again after something it shows changed."""
+    """Publish the user's Home tab again after something it shows changed (in the vendor's
+    support workspace, the support desk's Home instead of billing)."""
+    if support_home.is_support_workspace(deps, team_id):
+        support_home.publish(client, deps, user_id)
+        return
     try:
         data = load_home(deps, team_id, user_id)
     except PracticeNotInstalled:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import ButtonElement, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
-from bot import home, support, support_views
+from bot import home, support, support_home, support_views, support_workspace
 from bot.blocks import note
 from bot.edge.deps import BotDeps, Caller
 from bot.edge.listen import action, command, open_or_push
@@ -90,13 +90,17 @@ def billing_command(
     deps: BotDeps, caller: Caller, text: str, body: dict[str, Any], client: WebClient, ack: Ack
 ) -> Any:
     """Open the hub; `help <question>` asks support, `support` opens the operator's support
-    desk; anything else is answered with the usage."""
+    desk; anything else is answered with the usage. The support workspace, which is not a
+    practice, gets its own settings and usage instead."""
     word, _, rest = text.partition(" ")
-    if word.casefold() == "help" and rest.strip():
-        return support.ask_command(deps, caller, rest.strip(), client, ack)
     if word.casefold() == "support" and not rest.strip():
         support.open_desk(deps, caller, body, client, ack)
         return None
+    if support_home.is_support_workspace(deps, caller.practice.workspace_id):
+        support_workspace.billing_command(deps, caller, text, body, client, ack)
+        return None
+    if word.casefold() == "help" and rest.strip():
+        return support.ask_command(deps, caller, rest.strip(), client, ack)
     if text:
         ack(USAGE)
         return None
@@ -106,10 +110,13 @@ def billing_command(
     return None
 
 
-def open_hub(caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+def open_hub(deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient) -> None:
+    if support_home.is_support_workspace(deps, caller.practice.workspace_id):
+        support_workspace.open_settings(caller, body, client)
+        return
     open_or_push(client, body, hub_view(caller.practice.billing.name))
 
 
 def register(app: App, deps: BotDeps) -> None:
     app.command(COMMAND)(command(deps, functools.partial(billing_command, deps)))
-    app.action(home.OPEN_HUB)(action(deps, Role.ADMIN, open_hub))
+    app.action(home.OPEN_HUB)(action(deps, Role.ADMIN, functools.partial(open_hub, deps)))

@@ -19,6 +19,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import support_home
 from bot import support_views as views
 from bot.edge.deps import BotDeps, Caller, PracticeNotInstalled, identify
 from bot.edge.listen import Saved, action, open_or_push, submission
@@ -37,19 +38,24 @@ from domain.support import (
 )
 from domain.usecases.support import (
     Ask,
+    AskAboutReply,
     Change,
     ChangeStatus,
     Deleted,
     Edited,
+    FileDeleted,
     Incoming,
+    Outcome,
     Rate,
     SetHelpChannel,
     SetSupportDesk,
+    ask_about_reply,
     ask_support,
     change_status,
     help_channel,
     mirror_delete,
     mirror_edit,
+    mirror_file_delete,
     rate_conversation,
     relay_message,
     set_help_channel,
@@ -61,10 +67,6 @@ log = logging.getLogger(__name__)
 
 #: Message subtypes that are a person's new message (with files, or sent to the channel too).
 _NEW = (None, "file_share", "thread_broadcast")
-
-
-def _is_support(deps: BotDeps, team_id: str | None) -> bool:
-    return bool(deps.support_team_id) and team_id == deps.support_team_id
 
 
 def _from_an_app(message: dict[str, Any]) -> bool:
@@ -126,7 +128,7 @@ def _posted(
     text = views.portable_text(str(event.get("text") or ""), context.bot_user_id)
     files = _files(event)
     event_id = str(body.get("event_id") or f"{message.channel_id}:{message.ts}")
-    if _is_support(deps, team_id):
+    if support_home.is_support_workspace(deps, team_id):
         handled = relay_message(
             Incoming(event_id, Side.SUPPORT, message, thread_ts, user_id, text, None, files),
             deps.uow(),
@@ -180,7 +182,7 @@ def _edited(
         return
     team_id = context.team_id or str(body.get("team_id") or "")
     practice_id = None
-    if not _is_support(deps, team_id):
+    if not support_home.is_support_workspace(deps, team_id):
         try:
             practice_id = identify(deps, team_id, str(new.get("user") or "?")).practice.id
         except PracticeNotInstalled:
@@ -208,7 +210,7 @@ def _deleted(
         return
     team_id = context.team_id or str(body.get("team_id") or "")
     practice_id = None
-    if not _is_support(deps, team_id):
+    if not support_home.is_support_workspace(deps, team_id):
         try:
             practice_id = identify(deps, team_id, str(previous.get("user") or "?")).practice.id
         except PracticeNotInstalled:
@@ -223,6 +225,29 @@ def _deleted(
         deps.env,
     )
     log.info("event=support_delete outcome=%s", handled.outcome)
+    deps.deliver_soon()
+
+
+def on_file_deleted(
+    deps: BotDeps, event: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> None:
+    """A file was deleted: if the app had copied it into a conversation's other thread, the
+    copy goes too."""
+    if deps.support_team_id is None or not event.get("file_id"):
+        return
+    team_id = context.team_id or str(body.get("team_id") or "")
+    practice_id = None
+    if not support_home.is_support_workspace(deps, team_id):
+        try:
+            practice_id = identify(deps, team_id, "?").practice.id
+        except PracticeNotInstalled:
+            return
+    handled = mirror_file_delete(
+        FileDeleted(str(body.get("event_id")), team_id, str(event["file_id"]), practice_id),
+        deps.uow(),
+        deps.env,
+    )
+    log.info("event=support_file_delete outcome=%s", handled.outcome)
     deps.deliver_soon()
 
 
@@ -245,7 +270,7 @@ def on_reaction(
     user_id = str(event.get("user") or "")
     message = SlackRef(team_id, str(item["channel"]), str(item["ts"]))
     event_id = str(body.get("event_id"))
-    support = _is_support(deps, team_id)
+    support = support_home.is_support_workspace(deps, team_id)
     practice_id = None
     if not support:
         try:
@@ -268,8 +293,7 @@ def on_reaction(
         log.info("event=support_reaction reaction=resolve outcome=%s", handled.outcome)
         deps.deliver_soon()
     elif practice_id is not None and message.channel_id == help_channel(practice_id, deps.read()):
-        author = str(event.get("item_user") or user_id)
-        deps.later(partial(_ticket, deps, client, practice_id, message, author, event_id))
+        deps.later(partial(_ticket, deps, client, practice_id, message, user_id, event_id))
 
 
 def _ticket(
@@ -277,20 +301,24 @@ def _ticket(
     client: WebClient,
     practice_id: PracticeId,
     message: SlackRef,
-    author: str,
+    reacted_by: str,
     event_id: str,
 ) -> None:
     """A 🎫 on a help channel message: its words (read from Slack, since the reaction names
-    only the message) become the question, and its thread the conversation."""
+    only the message) become the question, asked by the message's author. A top-level
+    message's thread becomes the conversation; a reply is quoted in a post of its own, whose
+    thread becomes the conversation."""
     found = _read_message(client, message)
     if found is None or _from_an_app(found):
         return
     text = views.portable_text(str(found.get("text") or ""), None)
-    root = message
-    if found.get("thread_ts") and found.get("thread_ts") != message.ts:
-        return  # a reply inside a thread: the thread, not the reply, would be the conversation
+    author = str(found.get("user") or reacted_by)
+    thread_ts = str(found.get("thread_ts") or message.ts)
+    if thread_ts != message.ts:
+        _ticket_reply(deps, client, practice_id, message, thread_ts, found, reacted_by, event_id)
+        return
     handled = ask_support(
-        Ask(practice_id, root, author, text, deps.support_team_id, event_id, _files(found)),
+        Ask(practice_id, message, author, text, deps.support_team_id, event_id, _files(found)),
         deps.uow(),
         deps.env,
     )
@@ -298,10 +326,65 @@ def _ticket(
     deps.deliver_soon()
 
 
+def _ticket_reply(
+    deps: BotDeps,
+    client: WebClient,
+    practice_id: PracticeId,
+    reply: SlackRef,
+    thread_ts: str,
+    found: dict[str, Any],
+    reacted_by: str,
+    event_id: str,
+) -> None:
+    thread = SlackRef(reply.team_id, reply.channel_id, thread_ts)
+    handled = ask_about_reply(
+        AskAboutReply(
+            practice_id,
+            reply,
+            thread,
+            str(found.get("user") or reacted_by),
+            views.portable_text(str(found.get("text") or ""), None),
+            deps.support_team_id,
+            event_id,
+            _files(found),
+        ),
+        deps.uow(),
+        deps.env,
+    )
+    log.info("event=support_reaction reaction=ticket_reply outcome=%s", handled.outcome)
+    deps.deliver_soon()
+    if handled.conversation is not None:
+        told = views.already_a_conversation(handled.conversation)
+    elif handled.outcome is Outcome.ASKED_BEFORE:
+        told = views.ALREADY_QUOTED
+    else:
+        return
+    try:
+        client.chat_postEphemeral(
+            channel=reply.channel_id, user=reacted_by, thread_ts=thread_ts, text=told
+        )
+    except SlackApiError as error:
+        log.info("event=support_ticket_answer_failed error=%s", error.response.get("error"))
+
+
 def _read_message(client: WebClient, message: SlackRef) -> dict[str, Any] | None:
+    """The message as Slack has it: from the channel's history, or, for a reply inside a
+    thread (which the history leaves out), from its thread."""
     answer = client.conversations_history(
         channel=message.channel_id, latest=message.ts, inclusive=True, limit=1
     )
+    for found in answer.get("messages") or []:
+        if found.get("ts") == message.ts:
+            return dict(found)
+    try:
+        # The parent comes first whatever `oldest` says; the reply is the next one.
+        answer = client.conversations_replies(
+            channel=message.channel_id, ts=message.ts, oldest=message.ts, inclusive=True, limit=2
+        )
+    except SlackApiError as error:
+        if error.response.get("error") == "thread_not_found":
+            return None
+        raise
     for found in answer.get("messages") or []:
         if found.get("ts") == message.ts:
             return dict(found)
@@ -312,15 +395,16 @@ def _read_message(client: WebClient, message: SlackRef) -> dict[str, Any] | None
 
 
 def support_button(change: Change, deps: BotDeps) -> Any:
-    """Assign to me / Resolve / Reopen on support's message: only from the vendor's
-    workspace, whose people are support."""
+    """Assign to me / Resolve / Reopen on support's message (Assign to me also on support's
+    Home): only from the vendor's workspace, whose people are support."""
 
-    def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        if not _is_support(deps, context.team_id):
+        if not support_home.is_support_workspace(deps, context.team_id):
             return
         value = str((body.get("actions") or [{}])[0].get("value") or "")
         user_id = str(context.user_id or "")
+        from_home = (body.get("view") or {}).get("type") == "home"
 
         def act() -> None:
             try:
@@ -333,6 +417,8 @@ def support_button(change: Change, deps: BotDeps) -> Any:
                 deps.deliver_soon()
             except DomainError as error:
                 log.info("event=support_%s_refused reason=%s", change.value, type(error).__name__)
+            if from_home:  # the Home shows the change at once
+                support_home.publish(client, deps, user_id)
 
         deps.later(act)
 
@@ -365,7 +451,10 @@ def open_desk(
     deps: BotDeps, caller: Caller, body: dict[str, Any], client: WebClient, ack: Ack
 ) -> None:
     """`/billing support` in the vendor's workspace: the operator's support desk modal."""
-    if not _is_support(deps, caller.practice.workspace_id) or deps.support_team_id is None:
+    if (
+        not support_home.is_support_workspace(deps, caller.practice.workspace_id)
+        or deps.support_team_id is None
+    ):
         ack(
             "`/billing support` chooses the support channel, in the vendor's own workspace. "
             "To ask support a question, type `/billing help` followed by it."
@@ -477,6 +566,7 @@ def register(app: App, deps: BotDeps) -> None:
     app.event("message")(partial(on_message, deps))
     app.event("app_mention")(partial(on_mention, deps))
     app.event("reaction_added")(partial(on_reaction, deps))
+    app.event("file_deleted")(partial(on_file_deleted, deps))
     app.action(views.ASSIGN)(support_button(Change.ASSIGN, deps))
     app.action(views.RESOLVE)(support_button(Change.RESOLVE, deps))
     app.action(views.REOPEN)(support_button(Change.REOPEN, deps))

@@ -23,16 +23,22 @@ from bot.blocks import escape
 from bot.deliveries import workspace_client
 from bot.edge.deps import BotDeps
 from bot.edge.files import FileNotFetched, slack_file_fetcher
+from bot.slack_names import SlackNames
 from domain.errors import NotFound
-from domain.ids import ConversationId
+from domain.ids import ConversationId, PracticeId
 from domain.outbox import OutboxMessage, PermanentDeliveryError, TransientDeliveryError
-from domain.support import Conversation, SharedFile, Side, SlackRef, duration_words
+from domain.support import Conversation, FileCopy, SharedFile, Side, SlackRef, duration_words
 from domain.usecases.support import (
+    Ask,
     ConversationView,
     Post,
+    ask_support,
     conversation_view,
+    copied_files,
+    file_copies,
     files_from,
     record_copy,
+    record_file_copy,
     record_support_thread,
     ref_from,
     relayed_message,
@@ -41,6 +47,8 @@ from domain.usecases.support import (
 log = logging.getLogger(__name__)
 
 MAX_RELAYED_FILE = 20 * 1024 * 1024
+#: files.delete's answers for a copy that is gone already (or was never the app's to delete).
+_FILE_GONE = frozenset({"file_not_found", "file_deleted", "cant_delete_file"})
 _FOR_GOOD = frozenset(
     {"channel_not_found", "is_archived", "account_inactive", "invalid_auth", "not_in_channel"}
 )
@@ -53,6 +61,7 @@ class SupportDeliveries:
         self._app = app
         self._deps = deps
         self._fetch = slack_file_fetcher(deps.slack_api_url, limit=MAX_RELAYED_FILE, timeout=30)
+        self._names = SlackNames()
 
     def __call__(self, message: OutboxMessage) -> None:
         payload = message.payload
@@ -60,6 +69,12 @@ class SupportDeliveries:
         try:
             if post is Post.UNAVAILABLE:
                 self._unavailable(payload)
+                return
+            if post is Post.QUOTE:
+                self._quote(message.practice_id, payload)
+                return
+            if post is Post.DELETE_FILES:
+                self._delete_files(message.practice_id, payload)
                 return
             view = conversation_view(
                 message.practice_id,
@@ -115,6 +130,37 @@ class SupportDeliveries:
             channel=thread.channel_id, thread_ts=thread.ts, text=views.UNAVAILABLE_TEXT
         )
 
+    def _quote(self, practice_id: PracticeId, payload: Any) -> None:
+        """Quote a reply marked 🎫 in a post of its own, open the conversation there, and
+        say where it went in the reply's thread."""
+        reply, thread = ref_from(payload["reply"]), ref_from(payload["thread"])
+        author = str(payload.get("user_id") or "")
+        text = str(payload.get("text") or "")
+        client = workspace_client(self._app, reply.team_id)
+        posted = client.chat_postMessage(
+            channel=reply.channel_id, text=views.quoted_question(author, text)
+        )
+        handled = ask_support(
+            Ask(
+                practice_id,
+                SlackRef(reply.team_id, str(posted["channel"]), str(posted["ts"])),
+                author,
+                text,
+                self._deps.support_team_id,
+                files=files_from(payload.get("files")),
+                written_by_member=False,
+            ),
+            self._deps.uow(),
+            self._deps.env,
+        )
+        self._deps.deliver_soon()
+        if handled.conversation is not None:
+            client.chat_postMessage(
+                channel=thread.channel_id,
+                thread_ts=thread.ts,
+                text=views.quoted_note(handled.conversation),
+            )
+
     def _opened(self, view: ConversationView, payload: Any) -> None:
         conversation = view.conversation
         support, channel = self._support(view)
@@ -123,7 +169,7 @@ class SupportDeliveries:
             posted = support.chat_postMessage(
                 channel=channel,
                 text=views.card_text(conversation, view.context),
-                blocks=views.support_card(conversation, view.context),
+                blocks=self._card_blocks(view),
             )
             thread = SlackRef(
                 self._deps.support_team_id or "", str(posted["channel"]), str(posted["ts"])
@@ -134,7 +180,7 @@ class SupportDeliveries:
         practice = self._practice(view)
         files = files_from(payload.get("files"))
         if files:
-            self._copy_files(files, view.context.workspace_id, support, thread)
+            self._copy_files(view, files, conversation.practice_thread, support, thread)
         place = conversation.practice_thread
         practice.chat_postMessage(
             channel=place.channel_id, thread_ts=place.ts, text=views.received_text(conversation)
@@ -146,15 +192,21 @@ class SupportDeliveries:
         text = str(payload.get("text") or "")
         files = files_from(payload.get("files"))
         client, target = self._target(view, side)
-        line = self._attributed(view, side, str(payload.get("user_id") or ""), text, bool(files))
-        posted = client.chat_postMessage(channel=target.channel_id, thread_ts=target.ts, text=line)
-        record_copy(
-            source,
-            SlackRef(target.team_id, str(posted["channel"]), str(posted["ts"])),
-            self._deps.uow(),
-        )
+        relay = relayed_message(source, self._deps.read())
+        if relay is None or relay.copy is None:  # else posted by an earlier try
+            line = self._attributed(
+                view, side, str(payload.get("user_id") or ""), text, bool(files)
+            )
+            posted = client.chat_postMessage(
+                channel=target.channel_id, thread_ts=target.ts, text=line
+            )
+            record_copy(
+                source,
+                SlackRef(target.team_id, str(posted["channel"]), str(posted["ts"])),
+                self._deps.uow(),
+            )
         if files:
-            self._copy_files(files, source.team_id, client, target)
+            self._copy_files(view, files, source, client, target)
 
     def _target(self, view: ConversationView, written_on: Side) -> tuple[WebClient, SlackRef]:
         """Where a message written on one side goes: the other side's thread."""
@@ -168,27 +220,42 @@ class SupportDeliveries:
     ) -> str:
         shown = text or ("shared a file" if has_files else "")
         if side is Side.PRACTICE:
-            return views.from_practice(view.context.practice_name, user_id, shown)
-        return views.from_support(self._first_name(user_id), shown)
+            member = self._member_name(view, user_id)
+            return views.from_practice(view.context.practice_name, member, user_id, shown)
+        return views.from_support(self._agent_name(user_id), shown)
 
-    def _first_name(self, user_id: str) -> str:
-        """Support's own name as the practice reads it: the first word of the agent's name."""
+    def _agent_name(self, user_id: str) -> str:
+        """Support's own name as the practice reads it: the agent's first name."""
         if not user_id or self._deps.support_team_id is None:
             return "Someone"
         client = workspace_client(self._app, self._deps.support_team_id)
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except SlackApiError:
-            return "Someone"
-        profile = user.get("profile") or {}
-        name = str(profile.get("first_name") or user.get("real_name") or user.get("name") or "")
-        return name.split()[0] if name.split() else "Someone"
+        return self._names.first_name(client, self._deps.support_team_id, user_id) or "Someone"
+
+    def _member_name(self, view: ConversationView, user_id: str) -> str | None:
+        """A practice member's first name, asked of the practice's workspace (None: support
+        sees their id instead)."""
+        workspace = view.context.workspace_id
+        return self._names.first_name(workspace_client(self._app, workspace), workspace, user_id)
+
+    def _card_blocks(self, view: ConversationView) -> Any:
+        asker = self._member_name(view, view.conversation.opened_by)
+        return views.support_card(view.conversation, view.context, asker)
 
     def _copy_files(
-        self, files: tuple[SharedFile, ...], source_team: str, client: WebClient, target: SlackRef
+        self,
+        view: ConversationView,
+        files: tuple[SharedFile, ...],
+        source: SlackRef,
+        client: WebClient,
+        target: SlackRef,
     ) -> None:
-        bot = self._bot_token(source_team)
+        """Upload `files`, shared by the message `source`, into the thread `target`, each
+        remembered as a copy of its original (and skipped when an earlier try copied it)."""
+        bot = self._bot_token(source.team_id)
+        done = copied_files(source, self._deps.read())
         for shared in files:
+            if shared.file_id in done:
+                continue
             try:
                 content = self._fetch(shared.url, bot)
             except FileNotFetched as problem:
@@ -200,13 +267,36 @@ class SupportDeliveries:
                     text=f"(A file too large to relay: {escape(shared.name)})",
                 )
                 continue
-            client.files_upload_v2(
+            uploaded = client.files_upload_v2(
                 channel=target.channel_id,
                 thread_ts=target.ts,
                 content=content,
                 filename=shared.name,
                 title=shared.name,
             )
+            for copy in uploaded.get("files") or []:
+                record_file_copy(
+                    FileCopy(
+                        view.conversation.id,
+                        view.conversation.practice_id,
+                        source,
+                        shared.file_id,
+                        target.team_id,
+                        str(copy["id"]),
+                    ),
+                    self._deps.uow(),
+                )
+
+    def _delete_files(self, practice_id: PracticeId, payload: Any) -> None:
+        """Delete the app's copies of a deleted file, or of a deleted message's files. The
+        app uploaded each copy, so its own token may delete it."""
+        for copy in file_copies(practice_id, payload, self._deps.read()):
+            client = workspace_client(self._app, copy.copy_team)
+            try:
+                client.files_delete(file=copy.copy_file)
+            except SlackApiError as error:
+                if error.response.get("error") not in _FILE_GONE:
+                    raise
 
     def _bot_token(self, team_id: str) -> str:
         store = self._app.installation_store
@@ -254,7 +344,7 @@ class SupportDeliveries:
             channel=thread.channel_id,
             ts=thread.ts,
             text=views.card_text(view.conversation, view.context),
-            blocks=views.support_card(view.conversation, view.context),
+            blocks=self._card_blocks(view),
         )
 
     def _resolved(self, view: ConversationView, payload: Any) -> None:

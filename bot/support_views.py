@@ -37,6 +37,7 @@ RATE_PREFIX = "support_rate_"
 RATE = re.compile(f"^{RATE_PREFIX}")
 
 DESK_CALLBACK = "support_desk"
+OPEN_DESK = "support_desk_open"
 DESK_CHANNEL = "support_channel"
 ESCALATE_AFTER = "escalate_after"
 DESK_FIELDS = {"channel": DESK_CHANNEL, "escalate_after": ESCALATE_AFTER}
@@ -61,9 +62,12 @@ def portable_text(text: str, bot_user_id: str | None) -> str:
     return text.strip()
 
 
-def support_card(conversation: Conversation, context: SupportContext) -> list[Block]:
+def support_card(
+    conversation: Conversation, context: SupportContext, asker: str | None = None
+) -> list[Block]:
     """Support's message of a conversation: the practice (ids and counts only), the
-    member's question, its status and timings, and what support can do next."""
+    member's question (with their first name, `asker`, when Slack told it), its status and
+    timings, and what support can do next."""
     status = ":large_green_circle: Open" if conversation.is_open else ":white_check_mark: Resolved"
     assignee = f"<@{conversation.assignee}>" if conversation.assignee else "nobody yet"
     rating = (
@@ -99,7 +103,10 @@ def support_card(conversation: Conversation, context: SupportContext) -> list[Bl
         ),
         SectionBlock(
             block_id="support_question",
-            text=_quote(f"Question from `{conversation.opened_by}`", conversation.question),
+            text=_quote(
+                f"Question from {member_label(asker, conversation.opened_by)}",
+                conversation.question,
+            ),
         ),
         ContextBlock(
             block_id="support_practice",
@@ -142,10 +149,18 @@ def from_support(first_name: str, text: str) -> str:
     return f"*{escape(first_name)} from support:* {text}".strip()
 
 
-def from_practice(context_name: str, user_id: str, text: str) -> str:
-    """A practice member's message as support's thread shows it: the practice's name and
-    the member's id, never their name."""
-    return f"*{escape(context_name)}* (`{user_id}`): {text}".strip()
+def member_label(name: str | None, user_id: str) -> str:
+    """A practice member as support reads them: their first name, with the id to look them
+    up by; the id alone when Slack did not say their name."""
+    return f"{escape(name)} (`{user_id}`)" if name else f"`{user_id}`"
+
+
+def from_practice(practice_name: str, member: str | None, user_id: str, text: str) -> str:
+    """A practice member's message as support's thread shows it: "*Ada at Calm Minds:* …",
+    or the practice's name and the member's id when Slack did not say their name."""
+    if member:
+        return f"*{escape(member)} at {escape(practice_name)}:* {text}".strip()
+    return f"*{escape(practice_name)}* (`{user_id}`): {text}".strip()
 
 
 def received_text(conversation: Conversation) -> str:
@@ -153,6 +168,30 @@ def received_text(conversation: Conversation) -> str:
         f":ticket: {RECEIVED} ({conversation.label}). Support's answers will appear in this "
         "thread; reply here to add anything."
     )
+
+
+def quoted_question(author: str, text: str) -> str:
+    """The app's post quoting a reply marked 🎫: its thread is the conversation."""
+    body = "\n".join(f"> {line}" for line in escape(text).splitlines() or ["(a file)"])
+    return f":ticket: *Question for support* from <@{author}>, from a thread:\n{body}"
+
+
+def quoted_note(conversation: Conversation) -> str:
+    """Said in the reply's thread once its quote is a conversation."""
+    return (
+        f":ticket: Sent to support as {conversation.label}. The conversation continues in the "
+        "thread of its own post in this channel, *Question for support*."
+    )
+
+
+def already_a_conversation(conversation: Conversation) -> str:
+    return (
+        f"This thread is support conversation {conversation.label} already: every reply in it "
+        "reaches support."
+    )
+
+
+ALREADY_QUOTED = "That reply was sent to support already; its conversation has a thread of its own."
 
 
 UNAVAILABLE_TEXT = (

@@ -54,7 +54,14 @@ from domain.reminders import (
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import AccountStatus, StripeConnection
-from domain.support import Conversation, RelayedMessage, SlackRef, SupportDesk
+from domain.support import (
+    Conversation,
+    FileCopy,
+    OpenCounts,
+    RelayedMessage,
+    SlackRef,
+    SupportDesk,
+)
 
 
 class Clock(Protocol):
@@ -451,6 +458,15 @@ class SupportConversationRepository(Protocol):
         that were not escalated yet, oldest first, at most `limit`."""
         ...
 
+    def open_conversations(self, limit: int) -> list[Conversation]:
+        """Every practice's open conversations, the longest waiting first, at most `limit`."""
+        ...
+
+    def open_counts(self) -> OpenCounts: ...
+    def recently_resolved(self, limit: int) -> list[Conversation]:
+        """Every practice's resolved conversations, the latest resolved first."""
+        ...
+
     def remember_event(self, event_id: str, received_at: datetime) -> bool:
         """True the first time a Slack event id is seen; stored with the event's effects, so
         a retry after a failed transaction is handled afresh."""
@@ -467,6 +483,18 @@ class SupportConversationRepository(Protocol):
 
     def record_copy(self, source: SlackRef, copy: SlackRef) -> None:
         """Remember where the copy of `source` was posted."""
+        ...
+
+    def add_file_copy(self, copy: FileCopy) -> bool:
+        """Remember a file the app uploaded as the copy of another; False when known."""
+        ...
+
+    def file_copies_of_file(self, team_id: str, file_id: str) -> list[FileCopy]:
+        """The copies of the file `file_id` of workspace `team_id`."""
+        ...
+
+    def file_copies_of_message(self, message: SlackRef) -> list[FileCopy]:
+        """The copies of the files `message` shared."""
         ...
 
 

@@ -184,6 +184,29 @@ class RelayedMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenCounts:
+    """Every practice's open conversations: how many, how many support never answered, and
+    how many of those were escalated."""
+
+    open: int = 0
+    unanswered: int = 0
+    escalated: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FileCopy:
+    """A file shared in one thread of a conversation and the copy the app uploaded into the
+    other, so that deleting the file, or the message that shared it, deletes the copy too."""
+
+    conversation_id: ConversationId
+    practice_id: PracticeId
+    source_message: SlackRef
+    source_file: str
+    copy_team: str
+    copy_file: str
+
+
+@dataclass(frozen=True, slots=True)
 class SupportDesk:
     """Where the vendor's support team works: a channel of its own workspace, and how long a
     question may wait unanswered before it is escalated there."""

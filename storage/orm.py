@@ -605,6 +605,9 @@ class SupportConversationRow(Base):
             name="uq_support_conversations_practice_thread",
         ),
         Index("ix_support_conversations_support_thread", "support_channel", "support_ts"),
+        # The support workspace's Home: the open ones by age, the latest resolved.
+        Index("ix_support_conversations_status_opened", "status", "opened_at"),
+        Index("ix_support_conversations_status_resolved", "status", "resolved_at"),
         # The escalation job reads the open, unanswered, not yet escalated ones only.
         Index(
             "ix_support_conversations_waiting",
@@ -665,6 +668,38 @@ class SupportRelayRow(Base):
     copy_team: Mapped[str | None] = mapped_column(String(32))
     copy_channel: Mapped[str | None] = mapped_column(String(32))
     copy_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class SupportFileCopyRow(Base):
+    """A file shared in a conversation's thread, and the copy the app uploaded into the other
+    thread: found by the source file (a file deleted) or by the message that shared it (a
+    message deleted)."""
+
+    __tablename__ = "support_file_copies"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["practice_id", "conversation_id"],
+            ["support_conversations.practice_id", "support_conversations.id"],
+            ondelete="CASCADE",
+            name="fk_support_file_copies_conversation",
+        ),
+        Index("ix_support_file_copies_source_file", "source_team", "source_file"),
+        Index(
+            "ix_support_file_copies_source_message",
+            "source_team",
+            "source_channel",
+            "source_ts",
+        ),
+    )
+
+    copy_team: Mapped[str] = mapped_column(String(32), primary_key=True)
+    copy_file: Mapped[str] = mapped_column(String(32), primary_key=True)
+    practice_id: Mapped[str] = mapped_column(ID)
+    conversation_id: Mapped[str] = mapped_column(ID)
+    source_team: Mapped[str] = mapped_column(String(32))
+    source_channel: Mapped[str] = mapped_column(String(32))
+    source_ts: Mapped[str] = mapped_column(String(32))
+    source_file: Mapped[str] = mapped_column(String(32))
 
 
 class SupportEventRow(Base):

@@ -85,7 +85,15 @@ from domain.reminders import (
 from domain.roles import Member
 from domain.services import ServiceType
 from domain.stripe_connect import StripeConnection
-from domain.support import Conversation, ConversationStatus, RelayedMessage, SlackRef, SupportDesk
+from domain.support import (
+    Conversation,
+    ConversationStatus,
+    FileCopy,
+    OpenCounts,
+    RelayedMessage,
+    SlackRef,
+    SupportDesk,
+)
 from domain.text import search_key
 
 # -- ports that are not storage ---------------------------------------------------------------
@@ -153,6 +161,7 @@ class FakeState:
     conversations: dict[ConversationId, Conversation] = field(default_factory=dict)
     relays: dict[SlackRef, RelayedMessage] = field(default_factory=dict)
     support_events: set[str] = field(default_factory=set)
+    file_copies: dict[tuple[str, str], FileCopy] = field(default_factory=dict)
     desks: dict[str, SupportDesk] = field(default_factory=dict)
     help_channels: dict[PracticeId, str] = field(default_factory=dict)
     reminders: dict[str, StoredReminder] = field(default_factory=dict)
@@ -182,6 +191,7 @@ class FakeState:
             conversations=dict(self.conversations),
             relays=dict(self.relays),
             support_events=set(self.support_events),
+            file_copies=dict(self.file_copies),
             desks=dict(self.desks),
             help_channels=dict(self.help_channels),
             reminders=dict(self.reminders),
@@ -1072,6 +1082,23 @@ class FakeSupportConversations(_Repository):
         ]
         return sorted(waiting, key=lambda c: (c.opened_at, c.id))[:limit]
 
+    def open_conversations(self, limit: int) -> list[Conversation]:
+        found = [c for c in self._state.conversations.values() if c.is_open]
+        return sorted(found, key=lambda c: (c.opened_at, c.id))[:limit]
+
+    def open_counts(self) -> OpenCounts:
+        found = [c for c in self._state.conversations.values() if c.is_open]
+        unanswered = [c for c in found if c.first_response_at is None]
+        return OpenCounts(
+            len(found), len(unanswered), sum(1 for c in unanswered if c.escalated_at is not None)
+        )
+
+    def recently_resolved(self, limit: int) -> list[Conversation]:
+        found = [c for c in self._state.conversations.values() if c.resolved_at is not None]
+        found.sort(key=lambda c: c.id)
+        found.sort(key=lambda c: c.resolved_at or c.opened_at, reverse=True)
+        return [c for c in found if not c.is_open][:limit]
+
     def remember_event(self, event_id: str, received_at: datetime) -> bool:
         if event_id in self._state.support_events:
             return False
@@ -1093,6 +1120,23 @@ class FakeSupportConversations(_Repository):
     def record_copy(self, source: SlackRef, copy: SlackRef) -> None:
         relay = self._state.relays[source]
         self._state.relays[source] = replace(relay, copy=copy)
+
+    def add_file_copy(self, copy: FileCopy) -> bool:
+        key = (copy.copy_team, copy.copy_file)
+        if key in self._state.file_copies:
+            return False
+        self._state.file_copies[key] = copy
+        return True
+
+    def file_copies_of_file(self, team_id: str, file_id: str) -> list[FileCopy]:
+        return [
+            c
+            for c in self._state.file_copies.values()
+            if c.source_message.team_id == team_id and c.source_file == file_id
+        ]
+
+    def file_copies_of_message(self, message: SlackRef) -> list[FileCopy]:
+        return [c for c in self._state.file_copies.values() if c.source_message == message]
 
 
 class FakeSupportSettings(_Repository):

@@ -17,7 +17,9 @@ nothing twice or nothing at all. The rules that keep the relay from looping or l
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from domain.errors import FieldErrors, NotFound
@@ -27,6 +29,8 @@ from domain.ports import Env, UnitOfWork
 from domain.roles import NotPermitted, Role
 from domain.support import (
     Conversation,
+    FileCopy,
+    OpenCounts,
     Rating,
     RelayedMessage,
     SharedFile,
@@ -52,10 +56,12 @@ class Post(enum.StrEnum):
     RELAY = "relay"  # a message written on one side, copied to the other
     EDIT = "edit"  # a relayed message was edited: edit its copy
     DELETE = "delete"  # a relayed message was deleted: delete its copy
+    DELETE_FILES = "delete_files"  # a file (or the message sharing it) was deleted: its copies
     CARD = "card"  # redraw the conversation's message in the support channel
     RESOLVED = "resolved"  # tell both threads, and ask the practice for a rating
     REOPENED = "reopened"  # tell both threads
     ESCALATE = "escalate"  # a question waits unanswered: say so in the support channel
+    QUOTE = "quote"  # a reply marked 🎫: quote it in a thread of its own, the conversation
 
 
 class Outcome(enum.StrEnum):
@@ -64,6 +70,8 @@ class Outcome(enum.StrEnum):
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     UNAVAILABLE = "unavailable"
+    QUOTED = "quoted"  # a reply marked 🎫 will be quoted, and its quote asked
+    ASKED_BEFORE = "asked_before"  # that reply was quoted before
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +210,73 @@ def ask_support(cmd: Ask, uow: UnitOfWork, env: Env) -> Handled:
         )
         uow.commit()
         return Handled(Outcome.OPENED, conversation)
+
+
+@dataclass(frozen=True, slots=True)
+class AskAboutReply:
+    """A 🎫 on a reply inside a thread of the help channel. A conversation is a thread of its
+    own, and the reply's thread is someone else's, so the app quotes the reply in a new
+    top-level post whose thread becomes the conversation (`Post.QUOTE`)."""
+
+    practice_id: PracticeId
+    reply: SlackRef
+    thread: SlackRef
+    """The reply's thread (its parent message)."""
+    author: str
+    text: str
+    support_team_id: str | None
+    event_id: str
+    files: tuple[SharedFile, ...] = ()
+
+
+def ask_about_reply(cmd: AskAboutReply, uow: UnitOfWork, env: Env) -> Handled:
+    """Enqueue the quote of a reply marked 🎫 once, however many people mark it. Nothing is
+    quoted when the reply's thread is a conversation already (its replies reach support
+    anyway: Handled carries that conversation) or the reply was quoted before (ASKED_BEFORE);
+    without a support desk the member is told in the reply's thread."""
+    with uow:
+        if not uow.support.remember_event(cmd.event_id, env.clock.now()):
+            return Handled(Outcome.DUPLICATE)
+        existing = uow.support.for_practice_thread(cmd.practice_id, cmd.thread)
+        if existing is not None:
+            return Handled(Outcome.DUPLICATE, existing)
+        load_practice(uow, cmd.practice_id)
+        desk = uow.support_settings.desk(cmd.support_team_id) if cmd.support_team_id else None
+        if desk is None:
+            _post(
+                uow,
+                env,
+                cmd.practice_id,
+                Post.UNAVAILABLE,
+                f"unavailable:{cmd.reply.team_id}:{cmd.reply.channel_id}:{cmd.reply.ts}",
+                thread=_ref(cmd.thread),
+                user_id=cmd.author,
+            )
+            uow.commit()
+            return Handled(Outcome.UNAVAILABLE)
+        if not uow.support.remember_event(_quoted_key(cmd.reply), env.clock.now()):
+            uow.commit()  # the event stays remembered: a retry of it changes nothing
+            return Handled(Outcome.ASKED_BEFORE)
+        _post(
+            uow,
+            env,
+            cmd.practice_id,
+            Post.QUOTE,
+            f"quote:{cmd.reply.team_id}:{cmd.reply.channel_id}:{cmd.reply.ts}",
+            reply=_ref(cmd.reply),
+            thread=_ref(cmd.thread),
+            user_id=cmd.author,
+            text=cmd.text,
+            files=_files(cmd.files),
+        )
+        uow.commit()
+        return Handled(Outcome.QUOTED)
+
+
+def _quoted_key(reply: SlackRef) -> str:
+    # Kept beside Slack's event ids (at most 64 characters), so a reply is quoted once.
+    digest = hashlib.sha256(f"{reply.team_id}:{reply.channel_id}:{reply.ts}".encode()).hexdigest()
+    return f"quoted:{digest[:48]}"
 
 
 # -- relaying ----------------------------------------------------------------------------
@@ -372,8 +447,54 @@ def mirror_delete(cmd: Deleted, uow: UnitOfWork, env: Env) -> Handled:
                 conversation_id=conversation.id,
                 source=_ref(relay.source),
             )
+        # The files the message shared go with it, as in Slack.
+        _post(
+            uow,
+            env,
+            relay.practice_id,
+            Post.DELETE_FILES,
+            f"delete_files:{cmd.event_id}",
+            source=_ref(relay.source),
+        )
         uow.commit()
         return Handled(Outcome.RELAYED, conversation)
+
+
+@dataclass(frozen=True, slots=True)
+class FileDeleted:
+    """Slack's `file_deleted`: a file of workspace `team_id` was deleted. `practice_id` is the
+    workspace's practice on the practice's side, None on support's."""
+
+    event_id: str
+    team_id: str
+    file_id: str
+    practice_id: PracticeId | None = None
+
+
+def mirror_file_delete(cmd: FileDeleted, uow: UnitOfWork, env: Env) -> Handled:
+    """A file the app copied into the other thread of a conversation was deleted: its copies
+    are deleted too. Any other file is none of the Help channel's business."""
+    with uow:
+        copies = [
+            copy
+            for copy in uow.support.file_copies_of_file(cmd.team_id, cmd.file_id)
+            # A practice's event can only ever reach its own conversations' files.
+            if cmd.practice_id is None or copy.practice_id == cmd.practice_id
+        ]
+        if not copies:
+            return Handled(Outcome.IGNORED)
+        if not uow.support.remember_event(cmd.event_id, env.clock.now()):
+            return Handled(Outcome.DUPLICATE)
+        _post(
+            uow,
+            env,
+            copies[0].practice_id,
+            Post.DELETE_FILES,
+            f"delete_files:{cmd.event_id}",
+            file={"team": cmd.team_id, "id": cmd.file_id},
+        )
+        uow.commit()
+        return Handled(Outcome.RELAYED)
 
 
 def _relayed(
@@ -559,6 +680,54 @@ def escalate_unanswered(support_team_id: str, uow: UnitOfWork, env: Env) -> list
         return escalated
 
 
+# -- the support workspace's Home ----------------------------------------------------------
+
+#: Open conversations the Home lists (the longest waiting first), and resolved ones.
+OPEN_SHOWN = 15
+RESOLVED_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DeskEntry:
+    conversation: Conversation
+    practice_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeskOverview:
+    """What support's Home shows: the desk, the longest waiting open conversations (`counts`
+    counts them all) and the latest resolved, seen at `now`."""
+
+    desk: SupportDesk | None
+    open: tuple[DeskEntry, ...]
+    counts: OpenCounts
+    resolved: tuple[DeskEntry, ...]
+    now: datetime
+
+
+def desk_overview(support_team_id: str, uow: UnitOfWork, env: Env) -> DeskOverview:
+    with uow:
+        open_ones = uow.support.open_conversations(OPEN_SHOWN)
+        resolved = uow.support.recently_resolved(RESOLVED_SHOWN)
+        practices = uow.practices.get_many({c.practice_id for c in (*open_ones, *resolved)})
+
+        def entries(conversations: list[Conversation]) -> tuple[DeskEntry, ...]:
+            return tuple(
+                DeskEntry(
+                    c, practices[c.practice_id].billing.name if c.practice_id in practices else "?"
+                )
+                for c in conversations
+            )
+
+        return DeskOverview(
+            desk=uow.support_settings.desk(support_team_id),
+            open=entries(open_ones),
+            counts=uow.support.open_counts(),
+            resolved=entries(resolved),
+            now=env.clock.now(),
+        )
+
+
 # -- settings ----------------------------------------------------------------------------
 
 
@@ -720,3 +889,29 @@ def record_copy(source: SlackRef, copy: SlackRef, uow: UnitOfWork) -> None:
 def relayed_message(source: SlackRef, uow: UnitOfWork) -> RelayedMessage | None:
     with uow:
         return uow.support.relay_from(source)
+
+
+def record_file_copy(copy: FileCopy, uow: UnitOfWork) -> None:
+    """Remember a file the app uploaded into the other thread, so its deletion follows."""
+    with uow:
+        uow.support.add_file_copy(copy)
+        uow.commit()
+
+
+def file_copies(practice_id: PracticeId, payload: Any, uow: UnitOfWork) -> list[FileCopy]:
+    """The copies a DELETE_FILES post names: of a message's files (`source`) or of one file
+    (`file`), the practice's only."""
+    with uow:
+        if "source" in payload:
+            found = uow.support.file_copies_of_message(ref_from(payload["source"]))
+        else:
+            named = payload["file"]
+            found = uow.support.file_copies_of_file(str(named["team"]), str(named["id"]))
+        return [copy for copy in found if copy.practice_id == practice_id]
+
+
+def copied_files(source: SlackRef, uow: UnitOfWork) -> set[str]:
+    """The files of the message `source` that were copied already (a retried relay skips
+    them)."""
+    with uow:
+        return {copy.source_file for copy in uow.support.file_copies_of_message(source)}

@@ -35,6 +35,7 @@ APP_EVENTS = (
     "app_home_opened",
     "app_mention",
     "app_uninstalled",
+    "file_deleted",
     "message.channels",
     "message.im",
     "reaction_added",

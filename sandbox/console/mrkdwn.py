@@ -85,6 +85,13 @@ EMOJI: Mapping[str, str] = {
     "exclamation": "\u2757",
     "no_entry": "\u26d4",
     "lower_left_fountain_pen": "\U0001f58b\ufe0f",
+    # The Help channel's marks: tickets, escalations, answers and the practice's ratings.
+    "ticket": "\U0001f3ab",
+    "rotating_light": "\U0001f6a8",
+    "speech_balloon": "\U0001f4ac",
+    "star-struck": "\U0001f929",
+    "neutral_face": "\U0001f610",
+    "disappointed": "\U0001f61e",
 }
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")

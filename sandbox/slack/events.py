@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.slack.model import Channel, Message
+from sandbox.slack.model import Channel, File, Message
 from sandbox.slack.shapes import message_json
 from sandbox.slack.state import SlackState
 
@@ -149,6 +149,25 @@ class EventQueue:
                     "item_user": message.user,
                     "item": {"type": "message", "channel": channel.id, "ts": message.ts},
                     "event_ts": self.state.next_ts(),
+                },
+            )
+
+    def file_deleted(self, file: File) -> None:
+        """``file_deleted``: names the file only (its id and where it was shared)."""
+        with self.state.lock:
+            installation = self.state.installations.get(file.team_id)
+            if "file_deleted" not in self.subscriptions or installation is None:
+                return
+            if not installation.active:
+                return
+            ts = self.state.next_ts()
+            self._put(
+                file.team_id,
+                {
+                    "type": "file_deleted",
+                    "file_id": file.id,
+                    "channel_ids": list(dict.fromkeys(file.channels)),
+                    "event_ts": ts,
                 },
             )
 

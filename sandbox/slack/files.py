@@ -1,4 +1,5 @@
-"""Files: the three-step external upload, ``files.info``, and private downloads.
+"""Files: the three-step external upload, ``files.info``, ``files.delete``, and private
+downloads.
 
 The app uploads with ``files.getUploadURLExternal`` → POST the bytes to ``upload_url`` →
 ``files.completeUploadExternal``. Downloading ``url_private`` needs a live token of the file's
@@ -17,7 +18,7 @@ from sandbox.slack.api import Call, Handler
 from sandbox.slack.errors import SlackApiError
 from sandbox.slack.methods_chat import writable_channel
 from sandbox.slack.model import File, Message
-from sandbox.slack.shapes import file_json, file_type_of
+from sandbox.slack.shapes import file_json, file_type_of, message_json
 from sandbox.slack.state import SlackState
 
 _PRIVATE_PATH = re.compile(r"^/files-pri/(?P<team>T[A-Z0-9]+)-(?P<file>F[A-Z0-9]+)/")
@@ -90,6 +91,36 @@ def files_info(call: Call) -> dict[str, Any]:
     }
 
 
+def files_delete(call: Call) -> dict[str, Any]:
+    """A bot deletes a file it uploaded itself; anyone else's is ``cant_delete_file``."""
+    file = call.state.file(call.team_id, call.text("file", missing="file_not_found") or "")
+    if file.user_id != call.installation.bot_user_id:
+        raise SlackApiError("cant_delete_file")
+    remove_file(call.state, file)
+    return {}
+
+
+def remove_file(state: SlackState, file: File) -> None:
+    """Delete `file` as Slack does: it leaves every message that shared it (a message left
+    with nothing to show is deleted), and the app hears ``file_deleted``."""
+    with state.lock:
+        file.deleted = True
+        for message in state.messages:
+            if file.id not in message.files or message.deleted:
+                continue
+            previous = message_json(state, message)
+            message.files.remove(file.id)
+            if not message.text and not message.files and not message.blocks:
+                message.deleted = True
+                if state.events is not None:
+                    state.events.deleted(message, previous)
+            elif state.events is not None:
+                state.events.changed(message, previous)
+        state.touch()
+        if state.events is not None:
+            state.events.file_deleted(file)
+
+
 def receive_upload(state: SlackState, upload_key: str, content: bytes) -> tuple[int, str]:
     """Store the bytes POSTed to an upload URL; Slack answers ``OK - <size>``."""
     with state.lock:
@@ -105,7 +136,13 @@ def download(state: SlackState, path: str, bearer: str | None) -> Download:
     match = _PRIVATE_PATH.match(path)
     with state.lock:
         file = state.files.get(match["file"]) if match else None
-        if file is None or file.content is None or match is None or file.team_id != match["team"]:
+        if (
+            file is None
+            or file.content is None
+            or file.deleted
+            or match is None
+            or file.team_id != match["team"]
+        ):
             return Download(404, b"file not found")
         token = state.tokens.get(bearer or "")
         if token is None or token.revoked or token.team_id != file.team_id:
@@ -172,4 +209,5 @@ HANDLERS: dict[str, Handler] = {
     "files.getUploadURLExternal": get_upload_url,
     "files.completeUploadExternal": complete_upload,
     "files.info": files_info,
+    "files.delete": files_delete,
 }

@@ -7,6 +7,7 @@ message only when it is a member: anything else is ``channel_not_found``, as in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.slack.api import Call, Handler
@@ -110,7 +111,8 @@ def conversations_history(call: Call) -> dict[str, Any]:
 
 
 def conversations_replies(call: Call) -> dict[str, Any]:
-    """A thread: its parent first, then the replies, oldest first."""
+    """A thread, named by its parent's or any reply's ``ts``: the parent first, then the
+    replies within ``oldest``/``latest`` (each exclusive unless ``inclusive``), oldest first."""
     channel = _readable(call)
     ts = call.text("ts", missing="thread_not_found") or ""
     messages = _live(call, channel)
@@ -118,8 +120,10 @@ def conversations_replies(call: Call) -> dict[str, Any]:
     if named is None:
         raise SlackApiError("thread_not_found")
     root = named.thread_ts or named.ts
-    thread = [m for m in messages if m.ts == root or m.thread_ts == root]
-    shown = sorted(thread, key=lambda m: float(m.ts))
+    within = _within(call)
+    parent = [m for m in messages if m.ts == root]
+    replies = [m for m in messages if m.thread_ts == root and m.ts != root and within(m)]
+    shown = parent + sorted(replies, key=lambda m: float(m.ts))
     limit = int(call.text("limit") or 1000)
     return {
         "messages": [message_json(call.state, m) for m in shown[:limit]],
@@ -151,7 +155,8 @@ def _live(call: Call, channel: Channel) -> list[Message]:
     ]
 
 
-def _history_page(call: Call, found: list[Message]) -> dict[str, Any]:
+def _within(call: Call) -> Callable[[Message], bool]:
+    """Whether a message is within the call's ``oldest``/``latest`` (and ``inclusive``)."""
     inclusive = call.flag("inclusive")
     latest = call.text("latest")
     oldest = call.text("oldest")
@@ -162,6 +167,11 @@ def _history_page(call: Call, found: list[Message]) -> dict[str, Any]:
             return False
         return not (oldest and (ts < float(oldest) or (ts == float(oldest) and not inclusive)))
 
+    return within
+
+
+def _history_page(call: Call, found: list[Message]) -> dict[str, Any]:
+    within = _within(call)
     shown = sorted((m for m in found if within(m)), key=lambda m: float(m.ts), reverse=True)
     limit = int(call.text("limit") or 100)
     return {

@@ -242,6 +242,9 @@ class File:
     #: Seconds between the bytes of a download, as over a congested network (None: at once);
     #: for trying the app's time limit on a download.
     byte_every: float | None = None
+    #: Deleted by its uploader (or by the app, its own): gone from every message that shared
+    #: it, and Slack answers ``file_deleted`` for it.
+    deleted: bool = False
 
     @property
     def size(self) -> int:

@@ -23,6 +23,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "files.info": ("files:read",),
+    "files.delete": ("files:write",),
     # An app-level token's scope, granted on the app's settings page.
     "apps.connections.open": ("connections:write",),
 }

@@ -22,6 +22,7 @@ from sandbox.slack.browser import InstallWalk, walk_install
 from sandbox.slack.clock import Clock
 from sandbox.slack.driver import SlackDriver
 from sandbox.slack.events import DeliveredEvent, EventPump, EventQueue
+from sandbox.slack.files import remove_file
 from sandbox.slack.interactions import EventDelivery
 from sandbox.slack.model import (
     AppConfig,
@@ -291,6 +292,16 @@ class SlackStandIn:
             self.state.touch()
             if self.state.events is not None:
                 self.state.events.deleted(message, previous)
+
+    def delete_file(self, user: UserRef, file: File) -> None:
+        """`user`, who uploaded the file (or a workspace admin), deletes it: it leaves the
+        messages that shared it (``message_changed``, or ``message_deleted`` for a message
+        left empty) and the app hears ``file_deleted``."""
+        with self.state.lock:
+            person = self.state.users[_id(user)]
+            if file.team_id != person.team_id or not (file.user_id == person.id or person.is_admin):
+                raise ValueError(f"{person.name} may not delete {file.name}")
+            remove_file(self.state, file)
 
     def react(self, user: UserRef, message: Message, reaction: str) -> None:
         """`user` adds the emoji `reaction` (a name such as ``ticket``) to the message."""

@@ -370,6 +370,8 @@ class SlackState:
             file = self.files.get(file_id)
             if file is None or file.team_id != team_id:
                 raise SlackApiError("file_not_found")
+            if file.deleted:
+                raise SlackApiError("file_deleted")
             return file
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.errors import StaleEdit
@@ -13,6 +13,8 @@ from domain.ids import ConversationId, PracticeId
 from domain.support import (
     Conversation,
     ConversationStatus,
+    FileCopy,
+    OpenCounts,
     Rating,
     RelayedMessage,
     Side,
@@ -24,6 +26,7 @@ from storage.orm import (
     SupportConversationRow,
     SupportDeskRow,
     SupportEventRow,
+    SupportFileCopyRow,
     SupportRelayRow,
 )
 from storage.repositories.inserts import insert_ignoring_duplicates
@@ -125,6 +128,38 @@ class SqlSupportConversations:
         )
         return [_conversation(row) for row in rows]
 
+    def open_conversations(self, limit: int) -> list[Conversation]:
+        rows = self._session.scalars(
+            select(SupportConversationRow)
+            .where(SupportConversationRow.status == ConversationStatus.OPEN.value)
+            .order_by(SupportConversationRow.opened_at, SupportConversationRow.id)
+            .limit(limit)
+        )
+        return [_conversation(row) for row in rows]
+
+    def open_counts(self) -> OpenCounts:
+        row = SupportConversationRow
+        unanswered = row.first_response_at.is_(None)
+        counted = self._session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((unanswered, 1), else_=0)), 0),
+                func.coalesce(
+                    func.sum(case((unanswered & row.escalated_at.is_not(None), 1), else_=0)), 0
+                ),
+            ).where(row.status == ConversationStatus.OPEN.value)
+        ).one()
+        return OpenCounts(int(counted[0]), int(counted[1]), int(counted[2]))
+
+    def recently_resolved(self, limit: int) -> list[Conversation]:
+        rows = self._session.scalars(
+            select(SupportConversationRow)
+            .where(SupportConversationRow.status == ConversationStatus.RESOLVED.value)
+            .order_by(SupportConversationRow.resolved_at.desc(), SupportConversationRow.id)
+            .limit(limit)
+        )
+        return [_conversation(row) for row in rows]
+
     def remember_event(self, event_id: str, received_at: datetime) -> bool:
         return insert_ignoring_duplicates(
             self._session,
@@ -177,6 +212,54 @@ class SqlSupportConversations:
             .values(copy_team=copy.team_id, copy_channel=copy.channel_id, copy_ts=copy.ts)
             .execution_options(synchronize_session=False)
         )
+
+    def add_file_copy(self, copy: FileCopy) -> bool:
+        source = copy.source_message
+        return insert_ignoring_duplicates(
+            self._session,
+            SupportFileCopyRow,
+            {
+                "copy_team": copy.copy_team,
+                "copy_file": copy.copy_file,
+                "practice_id": copy.practice_id,
+                "conversation_id": copy.conversation_id,
+                "source_team": source.team_id,
+                "source_channel": source.channel_id,
+                "source_ts": source.ts,
+                "source_file": copy.source_file,
+            },
+            ["copy_team", "copy_file"],
+        )
+
+    def file_copies_of_file(self, team_id: str, file_id: str) -> list[FileCopy]:
+        rows = self._session.scalars(
+            select(SupportFileCopyRow).where(
+                SupportFileCopyRow.source_team == team_id,
+                SupportFileCopyRow.source_file == file_id,
+            )
+        )
+        return [_file_copy(row) for row in rows]
+
+    def file_copies_of_message(self, message: SlackRef) -> list[FileCopy]:
+        rows = self._session.scalars(
+            select(SupportFileCopyRow).where(
+                SupportFileCopyRow.source_team == message.team_id,
+                SupportFileCopyRow.source_channel == message.channel_id,
+                SupportFileCopyRow.source_ts == message.ts,
+            )
+        )
+        return [_file_copy(row) for row in rows]
+
+
+def _file_copy(row: SupportFileCopyRow) -> FileCopy:
+    return FileCopy(
+        conversation_id=ConversationId(row.conversation_id),
+        practice_id=PracticeId(row.practice_id),
+        source_message=SlackRef(row.source_team, row.source_channel, row.source_ts),
+        source_file=row.source_file,
+        copy_team=row.copy_team,
+        copy_file=row.copy_file,
+    )
 
 
 def _changing(conversation: Conversation) -> dict[str, object]:

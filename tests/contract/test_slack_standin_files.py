@@ -3,6 +3,8 @@ downloads that need a token of the file's workspace."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 from slack_scenario import Practice, a_practice
@@ -11,6 +13,13 @@ from slack_sdk.errors import SlackApiError
 from sandbox.slack import SlackStandIn
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
+
+
+def _error(call: Callable[[], object]) -> str:
+    """The error Slack answers `call` with."""
+    with pytest.raises(SlackApiError) as raised:
+        call()
+    return str(raised.value.response["error"])
 
 
 def _download(url: str, token: str | None = None) -> httpx.Response:
@@ -116,3 +125,53 @@ def test_a_modal_shows_an_image_the_app_uploaded_but_not_a_missing_or_foreign_on
 
     assert opened["ok"]
     assert refused == ["invalid_arguments"] * 3
+
+
+def test_the_bot_deletes_its_own_file_and_it_leaves_the_channel(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    uploaded = practice.client.files_upload_v2(
+        channel=practice.billing.id, content=PDF, filename="INV-0001.pdf"
+    )
+    file_id = uploaded["file"]["id"]
+    url = practice.client.files_info(file=file_id)["file"]["url_private_download"]
+
+    practice.client.files_delete(file=file_id)
+
+    again = _error(lambda: practice.client.files_delete(file=file_id))
+    info = _error(lambda: practice.client.files_info(file=file_id))
+    assert again == info == "file_deleted"
+    assert _download(url, practice.installation.bot_token).status_code == 404
+    # Its share had nothing else to show, so it went with it.
+    assert slack.messages_in(practice.billing) == []
+
+
+def test_the_bot_cannot_delete_a_persons_file_nor_another_workspaces(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    other = a_practice(slack, "Harbor Physio")
+    theirs = slack.host_file(practice.admin, "notes.pdf", PDF)
+    foreign = other.client.files_upload_v2(content=PDF, filename="x.pdf")["file"]["id"]
+
+    refused = _error(lambda: practice.client.files_delete(file=theirs.id))
+    unknown = _error(lambda: practice.client.files_delete(file=foreign))
+
+    assert refused == "cant_delete_file"
+    assert unknown == "file_not_found"
+
+
+def test_a_person_deleting_a_file_keeps_the_words_of_the_message_that_shared_it(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    steps = slack.host_file(practice.admin, "steps.pdf", PDF)
+    said = slack.post_message(practice.admin, practice.billing, "Steps attached", files=[steps])
+    alone = slack.host_file(practice.admin, "alone.pdf", PDF)
+    only_file = slack.post_message(practice.admin, practice.billing, "", files=[alone])
+
+    slack.delete_file(practice.admin, steps)
+    slack.delete_file(practice.admin, alone)
+
+    assert (said.deleted, said.files, said.text) == (False, [], "Steps attached")
+    assert only_file.deleted
+    with pytest.raises(ValueError, match="may not delete"):
+        slack.delete_file(practice.staff, slack.host_file(practice.admin, "mine.pdf", PDF))

@@ -299,6 +299,30 @@ def test_the_bot_cannot_join_a_private_channel(slack: SlackStandIn, practice: Pr
     assert error.response["error"] == "method_not_supported_for_channel_type"
 
 
+def test_a_reply_is_read_from_its_thread_not_from_the_channels_history(
+    slack: SlackStandIn, practice: Practice
+) -> None:
+    root = slack.post_message(practice.admin, practice.billing, "Lunch?")
+    first = slack.post_message(practice.staff, practice.billing, "Yes", thread_ts=root.ts)
+    second = slack.post_message(practice.admin, practice.billing, "Noon", thread_ts=root.ts)
+    client = practice.client
+
+    history = client.conversations_history(channel=practice.billing.id)["messages"]
+    whole = client.conversations_replies(channel=practice.billing.id, ts=second.ts)["messages"]
+    from_second = client.conversations_replies(
+        channel=practice.billing.id, ts=second.ts, oldest=second.ts, inclusive=True
+    )["messages"]
+    after_first = client.conversations_replies(
+        channel=practice.billing.id, ts=root.ts, oldest=first.ts
+    )["messages"]
+
+    assert [m["ts"] for m in history] == [root.ts]
+    assert [m["ts"] for m in whole] == [root.ts, first.ts, second.ts]
+    # The parent comes first whatever `oldest` leaves out.
+    assert [m["ts"] for m in from_second] == [root.ts, second.ts]
+    assert [m["ts"] for m in after_first] == [root.ts, second.ts]
+
+
 def test_lists_page_with_slacks_cursor(slack: SlackStandIn, practice: Practice) -> None:
     for name in ("cleo", "dev", "eli"):
         slack.create_user(practice.workspace, name)

@@ -81,6 +81,15 @@ def test_a_question_from_practice_a_is_answered_by_support_in_both_threads(page:
     expect(card).to_contain_text("First response")
     screenshot(page, "console-help-support-thread.png")
 
+    # Support's Home: the desk at a glance, not a practice's billing setup.
+    home = open_home(page)
+    expect(home).to_contain_text("Billing Bot Support")
+    expect(home).to_contain_text("#1 · Practice A")
+    expect(home).to_contain_text("Answered")
+    expect(home).not_to_contain_text("New invoice")
+    expect(home.get_by_role("button", name="Support settings")).to_have_count(0)
+    screenshot(page, "console-help-support-home.png")
+
     switch_workspace(page, "Practice A")
     page.get_by_role("navigation", name="Billing Bot").get_by_role("link", name="Messages").click()
     question = top_message(page, "How do I send a payment link again?")
@@ -111,3 +120,18 @@ def test_a_question_from_practice_a_is_answered_by_support_in_both_threads(page:
     open_channel(page, "support")
     expect(top_message(page, "#1 · Practice A")).to_contain_text("Great")
     screenshot(page, "console-help-support-resolved.png")
+
+    switch_person(page, "Olga Operator")
+    home = open_home(page)
+    expect(home).to_contain_text("No open conversations")
+    expect(home).to_contain_text("Recently resolved")
+    expect(home).to_contain_text("Great")
+    expect(home.get_by_role("button", name="Support settings")).to_be_visible()
+    screenshot(page, "console-help-operator-home.png")
+
+
+def open_home(page: Page) -> Locator:
+    """Billing Bot's Home tab, opened from the sidebar; its content."""
+    page.get_by_role("complementary").get_by_role("link", name="Billing Bot Home").click()
+    expect(page.locator("#place-title")).to_contain_text("Billing Bot")
+    return page.locator("#main.home-content")

@@ -4,6 +4,7 @@ app's own posts included), against the real server and its outbox worker."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,14 +18,16 @@ from slack_app_fixture import (
     SupportSeat,
     a_pdf,
     message_text,
+    reply_text,
     slack_world,
+    view_text,
 )
 from sqlalchemy import select
 
 from bot import support_views
 from bot.hub import COMMAND as BILLING
 from helpers import wait_until
-from sandbox.slack import Channel, Message
+from sandbox.slack import Channel, File, Message, User, View
 from storage.orm import OutboxRow
 
 WAIT = BACKGROUND_TIMEOUT
@@ -102,11 +105,13 @@ def _settled(world: SlackWorld) -> None:
 
 def test_a_question_and_its_answers_travel_both_ways(world: SlackWorld, desk: SupportSeat):
     practice = world.new_practice("Practice A")
+    installed = time.time()  # installing asked Slack for Ada's time zone
     dm, question = _ask(world, practice, "How do I void an invoice?")
     label = _number(world, dm, question)
     card = _card(world, desk, label)
     assert "How do I void an invoice?" in message_text(card)
     assert "Practice A" in message_text(card)
+    assert f"Question from Ada (`{practice.admin.id}`)" in message_text(card)
 
     for turn in range(1, 4):
         world.slack.post_message(desk.agent, desk.channel, f"Answer {turn}", thread_ts=card.ts)
@@ -116,7 +121,7 @@ def test_a_question_and_its_answers_travel_both_ways(world: SlackWorld, desk: Su
         relayed = _wait_in_thread(
             world, desk.channel, card, f"Follow-up {turn}", what=f"follow-up {turn}"
         )
-        assert "Practice A" in relayed.text
+        assert relayed.text.startswith(f"*Ada at Practice A:* Follow-up {turn}")
 
     _settled(world)
     # Each message crossed once: the app's own copies (whose events it hears too) never
@@ -128,6 +133,13 @@ def test_a_question_and_its_answers_travel_both_ways(world: SlackWorld, desk: Su
     assert not any("Sam from support" in text for text in support_side)
     assert "*First response*" in message_text(card)
     assert "Sam Rivera" not in message_text(card)
+    # Ada's name was asked of her workspace once, not for each of her messages.
+    asked = [
+        call
+        for call in world.slack.calls("users.info")
+        if call.args.get("user") == practice.admin.id and call.at >= installed
+    ]
+    assert len(asked) == 1
 
 
 def test_files_edits_and_deletes_are_mirrored(world: SlackWorld, desk: SupportSeat):
@@ -337,3 +349,282 @@ def test_a_retry_storm_of_one_event_relays_one_message(tmp_path, database_url):
         copies = [m for m in _thread(world, dm, question) if "Only once" in m.text]
         assert len(copies) == 1
         assert all(status == 200 for status in statuses), statuses
+
+
+def _escalations(world: SlackWorld, desk: SupportSeat, label: str) -> list[Message]:
+    """The app's top-level posts in the support channel saying `label` waits unanswered."""
+    return [
+        m
+        for m in world.slack.messages_in(desk.channel)
+        if m.bot_id and not m.thread_ts and ":rotating_light:" in m.text and f"{label} " in m.text
+    ]
+
+
+def test_an_unanswered_question_is_escalated_once_and_an_answered_one_never(tmp_path):
+    clock = tmp_path / "clock-shift"  # seconds the server's clock runs ahead of ours
+    settings = {"TEST_CLOCK_FILE": str(clock), "ESCALATION_CHECK_SECONDS": "1"}
+    with slack_world(
+        tmp_path, f"sqlite:///{tmp_path / 'billing.sqlite3'}", support=True, extra_settings=settings
+    ) as world:
+        desk = world.new_support_desk(escalate_after="60")
+        practice = world.new_practice("Practice Waiting")
+        dm, waiting = _ask(world, practice, "Nobody answers this one")
+        _, answered = _ask(world, practice, "Sam answers this one")
+        waiting_label = _number(world, dm, waiting)
+        answered_label = _number(world, dm, answered)
+        card = _card(world, desk, answered_label)
+        world.slack.post_message(desk.agent, desk.channel, "Here you go", thread_ts=card.ts)
+        _wait_in_thread(world, dm, answered, "Here you go", what="the answer")
+        _settled(world)
+        assert not _escalations(world, desk, waiting_label), "escalated before its hour"
+
+        clock.write_text(str(61 * 60))
+        escalation = wait_until(
+            lambda: _escalations(world, desk, waiting_label), WAIT, what="the escalation"
+        )[0]
+        assert "Practice Waiting has waited 1 h 1 min without an answer" in escalation.text
+
+        # An hour later still, a question asked meanwhile is escalated: the checks went on,
+        # and neither the first question nor the answered one was posted again.
+        _, later = _ask(world, practice, "A later question")
+        later_label = _number(world, dm, later)
+        clock.write_text(str(2 * 61 * 60))
+        wait_until(lambda: _escalations(world, desk, later_label), WAIT, what="the later one")
+        _settled(world)
+
+        assert len(_escalations(world, desk, waiting_label)) == 1
+        assert len(_escalations(world, desk, later_label)) == 1
+        assert not _escalations(world, desk, answered_label)
+
+
+def test_a_ticket_on_a_reply_in_a_thread_quotes_it_as_a_question_of_its_own(
+    world: SlackWorld, desk: SupportSeat
+):
+    practice = world.new_practice("Practice Q", admin="quinn", real_name="Quinn Ray")
+    bo = world.slack.create_user(practice.workspace, "bo", real_name="Bo Chen")
+    help_channel = world.slack.create_channel(
+        practice.workspace, "help", members=[practice.admin, bo]
+    )
+    # A thread from before the app was in #help, so not a conversation.
+    chat = world.slack.post_message(practice.admin, help_channel, "Lunch plans?")
+    settings = world.open_setting(
+        practice.admin, support_views.OPEN_HELP_CHANNEL, channel=practice.general
+    )
+    world.slack.driver.submit_view(settings, {support_views.HELP_CHANNEL: help_channel.id})
+    wait_until(
+        lambda: world.slack.installation(practice.workspace).bot_user_id in help_channel.members,
+        WAIT,
+        what="the app to join #help",
+    )
+    reply = world.slack.post_message(
+        bo, help_channel, "Why does my invoice show the wrong tax?", thread_ts=chat.ts
+    )
+
+    world.slack.react(practice.admin, reply, "ticket")
+
+    def quote() -> Message | None:
+        return next(
+            (
+                m
+                for m in world.slack.messages_in(help_channel)
+                if m.bot_id and not m.thread_ts and "Question for support" in m.text
+            ),
+            None,
+        )
+
+    quoted = wait_until(quote, WAIT, what="the reply quoted in #help")
+    assert "> Why does my invoice show the wrong tax?" in quoted.text
+    assert f"<@{bo.id}>" in quoted.text
+    receipt = _wait_in_thread(world, help_channel, quoted, support_views.RECEIVED, what="receipt")
+    label = receipt.text.split("(", 1)[1].split(")", 1)[0]
+    _wait_in_thread(world, help_channel, chat, f"Sent to support as {label}", what="the pointer")
+    card = _card(world, desk, label)
+    assert "Why does my invoice show the wrong tax?" in message_text(card)
+    assert f"Question from Bo (`{bo.id}`)" in message_text(card)
+    world.slack.post_message(desk.agent, desk.channel, "Tax is set per line", thread_ts=card.ts)
+    _wait_in_thread(world, help_channel, quoted, "Tax is set per line", what="the answer")
+
+    # Marking the same reply again, or a reply inside a conversation, opens nothing more:
+    # the person who marked it is told why, and only they see it.
+    world.slack.react(bo, reply, "ticket")
+    follow_up = world.slack.post_message(bo, help_channel, "Thanks!", thread_ts=quoted.ts)
+    world.slack.react(practice.admin, follow_up, "ticket")
+    wait_until(
+        lambda: any("sent to support already" in m.text for m in _ephemerals(world, bo)),
+        WAIT,
+        what="Bo told the reply was sent already",
+    )
+    wait_until(
+        lambda: any(
+            f"support conversation {label} already" in m.text
+            for m in _ephemerals(world, practice.admin)
+        ),
+        WAIT,
+        what="Quinn told the thread is a conversation",
+    )
+    _settled(world)
+    quotes = [
+        m
+        for m in world.slack.messages_in(help_channel)
+        if not m.thread_ts and "Question for support" in m.text
+    ]
+    assert len(quotes) == 1
+    assert sum(label in message_text(m) for m in world.slack.messages_in(desk.channel)) == 1
+
+
+def _ephemerals(world: SlackWorld, user: User) -> list[Message]:
+    return world.slack.ephemeral_messages_for(user)
+
+
+def _copied_file(world: SlackWorld, channel: Channel, root: Message, name: str) -> File | None:
+    """The app's copy of file `name`, shared in the thread of `root`."""
+    with world.slack.state.lock:
+        return next(
+            (
+                world.slack.state.files[file_id]
+                for message in _thread(world, channel, root)
+                if message.bot_id
+                for file_id in message.files
+                if world.slack.state.files[file_id].name == name
+            ),
+            None,
+        )
+
+
+def test_a_deleted_file_or_message_takes_the_copied_file_with_it(
+    world: SlackWorld, desk: SupportSeat
+):
+    practice = world.new_practice("Practice Del", admin="dora", real_name="Dora Lee")
+    dm, question = _ask(world, practice, "Which export do you need?")
+    card = _card(world, desk, _number(world, dm, question))
+    steps = world.slack.host_file(desk.agent, "steps.pdf", a_pdf())
+    world.slack.post_message(desk.agent, desk.channel, "Steps", thread_ts=card.ts, files=[steps])
+    steps_copy = wait_until(
+        lambda: _copied_file(world, dm, question, "steps.pdf"), WAIT, what="steps.pdf copied"
+    )
+
+    world.slack.delete_file(desk.agent, steps)
+
+    wait_until(lambda: steps_copy.deleted, WAIT, what="the practice's copy of steps.pdf deleted")
+    assert steps_copy.team_id == practice.workspace.id
+
+    export = world.slack.host_file(practice.admin, "export.csv", b"number,total\nINV-1,10\n")
+    shared = world.slack.post_message(
+        practice.admin, dm, "My export", thread_ts=question.ts, files=[export]
+    )
+    export_copy = wait_until(
+        lambda: _copied_file(world, desk.channel, card, "export.csv"), WAIT, what="export copied"
+    )
+    words_copy = _wait_in_thread(world, desk.channel, card, "My export", what="its words")
+
+    world.slack.delete_message(shared)
+
+    wait_until(lambda: export_copy.deleted, WAIT, what="support's copy of export.csv deleted")
+    wait_until(lambda: words_copy.deleted, WAIT, what="support's copy of the words deleted")
+    _settled(world)
+    shown = [
+        world.slack.state.files[file_id].name
+        for side, root in ((dm, question), (desk.channel, card))
+        for message in _thread(world, side, root)
+        for file_id in message.files
+    ]
+    assert shown == []
+    assert not export.deleted  # the practice's own file is the practice's to delete
+
+
+def test_supports_home_lists_the_desk_and_never_offers_billing(
+    world: SlackWorld, desk: SupportSeat
+):
+    practice = world.new_practice("Practice Home", admin="hugo", real_name="Hugo Hale")
+    dm, question = _ask(world, practice, "Where do I see my payouts?")
+    label = _number(world, dm, question)
+    card = _card(world, desk, label)
+
+    home = world.open_home(desk.agent)
+    shown = view_text(home)
+    assert "Billing Bot Support" in shown
+    assert f"{label} · Practice Home" in shown
+    assert "Where do I see my payouts?" in shown
+    assert "Waiting for a first answer" in shown and "nobody yet" in shown
+    assert "Support settings" not in shown  # Sam is no operator
+    for billing in ("Setup", "New invoice", "Billing details", "Stripe"):
+        assert billing not in shown
+
+    entry = _entry(home, label)
+    assert "*Assignee*\nnobody yet" in entry and "*First response*\n—" in entry
+    assert "*Age*\n" in entry
+
+    before = world.publishes_for(desk.agent)
+    world.slack.driver.block_action(
+        support_views.ASSIGN, view=home, block_id=_entry_id(home, label)
+    )
+    home = world.wait_for_home_refresh(desk.agent, before)
+    assert f"*Assignee*\n<@{desk.agent.id}>" in _entry(home, label)
+    wait_until(lambda: desk.agent.id in message_text(card), WAIT, what="the card's assignee")
+    world.slack.post_message(desk.agent, desk.channel, "Under Payouts", thread_ts=card.ts)
+    _wait_in_thread(world, dm, question, "Under Payouts", what="the answer")
+    _settled(world)
+    entry = _entry(world.open_home(desk.agent), label)
+    assert ":speech_balloon: Answered" in entry
+    assert "*First response*\n—" not in entry
+
+    assert "Support settings" in view_text(world.open_home(desk.operator))
+
+    invoice = world.slack.driver.slash_command(desk.agent, "/invoice", "new", channel=desk.channel)
+    billing = world.slack.driver.slash_command(desk.operator, BILLING, channel=desk.channel)
+    usage = world.slack.driver.slash_command(desk.agent, BILLING, "help", channel=desk.channel)
+    assert "support workspace, not a practice" in reply_text(invoice)
+    assert "Billing Bot Support" in reply_text(usage)
+    settings = world.opened_view(billing)
+    assert settings.callback_id == "support_settings"
+    desk_modal = world.opened_view(
+        world.slack.driver.block_action(support_views.OPEN_DESK, view=settings)
+    )
+    assert desk_modal.callback_id == support_views.DESK_CALLBACK
+
+
+def _entry_block(home: View, label: str) -> dict[str, Any]:
+    """`label`'s entry among the open conversations on support's Home."""
+    for block in home.blocks:
+        entry = str(block.get("block_id", "")).startswith("support_home_open:")
+        if entry and f"*{label} · " in json.dumps(block, ensure_ascii=False):
+            return block
+    raise AssertionError(f"{label} is not on the Home")
+
+
+def _entry_id(home: View, label: str) -> str:
+    return str(_entry_block(home, label)["block_id"])
+
+
+def _entry(home: View, label: str) -> str:
+    """What `label`'s entry on support's Home shows."""
+    block = _entry_block(home, label)
+    return "\n".join([block["text"]["text"], *(field["text"] for field in block["fields"])])
+
+
+def test_a_reply_whose_file_upload_slack_refused_once_arrives_once_with_its_file(tmp_path):
+    settings = {"OUTBOX_RETRY_SECONDS": "1"}
+    with slack_world(
+        tmp_path, f"sqlite:///{tmp_path / 'billing.sqlite3'}", support=True, extra_settings=settings
+    ) as world:
+        desk = world.new_support_desk()
+        practice = world.new_practice("Practice Retry")
+        dm, question = _ask(world, practice, "Can you send the form?")
+        card = _card(world, desk, _number(world, dm, question))
+        form = world.slack.host_file(desk.agent, "form.pdf", a_pdf())
+        world.slack.rate_limit("files.getUploadURLExternal", calls=1)
+
+        world.slack.post_message(
+            desk.agent, desk.channel, "Here is the form", thread_ts=card.ts, files=[form]
+        )
+
+        wait_until(
+            lambda: _copied_file(world, dm, question, "form.pdf"), WAIT, what="the form, retried"
+        )
+        _settled(world)
+        words = [m for m in _thread(world, dm, question) if "Here is the form" in m.text]
+        files = [f for m in _thread(world, dm, question) for f in m.files]
+        assert len(words) == 1, "the retry posted the words again"
+        assert len(files) == 1
+        refused = world.slack.calls("files.getUploadURLExternal")
+        assert [call.status for call in refused] == [429, 200]

@@ -14,6 +14,8 @@ from domain.ids import ConversationId, PracticeId
 from domain.ports import Env
 from domain.support import (
     Conversation,
+    FileCopy,
+    OpenCounts,
     Rating,
     RelayedMessage,
     Side,
@@ -30,8 +32,11 @@ from domain.usecases.support import (
     SetSupportDesk,
     ask_support,
     change_status,
+    desk_overview,
     escalate_unanswered,
+    file_copies,
     record_copy,
+    record_file_copy,
     record_support_thread,
     relay_message,
     set_support_desk,
@@ -208,3 +213,51 @@ def test_a_conversation_of_an_unknown_practice_is_refused(new_uow, env, practice
     with new_uow() as uow, pytest.raises(IntegrityError):  # noqa: PT012 - refused at either step
         uow.support.add(stray)
         uow.commit()
+
+
+def test_file_copies_are_found_by_file_and_by_message_and_recorded_once(new_uow, env, practices):
+    practice, other = practices
+    opened = _ask(new_uow, env, practice, "TA", "1.1", "EvF").conversation
+    assert opened is not None
+    shared = SlackRef("TA", "DQ", "1.3")
+    copy = FileCopy(opened.id, practice, shared, "FSTEPS", SUPPORT, "FCOPY1")
+
+    record_file_copy(copy, new_uow())
+    record_file_copy(copy, new_uow())  # a retried delivery
+    record_file_copy(replace(copy, source_file="FMORE", copy_file="FCOPY2"), new_uow())
+
+    by_file = file_copies(practice, {"file": {"team": "TA", "id": "FSTEPS"}}, new_uow())
+    by_message = file_copies(
+        practice, {"source": {"team": "TA", "channel": "DQ", "ts": "1.3"}}, new_uow()
+    )
+    for_other = file_copies(
+        other, {"source": {"team": "TA", "channel": "DQ", "ts": "1.3"}}, new_uow()
+    )
+    assert by_file == [copy]
+    assert sorted(c.copy_file for c in by_message) == ["FCOPY1", "FCOPY2"]
+    assert for_other == []
+
+
+def test_supports_home_reads_every_practices_open_ones_by_age_and_the_latest_resolved(
+    new_uow, env, practices
+):
+    first, second = practices
+    start = env.clock.now()
+    asked = []
+    for minutes, (practice, team, ts) in enumerate(
+        ((second, "TB", "1.1"), (first, "TA", "1.2"), (first, "TA", "1.3"))
+    ):
+        then = Env(clock=_Later(start + timedelta(minutes=10 * minutes)), ids=env.ids)
+        asked.append(_ask(new_uow, then, practice, team, ts, f"Ev{ts}").conversation)
+    oldest, middle, newest = asked
+    assert oldest is not None and middle is not None and newest is not None
+    change_status(ChangeStatus(Change.RESOLVE, "UAGENT", Side.SUPPORT, middle.id), new_uow(), env)
+    later = Env(clock=_Later(start + timedelta(hours=2)), ids=env.ids)
+    escalate_unanswered(SUPPORT, new_uow(), later)
+
+    overview = desk_overview(SUPPORT, new_uow(), later)
+
+    assert [e.conversation.id for e in overview.open] == [oldest.id, newest.id]
+    assert [e.practice_name for e in overview.open] == ["Practice TB", "Practice TA"]
+    assert [e.conversation.id for e in overview.resolved] == [middle.id]
+    assert overview.counts == OpenCounts(open=2, unanswered=2, escalated=2)

@@ -48,6 +48,9 @@ class RecordingApp:
 
         return register
 
+    def use(self, middleware: Callable[..., Any]) -> None:
+        """A global middleware sees every request; it adds no listener."""
+
     def __getattr__(self, name: str) -> Any:
         if name in ("command", "event", "action", "view", "options"):
             return self._recorder(name)

@@ -13,26 +13,40 @@ from domain.ids import PracticeId
 from domain.outbox import OutboxKind
 from domain.ports import Env
 from domain.roles import NotPermitted
-from domain.support import ConversationStatus, NotResolved, Rating, Side, SlackRef, duration_words
+from domain.support import (
+    ConversationStatus,
+    FileCopy,
+    NotResolved,
+    Rating,
+    Side,
+    SlackRef,
+    duration_words,
+)
 from domain.usecases.access import InstallApp, install_app
 from domain.usecases.support import (
     Ask,
+    AskAboutReply,
     Change,
     ChangeStatus,
     Deleted,
     Edited,
+    FileDeleted,
     Incoming,
     Outcome,
     Rate,
     SetHelpChannel,
     SetSupportDesk,
+    ask_about_reply,
     ask_support,
     change_status,
     conversation_view,
     escalate_unanswered,
+    file_copies,
     mirror_delete,
     mirror_edit,
+    mirror_file_delete,
     rate_conversation,
+    record_file_copy,
     relay_message,
     set_help_channel,
     set_support_desk,
@@ -338,7 +352,8 @@ def test_edits_and_deletes_follow_the_relayed_message(uow, env, desk, practice):
         Outcome.RELAYED,
         Outcome.IGNORED,
     )
-    assert [p["post"] for p in _posts(uow)][-2:] == ["edit", "delete"]
+    # The message's files (copied on delivery, if any) go with it.
+    assert [p["post"] for p in _posts(uow)][-3:] == ["edit", "delete", "delete_files"]
 
 
 def test_editing_the_question_redraws_supports_message(uow, env, desk, practice):
@@ -426,3 +441,93 @@ def test_support_sees_ids_and_counts_never_a_clients_record(uow, env, desk, prac
 )
 def test_durations_read_at_a_glance(span, words):
     assert duration_words(span) == words
+
+
+def _ticket_reply(uow: FakeUnitOfWork, env: Env, practice: PracticeId, event_id: str, **kw: Any):
+    return ask_about_reply(
+        AskAboutReply(
+            practice_id=practice,
+            reply=kw.pop("reply", SlackRef("TA", "CHELP", "5.000200")),
+            thread=kw.pop("thread", SlackRef("TA", "CHELP", "5.000100")),
+            author="UBO",
+            text="Why is the tax wrong?",
+            support_team_id=SUPPORT_TEAM,
+            event_id=event_id,
+        ),
+        uow,
+        env,
+    )
+
+
+def test_a_ticket_on_a_reply_asks_for_its_quote_once_however_many_mark_it(uow, env, desk, practice):
+    first = _ticket_reply(uow, env, practice, "EvT1")
+    retry = _ticket_reply(uow, env, practice, "EvT1")
+    another = _ticket_reply(uow, env, practice, "EvT2")
+
+    assert (first.outcome, retry.outcome, another.outcome) == (
+        Outcome.QUOTED,
+        Outcome.DUPLICATE,
+        Outcome.ASKED_BEFORE,
+    )
+    quotes = [p for p in _posts(uow) if p["post"] == "quote"]
+    assert len(quotes) == 1
+    assert quotes[0]["user_id"] == "UBO" and quotes[0]["text"] == "Why is the tax wrong?"
+    assert quotes[0]["thread"] == {"team": "TA", "channel": "CHELP", "ts": "5.000100"}
+    assert uow.committed.conversations == {}  # the quote's thread opens it, once posted
+
+
+def test_a_ticket_on_a_reply_in_a_conversation_names_that_conversation(uow, env, desk, practice):
+    asked = _ask(uow, env, practice, ts="5.000100")
+
+    handled = _ticket_reply(uow, env, practice, "EvT3", thread=SlackRef("TA", "DADA", "5.000100"))
+
+    assert handled.conversation == asked.conversation
+    assert [p["post"] for p in _posts(uow)] == ["opened"]
+
+
+def test_a_ticket_on_a_reply_without_a_desk_says_support_is_unavailable(uow, env, practice):
+    handled = _ticket_reply(uow, env, practice, "EvT4")
+
+    assert handled.outcome is Outcome.UNAVAILABLE
+    posts = _posts(uow)
+    assert [p["post"] for p in posts] == ["unavailable"]
+    assert posts[0]["thread"]["ts"] == "5.000100"  # the reply's thread, not the reply
+
+
+def _copied(uow: FakeUnitOfWork, practice: PracticeId, source: SlackRef, file_id: str) -> None:
+    conversation = next(iter(uow.committed.conversations.values()))
+    record_file_copy(
+        FileCopy(conversation.id, practice, source, file_id, SUPPORT_TEAM, f"FCOPY-{file_id}"),
+        uow,
+    )
+
+
+def test_a_deleted_file_that_was_copied_has_its_copies_deleted_once(uow, env, desk, practice):
+    _ask(uow, env, practice)
+    shared = SlackRef("TA", "DADA", "1.5")
+    _copied(uow, practice, shared, "FEXPORT")
+
+    first = mirror_file_delete(FileDeleted("EvF1", "TA", "FEXPORT", practice), uow, env)
+    retry = mirror_file_delete(FileDeleted("EvF1", "TA", "FEXPORT", practice), uow, env)
+    other = mirror_file_delete(FileDeleted("EvF2", "TA", "FOTHER", practice), uow, env)
+
+    assert (first.outcome, retry.outcome, other.outcome) == (
+        Outcome.RELAYED,
+        Outcome.DUPLICATE,
+        Outcome.IGNORED,
+    )
+    [post] = [p for p in _posts(uow) if p["post"] == "delete_files"]
+    copies = file_copies(practice, post, uow)
+    assert [c.copy_file for c in copies] == ["FCOPY-FEXPORT"]
+
+
+def test_another_practices_file_event_deletes_nothing(uow, env, desk, practice):
+    other = _install(uow, env, "TB", "UDANA")
+    _ask(uow, env, practice)
+    _copied(uow, practice, SlackRef("TA", "DADA", "1.5"), "FEXPORT")
+
+    handled = mirror_file_delete(FileDeleted("EvF3", "TA", "FEXPORT", other), uow, env)
+
+    assert handled.outcome is Outcome.IGNORED
+    assert not [p for p in _posts(uow) if p["post"] == "delete_files"]
+    assert file_copies(other, {"file": {"team": "TA", "id": "FEXPORT"}}, uow) == []

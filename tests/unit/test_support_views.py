@@ -85,11 +85,25 @@ def test_text_loses_what_means_nothing_in_the_other_workspace():
     assert views.portable_text(text, "UBOT") == "ask @someone in #billing or #a-channel"
 
 
-def test_support_is_attributed_by_first_name_and_the_practice_by_id():
+def test_support_and_the_practice_are_attributed_by_first_name():
     assert views.from_support("Sam", "Try again") == "*Sam from support:* Try again"
-    assert views.from_practice("Calm <Minds>", "UADA", "Thanks") == (
+    assert views.from_practice("Calm <Minds>", "Ada", "UADA", "Thanks") == (
+        "*Ada at Calm &lt;Minds&gt;:* Thanks"
+    )
+
+
+def test_a_member_whose_name_slack_did_not_give_is_shown_by_id():
+    assert views.from_practice("Calm <Minds>", None, "UADA", "Thanks") == (
         "*Calm &lt;Minds&gt;* (`UADA`): Thanks"
     )
+    shown = _text(views.support_card(a_conversation(), CONTEXT))
+    assert "Question from `UADA`" in shown
+
+
+def test_the_card_names_the_member_who_asked_with_their_id():
+    shown = _text(views.support_card(a_conversation(), CONTEXT, "Ada"))
+
+    assert "Question from Ada (`UADA`)" in shown
 
 
 def test_the_rating_prompt_offers_one_click_per_rating():
