@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from console_sandbox import Sandbox
@@ -96,10 +97,10 @@ def test_documents_clicked_through_in_the_console(
         timeout=LATER_MS
     )
     shot(page, "03-download-note")
-    page.get_by_role("navigation", name="Billing Bot").get_by_role("link", name="Messages").click()
+    page.get_by_role("region", name="Apps").get_by_role("link", name="Billing Bot Messages").click()
     file_link = page.get_by_role("link", name=re.compile(re.escape(f"{number}.pdf")))
     expect(file_link.first).to_be_visible(timeout=LATER_MS)
-    downloaded = page.request.get(file_link.first.get_attribute("href") or "")
+    downloaded = page.request.get(urljoin(page.url, file_link.first.get_attribute("href") or ""))
     assert downloaded.ok and downloaded.body().startswith(b"%PDF")
     shot(page, "04-pdf-in-dm")
 
@@ -123,6 +124,6 @@ def test_documents_clicked_through_in_the_console(
     pay_page = opened.value
     download = pay_page.get_by_role("link", name=re.compile("Download PDF"))
     expect(download).to_be_visible()
-    pdf = pay_page.request.get(download.get_attribute("href") or "")
+    pdf = pay_page.request.get(urljoin(pay_page.url, download.get_attribute("href") or ""))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     shot(pay_page, "06-pay-page-download")

@@ -294,7 +294,14 @@
   function snapshot(form) {
     const typed = new Map();
     form.querySelectorAll("[data-stateful]").forEach((control) => {
-      typed.set(keyOf(control), valueOf(control));
+      if (control.dataset.type === "file_input") {
+        // Chosen files live only in the page until the form is sent: an update of the view
+        // by the app (a preview redrawn) must not drop them.
+        const chips = control.querySelector(".bk-file-list").innerHTML;
+        typed.set(keyOf(control), { files: valueOf(control), chips });
+      } else {
+        typed.set(keyOf(control), valueOf(control));
+      }
     });
     return typed;
   }
@@ -312,7 +319,11 @@
       if (value && !listed) control.add(new Option(value.text.text, value.value));
       control.value = value ? value.value : "";
     } else if (control.dataset.type === "file_input") {
-      // Files live in the chooser's list, drawn by the server from the view's state.
+      // The server draws the files the view's state holds; files chosen since are put back.
+      if (value && value.files.length && control.dataset.files !== JSON.stringify(value.files)) {
+        control.dataset.files = JSON.stringify(value.files);
+        control.querySelector(".bk-file-list").innerHTML = value.chips;
+      }
     } else if (control.matches("input, textarea") && control.type !== "file") {
       control.value = value === null ? "" : value;
     } else if (control.matches("select")) {
