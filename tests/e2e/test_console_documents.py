@@ -19,6 +19,7 @@ from test_console_payments import (
     LATER_MS,
     card_in,
     go_to_channel,
+    issue_an_invoice_in_billing,
     mail_list,
     open_mail,
     seed_client_and_service,
@@ -41,26 +42,6 @@ def shot(page: Page, step: str) -> None:
 
 def preview(dialog: Locator) -> Locator:
     return dialog.locator('[data-block-id="preview"] img')
-
-
-def create_issued_invoice(page: Page) -> str:
-    go_to_channel(page, "billing")
-    composer = page.get_by_role("textbox", name="Message")
-    composer.fill("/invoice new grace")
-    composer.press("Enter")
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
-    dialog.locator('select[data-action-id="line_service"]').select_option(index=1)
-    expect(dialog.locator('input[data-action-id="line_unit_price"]')).to_have_value("80.00")
-    dialog.get_by_role("button", name="Add line").click()
-    expect(dialog.get_by_role("heading", name="Lines (1)")).to_be_visible()
-    dialog.get_by_text("Issue it now").click()
-    dialog.get_by_role("button", name="Create").click()
-    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
-    dialog.get_by_role("button", name="OK").click()
-    number = re.search(r"INV-\d+", card_in(page, "INV-").inner_text())
-    assert number is not None
-    return number.group(0)
 
 
 def test_documents_clicked_through_in_the_console(
@@ -91,7 +72,7 @@ def test_documents_clicked_through_in_the_console(
     expect(page.get_by_role("dialog")).to_have_count(0)
 
     # Download PDF on the card: a note for the clicker in #billing, the file in the DM.
-    number = create_issued_invoice(page)
+    number = issue_an_invoice_in_billing(page)
     card_in(page, number).get_by_role("button", name="Download PDF").click()
     expect(page.locator("li.msg", has_text=f"{number}.pdf is in your DM")).to_be_visible(
         timeout=LATER_MS

@@ -84,6 +84,28 @@ def mail_list(page: Page) -> Locator:
     return page.get_by_role("navigation", name="E-mails").locator(".mail-item")
 
 
+def issue_an_invoice_in_billing(page: Page) -> str:
+    """`/invoice new grace` in #billing, the seeded service on one line, issued at once;
+    the new invoice's number, once its card is in the channel."""
+    go_to_channel(page, "billing")
+    composer = page.get_by_role("textbox", name="Message")
+    composer.fill("/invoice new grace")
+    composer.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
+    dialog.locator('select[data-action-id="line_service"]').select_option(index=1)
+    expect(dialog.locator('input[data-action-id="line_unit_price"]')).to_have_value("80.00")
+    dialog.get_by_role("button", name="Add line").click()
+    expect(dialog.get_by_role("heading", name="Lines (1)")).to_be_visible()
+    dialog.get_by_text("Issue it now").click()
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
+    dialog.get_by_role("button", name="OK").click()
+    number = re.search(r"INV-\d+", card_in(page, "INV-").inner_text())
+    assert number is not None
+    return number.group(0)
+
+
 def on_a_phone(browser: Browser, url: str, step: str, *, then_pay: bool = False) -> None:
     """Open `url` at a phone's width: nothing may be wider than the screen. With `then_pay`,
     press Pay and check Stripe's Checkout the same way (the desktop's Pay then reuses that
@@ -147,26 +169,10 @@ def test_the_payment_story_clicked_through_in_the_console(
     expect(page.get_by_role("dialog")).to_have_count(0)
 
     # An invoice, made and issued from #billing; its card lands there.
-    go_to_channel(page, "billing")
-    composer = page.get_by_role("textbox", name="Message")
-    composer.fill("/invoice new grace")
-    composer.press("Enter")
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
-    dialog.locator('select[data-action-id="line_service"]').select_option(index=1)
-    expect(dialog.locator('input[data-action-id="line_unit_price"]')).to_have_value("80.00")
-    dialog.get_by_role("button", name="Add line").click()
-    expect(dialog.get_by_role("heading", name="Lines (1)")).to_be_visible()
-    dialog.get_by_text("Issue it now").click()
-    dialog.get_by_role("button", name="Create").click()
-    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
-    dialog.get_by_role("button", name="OK").click()
-    card = card_in(page, "INV-")
+    number = issue_an_invoice_in_billing(page)
+    card = card_in(page, number)
     expect(card).to_contain_text("Open")
     expect(card).to_contain_text("£80.00")
-    number = re.search(r"INV-\d+", card.inner_text())
-    assert number is not None
-    card = card_in(page, number.group(0))
     shot(page, "06-invoice-card")
 
     # Send payment link → the confirm modal → Send.
@@ -188,12 +194,12 @@ def test_the_payment_story_clicked_through_in_the_console(
     open_mail(page)
     expect(mail_list(page)).to_have_count(1)
     expect(mail_list(page).first).to_contain_text(CLIENT)
-    expect(mail_list(page).first).to_contain_text(f"Invoice {number.group(0)}")
+    expect(mail_list(page).first).to_contain_text(f"Invoice {number}")
     reader = page.get_by_role("article")
     expect(reader.locator(".mail-text")).to_contain_text("/pay/")
     expect(reader.locator(".mail-text")).to_contain_text("Thank you for coming in this week.")
     frame = page.frame_locator("iframe.mail-html")
-    pay_button = frame.get_by_role("link", name=f"View and pay invoice {number.group(0)}")
+    pay_button = frame.get_by_role("link", name=f"View and pay invoice {number}")
     expect(pay_button).to_be_visible()
     shot(page, "09-mail-payment-link")
 
@@ -232,7 +238,7 @@ def test_the_payment_story_clicked_through_in_the_console(
     expect(page.get_by_role("article").locator(".mail-text")).to_contain_text("£80.00")
     shot(page, "13-mail-receipt")
     go_to_channel(page, "billing")
-    expect(card_in(page, number.group(0))).to_contain_text("Paid", timeout=LATER_MS)
+    expect(card_in(page, number)).to_contain_text("Paid", timeout=LATER_MS)
     shot(page, "14-card-paid")
 
     # The practice's Express dashboard (the stand-in's) lists the payment.
