@@ -103,10 +103,13 @@ class Sandbox:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
+        # The app first: the Slack calls it still has queued (a preview being uploaded, a
+        # Home refresh) finish against stand-ins that still answer, instead of waiting out
+        # their timeouts against stopped ones.
+        self.container.close()
         if self.stripe is not None:
             self.stripe.stop()
         self.slack.stop()
-        self.container.close()
         self._folder.cleanup()
 
     def __enter__(self) -> Sandbox:

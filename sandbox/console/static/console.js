@@ -431,7 +431,14 @@
     } finally {
       inFlight -= 1;
     }
-    group.dataset.files = JSON.stringify(chosen);
+    // The app may have updated the view while the files went up (a preview redrawn): the
+    // chooser on the page now is another element, and the files belong to it.
+    const live = group.isConnected ? group : document.querySelector(
+      `form.modal [data-type=file_input][data-block-id="${group.dataset.blockId}"]` +
+      `[data-action-id="${group.dataset.actionId}"]`,
+    );
+    if (live && live !== group) live.querySelector(".bk-file-list").innerHTML = list.innerHTML;
+    (live || group).dataset.files = JSON.stringify(chosen);
     chooser.value = "";
   }
 
