@@ -116,6 +116,9 @@ def bulk_insert(
                 for row in rows:
                     copy.write_row(row)
         else:
+            # The engine's SQLite connections run without pysqlite's implicit transactions, so
+            # without a BEGIN each row would be a transaction of its own.
+            cursor.execute("BEGIN")
             marks = ", ".join("?" for _ in columns)
             statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
             chunk: list[tuple] = []

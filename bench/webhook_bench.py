@@ -29,10 +29,12 @@ Each round, on both practices, alternating:
   each with `stripe.Webhook.construct_event` and inserts its id into a table of the same
   database.
 
-Every row reports its rate, p50, p99 and the CPU one request cost (the server's processes,
-plus PostgreSQL's backends). The verdicts: the app's events/s against the floor's (median
-of the per-round ratios; target >= 30 % on PostgreSQL) and the growth from `--small` to
-`--large` invoices (the small practice's rate over the large one's; target <= 1.5x).
+Every row reports its rate, p50, p99 and the CPU one request cost: the server's processes,
+the PostgreSQL backends of the benchmark's two databases (this shared machine's other
+databases are left out) and, for Pay, the Stripe stand-in (this process). The verdicts:
+the app's events/s against the floor's (median of the per-round ratios; target >= 30 % on
+PostgreSQL) and the growth from `--small` to `--large` invoices (the small practice's rate
+over the large one's; target <= 1.5x).
 
 What is checked, and a FAILURE (exit status 1) rather than a figure when it does not hold:
 
@@ -44,7 +46,7 @@ What is checked, and a FAILURE (exit status 1) rather than a figure when it does
   trigger in the benchmark's own database schedules every new outbox row far in the future
   (as a retry would be), so the serving processes' delivery workers, which run as always,
   find nothing due: no e-mail reaches the SMTP server and no Slack call is made while the
-  2,000-odd requests are answered. Afterwards some of those rows are made due again and the
+  thousands of requests are answered. Afterwards some of those rows are made due again and the
   same serving processes deliver them (the receipts arrive over SMTP, the cards at Slack);
   and, the trigger gone, a few more payments are sent one at a time: when each 2xx arrives,
   neither its e-mail nor its Slack card has been delivered yet, and both arrive after.
@@ -60,7 +62,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, create_engine, text
+from sqlalchemy.engine import make_url
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -108,7 +110,7 @@ from slack_ack_bench import (  # noqa: E402
     run_round,
 )
 from smtp_sink import SmtpSink  # noqa: E402
-from storage.engine import create_engine_for  # noqa: E402
+from storage.engine import create_engine_for, normalize_database_url  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.unit_of_work import SqlAlchemyUnitOfWork, session_factory  # noqa: E402
 
@@ -143,9 +145,9 @@ class Seeded:
     """The fresh invoices' pay tokens, in the order the benchmark pays them."""
 
 
-def _id(tag: str, practice: int, n: int) -> str:
-    """A 32-character id, unique per table, practice and row."""
-    return f"{tag}{practice:02d}{n:0{29 - len(tag)}d}x"[:32].ljust(32, "0")
+def _id(kind: str, n: int) -> str:
+    """Row `n`'s 32-character id in a table (`kind`, one letter, tells the tables apart)."""
+    return f"{kind}{n:031d}"
 
 
 def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fresh: int) -> Seeded:
@@ -154,13 +156,12 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
     each with its pay link, in bulk."""
     now = datetime.now(UTC)
     today = now.date()
-    tag = abs(hash(practice_id)) % 100
     total = history + fresh
     clients = max(1, (total + INVOICES_PER_CLIENT - 1) // INVOICES_PER_CLIENT)
     span = HISTORY_YEARS * 365
 
     def client(n: int) -> str:
-        return _id("c", tag, n // INVOICES_PER_CLIENT)
+        return _id("c", n // INVOICES_PER_CLIENT)
 
     def issued(n: int) -> date:
         if n >= history:
@@ -195,7 +196,7 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
         ),
         (
             (
-                _id("c", tag, n),
+                _id("c", n),
                 practice_id,
                 f"Client {n:06d}",
                 f"client{n:06d}@bench.example",
@@ -239,7 +240,7 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
         ),
         (
             (
-                _id("i", tag, n),
+                _id("i", n),
                 practice_id,
                 f"{number_prefix}{n + 1:04d}",
                 n + 1,
@@ -278,9 +279,9 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
         ),
         (
             (
-                _id("l", tag, n),
+                _id("l", n),
                 practice_id,
-                _id("i", tag, n),
+                _id("i", n),
                 0,
                 issued(n),
                 "Session",
@@ -296,7 +297,7 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
         engine,
         "pay_links",
         ("practice_id", "invoice_id", "token", "created_at", "times_sent"),
-        ((practice_id, _id("i", tag, n), _id("t", tag, n), now, 1) for n in range(total)),
+        ((practice_id, _id("i", n), _id("t", n), now, 1) for n in range(total)),
     )
     paid_ones = [n for n in range(history) if paid(n)]
     bulk_insert(
@@ -319,9 +320,9 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
         ),
         (
             (
-                _id("p", tag, n),
+                _id("p", n),
                 practice_id,
-                _id("i", tag, n),
+                _id("i", n),
                 0,
                 "payment",
                 "card",
@@ -330,7 +331,7 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
                 paid_at(n),
                 STRIPE_ACTOR,
                 "Paid online through Stripe",
-                f"pi_history_{tag}_{n}",
+                f"pi_history_{n}",
                 None,
             )
             for n in paid_ones
@@ -352,10 +353,10 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
         ),
         (
             (
-                f"cs_history_{tag}_{n}",
+                f"cs_history_{n}",
                 practice_id,
-                _id("i", tag, n),
-                f"https://checkout.stripe.com/c/pay/cs_history_{tag}_{n}",
+                _id("i", n),
+                f"https://checkout.stripe.com/c/pay/cs_history_{n}",
                 PRICE_MINOR,
                 "USD",
                 paid_at(n) + timedelta(hours=23),
@@ -369,24 +370,28 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
         engine,
         "stripe_events",
         ("event_id", "type", "received_at"),
-        ((f"evt_history_{tag}_{n}", "checkout.session.completed", paid_at(n)) for n in paid_ones),
+        ((f"evt_history_{n}", "checkout.session.completed", paid_at(n)) for n in paid_ones),
     )
 
+    # Ids in order, unlike the app's random ones: SQLite stores 100,000 invoices' worth of
+    # rows in a third of the time.
     def outbox_rows() -> Iterator[tuple[Any, ...]]:
         for n in paid_ones:
-            invoice, payment = _id("i", tag, n), _id("p", tag, n)
-            for kind, key, payload in (
-                ("client_email", f"mail:{payment}", {"template": "receipt", "payment_id": payment}),
-                ("slack_card", f"card:{invoice}:v3", {"invoice_id": invoice}),
-                ("home_refresh", f"home:{invoice}:v3", {"invoice_id": invoice}),
-                ("slack_post", f"post:{payment}", {"news": "card_payment"}),
+            invoice, payment = _id("i", n), _id("p", n)
+            for k, (kind, key, payload) in enumerate(
+                (
+                    ("client_email", f"mail:{payment}", {"template": "receipt"}),
+                    ("slack_card", f"card:{invoice}:v3", {}),
+                    ("home_refresh", f"home:{invoice}:v3", {}),
+                    ("slack_post", f"post:{payment}", {"news": "card_payment"}),
+                )
             ):
                 at = paid_at(n)
                 yield (
-                    uuid.uuid4().hex,
+                    _id("o", 4 * n + k),
                     practice_id,
                     kind,
-                    json.dumps({**payload, "invoice_id": invoice}),
+                    json.dumps({**payload, "invoice_id": invoice, "payment_id": payment}),
                     key,
                     at,
                     1,
@@ -415,10 +420,10 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
 
     def audit_rows() -> Iterator[tuple[Any, ...]]:
         for n in range(total):
-            invoice = _id("i", tag, n)
+            invoice = _id("i", n)
             at = datetime.combine(issued(n), datetime.min.time(), tzinfo=UTC)
             yield (
-                uuid.uuid4().hex,
+                _id("a", 2 * n),
                 practice_id,
                 "U0BENCH",
                 "invoice.issued",
@@ -428,9 +433,9 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
                 "{}",
             )
             if paid(n):
-                details = {"payment_id": _id("p", tag, n), "method": "card"}
+                details = {"payment_id": _id("p", n), "method": "card"}
                 yield (
-                    uuid.uuid4().hex,
+                    _id("a", 2 * n + 1),
                     practice_id,
                     STRIPE_ACTOR,
                     "payment.recorded",
@@ -471,7 +476,7 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
         )
         # A practice this old has statistics; PostgreSQL's autovacuum would have made them.
         connection.exec_driver_sql("ANALYZE")
-    return Seeded(practice_id, [_id("t", tag, n) for n in range(history, total)])
+    return Seeded(practice_id, [_id("t", n) for n in range(history, total)])
 
 
 # -- holding deliveries back during the load ----------------------------------------------
@@ -732,16 +737,20 @@ def signed_webhooks(url: str, bodies: Sequence[bytes], secret: str) -> list[byte
 @dataclass
 class Row:
     label: str
-    kind: str
-    """"page", "pay", "webhook" or "floor"."""
+    kind: str  # page, pay, webhook or floor
     site: Site | None
     rounds: list[Round] = field(default_factory=list)
 
 
-def measured(row: Row, url: str, requests: list[bytes], pid: int, concurrency: int) -> Round:
-    result = run_round(
-        Server(row.label, url, lambda _count: requests, pid), len(requests), concurrency
-    )
+def measured(
+    row: Row,
+    url: str,
+    requests: list[bytes],
+    pid: int,
+    args: argparse.Namespace,
+) -> Round:
+    server = Server(row.label, url, lambda _count: requests, pid, database_pids=args.backends)
+    result = run_round(server, len(requests), args.concurrency)
     row.rounds.append(result)
     return result
 
@@ -769,7 +778,7 @@ def one_round(
             site.app_url,
             page_requests(site, chosen[site.label], "GET"),
             site.pid,
-            args.concurrency,
+            args,
         )
     for site in sites:
         row = target[f"Pay POST, {site.label}"]
@@ -778,7 +787,7 @@ def one_round(
             site.app_url,
             page_requests(site, chosen[site.label], "POST"),
             site.pid,
-            args.concurrency,
+            args,
         )
     bodies: dict[str, list[bytes]] = {}
     for site in sites:
@@ -788,12 +797,12 @@ def one_round(
     secret = world.stripe.webhook_secret
     floor_url, floor_pid = floor
     requests = signed_webhooks(f"{floor_url}/", bodies[sites[-1].label], secret)
-    measured(target["floor"], floor_url, requests, floor_pid, args.concurrency)
+    measured(target["floor"], floor_url, requests, floor_pid, args)
     for site in sites:
         url = f"{site.app_url}/stripe/webhook"
         row = target[f"webhook, {site.label}"]
         result = measured(
-            row, url, signed_webhooks(url, bodies[site.label], secret), site.pid, args.concurrency
+            row, url, signed_webhooks(url, bodies[site.label], secret), site.pid, args
         )
         site.non_2xx += sum(n for status, n in result.result.statuses.items() if status >= 300)
 
@@ -1006,27 +1015,33 @@ def _cpu(run: Round, postgres: bool) -> float:
 
 def report(label: str, rows: dict[str, Row], sites: Sequence[Site], postgres: bool) -> bool:
     """Prints the table and the verdicts; True if the targets are met."""
-    cpu_label = "server + PostgreSQL" if postgres else "server"
-    print(f"\n{label}: median round of each row (CPU ms per request: {cpu_label})")
-    print(f"  {'row':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>8}  rounds req/s")
+    print(
+        f"\n{label}: the median round of each row; CPU ms per request of the server's"
+        " processes"
+        + (", of our databases' PostgreSQL backends" if postgres else "")
+        + " and, for Pay, of the Stripe stand-in"
+    )
+    print(
+        f"  {'row':<36} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'server':>7}"
+        f" {'PG':>6} {'Stripe':>6}  {'rounds req/s':<13} answers"
+    )
     for row in rows.values():
         runs = row.rounds
         median = sorted(runs, key=lambda run: run.result.rate)[len(runs) // 2]
         result = median.result
         rates = [run.result.rate for run in runs]
-        statuses = {}
+        statuses: dict[int, int] = {}
         for run in runs:
             for status, n in run.result.statuses.items():
                 statuses[status] = statuses.get(status, 0) + n
-        cpu = _cpu(median, postgres)
-        stand_in = (
-            f" + stand-in {median.spent.get('Slack stand-in', 0):.2f}" if row.kind == "pay" else ""
-        )
+        spent = median.spent
+        database = f"{spent.get('PostgreSQL', 0):6.2f}" if postgres else f"{'':6}"
+        stand_in = f"{spent.get('Slack stand-in', 0):6.2f}" if row.kind == "pay" else f"{'':6}"
+        answers = ", ".join(f"{n:,} x {status}" for status, n in sorted(statuses.items()))
         print(
-            f"  {row.label:<44} {result.rate:>8,.0f} {result.percentile(0.5) * 1000:>8.1f}"
-            f" {result.percentile(0.99) * 1000:>8.1f} {cpu:>8.2f}  "
-            f"{min(rates):,.0f}-{max(rates):,.0f}{stand_in}"
-            f"   statuses {dict(sorted(statuses.items()))}"
+            f"  {row.label:<36} {result.rate:>7,.0f} {result.percentile(0.5) * 1000:>7.1f}"
+            f" {result.percentile(0.99) * 1000:>7.1f} {spent.get('server', 0):7.2f}"
+            f" {database} {stand_in}  {f'{min(rates):,.0f}-{max(rates):,.0f}':<13} {answers}"
         )
     met = True
     floor = rows["floor"].rounds
@@ -1118,15 +1133,14 @@ def bench_database(label: str, urls: tuple[str, str], args: argparse.Namespace) 
                 hold_deliveries(site.engine)
             quiet = delivery_counts(world)
             rows: dict[str, Row] = {}
-            for kind, name in (("page", "GET /pay"), ("pay", "Pay POST"), ("webhook", "webhook")):
+            for kind, name, shown in (
+                ("page", "GET /pay", "GET /pay"),
+                ("pay", "Pay POST", "Pay POST"),
+                ("webhook", "webhook", "webhook app"),
+            ):
                 for site in sites:
-                    rows[f"{name}, {site.label}"] = Row(f"{name}, {site.label}", kind, site)
-            rows["floor"] = Row(
-                f"webhook floor (construct_event + INSERT), {large.label} db", "floor", None
-            )
-            for row in rows.values():
-                if row.kind == "webhook":
-                    row.label = f"webhook app, {row.site.label}"  # type: ignore[union-attr]
+                    rows[f"{name}, {site.label}"] = Row(f"{shown}, {site.label}", kind, site)
+            rows["floor"] = Row(f"webhook floor, {large.label}' db", "floor", None)
             one_round(world, sites, (floor_url, floor_pid), rows, WARM_UP, args, rng, keep=False)
             for number in range(args.rounds):
                 started = time.monotonic()
@@ -1186,6 +1200,26 @@ def check_no_doubles_after(site: Site, checked: Checked) -> None:
         )
 
 
+def backends_of(server_url: str, urls: Sequence[str]) -> Callable[[], list[int]]:
+    """The process ids of the PostgreSQL backends connected to these databases: this shared
+    machine's other databases are busy with other work, which is not the app's CPU."""
+    admin = create_engine(normalize_database_url(server_url), isolation_level="AUTOCOMMIT")
+    names = [make_url(url).database for url in urls]
+
+    def pids() -> list[int]:
+        with admin.connect() as connection:
+            return list(
+                connection.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE datname IN :names").bindparams(
+                        bindparam("names", expanding=True)
+                    ),
+                    {"names": names},
+                ).scalars()
+            )
+
+    return pids
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000, help="distinct events a round")
@@ -1206,6 +1240,7 @@ def main() -> None:
         flush=True,
     )
     ok = True
+    args.backends = None
     with tempfile.TemporaryDirectory() as scratch:
         if not args.no_sqlite:
             urls = tuple(f"sqlite:///{scratch}/{n}.sqlite3" for n in (args.small, args.large))
@@ -1213,6 +1248,7 @@ def main() -> None:
         if not args.no_postgres:
             with postgres_url(args.postgres_url) as small, postgres_url(args.postgres_url) as large:
                 if small is not None and large is not None:
+                    args.backends = backends_of(args.postgres_url, (small, large))
                     ok &= bench_database("PostgreSQL", (small, large), args)
     if not ok:
         print("FAILURE: see the checks above", flush=True)
