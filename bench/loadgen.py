@@ -31,11 +31,12 @@ class Result:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def http_request(url: str, body: bytes, headers: dict[str, str]) -> bytes:
-    """The bytes of one POST, ready to send on a keep-alive connection."""
+def http_request(url: str, body: bytes, headers: dict[str, str], method: str = "POST") -> bytes:
+    """The bytes of one request (a POST unless `method` says otherwise), ready to send on a
+    keep-alive connection."""
     parts = urlsplit(url)
     lines = [
-        f"POST {parts.path or '/'} HTTP/1.1",
+        f"{method} {parts.path or '/'} HTTP/1.1",
         f"Host: {parts.netloc}",
         f"Content-Length: {len(body)}",
         "Connection: keep-alive",

@@ -104,7 +104,9 @@ class RolledBack(SqlAlchemyUnitOfWork):
 # -- seeding ----------------------------------------------------------------------------------
 
 
-def _insert(engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[tuple]) -> None:
+def bulk_insert(
+    engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[tuple]
+) -> None:
     """Bulk rows: COPY on PostgreSQL, executemany in chunks on SQLite."""
     raw = engine.raw_connection()
     try:
@@ -114,11 +116,14 @@ def _insert(engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator
                 for row in rows:
                     copy.write_row(row)
         else:
+            # The engine's SQLite connections run without pysqlite's implicit transactions, so
+            # without a BEGIN each row would be a transaction of its own.
+            cursor.execute("BEGIN")
             marks = ", ".join("?" for _ in columns)
             statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
             chunk: list[tuple] = []
             for row in rows:
-                chunk.append(tuple(_sqlite(value) for value in row))
+                chunk.append(tuple(sqlite_value(value) for value in row))
                 if len(chunk) >= 20_000:
                     cursor.executemany(statement, chunk)
                     chunk.clear()
@@ -129,7 +134,7 @@ def _insert(engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator
         raw.close()
 
 
-def _sqlite(value: Any) -> Any:
+def sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
     if isinstance(value, date):
@@ -170,7 +175,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
         return practice_ids[min(index // per_practice, practices - 1)]
 
     clients = (invoices + INVOICES_PER_CLIENT - 1) // INVOICES_PER_CLIENT
-    _insert(
+    bulk_insert(
         engine,
         "clients",
         (
@@ -240,7 +245,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
                 1,
             )
 
-    _insert(
+    bulk_insert(
         engine,
         "invoices",
         (
@@ -266,7 +271,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
         invoice_rows(),
     )
     if lines:
-        _insert(
+        bulk_insert(
             engine,
             "invoice_lines",
             (
@@ -297,7 +302,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
                 for n in range(invoices)
             ),
         )
-    _insert(
+    bulk_insert(
         engine,
         "pay_links",
         ("practice_id", "invoice_id", "token", "created_at", "times_sent"),
@@ -329,7 +334,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
                 decided,
             )
 
-    _insert(
+    bulk_insert(
         engine,
         "reminders",
         (
@@ -351,7 +356,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
         connection.exec_driver_sql("ANALYZE")
         found = connection.execute(
             text("SELECT count(*) FROM reminders WHERE state = 'scheduled' AND due_at <= :now"),
-            {"now": _sqlite(now) if engine.dialect.name == "sqlite" else now},
+            {"now": sqlite_value(now) if engine.dialect.name == "sqlite" else now},
         ).scalar_one()
     engine.dispose()
     assert found == due, f"seeded {found} due reminders, wanted {due}"
@@ -379,7 +384,7 @@ def bare(engine: Engine, limit: int, *, writes: bool) -> float:
     postgres = engine.dialect.name == "postgresql"
     mark = "%s" if postgres else "?"
     now = datetime.now(UTC)
-    when = now if postgres else _sqlite(now)
+    when = now if postgres else sqlite_value(now)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()

@@ -214,6 +214,9 @@ class Server:
     """The Web API method each request makes after its answer, when `modals` is set."""
     versus: str = ""
     """How the app's ratio to this server is labelled, when it is a reference."""
+    database_pids: Callable[[], list[int]] | None = None
+    """The PostgreSQL backends whose CPU the round counts (None: every postgres process, the
+    machine's other databases included)."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +232,7 @@ def run_round(server: Server, count: int, concurrency: int) -> Round:
     requests = server.make(count)
     with stand_in_collector_paused():
         before = modal_calls(server.modals, server.follow_up)
-        meter = CpuMeter(server.pid)
+        meter = CpuMeter(server.pid, server.database_pids)
         result = send(server.url, requests, concurrency)
         follow_up = (
             ""
@@ -244,14 +247,17 @@ class CpuMeter:
     """CPU spent from now on by the server (all its processes), PostgreSQL's backends and
     this process, where the Slack stand-in answers the modal calls."""
 
-    def __init__(self, server_pid: int) -> None:
+    def __init__(
+        self, server_pid: int, database_pids: Callable[[], list[int]] | None = None
+    ) -> None:
         self._server_pid = server_pid
+        self._database_pids = database_pids or (lambda: named("postgres"))
         self._started = self._reading()
 
     def _reading(self) -> dict[str, float]:
         return {
             "server": cpu_seconds(process_tree(self._server_pid)),
-            "PostgreSQL": cpu_seconds(named("postgres")),
+            "PostgreSQL": cpu_seconds(self._database_pids()),
             "Slack stand-in": time.process_time(),
         }
 

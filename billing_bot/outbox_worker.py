@@ -144,6 +144,10 @@ class OutboxWorker:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds`, or less if `stop` is called meanwhile."""
+        self._stopping.wait(seconds)
+
     def _deliver(self, claim: Claim, message: OutboxMessage) -> None:
         handler = self.handlers[message.kind]
         ids = f"id={message.id} kind={message.kind} practice_id={message.practice_id}"

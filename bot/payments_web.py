@@ -24,7 +24,7 @@ from domain.online_payments import (
 )
 from domain.ports import InvoicePdfLookup, PaymentGateway
 from domain.roles import NotPermitted, Role
-from domain.usecases.card_payments import apply_stripe_event
+from domain.usecases.card_payments import EventOutcome, apply_stripe_event
 from domain.usecases.pay_links import (
     NotPayable,
     PayPage,
@@ -200,7 +200,8 @@ def mount_payments(app: Flask, surface: PaymentsSurface) -> None:
             log.warning("stripe event %s %s: Stripe unavailable, left to its retry", *ids)
             return jsonify({"error": "Stripe could not be reached; send it again"}), 503
         log.info("stripe event %s %s: %s", event.id, event.type, outcome.value)
-        surface.deliver_soon()
+        if outcome is EventOutcome.APPLIED:  # a repeat or an ignored event enqueued nothing
+            surface.deliver_soon()
         return jsonify({"received": True, "outcome": outcome.value}), 200
 
     def admin_from(token: str) -> Caller | tuple[Response, int]:

@@ -139,9 +139,6 @@ class StoredCheckout:
             and (self.expires_at - now).total_seconds() > margin_seconds
         )
 
-    def ended(self, state: CheckoutState) -> StoredCheckout:
-        return replace(self, state=state)
-
 
 @dataclass(frozen=True, slots=True)
 class CardPayment:

@@ -34,6 +34,7 @@ from domain.online_payments import (
     CardPayment,
     Checkout,
     CheckoutRequest,
+    CheckoutState,
     NewAccount,
     PayLink,
     StoredCheckout,
@@ -217,8 +218,10 @@ class InvoiceRepository(Protocol):
         is already on another invoice that is not void."""
         ...
 
-    def update(self, invoice: Invoice) -> None:
-        """Store a changed invoice; raises StaleEdit if its version moved meanwhile."""
+    def update(self, invoice: Invoice, *, replacing: Invoice | None = None) -> None:
+        """Store a changed invoice; raises StaleEdit if its version moved meanwhile.
+        `replacing`: the invoice as this transaction read it, the version `invoice` was made
+        from, which spares reading it again."""
         ...
 
     def next_sequence(self, practice_id: PracticeId) -> int:
@@ -405,7 +408,10 @@ class CheckoutRepository(Protocol):
         """Nothing new when a checkout with that id is stored already (a replayed create)."""
         ...
 
-    def update(self, checkout: StoredCheckout) -> None: ...
+    def end(self, practice_id: PracticeId, checkout_id: str, state: CheckoutState) -> bool:
+        """Mark the practice's checkout ended (complete, expired) if it is still open; False
+        when there is no such open checkout."""
+        ...
 
 
 class PaymentGateway(Protocol):

@@ -86,7 +86,7 @@ def move_totals(
         if any(moved)
     ]
     if rows:
-        session.execute(_upsert(session.get_bind().dialect.name), rows)
+        session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
 
 
 def rollup_answers(issued_from: date | None, issued_to: date | None) -> bool:

@@ -43,7 +43,7 @@ from domain.invoices import (
 )
 from domain.logos import Logo
 from domain.money import Money
-from domain.online_payments import PayLink, StoredCheckout
+from domain.online_payments import CheckoutState, PayLink, StoredCheckout
 from domain.outbox import OutboxMessage
 from domain.ports import (
     AppointmentRepository,
@@ -492,7 +492,7 @@ class FakeInvoiceRepository(_Repository):
                 raise ValueError(f"unique: invoice sequence {invoice.sequence} is taken")
         self._state.invoices[invoice.id] = invoice
 
-    def update(self, invoice: Invoice) -> None:
+    def update(self, invoice: Invoice, *, replacing: Invoice | None = None) -> None:
         stored = self.get(invoice.practice_id, invoice.id)
         _check_version(stored.version if stored else None, invoice.version, "invoice")
         self._check_references(invoice)
@@ -755,8 +755,12 @@ class FakeCheckoutRepository(_Repository):
     def add(self, checkout: StoredCheckout) -> None:
         self._state.checkouts.setdefault(checkout.id, checkout)
 
-    def update(self, checkout: StoredCheckout) -> None:
-        self._state.checkouts[checkout.id] = checkout
+    def end(self, practice_id: PracticeId, checkout_id: str, state: CheckoutState) -> bool:
+        found = self.get(practice_id, checkout_id)
+        if found is None or found.state is not CheckoutState.OPEN:
+            return False
+        self._state.checkouts[checkout_id] = replace(found, state=state)
+        return True
 
 
 class FakeOutbox(_Repository):

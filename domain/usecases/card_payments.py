@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from domain.online_payments import (
     PaymentGatewayUnavailable,
     StripeEvent,
 )
+from domain.outbox import OutboxMessage
 from domain.payments import EntryKind, LedgerEntry, PaymentMethod
 from domain.ports import Env, PaymentGateway, UnitOfWork
 from domain.stripe_connect import AccountStatus, StripeConnection
@@ -54,6 +55,7 @@ class _Context:
 
 
 _Handler = Callable[[_Context, UnitOfWork, Env], EventOutcome]
+_NO_AMOUNTS_SHOWN = "en_US"
 
 
 def apply_stripe_event(
@@ -66,23 +68,41 @@ def apply_stripe_event(
             first = uow.stripe_events.remember(event.id, event.type, env.clock.now())
             uow.commit()
         return EventOutcome.IGNORED if first else EventOutcome.DUPLICATE
-    with uow:
-        connection = uow.stripe_connections.for_account(event.account) if event.account else None
-    if connection is None:
-        log.info("stripe event %s (%s) for an unknown account: ignored", event.id, event.type)
-        return EventOutcome.IGNORED
-    payment = None
     intent_id = _str(event.data.get("payment_intent"))
     if event.type.startswith("charge.") and intent_id:
         # Charges do not carry the invoice; their PaymentIntent does. Fetched outside the
         # transaction so no database lock waits on Stripe.
+        with uow:
+            connection = _connection(event, uow)
+        if connection is None:
+            return EventOutcome.IGNORED
         payment = gateway.card_payment(connection.account_id, intent_id)
-    context = _Context(event, connection, payment)
+        with uow:
+            return _remembered_and_applied(handler, _Context(event, connection, payment), uow, env)
+    # Nothing to ask Stripe first: the account is found in the event's own transaction.
     with uow:
-        if not uow.stripe_events.remember(event.id, event.type, env.clock.now()):
-            return EventOutcome.DUPLICATE
-        outcome = handler(context, uow, env)
-        uow.commit()
+        connection = _connection(event, uow)
+        if connection is None:
+            return EventOutcome.IGNORED
+        return _remembered_and_applied(handler, _Context(event, connection, None), uow, env)
+
+
+def _connection(event: StripeEvent, uow: UnitOfWork) -> StripeConnection | None:
+    connection = uow.stripe_connections.for_account(event.account) if event.account else None
+    if connection is None:
+        log.info("stripe event %s (%s) for an unknown account: ignored", event.id, event.type)
+    return connection
+
+
+def _remembered_and_applied(
+    handler: _Handler, context: _Context, uow: UnitOfWork, env: Env
+) -> EventOutcome:
+    """Inside the caller's unit of work: the event applied and committed, the first time."""
+    event = context.event
+    if not uow.stripe_events.remember(event.id, event.type, env.clock.now()):
+        return EventOutcome.DUPLICATE
+    outcome = handler(context, uow, env)
+    uow.commit()
     return outcome
 
 
@@ -185,9 +205,7 @@ def _session_expired(context: _Context, uow: UnitOfWork, env: Env) -> EventOutco
 
 
 def _end_checkout(context: _Context, uow: UnitOfWork, state: CheckoutState) -> None:
-    stored = uow.checkouts.get(context.connection.practice_id, str(context.event.data.get("id")))
-    if stored is not None and stored.state is CheckoutState.OPEN:
-        uow.checkouts.update(stored.ended(state))
+    uow.checkouts.end(context.connection.practice_id, str(context.event.data.get("id")), state)
 
 
 # -- charge events -------------------------------------------------------------------------
@@ -243,7 +261,7 @@ def _charge_refunded(context: _Context, uow: UnitOfWork, env: Env) -> EventOutco
             invoice_id=invoice.id,
         )
         return EventOutcome.APPLIED
-    _stored(updated, refund, uow, env, news="refund", news_key=context.event.id)
+    _stored(updated, refund, uow, env, replacing=invoice, news="refund", news_key=context.event.id)
     # A refund may make a paid invoice unpaid again: its reminders start anew.
     _reminder_plans.invoice_changed(uow, env, invoice, updated)
     return EventOutcome.APPLIED
@@ -357,16 +375,21 @@ def record_card_payment(
         stripe_payment_intent_id=payment.payment_intent_id,
         stripe_charge_id=payment.charge_id,
     )
-    updated = invoice.record(entry, locale=_locale(uow, invoice))
-    _stored(updated, entry, uow, env, news="card_payment", news_key=entry.id)
-    _effects.client_email(
+    # The practice is not read for its locale: only a refund's refusal names an amount, and
+    # a refusal here reaches no one but the log.
+    updated = invoice.record(entry, locale=_NO_AMOUNTS_SHOWN)
+    receipt = _effects.client_email_message(
+        env, invoice.practice_id, "receipt", entry.id, invoice_id=invoice.id, payment_id=entry.id
+    )
+    _stored(
+        updated,
+        entry,
         uow,
         env,
-        invoice.practice_id,
-        "receipt",
-        entry.id,
-        invoice_id=invoice.id,
-        payment_id=entry.id,
+        replacing=invoice,
+        news="card_payment",
+        news_key=entry.id,
+        also=[receipt],
     )
     return EventOutcome.APPLIED
 
@@ -445,11 +468,19 @@ def _invoice_for(
 
 
 def _stored(
-    invoice: Invoice, entry: LedgerEntry, uow: UnitOfWork, env: Env, *, news: str, news_key: str
+    invoice: Invoice,
+    entry: LedgerEntry,
+    uow: UnitOfWork,
+    env: Env,
+    *,
+    replacing: Invoice,
+    news: str,
+    news_key: str,
+    also: Sequence[OutboxMessage] = (),
 ) -> None:
-    """An invoice with a new card payment or refund: stored, audited, its card redrawn and
-    the billing channel told, all in the caller's transaction."""
-    uow.invoices.update(invoice)
+    """An invoice with a new card payment or refund (made from `replacing`, as read in this
+    transaction): stored, audited, its card redrawn and the billing channel told, with the
+    `also` messages, all in the caller's transaction."""
     audit(
         uow,
         env,
@@ -463,10 +494,14 @@ def _stored(
         amount_minor=str(entry.amount.minor_units),
         currency=entry.amount.currency.code,
     )
-    _effects.invoice_changed(uow, env, invoice)
-    _effects.billing_channel_news(
-        uow, env, invoice.practice_id, news, news_key, invoice_id=invoice.id, payment_id=entry.id
+    news_message = _effects.billing_channel_message(
+        env, invoice.practice_id, news, news_key, invoice_id=invoice.id, payment_id=entry.id
     )
+    # One statement for every message of the change.
+    uow.outbox.add_all([*_effects.invoice_changed_messages(env, invoice), news_message, *also])
+    # Last: storing the invoice moves the practice's totals rollup, whose few rows every
+    # payment of the month writes, so concurrent payments queue on them until this commits.
+    uow.invoices.update(invoice, replacing=replacing)
 
 
 def _locale(uow: UnitOfWork, invoice: Invoice) -> str:

@@ -12,6 +12,7 @@ the customer first tries to pay.
 from __future__ import annotations
 
 import copy
+import heapq
 from typing import Any
 
 from sandbox.stripe import accounts, ids
@@ -222,6 +223,7 @@ def create(call: Call) -> dict[str, Any]:
         "url": f"{state.base_url}/c/pay/{session_id}",
     }
     state.add(session, call.account, line_items=items, payment_intent_data=setup)
+    heapq.heappush(state.session_expiries, (session["expires_at"], session["id"]))
     return copy.deepcopy(session)
 
 
@@ -376,15 +378,11 @@ def expire_due(state: StripeState) -> None:
     """Expire every open session whose ``expires_at`` has passed (Stripe's sweep)."""
     with state.lock:
         now = state.now()
-        due = [
-            stored.obj["id"]
-            for stored in state.objects.values()
-            if stored.obj["object"] == "checkout.session"
-            and stored.obj["status"] == "open"
-            and stored.obj["expires_at"] <= now
-        ]
-        for session_id in due:
-            expire(state, session_id)
+        expiries = state.session_expiries
+        while expiries and expiries[0][0] <= now:
+            _, session_id = heapq.heappop(expiries)
+            if state.objects[session_id].obj["status"] == "open":
+                expire(state, session_id)
 
 
 def success_url(session: dict[str, Any]) -> str | None:

@@ -100,6 +100,10 @@ class StripeState:
         #: ``http://127.0.0.1:PORT`` once the server listens; hosted page URLs use it.
         self.base_url = ""
         self.objects: dict[str, Stored] = {}
+        #: (expires_at, id) of every Checkout Session made, a heap: every API request expires
+        #: the sessions whose time ran out, and looking through every object for them made
+        #: each request slower by the thousands of objects a benchmark leaves behind.
+        self.session_expiries: list[tuple[int, str]] = []
         self.events: list[dict[str, Any]] = []
         self.idempotency: dict[tuple[str | None, str], IdempotentResult] = {}
         self.requests: list[RecordedRequest] = []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import (
+    Table,
     insert,
     select,
 )
@@ -17,6 +20,9 @@ from storage.orm import (
     AuditEventRow,
 )
 
+# Built once, its values given as parameters: most changes write an entry.
+_RECORD = insert(cast(Table, AuditEventRow.__table__))
+
 
 class SqlAuditLog:
     def __init__(self, session: Session) -> None:
@@ -24,16 +30,17 @@ class SqlAuditLog:
 
     def record(self, event: AuditEvent) -> None:
         self._session.execute(
-            insert(AuditEventRow).values(
-                id=event.id,
-                practice_id=event.practice_id,
-                actor=event.actor,
-                action=event.action,
-                subject_type=event.subject_type,
-                subject_id=event.subject_id,
-                at=event.at,
-                details=dict(event.details),
-            )
+            _RECORD,
+            {
+                "id": event.id,
+                "practice_id": event.practice_id,
+                "actor": event.actor,
+                "action": event.action,
+                "subject_type": event.subject_type,
+                "subject_id": event.subject_id,
+                "at": event.at,
+                "details": dict(event.details),
+            },
         )
 
     def for_subject(self, practice_id: PracticeId, subject_id: str) -> list[AuditEvent]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -25,16 +26,15 @@ def insert_ignoring_duplicates(
     `any_unique_key` is for a row with several unique keys that racing callers share: a
     conflict named by one key only is checked on that key first, and the second caller
     then fails on another key (a unique violation) instead of doing nothing."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=None if any_unique_key else conflict_columns)
-        # Whether a row was inserted is read from the row coming back: an ORM-enabled
-        # insert's rowcount is -1 on PostgreSQL (psycopg), which read as "inserted" always.
-        .returning(*(getattr(table, column) for column in conflict_columns))
+    statement = _statement(
+        session.get_bind().dialect.name,
+        cast(Table, table.__table__),
+        None if any_unique_key else tuple(conflict_columns),
+        # Whether a row was inserted is read from the row coming back: an insert's rowcount
+        # is -1 on PostgreSQL (psycopg), which read as "inserted" always.
+        tuple(conflict_columns),
     )
-    return session.execute(statement).first() is not None
+    return session.execute(statement, values).first() is not None
 
 
 def insert_many_ignoring_duplicates(
@@ -47,15 +47,28 @@ def insert_many_ignoring_duplicates(
     """Insert `rows` (every row with the same keys), leaving out those that conflict on
     `conflict_columns`; returns the `returning` column of those inserted.
 
-    One statement compiled once, its rows sent in batches (SQLAlchemy's "insertmanyvalues"):
-    a multi-row VALUES built per call cost more to compile than the database took to run."""
+    One statement, its rows sent in batches (SQLAlchemy's "insertmanyvalues"): a multi-row
+    VALUES built per call cost more to compile than the database took to run."""
     if not rows:
         return []
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    core = cast(Table, table.__table__)
-    statement = (
-        insert(core)
-        .on_conflict_do_nothing(index_elements=conflict_columns)
-        .returning(core.c[returning])
+    statement = _statement(
+        session.get_bind().dialect.name,
+        cast(Table, table.__table__),
+        tuple(conflict_columns),
+        (returning,),
     )
     return list(session.connection().execute(statement, list(rows)).scalars())
+
+
+@functools.cache
+def _statement(
+    dialect: str, table: Table, conflict: tuple[str, ...] | None, returning: tuple[str, ...]
+) -> Insert:
+    """Built once: the values come as parameters. Building the statement with its values on
+    every call cost three times what running it did (a Stripe webhook makes several)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(*(table.c[column] for column in returning))
+    )

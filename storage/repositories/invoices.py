@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Select,
+    Table,
     bindparam,
     delete,
     func,
@@ -115,7 +116,8 @@ def _entry_values(invoice: Invoice, position: int, entry: LedgerEntry) -> dict[s
     }
 
 
-def _line(row: InvoiceLineRow, currency: Currency) -> InvoiceLine:
+def _line(row: Any, currency: Currency) -> InvoiceLine:
+    """`row`: an `invoice_lines` row, as an ORM object or a table row."""
     return InvoiceLine(
         id=InvoiceLineId(row.id),
         service_date=row.service_date,
@@ -130,7 +132,8 @@ def _line(row: InvoiceLineRow, currency: Currency) -> InvoiceLine:
     )
 
 
-def _entry(row: LedgerEntryRow) -> LedgerEntry:
+def _entry(row: Any) -> LedgerEntry:
+    """`row`: a `ledger_entries` row, as an ORM object or a table row."""
     return LedgerEntry(
         id=PaymentId(row.id),
         kind=EntryKind(row.kind),
@@ -144,6 +147,10 @@ def _entry(row: LedgerEntryRow) -> LedgerEntry:
         stripe_refund_id=row.stripe_refund_id,
         refund_of=PaymentId(row.refund_of) if row.refund_of else None,
     )
+
+
+def _columns(table: type[InvoiceRow] | type[InvoiceLineRow] | type[LedgerEntryRow]) -> list[Any]:
+    return list(cast(Table, table.__table__).columns)
 
 
 @functools.cache
@@ -169,31 +176,52 @@ def _invoice_query(
     return query.order_by(InvoiceRow.sequence.desc()).limit(bindparam("limit"))
 
 
+# Built once, as `_invoice_query`: a Stripe payment reads its invoice twice and every card
+# and Home refresh reads invoices.
+# Rows of the tables rather than ORM objects, which are never changed and cost more to make
+# than the reads (an invoice's lines and ledger entries are read on every card and payment).
+_ONE = select(*_columns(InvoiceRow)).where(
+    InvoiceRow.practice_id == bindparam("practice_id"), InvoiceRow.id == bindparam("invoice_id")
+)
+_LINES = (
+    select(*_columns(InvoiceLineRow))
+    .where(
+        InvoiceLineRow.practice_id == bindparam("practice_id"),
+        InvoiceLineRow.invoice_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(InvoiceLineRow.invoice_id, InvoiceLineRow.position)
+)
+_ENTRIES = (
+    select(*_columns(LedgerEntryRow))
+    .where(
+        LedgerEntryRow.practice_id == bindparam("practice_id"),
+        LedgerEntryRow.invoice_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(LedgerEntryRow.invoice_id, LedgerEntryRow.position)
+)
+
+
+_ADD_ENTRIES = insert(cast(Table, LedgerEntryRow.__table__))
+
+
 class SqlInvoiceRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     # reading
 
-    def _assemble(self, rows: Sequence[InvoiceRow]) -> list[Invoice]:
-        """Whole invoices for rows of one practice, with two more queries in all."""
+    def _assemble(self, rows: Sequence[Any]) -> list[Invoice]:
+        """Whole invoices for rows of `invoices` of one practice (ORM objects or table rows),
+        with two more queries in all."""
         if not rows:
             return []
         ids = [row.id for row in rows]
-        practice_id = rows[0].practice_id
-        lines: dict[str, list[InvoiceLineRow]] = {row_id: [] for row_id in ids}
-        for line in self._session.scalars(
-            select(InvoiceLineRow)
-            .where(InvoiceLineRow.practice_id == practice_id, InvoiceLineRow.invoice_id.in_(ids))
-            .order_by(InvoiceLineRow.invoice_id, InvoiceLineRow.position)
-        ):
+        of = {"practice_id": rows[0].practice_id, "ids": ids}
+        lines: dict[str, list[Any]] = {row_id: [] for row_id in ids}
+        for line in self._session.execute(_LINES, of):
             lines[line.invoice_id].append(line)
-        entries: dict[str, list[LedgerEntryRow]] = {row_id: [] for row_id in ids}
-        for entry in self._session.scalars(
-            select(LedgerEntryRow)
-            .where(LedgerEntryRow.practice_id == practice_id, LedgerEntryRow.invoice_id.in_(ids))
-            .order_by(LedgerEntryRow.invoice_id, LedgerEntryRow.position)
-        ):
+        entries: dict[str, list[Any]] = {row_id: [] for row_id in ids}
+        for entry in self._session.execute(_ENTRIES, of):
             entries[entry.invoice_id].append(entry)
         invoices = []
         for row in rows:
@@ -222,11 +250,9 @@ class SqlInvoiceRepository:
         return invoices
 
     def get(self, practice_id: PracticeId, invoice_id: InvoiceId) -> Invoice | None:
-        row = self._session.scalar(
-            select(InvoiceRow).where(
-                InvoiceRow.practice_id == practice_id, InvoiceRow.id == invoice_id
-            )
-        )
+        row = self._session.execute(
+            _ONE, {"practice_id": practice_id, "invoice_id": invoice_id}
+        ).first()
         return self._assemble([row])[0] if row else None
 
     def for_appointment(
@@ -383,8 +409,10 @@ class SqlInvoiceRepository:
         self._hold_appointments(invoice, set())
         move_totals(self._session, invoice.practice_id, None, invoice)
 
-    def update(self, invoice: Invoice) -> None:
-        stored = self.get(invoice.practice_id, invoice.id)
+    def update(self, invoice: Invoice, *, replacing: Invoice | None = None) -> None:
+        # `replacing` was read in this transaction; if the row moved on since, the versioned
+        # UPDATE below finds it changed and nothing is written.
+        stored = replacing if replacing is not None else self.get(invoice.practice_id, invoice.id)
         if stored is None:
             raise StaleEdit("This invoice no longer exists.")
         if stored.version != invoice.version - 1:
@@ -434,7 +462,7 @@ class SqlInvoiceRepository:
             for position in range(first_new, len(invoice.ledger))
         ]
         if values:
-            self._session.execute(insert(LedgerEntryRow), values)
+            self._session.connection().execute(_ADD_ENTRIES, values)
 
     def _hold_appointments(self, invoice: Invoice, held: set[AppointmentId]) -> None:
         """Make the appointment links match the invoice; a clash means another invoice

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.ids import PracticeId
 from domain.outbox import OutboxKind, OutboxMessage
 from storage.orm import OutboxRow
-from storage.repositories.inserts import insert_many_ignoring_duplicates
+from storage.repositories.inserts import (
+    insert_ignoring_duplicates,
+    insert_many_ignoring_duplicates,
+)
 
 
 class SqlOutbox:
@@ -22,15 +24,13 @@ class SqlOutbox:
         self._session = session
 
     def add(self, message: OutboxMessage) -> bool:
-        values = _values(message)
         # ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a
         # violation aborts the whole transaction, which holds the change the message belongs
         # to; and two transactions enqueueing the same key at once then wait for each other
         # instead of one failing.
-        statement = _insert_ignoring_duplicates(self._session, values)
-        # The row comes back only if it was inserted (rowcount is not reliable for an
-        # ORM-enabled insert: it may be -1).
-        return self._session.execute(statement.returning(OutboxRow.id)).first() is not None
+        return insert_ignoring_duplicates(
+            self._session, OutboxRow, _values(message), ["practice_id", "dedupe_key"]
+        )
 
     def add_all(self, messages: Sequence[OutboxMessage]) -> int:
         return len(
@@ -66,21 +66,6 @@ def _values(message: OutboxMessage) -> dict[str, Any]:
         "failed_at": message.failed_at,
         "last_error": message.last_error,
     }
-
-
-def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return (
-            postgresql.insert(OutboxRow)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["practice_id", "dedupe_key"])
-        )
-    return (
-        sqlite.insert(OutboxRow)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["practice_id", "dedupe_key"])
-    )
 
 
 def message_from_row(row: OutboxRow) -> OutboxMessage:

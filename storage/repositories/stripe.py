@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.errors import StaleEdit
@@ -19,6 +20,11 @@ from storage.repositories.inserts import (
     insert_many_ignoring_duplicates,
 )
 
+# The table's row rather than an ORM object, which costs more to make than the read.
+_FOR_ACCOUNT = select(*cast(Table, StripeConnectionRow.__table__).columns).where(
+    StripeConnectionRow.account_id == bindparam("account_id")
+)
+
 
 class SqlStripeConnectionRepository:
     def __init__(self, session: Session) -> None:
@@ -29,9 +35,8 @@ class SqlStripeConnectionRepository:
         return None if row is None else _connection(row)
 
     def for_account(self, account_id: str) -> StripeConnection | None:
-        row = self._session.scalar(
-            select(StripeConnectionRow).where(StripeConnectionRow.account_id == account_id)
-        )
+        # Every Stripe event starts here.
+        row = self._session.execute(_FOR_ACCOUNT, {"account_id": account_id}).first()
         return None if row is None else _connection(row)
 
     def all_connected(self) -> list[StripeConnection]:
@@ -86,7 +91,8 @@ def _status_values(connection: StripeConnection) -> dict[str, object]:
     }
 
 
-def _connection(row: StripeConnectionRow) -> StripeConnection:
+def _connection(row: Any) -> StripeConnection:
+    """`row`: a `stripe_connections` row, as an ORM object or a table row."""
     return StripeConnection(
         practice_id=PracticeId(row.practice_id),
         account_id=row.account_id,
@@ -244,16 +250,26 @@ class SqlCheckoutRepository:
             ["id"],
         )
 
-    def update(self, checkout: StoredCheckout) -> None:
-        self._session.execute(
-            update(CheckoutSessionRow)
-            .where(
-                CheckoutSessionRow.id == checkout.id,
-                CheckoutSessionRow.practice_id == checkout.practice_id,
-            )
-            .values(state=checkout.state.value)
-            .execution_options(synchronize_session=False)
+    def end(self, practice_id: PracticeId, checkout_id: str, state: CheckoutState) -> bool:
+        # One conditional UPDATE rather than a read and a write: every paid checkout's
+        # webhook ends its session.
+        result = self._session.execute(
+            _END_CHECKOUT,
+            {"checkout": checkout_id, "practice": practice_id, "ended": state.value},
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+_END_CHECKOUT = (
+    update(CheckoutSessionRow)
+    .where(
+        CheckoutSessionRow.id == bindparam("checkout"),
+        CheckoutSessionRow.practice_id == bindparam("practice"),
+        CheckoutSessionRow.state == CheckoutState.OPEN.value,
+    )
+    .values(state=bindparam("ended"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def _checkout(row: CheckoutSessionRow) -> StoredCheckout:
