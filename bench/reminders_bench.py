@@ -9,8 +9,10 @@ second end to end through the outbox to a real SMTP server with one and two serv
 The README's figures come from `--invoices 1000000`. Each database is fresh (a SQLite file,
 a PostgreSQL database the script creates and drops) and seeded in bulk SQL: `--invoices`
 invoices over 100 practices (ten per client), one reminder each: `--due` of them scheduled and
-due now, a tenth of the rest scheduled later, the others sent long ago (history the claim's
-partial index leaves out). Every invoice has its pay link, so a batch makes none.
+due now (the schedule's first step, three days before the invoice's due date, so that each
+one decided plans the invoice's next), a tenth of the rest scheduled later, the others sent
+long ago (history the claim's partial index leaves out). Every invoice has its pay link, so a
+batch makes none.
 
 Rows per batch, median of `--rounds` alternating rounds, each in a transaction rolled back at
 the end so every round claims the same 1,000 reminders:
@@ -24,7 +26,8 @@ the end so every round claims the same 1,000 reminders:
 - *bare batch*: the bare claim plus what the batch writes, by hand: 1,000 outbox rows and
   1,000 next reminders, each one multi-row INSERT;
 - *app batch*: the use case `send_due_reminders` (claim, the domain's decisions and next
-  reminder, outbox and reminder inserts).
+  reminder, outbox and reminder inserts), timed until it commits; it must have planned a
+  next reminder for each of the 1,000, or the round fails.
 
 End to end (`--e2e` due reminders, 0 to skip): `billing-bot serve` processes (one, then two)
 sweep a fresh database and deliver to aiosmtpd; the rate runs from the first e-mail to the
@@ -211,14 +214,19 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
             for n in range(clients)
         ),
     )
-    # A tenth of the invoices unpaid; the first `due` of those have a reminder due now.
+    # A tenth of the invoices unpaid; the first `due` of those have a reminder due now: the
+    # schedule's first step ("-3"), three days before their due date, so that deciding each
+    # one plans the invoice's next reminder (its "0" step) as the bare batch writes one.
     unpaid_every = max(1, invoices // max(due * 10 // 3, 1))
     due_at = now - timedelta(minutes=1)
+
+    def reminded_now(n: int) -> bool:
+        return n % unpaid_every == 0 and n // unpaid_every < due
 
     def invoice_rows() -> Iterator[tuple]:
         for n in range(invoices):
             unpaid = n % unpaid_every == 0
-            issued = today - timedelta(days=20 + n % 300)
+            issued = today - timedelta(days=11 if reminded_now(n) else 20 + n % 300)
             yield (
                 f"i{n:031d}",
                 owner(n),
@@ -305,13 +313,12 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
     )
 
     def reminder_rows() -> Iterator[tuple]:
-        scheduled = 0
         for n in range(invoices):
-            unpaid = n % unpaid_every == 0
-            if unpaid and scheduled < due:
-                scheduled += 1
-                state, at, decided = "scheduled", due_at - timedelta(seconds=n % 600), None
-            elif unpaid:
+            step = "0"
+            if reminded_now(n):
+                step, state = "-3", "scheduled"
+                at, decided = due_at - timedelta(seconds=n % 600), None
+            elif n % unpaid_every == 0:
                 state, at, decided = "scheduled", now + timedelta(days=1 + n % 20), None
             else:
                 state, at, decided = "sent", now - timedelta(days=30), now - timedelta(days=30)
@@ -319,7 +326,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
                 f"r{n:031d}",
                 owner(n),
                 f"i{n:031d}",
-                "0",
+                step,
                 0,
                 at,
                 state,
@@ -427,7 +434,7 @@ def bare(engine: Engine, limit: int, *, writes: bool) -> float:
                     uuid.uuid4().hex,
                     row[4],
                     row[5],
-                    "+7",
+                    "0",
                     0,
                     when,
                     "scheduled",
@@ -482,13 +489,38 @@ def app_claim(engine: Engine, limit: int) -> float:
     return elapsed
 
 
+class Counted(RolledBack):
+    """Rolled back as `RolledBack`; when the use case commits, notes the moment (the batch's
+    work is done) and then counts the next reminders it planned."""
+
+    def __init__(self, sessions: Any, since: datetime) -> None:
+        super().__init__(sessions)
+        self.since = since
+        self.done = 0.0
+        self.planned = 0
+
+    def commit(self) -> None:
+        self.done = time.perf_counter()
+        assert self._session is not None
+        when = (
+            _sqlite(self.since) if self._session.get_bind().dialect.name == "sqlite" else self.since
+        )
+        self.planned = self._session.execute(
+            text("SELECT count(*) FROM reminders WHERE state = 'scheduled' AND created_at >= :t"),
+            {"t": when},
+        ).scalar_one()
+        super().commit()
+
+
 def app_batch(engine: Engine, limit: int) -> float:
     sessions = session_factory(engine)
     env = Env(WallClock(), Ids())
+    uow = Counted(sessions, env.clock.now())
     started = time.perf_counter()
-    batch = send_due_reminders(limit, RolledBack(sessions), env)
-    elapsed = time.perf_counter() - started
-    assert batch.sent == limit, batch
+    batch = send_due_reminders(limit, uow, env)
+    elapsed = uow.done - started
+    # The floor writes a next reminder per sent one: the app must have had as much to do.
+    assert batch.sent == limit and uow.planned >= limit, (batch, uow.planned)
     return elapsed
 
 
