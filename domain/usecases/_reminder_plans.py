@@ -4,8 +4,8 @@ issued, reopened by a refund, or its reminders resumed (see `domain.usecases.rem
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from domain.ids import InvoiceId
 from domain.invoices import UNPAID_STATUSES, Invoice
@@ -26,15 +26,15 @@ from domain.reminders import (
 _PLAN_TRIES = 3
 
 
-@dataclass(frozen=True, slots=True)
-class WantedReminder:
-    """An invoice's next reminder to store, and the keys it must not take."""
+class WantedReminder(NamedTuple):
+    """An invoice's next reminder to store, and the keys it must not take (a named tuple, as
+    the records of `domain.reminders` a sweep makes by the thousand)."""
 
     practice: Practice
     invoice_id: InvoiceId
     due_date: date
     planned: PlannedReminder
-    used: frozenset[ReminderKey]
+    used: Collection[ReminderKey]
 
 
 def schedule_next(
@@ -87,7 +87,7 @@ def _past_taken_keys(
         for item in items:
             if item.invoice_id in planned_already:
                 continue
-            taken = item.used | {item.planned.key}
+            taken = frozenset(item.used) | {item.planned.key}
             following = plan_next(
                 practice.reminder_policy,
                 practice.billing.time_zone,
