@@ -19,10 +19,11 @@ Everything here is pure: the time comes in as an argument.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -243,24 +244,21 @@ def plan_next(
     not send a year of them at once), and whose key is not `used`. None when there is none."""
     if not policy.enabled or not policy.offsets:
         return None
-
-    def fits(planned: PlannedReminder) -> bool:
-        return (
+    # `schedule`, with the repeats' start worked out only when the policy repeats: the sweep
+    # decides reminders by the thousand, and this is the hot part of deciding one.
+    planned_steps: Iterable[PlannedReminder] = _steps(policy, zone, due_date)
+    if policy.repeat_every_days is not None:
+        floor = max((moment for moment in (after, not_before) if moment is not None), default=None)
+        from_day = floor.astimezone(_zone(zone)).date() if floor is not None else None
+        planned_steps = chain(planned_steps, _repeats(policy, zone, due_date, from_day))
+    for planned in planned_steps:
+        if (
             (after is None or planned.at > after)
             and (not_before is None or planned.at >= not_before)
             and planned.key not in used
-        )
-
-    # The steps first, on their own: the sweep decides reminders by the thousand, and most
-    # find their next among them without the repeats' search (`schedule` in two parts).
-    for planned in _steps(policy, zone, due_date):
-        if fits(planned):
+        ):
             return planned
-    if policy.repeat_every_days is None:
-        return None
-    floor = max((moment for moment in (after, not_before) if moment is not None), default=None)
-    from_day = floor.astimezone(_zone(zone)).date() if floor is not None else None
-    return next(filter(fits, _repeats(policy, zone, due_date, from_day)), None)
+    return None
 
 
 def preview_schedule(

@@ -67,7 +67,7 @@ def _converted(convert: _Convert, values: Sequence[Any]) -> list[Any]:
 
 class RowsInsert:
     """``INSERT INTO table (columns) ... ON CONFLICT (conflict) DO NOTHING``, for one
-    dialect: each row a sequence of values in the order of `columns`.
+    dialect.
 
     On SQLite the rows go as multi-row VALUES, `ROWS_PER_STATEMENT` a statement. On
     PostgreSQL they go as one array per column, unnested by the server: psycopg reads a
@@ -106,20 +106,26 @@ class RowsInsert:
             sql = self._sql[rows] = f"{self._head}VALUES {', '.join([one] * rows)}{self._tail}"
         return sql
 
-    def run(self, cursor: Any, rows: Sequence[Sequence[Any]]) -> int:
-        """Insert `rows` on a DBAPI cursor; how many were inserted (the others conflicted)."""
+    def run(self, cursor: Any, columns: Sequence[Sequence[Any]]) -> int:
+        """Insert the rows whose values are `columns` (one sequence per column, in order) on
+        a DBAPI cursor; how many were inserted (the others conflicted). Column by column
+        rather than row by row, as the callers read the values off their records with one
+        `operator.attrgetter` per column, in C."""
+        if len(columns) != self._width:
+            raise ValueError(f"{len(columns)} columns given, {self._width} expected")
+        rows = len(columns[0])
         if not rows:
             return 0
-        columns = [
-            list(values) if convert is None else _converted(convert, values)
-            for convert, values in zip(self._convert, zip(*rows, strict=True), strict=True)
+        converted = [
+            values if convert is None else _converted(convert, values)
+            for convert, values in zip(self._convert, columns, strict=True)
         ]
         if self._arrays is not None:
-            cursor.execute(self._arrays, columns)
+            cursor.execute(self._arrays, [list(values) for values in converted])
             return int(cursor.rowcount)
         inserted = 0
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = [values[start : start + ROWS_PER_STATEMENT] for values in columns]
+        for start in range(0, rows, ROWS_PER_STATEMENT):
+            chunk = [values[start : start + ROWS_PER_STATEMENT] for values in converted]
             cursor.execute(
                 self._statement(len(chunk[0])), list(chain.from_iterable(zip(*chunk, strict=True)))
             )

@@ -48,22 +48,26 @@ def schedule_next(
         if not pending:
             break
         rows = {env.ids.new_id(): item for item in pending}
+        # Positional: a named tuple made from keywords takes three times as long, and a
+        # sweep's batch makes a thousand.
         inserted = uow.reminders.add(
             [
                 NewReminder(
-                    id=row_id,
-                    practice_id=item.practice.id,
-                    invoice_id=item.invoice_id,
-                    key=item.planned.key,
-                    due_at=item.planned.at,
-                    state=ReminderState.SCHEDULED,
-                    actor=SCHEDULE_ACTOR,
-                    created_at=now,
+                    row_id,
+                    item.practice.id,
+                    item.invoice_id,
+                    item.planned.key,
+                    item.planned.at,
+                    ReminderState.SCHEDULED,
+                    SCHEDULE_ACTOR,
+                    now,
                 )
                 for row_id, item in rows.items()
             ]
         )
         stored |= inserted
+        if len(inserted) == len(rows):
+            break
         conflicts = [item for row_id, item in rows.items() if row_id not in inserted]
         pending = _past_taken_keys(uow, conflicts, now)
     return stored

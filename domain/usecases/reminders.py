@@ -145,13 +145,13 @@ def reminder_email(
     # Built directly rather than by `OutboxMessage.new`: the payload is plain strings, and
     # the copy `new` makes through JSON cost a tenth of a sweep's batch.
     return OutboxMessage(
-        id=env.ids.new_id(),
-        practice_id=practice_id,
-        kind=OutboxKind.CLIENT_EMAIL,
-        payload={"template": "reminder", "invoice_id": invoice_id, "reminder_id": reminder_id},
-        dedupe_key=f"mail:reminder:{reminder_id}",
-        created_at=now,
-        next_attempt_at=now,
+        env.ids.new_id(),
+        practice_id,
+        OutboxKind.CLIENT_EMAIL,
+        {"template": "reminder", "invoice_id": invoice_id, "reminder_id": reminder_id},
+        f"mail:reminder:{reminder_id}",
+        now,  # created at
+        now,  # next attempt at
     )
 
 

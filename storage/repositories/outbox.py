@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import closing
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import Insert, Table, select
@@ -40,26 +41,10 @@ class SqlOutbox:
         # SQLAlchemy's execution path cost more than the database took to store them.
         connection = self._session.connection()
         insert = rows_insert(_OUTBOX, _COLUMNS, ("practice_id", "dedupe_key"), connection.dialect)
+        columns = [list(map(attrgetter(name), messages)) for name in _COLUMNS]
+        columns[_KIND] = list(map(str, columns[_KIND]))
         with closing(connection.connection.cursor()) as cursor:
-            return insert.run(
-                cursor,
-                [
-                    (
-                        message.id,
-                        message.practice_id,
-                        str(message.kind),
-                        message.payload,
-                        message.dedupe_key,
-                        message.created_at,
-                        message.attempts,
-                        message.next_attempt_at,
-                        message.sent_at,
-                        message.failed_at,
-                        message.last_error,
-                    )
-                    for message in messages
-                ],
-            )
+            return insert.run(cursor, columns)
 
     def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
         row = self._session.scalar(
@@ -71,7 +56,7 @@ class SqlOutbox:
 
 
 _OUTBOX = cast(Table, OutboxRow.__table__)
-# In the order of `add_all`'s rows.
+# The columns `add_all` writes, each read off an `OutboxMessage` by its own name.
 _COLUMNS = (
     "id",
     "practice_id",
@@ -85,6 +70,7 @@ _COLUMNS = (
     "failed_at",
     "last_error",
 )
+_KIND = _COLUMNS.index("kind")
 
 
 def _values(message: OutboxMessage) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Row,
     Table,
     Text,
+    bindparam,
     exists,
     insert,
     or_,
@@ -61,6 +62,8 @@ _STORED = select(
         for column in _PRACTICES.c
     )
 )
+# One statement object for every call, so that SQLAlchemy finds it compiled at once.
+_STORED_OF = _STORED.where(_PRACTICES.c.id.in_(bindparam("ids", expanding=True)))
 _JSON_COLUMNS = tuple(column.key for column in _PRACTICES.c if isinstance(column.type, JSON))
 _MADE_AT_MOST = 1024
 _made: dict[tuple[Any, ...], Practice] = {}
@@ -232,9 +235,7 @@ class SqlPracticeRepository:
         # Plain rows, without the ORM's instances: the reminder sweep reads the practices of
         # a batch at once, and nothing is changed through them.
         rows = (
-            self._session.connection()
-            .execute(_STORED.where(_PRACTICES.c.id.in_(sorted(set(practice_ids)))))
-            .all()
+            self._session.connection().execute(_STORED_OF, {"ids": sorted(set(practice_ids))}).all()
         )
         return {PracticeId(row.id): _practice_stored(row) for row in rows}
 

@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import closing
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -78,6 +79,10 @@ _IN_CHUNKS = 500
 #: The outbox's dedupe key of a reminder's e-mail is this and the reminder's id.
 REMINDER_MAIL_KEY = literal_column("'mail:reminder:'", String)
 _STATUSES = {status.value: status for status in InvoiceStatus}
+# How `add` reads the columns of `_COLUMNS` off a `NewReminder`, around its state and reason.
+_FROM_PRACTICE_TO_DUE = ("practice_id", "invoice_id", "key.step", "key.occurrence", "due_at")
+_STATE = attrgetter("state")
+_FROM_ACTOR = ("actor", "created_at", "decided_at")
 _REMINDERS = cast(Table, ReminderRow.__table__)
 _COLUMNS = (
     "id",
@@ -287,30 +292,22 @@ class SqlReminderRepository:
         return self._session.get_bind().dialect.name == "postgresql"
 
     def add(self, reminders: Sequence[NewReminder]) -> set[str]:
-        rows = [
-            (
-                reminder.id,
-                reminder.practice_id,
-                reminder.invoice_id,
-                reminder.key.step,
-                reminder.key.occurrence,
-                reminder.due_at,
-                reminder.state.value,
-                "",
-                reminder.actor,
-                reminder.created_at,
-                reminder.decided_at,
-            )
-            for reminder in reminders
+        ids = [reminder.id for reminder in reminders]
+        columns = [
+            ids,
+            *(list(map(attrgetter(name), reminders)) for name in _FROM_PRACTICE_TO_DUE),
+            list(map(str, map(_STATE, reminders))),
+            [""] * len(ids),  # reason
+            *(list(map(attrgetter(name), reminders)) for name in _FROM_ACTOR),
         ]
         with closing(self._cursor()) as cursor:
-            inserted = _insert(self._dialect).run(cursor, rows)
-        if inserted == len(rows):
-            return {row[0] for row in rows}
+            inserted = _insert(self._dialect).run(cursor, columns)
+        if inserted == len(ids):
+            return set(ids)
         # Some met a reminder that holds their key already. Their ids are new, so the ones
         # stored now are those inserted. (RETURNING each id instead cost SQLite a tenth of
         # the insert, in every batch rather than in this rare one.)
-        return self._stored([row[0] for row in rows])
+        return self._stored(ids)
 
     def _stored(self, ids: list[str]) -> set[str]:
         connection = self._session.connection()
