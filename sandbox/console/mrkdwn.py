@@ -84,6 +84,10 @@ EMOJI: Mapping[str, str] = {
     "question": "\u2753",
     "exclamation": "\u2757",
     "no_entry": "\u26d4",
+    "double_vertical_bar": "\u23f8\ufe0f",
+    "ticket": "\U0001f3ab",
+    "rotating_light": "\U0001f6a8",
+    "leftwards_arrow_with_hook": "\u21a9\ufe0f",
     "lower_left_fountain_pen": "\U0001f58b\ufe0f",
 }
 
