@@ -194,6 +194,12 @@ class BackgroundJobs:
         with self._lock:
             self._running = False
 
+    def sweep_reminders_now(self) -> None:
+        """Run the reminder sweep at once, in the caller's thread (the sandbox's clock was
+        moved on). Never raises; does nothing without a sweep."""
+        if self.reminders is not None:
+            self._sweep_reminders()
+
     def _sweep_reminders(self) -> None:
         assert self.reminders is not None
         try:

@@ -295,6 +295,11 @@ _HAPPENED = {
     "invoice.voided": "Voided",
     "payment.recorded": "Payment recorded",
     "refund.recorded": "Refund recorded",
+    "payment_link.sent": "Payment link sent",
+    "payment.processing": "Card payment processing",
+    "payment.failed": "Card payment failed",
+    "payment.disputed": "Card payment disputed",
+    "payment.unrecorded": "Card payment taken after the invoice was voided: not recorded",
 }
 
 
@@ -312,9 +317,10 @@ def _reminder_step(entry: ReminderEntry) -> str:
     return f"Reminder {when}{repeat}"
 
 
-def _reminder_outcome(entry: ReminderEntry) -> str:
+def _reminder_outcome(entry: ReminderEntry, paused: bool) -> str:
     if entry.state is ReminderState.SCHEDULED:
-        return "scheduled"
+        # Paused, the next reminder stays planned, and is skipped if its moment comes first.
+        return "not sent while paused" if paused else "scheduled"
     if entry.state is ReminderState.SKIPPED:
         return f"skipped: {entry.reason.words if entry.reason else 'not sent'}"
     if entry.delivery is DeliveryState.DELIVERED:
@@ -338,7 +344,7 @@ def reminder_rows(reminders: InvoiceReminders, zone: ZoneInfo) -> list[Block]:
         rows.append(
             note(
                 f"{day_text(at.date())} {at:%H:%M} · {_reminder_step(entry)}{by} · "
-                f"*{_reminder_outcome(entry)}*"
+                f"*{_reminder_outcome(entry, reminders.paused)}*"
             )
         )
     if not reminders.entries:

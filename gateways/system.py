@@ -27,13 +27,16 @@ class ShiftedClock:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._seen: tuple[int, timedelta] | None = None
+        self._seen: tuple[tuple[int, int, int], timedelta] | None = None
 
     def _shift(self) -> timedelta:
         try:
-            changed = self._path.stat().st_mtime_ns
+            found = self._path.stat()
         except OSError:
             return timedelta(0)
+        # The file replaced (a new inode) or rewritten to another length counts as changed
+        # too: two writes within one tick of the file system's clock share a time.
+        changed = (found.st_mtime_ns, found.st_ino, found.st_size)
         if self._seen is None or self._seen[0] != changed:
             try:
                 seconds = float(self._path.read_text().strip() or 0)

@@ -13,7 +13,7 @@ once (`plan_invoices`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TypeVar
@@ -137,21 +137,21 @@ class SentBatch:
 
 
 def reminder_email(
-    env: Env, practice_id: PracticeId, invoice_id: str, reminder_id: str
+    env: Env, practice_id: PracticeId, invoice_id: str, reminder_id: str, now: datetime
 ) -> OutboxMessage:
-    """The outbox message of a reminder: the e-mail is written from the records when it is
-    delivered (`documents.client_mail`), so it quotes the balance as it is then."""
-    now = env.clock.now()
+    """The outbox message of a reminder decided at `now` (its transaction's moment): the
+    e-mail is written from the records when it is delivered (`documents.client_mail`), so it
+    quotes the balance as it is then."""
     # Built directly rather than by `OutboxMessage.new`: the payload is plain strings, and
     # the copy `new` makes through JSON cost a tenth of a sweep's batch.
     return OutboxMessage(
-        id=env.ids.new_id(),
-        practice_id=practice_id,
-        kind=OutboxKind.CLIENT_EMAIL,
-        payload={"template": "reminder", "invoice_id": invoice_id, "reminder_id": reminder_id},
-        dedupe_key=f"mail:reminder:{reminder_id}",
-        created_at=now,
-        next_attempt_at=now,
+        env.ids.new_id(),
+        practice_id,
+        OutboxKind.CLIENT_EMAIL,
+        {"template": "reminder", "invoice_id": invoice_id, "reminder_id": reminder_id},
+        f"mail:reminder:{reminder_id}",
+        now,  # created at
+        now,  # next attempt at
     )
 
 
@@ -174,29 +174,28 @@ def send_due_reminders(limit: int, uow: UnitOfWork, env: Env) -> SentBatch:
         due = uow.reminders.claim_due(now, limit)
         if not due:
             return SentBatch(0, 0, 0)
-        found = uow.practices.get_many({item.practice_id for item in due})
-        practices: dict[PracticeId, Practice | None] = {
-            item.practice_id: found.get(item.practice_id) for item in due
-        }
+        practices = uow.practices.get_many({item.target.practice_id for item in due})
         decisions = []
         seen: set[InvoiceId] = set()
         for item in due:
-            if item.target.invoice_id in seen:
+            target = item.target
+            if target.invoice_id in seen:
                 # Two due reminders of one invoice (planned by two processes at one moment):
                 # the client gets one.
                 decisions.append(Decision(item, ReminderState.SKIPPED, SkipReason.DUPLICATE, None))
                 continue
-            seen.add(item.target.invoice_id)
-            decisions.append(decide(item, practices[item.practice_id], now))
-        sent = [d for d in decisions if d.state is ReminderState.SENT]
-        uow.pay_links.add_all(_missing_links(env, [d.reminder.target for d in sent], now))
-        messages = {
-            d.reminder.id: reminder_email(
-                env, d.reminder.practice_id, d.reminder.target.invoice_id, d.reminder.id
-            )
-            for d in sent
-        }
-        uow.outbox.add_all(list(messages.values()))
+            seen.add(target.invoice_id)
+            decisions.append(decide(item, practices.get(target.practice_id), now))
+        sent = [d.reminder for d in decisions if d.state is ReminderState.SENT]
+        uow.pay_links.add_all(_missing_links(env, [reminder.target for reminder in sent], now))
+        uow.outbox.add_all(
+            [
+                reminder_email(
+                    env, reminder.target.practice_id, reminder.target.invoice_id, reminder.id, now
+                )
+                for reminder in sent
+            ]
+        )
         settled = [SettledReminder(d.reminder.id, d.state, d.reason, now) for d in decisions]
         if uow.reminders.settle(settled) != len(settled):
             raise ReminderClaimLost("A reminder of this batch was settled by another sweep.")
@@ -208,21 +207,22 @@ def send_due_reminders(limit: int, uow: UnitOfWork, env: Env) -> SentBatch:
 def _plan_following(
     uow: UnitOfWork,
     env: Env,
-    practices: dict[PracticeId, Practice | None],
+    practices: Mapping[PracticeId, Practice],
     decisions: Sequence[Decision],
     now: datetime,
 ) -> None:
     wanted = []
-    for d in decisions:
-        practice = practices[d.reminder.practice_id]
-        if d.next is None or practice is None:
+    for reminder, _, _, planned in decisions:
+        if planned is None:
             continue
-        target = d.reminder.target
-        wanted.append(
-            WantedReminder(
-                practice, target.invoice_id, target.due_date, d.next, frozenset({d.reminder.key})
+        target = reminder.target
+        practice = practices.get(target.practice_id)
+        if practice is not None:
+            wanted.append(
+                WantedReminder(
+                    practice, target.invoice_id, target.due_date, planned, (reminder.key,)
+                )
             )
-        )
     schedule_next(uow, env, wanted, now)
 
 
@@ -278,7 +278,7 @@ def _send_by_hand(
     key = ReminderKey.by_hand(env.today_at(practice))
     rows = {env.ids.new_id(): target for target in targets}
     messages = {
-        row_id: reminder_email(env, practice.id, target.invoice_id, row_id)
+        row_id: reminder_email(env, practice.id, target.invoice_id, row_id, now)
         for row_id, target in rows.items()
     }
     inserted = uow.reminders.add(

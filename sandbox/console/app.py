@@ -19,6 +19,7 @@ import hashlib
 import mimetypes
 import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -215,6 +216,20 @@ def console_blueprint(console: Console) -> Blueprint:
             return _refused(str(problem))
         listed = [{"value": o["value"], "text": o["text"]["text"]} for o in found]
         return _no_store(jsonify(ok=True, options=listed))
+
+    @blueprint.post("/<team_id>/<user_id>/<place>/clock")
+    def skip_time(team_id: str, user_id: str, place: str) -> Response:
+        _screen(console, team_id, user_id, place)
+        if console.time is None:
+            return _refused("This console has no clock to move.")
+        seconds = _json().get("seconds")
+        if not isinstance(seconds, int) or isinstance(seconds, bool):
+            return _refused("Say how many seconds to skip.")
+        try:
+            console.time.skip(timedelta(seconds=seconds))
+        except ValueError as problem:
+            return _refused(str(problem))
+        return jsonify(ok=True)
 
     @blueprint.post("/<team_id>/<user_id>/<place>/close")
     def close(team_id: str, user_id: str, place: str) -> Response:

@@ -42,6 +42,10 @@ GLYPHS: Mapping[str, str] = {
     "information_source": _box("#3b88c3")
     + '<circle cx="18" cy="10" r="2.6" fill="#fff"/>'
     + '<rect x="15.5" y="15" width="5" height="13" rx="1" fill="#fff"/>',
+    # The card's and the History's "reminders are paused".
+    "double_vertical_bar": _box("#3b88c3")
+    + '<rect x="11" y="9" width="5" height="18" rx="1" fill="#fff"/>'
+    + '<rect x="20" y="9" width="5" height="18" rx="1" fill="#fff"/>',
     "red_circle": _dot("#dd2e44"),
     "large_green_circle": _dot("#78b159"),
     "large_yellow_circle": _dot("#fdcb58"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -112,9 +112,12 @@ def find_mail(folder: Path | None, message_id: str | None) -> StoredMail | None:
     return found
 
 
-def mail_pane(folder: Path | None, place: str, base: str, tz: str) -> MailPane:
-    """The pane at `place` for a page at `base` (``/console/<team>/<user>``), times in `tz`.
-    Raises `NoSuchMail` when the place names an e-mail that is not there."""
+def mail_pane(
+    folder: Path | None, place: str, base: str, tz: str, today: date | None = None
+) -> MailPane:
+    """The pane at `place` for a page at `base` (``/console/<team>/<user>``), times in `tz`:
+    the time of an e-mail sent `today` (the app's day, which the console can move on), the
+    day of any other. Raises `NoSuchMail` when the place names an e-mail that is not there."""
     mails = read_mail_folder(folder) if folder is not None else []
     wanted = opened_id(place)
     opened = next((m for m in mails if m.message_id == wanted), None) if wanted else None
@@ -128,7 +131,7 @@ def mail_pane(folder: Path | None, place: str, base: str, tz: str) -> MailPane:
             to=_names(mail.to),
             sender=_names(mail.sender),
             subject=mail.subject or "(no subject)",
-            time=_when(mail.date, tz, "%H:%M"),
+            time=_listed_when(mail.date, tz, today),
             url=f"{base}/{mail_place(mail.message_id)}",
             current=opened is not None and mail.message_id == opened.message_id,
         )
@@ -177,11 +180,23 @@ def _names(header: str) -> str:
 def _when(moment: datetime | None, tz: str, pattern: str) -> str:
     if moment is None:
         return ""
+    return moment.astimezone(_zone(tz)).strftime(pattern)
+
+
+def _listed_when(moment: datetime | None, tz: str, today: date | None) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(_zone(tz))
+    if local.date() == (today or datetime.now(local.tzinfo).date()):
+        return f"{local:%H:%M}"
+    return f"{local.day} {local:%b}"
+
+
+def _zone(tz: str) -> zoneinfo.ZoneInfo:
     try:
-        zone = zoneinfo.ZoneInfo(tz)
+        return zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return moment.astimezone(zone).strftime(pattern)
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def _size(size: int) -> str:

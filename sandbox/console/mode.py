@@ -9,6 +9,10 @@ exit, so nothing would match them next time), the file outbox (without ``SMTP_UR
 ``mail`` folder beside it, which the console's Mail pane reads, and the console is mounted
 at ``/console`` on the app's own port.
 
+Time can be skipped ahead from the console (`sandbox.console.clock`): the app runs on a clock
+shifted through ``TEST_CLOCK_FILE``, a file in the temporary folder unless one is named, so
+that reminders planned for days ahead can be seen going out.
+
 Card payments work offline too: unless a Stripe key is configured (which is then used as
 is), the Stripe stand-in runs in the same process on a port of its own, the app's
 ``STRIPE_SECRET_KEY``, ``STRIPE_WEBHOOK_SECRET`` and ``STRIPE_API_BASE`` name it, and its
@@ -48,6 +52,7 @@ from bot.edge.auth import REDIRECT_PATH
 from bot.web import create_web_app
 from domain.outbox import OutboxKind, OutboxMessage
 from sandbox.console.app import mount_console
+from sandbox.console.clock import SandboxTime
 from sandbox.console.demo import APP_EVENTS, SUPPORT_WORKSPACE, seed_demo
 from sandbox.console.session import Console, StripeMode
 from sandbox.slack import SlackStandIn
@@ -138,6 +143,9 @@ def start_sandbox(settings: Settings, *, port: int) -> Sandbox:
 
 def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[str]) -> Sandbox:
     database_url = f"sqlite:///{Path(folder.name) / 'sandbox.sqlite3'}"
+    # The app's clock runs ahead of the real time by what the console skips (a test may name
+    # a file of its own).
+    clock_file = Path(settings.test_clock_file or Path(folder.name) / "clock-shift")
     upgrade(database_url)
     # Bound before the app is built: the app's OAuth redirect URL must name the real port.
     late = _LateApp()
@@ -157,12 +165,17 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
             stripe = StripeStandIn(deliver_to=f"{url}{WEBHOOK_PATH}", host=HOST).start()
         mail_dir = Path(folder.name) / "mail"
         container = build_container(
-            _sandbox_settings(settings, slack, stripe, url, database_url, mail_dir, support.id)
+            _sandbox_settings(
+                settings, slack, stripe, url, database_url, mail_dir, support.id, clock_file
+            )
         )
         web = create_web_app(container)
         console = Console(slack)
         console.mail_dir = mail_dir if container.settings.smtp_url is None else None
         console.stripe = _stripe_mode(stripe, container.settings)
+        console.time = SandboxTime(
+            clock_file, container.env.clock, then=container.jobs.sweep_reminders_now
+        )
         _tell_console_of_mail(container.outbox_handlers, console)
         mount_console(web, console)
         late.target = web
@@ -219,6 +232,7 @@ def _sandbox_settings(
     database_url: str,
     mail_dir: Path,
     support_team_id: str,
+    clock_file: Path,
 ) -> Settings:
     # A configured Stripe key is the operator's: it (and its webhook secret and base) stay.
     stripe_settings = (
@@ -240,6 +254,7 @@ def _sandbox_settings(
             "public_base_url": url,
             "database_url": database_url,
             "support_team_id": support_team_id,
+            "test_clock_file": str(clock_file),
             "slack_api_url": slack.api_url,
             "slack_signing_secret": SecretStr(slack.app.signing_secret),
             "slack_client_id": slack.app.client_id,

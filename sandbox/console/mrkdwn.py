@@ -84,6 +84,8 @@ EMOJI: Mapping[str, str] = {
     "question": "\u2753",
     "exclamation": "\u2757",
     "no_entry": "\u26d4",
+    "double_vertical_bar": "\u23f8\ufe0f",
+    "leftwards_arrow_with_hook": "\u21a9\ufe0f",
     "lower_left_fountain_pen": "\U0001f58b\ufe0f",
     # The Help channel's marks: tickets, escalations, answers and the practice's ratings.
     "ticket": "\U0001f3ab",

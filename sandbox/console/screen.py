@@ -138,6 +138,37 @@ class Screen:
     mail_filed: bool
     """True: e-mail is filed for the Mail pane; False: it goes out over SMTP."""
     stripe: StripeMode | None
+    time: TimeView | None
+    """The app's clock, which the console can skip ahead (None: it keeps the real time)."""
+
+
+@dataclass(frozen=True)
+class TimeView:
+    now: str
+    """The app's date and time, in the viewer's zone."""
+    ahead: str
+    """How far that is ahead of the real time, in words ("" when it is not)."""
+    skips: tuple[tuple[str, int], ...]
+    """The skips offered: label and seconds."""
+
+
+#: What the sidebar offers to skip: enough for a reminder's next step in a few clicks.
+SKIPS = (("1 hour", 3600), ("1 day", 86400), ("1 week", 7 * 86400))
+
+
+def _time_view(console: Console, tz: str) -> TimeView | None:
+    if console.time is None:
+        return None
+    now = console.time.now().astimezone(_zone(tz))
+    ahead = console.time.ahead()
+    days, hours = ahead.days, ahead.seconds // 3600
+    words = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+    words += [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    return TimeView(
+        now=f"{now:%a} {now.day} {now:%b}, {now:%H:%M}",
+        ahead=" ".join(words),
+        skips=SKIPS,
+    )
 
 
 def build_screen(console: Console, team_id: str, user_id: str, place_key: str) -> Screen:
@@ -148,7 +179,13 @@ def build_screen(console: Console, team_id: str, user_id: str, place_key: str) -
     try:
         # Read before the stand-in's lock is taken: files, not Slack's state.
         mail = (
-            mail_pane(console.mail_dir, place_key, _url(team_id, user_id, ""), tz)
+            mail_pane(
+                console.mail_dir,
+                place_key,
+                _url(team_id, user_id, ""),
+                tz,
+                console.time.now().astimezone(_zone(tz)).date() if console.time else None,
+            )
             if is_mail_place(place_key)
             else None
         )
@@ -223,6 +260,7 @@ def build_screen(console: Console, team_id: str, user_id: str, place_key: str) -
         mail_url=_url(team_id, user_id, MAIL),
         mail_filed=console.mail_dir is not None,
         stripe=console.stripe,
+        time=_time_view(console, person.tz),
     )
 
 
@@ -571,9 +609,12 @@ def _initials(name: str) -> str:
     return "".join(word[0] for word in words[:2]).upper() or "?"
 
 
-def _clock(epoch: float, tz: str) -> str:
+def _zone(tz: str) -> zoneinfo.ZoneInfo:
     try:
-        zone = zoneinfo.ZoneInfo(tz)
+        return zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return datetime.fromtimestamp(epoch, zone).strftime("%H:%M")
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _clock(epoch: float, tz: str) -> str:
+    return datetime.fromtimestamp(epoch, _zone(tz)).strftime("%H:%M")

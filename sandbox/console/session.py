@@ -22,6 +22,7 @@ from bot.appointments import COMMAND as APPOINTMENT_COMMAND
 from bot.clients import COMMAND as CLIENT_COMMAND
 from bot.hub import COMMAND as BILLING_COMMAND
 from bot.invoices import INVOICE_COMMAND
+from sandbox.console.clock import SandboxTime
 from sandbox.console.demo import DemoWorld
 from sandbox.console.log import Entry, failed_entry, sent_entry
 from sandbox.slack import (
@@ -116,6 +117,8 @@ class Console:
         self.mail_dir: Path | None = None
         #: None: the app has no Stripe at all (a console without the sandbox's app).
         self.stripe: StripeMode | None = None
+        #: The app's clock and skipping it ahead (None: a console without the sandbox's app).
+        self.time: SandboxTime | None = None
         self.lock = threading.Lock()
         self._sent: list[Entry] = []
         self._notices: list[Notice] = []

@@ -3,17 +3,26 @@ and logos."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from datetime import time
-from typing import Any
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
+    Row,
+    Table,
+    Text,
+    bindparam,
     exists,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from domain.errors import StaleEdit
@@ -43,6 +52,39 @@ from storage.orm import (
     TaxRateRow,
 )
 from storage.repositories.scaled import scaled, unscaled
+
+_PRACTICES = cast(Table, PracticeRow.__table__)
+# A practice's row as plain values (its JSON columns as their text), so that the row itself
+# can be the key of the practice it makes.
+_STORED = select(
+    *(
+        sql_cast(column, Text).label(column.key) if isinstance(column.type, JSON) else column
+        for column in _PRACTICES.c
+    )
+)
+# One statement object for every call, so that SQLAlchemy finds it compiled at once.
+_STORED_OF = _STORED.where(_PRACTICES.c.id.in_(bindparam("ids", expanding=True)))
+_JSON_COLUMNS = tuple(column.key for column in _PRACTICES.c if isinstance(column.type, JSON))
+_MADE_AT_MOST = 1024
+_made: dict[tuple[Any, ...], Practice] = {}
+
+
+def _practice_stored(row: Row[Any]) -> Practice:
+    """The practice of a row of `_STORED`, made once per distinct row: the sweep reads the
+    same practices every minute, and making one (its settings checked again) took longer
+    than reading a thousand reminders. The key is every stored value, so a practice changed
+    in any way is made afresh."""
+    key = tuple(row)
+    practice = _made.get(key)
+    if practice is None:
+        values = row._asdict()
+        for name in _JSON_COLUMNS:
+            values[name] = None if values[name] is None else json.loads(values[name])
+        practice = _practice(SimpleNamespace(**values))
+        if len(_made) >= _MADE_AT_MOST:
+            _made.clear()
+        _made[key] = practice
+    return practice
 
 
 def _practice_values(practice: Practice) -> dict[str, object]:
@@ -81,7 +123,8 @@ def _practice_values(practice: Practice) -> dict[str, object]:
     }
 
 
-def _practice(row: PracticeRow) -> Practice:
+def _practice(row: Any) -> Practice:
+    """A practice from its row: a `PracticeRow`, or a plain row of the table."""
     return Practice(
         id=PracticeId(row.id),
         workspace_id=row.workspace_id,
@@ -129,25 +172,53 @@ def _reminder_options(policy: ReminderPolicy) -> dict[str, Any]:
     }
 
 
-def _reminder_policy(row: PracticeRow) -> ReminderPolicy:
+_DEFAULT_POLICY = ReminderPolicy()
+
+
+def _reminder_policy(row: Any) -> ReminderPolicy:
     # A key missing from the options (a practice stored before it existed) keeps the
     # policy's default.
     options = row.reminder_options or {}
-    defaults = ReminderPolicy()
+    stored = (
+        bool(row.reminders_enabled),
+        tuple(row.reminder_offsets),
+        row.reminder_send_time,
+        options.get("repeat_every_days"),
+        tuple(options.get("quiet_days", _DEFAULT_POLICY.quiet_days)),
+        tuple((options.get("wordings") or {}).items()),
+        bool(options.get("digest_enabled", _DEFAULT_POLICY.digest_enabled)),
+        options.get("digest_time") or None,
+    )
+    try:
+        return _policy(*stored)
+    except TypeError:  # something unhashable in the options: read it afresh
+        return _policy.__wrapped__(*stored)
+
+
+@lru_cache(maxsize=1024)
+def _policy(
+    enabled: bool,
+    offsets: tuple[Any, ...],
+    send_time: str,
+    repeat_every_days: int | None,
+    quiet_days: tuple[int, ...],
+    wordings: tuple[tuple[str, Any], ...],
+    digest_enabled: bool,
+    digest_time: str | None,
+) -> ReminderPolicy:
+    # Made once per distinct stored policy (it is immutable and follows from these values
+    # alone): the reminder sweep reads the practices of a thousand reminders per batch, and
+    # checking each policy again took half of reading them.
     return ReminderPolicy(
-        enabled=row.reminders_enabled,
-        offsets=tuple(int(offset) for offset in row.reminder_offsets),
-        send_time=time.fromisoformat(row.reminder_send_time),
-        repeat_every_days=options.get("repeat_every_days"),
-        quiet_days=frozenset(options.get("quiet_days", defaults.quiet_days)),
-        wordings=tuple(
-            (int(offset), str(text)) for offset, text in (options.get("wordings") or {}).items()
-        ),
-        digest_enabled=bool(options.get("digest_enabled", defaults.digest_enabled)),
+        enabled=enabled,
+        offsets=tuple(int(offset) for offset in offsets),
+        send_time=time.fromisoformat(send_time),
+        repeat_every_days=repeat_every_days,
+        quiet_days=frozenset(quiet_days),
+        wordings=tuple((int(offset), str(text)) for offset, text in wordings),
+        digest_enabled=digest_enabled,
         digest_time=(
-            time.fromisoformat(options["digest_time"])
-            if options.get("digest_time")
-            else defaults.digest_time
+            time.fromisoformat(digest_time) if digest_time else _DEFAULT_POLICY.digest_time
         ),
     )
 
@@ -161,10 +232,12 @@ class SqlPracticeRepository:
         return _practice(row) if row else None
 
     def get_many(self, practice_ids: Collection[PracticeId]) -> dict[PracticeId, Practice]:
-        rows = self._session.scalars(
-            select(PracticeRow).where(PracticeRow.id.in_(sorted(set(practice_ids))))
-        ).all()
-        return {PracticeId(row.id): _practice(row) for row in rows}
+        # Plain rows, without the ORM's instances: the reminder sweep reads the practices of
+        # a batch at once, and nothing is changed through them.
+        rows = (
+            self._session.connection().execute(_STORED_OF, {"ids": sorted(set(practice_ids))}).all()
+        )
+        return {PracticeId(row.id): _practice_stored(row) for row in rows}
 
     def for_workspace(self, workspace_id: str) -> Practice | None:
         row = self._session.scalar(

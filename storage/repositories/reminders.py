@@ -15,13 +15,18 @@ says how many, so a claim that lost a row to another transaction is rolled back 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import closing
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import lru_cache
+from operator import attrgetter
+from typing import Any, cast
 
 from sqlalchemy import (
     Row,
     String,
+    Table,
     and_,
+    bindparam,
     delete,
     literal_column,
     or_,
@@ -30,6 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -51,6 +57,7 @@ from domain.reminders import (
     SettledReminder,
     SkipReason,
 )
+from storage.bulk import RowsInsert, UpdateByIds, rows_insert
 from storage.orm import (
     ClientRow,
     InvoiceRow,
@@ -61,6 +68,7 @@ from storage.orm import (
     ReminderPlanRow,
     ReminderRow,
 )
+from storage.rendered import RenderedStatement
 from storage.repositories.inserts import insert_many_ignoring_duplicates
 
 _UNPAID = sorted(status.value for status in UNPAID_STATUSES)
@@ -70,6 +78,25 @@ _SCHEDULED = literal_column("reminders.state") == literal_column("'scheduled'")
 _IN_CHUNKS = 500
 #: The outbox's dedupe key of a reminder's e-mail is this and the reminder's id.
 REMINDER_MAIL_KEY = literal_column("'mail:reminder:'", String)
+_STATUSES = {status.value: status for status in InvoiceStatus}
+# How `add` reads the columns of `_COLUMNS` off a `NewReminder`, around its state and reason.
+_FROM_PRACTICE_TO_DUE = ("practice_id", "invoice_id", "key.step", "key.occurrence", "due_at")
+_STATE = attrgetter("state")
+_FROM_ACTOR = ("actor", "created_at", "decided_at")
+_REMINDERS = cast(Table, ReminderRow.__table__)
+_COLUMNS = (
+    "id",
+    "practice_id",
+    "invoice_id",
+    "step",
+    "occurrence",
+    "due_at",
+    "state",
+    "reason",
+    "actor",
+    "created_at",
+    "decided_at",
+)
 
 
 def _chunks(items: Collection[InvoiceId]) -> Iterator[list[InvoiceId]]:
@@ -123,6 +150,61 @@ def _joined(statement: Any) -> Any:
                 ReminderPauseRow.invoice_id == InvoiceRow.id,
             ),
         )
+    )
+
+
+def _claim_statement() -> Any:
+    # The two dates come back as the driver gives them and are read by `claim_due`: each
+    # value through its type, one by one, cost more than the statement on SQLite.
+    return (
+        _joined(
+            select(
+                ReminderRow.id,
+                ReminderRow.step,
+                ReminderRow.occurrence,
+                type_coerce(ReminderRow.due_at, NullType()).label("due_at"),
+                InvoiceRow.practice_id,
+                InvoiceRow.id.label("invoice_id"),
+                InvoiceRow.status,
+                type_coerce(InvoiceRow.due_date, NullType()).label("due_date"),
+                PayLinkRow.token,
+                PayLinkRow.last_sent_to,
+                ClientRow.email,
+                ReminderPauseRow.invoice_id.label("paused"),
+            ).join(
+                InvoiceRow,
+                and_(
+                    InvoiceRow.practice_id == ReminderRow.practice_id,
+                    InvoiceRow.id == ReminderRow.invoice_id,
+                ),
+            )
+        )
+        .where(_SCHEDULED, ReminderRow.due_at <= bindparam("now"))
+        .order_by(ReminderRow.due_at, ReminderRow.id)
+        .limit(bindparam("limit"))
+    )
+
+
+# The sweep's statements, rendered once per dialect and run on the driver's cursor (see
+# `storage.bulk`): SQLAlchemy's execution path cost more than SQLite took to run them.
+@lru_cache(maxsize=4)
+def _claim(dialect: Dialect) -> RenderedStatement:
+    statement = _claim_statement()
+    if dialect.name == "postgresql":
+        statement = statement.with_for_update(
+            skip_locked=True, key_share=True, of=[ReminderRow, InvoiceRow]
+        )
+    return RenderedStatement(statement, dialect)
+
+
+@lru_cache(maxsize=4)
+def _settle(dialect: Dialect) -> UpdateByIds:
+    return UpdateByIds(_REMINDERS, "id", ("state", "reason", "decided_at"), _SCHEDULED, dialect)
+
+
+def _insert(dialect: Dialect) -> RowsInsert:
+    return rows_insert(
+        _REMINDERS, _COLUMNS, ("practice_id", "invoice_id", "step", "occurrence"), dialect
     )
 
 
@@ -210,99 +292,93 @@ class SqlReminderRepository:
         return self._session.get_bind().dialect.name == "postgresql"
 
     def add(self, reminders: Sequence[NewReminder]) -> set[str]:
-        rows = [
-            {
-                "id": reminder.id,
-                "practice_id": reminder.practice_id,
-                "invoice_id": reminder.invoice_id,
-                "step": reminder.key.step,
-                "occurrence": reminder.key.occurrence,
-                "due_at": reminder.due_at,
-                "state": reminder.state.value,
-                "reason": "",
-                "actor": reminder.actor,
-                "created_at": reminder.created_at,
-                "decided_at": reminder.decided_at,
-            }
-            for reminder in reminders
+        ids = [reminder.id for reminder in reminders]
+        columns = [
+            ids,
+            *(list(map(attrgetter(name), reminders)) for name in _FROM_PRACTICE_TO_DUE),
+            list(map(str, map(_STATE, reminders))),
+            [""] * len(ids),  # reason
+            *(list(map(attrgetter(name), reminders)) for name in _FROM_ACTOR),
         ]
-        return set(
-            insert_many_ignoring_duplicates(
-                self._session,
-                ReminderRow,
-                rows,
-                ["practice_id", "invoice_id", "step", "occurrence"],
-                "id",
+        with closing(self._cursor()) as cursor:
+            inserted = _insert(self._dialect).run(cursor, columns)
+        if inserted == len(ids):
+            return set(ids)
+        # Some met a reminder that holds their key already. Their ids are new, so the ones
+        # stored now are those inserted. (RETURNING each id instead cost SQLite a tenth of
+        # the insert, in every batch rather than in this rare one.)
+        return self._stored(ids)
+
+    def _stored(self, ids: list[str]) -> set[str]:
+        connection = self._session.connection()
+        found: set[str] = set()
+        for start in range(0, len(ids), _IN_CHUNKS):
+            chunk = ids[start : start + _IN_CHUNKS]
+            found.update(
+                connection.execute(
+                    select(ReminderRow.id).where(ReminderRow.id.in_(chunk))
+                ).scalars()
             )
-        )
+        return found
+
+    def _cursor(self) -> Any:
+        """A cursor of the driver's connection, inside the unit of work's transaction."""
+        return self._session.connection().connection.cursor()
+
+    @property
+    def _dialect(self) -> Dialect:
+        return self._session.get_bind().dialect
 
     def claim_due(self, now: datetime, limit: int) -> list[DueReminder]:
-        # The two dates come back as the driver gives them and are read below: SQLAlchemy's
-        # own conversions, value by value, cost more than the statement on SQLite.
-        statement = (
-            _joined(
-                select(
-                    ReminderRow.id,
-                    ReminderRow.step,
-                    ReminderRow.occurrence,
-                    type_coerce(ReminderRow.due_at, NullType()),
-                    InvoiceRow.practice_id,
-                    InvoiceRow.id,
-                    InvoiceRow.status,
-                    type_coerce(InvoiceRow.due_date, NullType()),
-                    PayLinkRow.token,
-                    PayLinkRow.last_sent_to,
-                    ClientRow.email,
-                    ReminderPauseRow.invoice_id,
-                ).join(
-                    InvoiceRow,
-                    and_(
-                        InvoiceRow.practice_id == ReminderRow.practice_id,
-                        InvoiceRow.id == ReminderRow.invoice_id,
-                    ),
-                )
-            )
-            .where(_SCHEDULED, ReminderRow.due_at <= now)
-            .order_by(ReminderRow.due_at, ReminderRow.id)
-            .limit(limit)
-        )
-        if self._postgres:
-            statement = statement.with_for_update(
-                skip_locked=True, key_share=True, of=[ReminderRow, InvoiceRow]
-            )
-        # On the connection: plain rows, without the ORM's loading machinery.
-        rows = self._session.connection().execute(statement).all()
-        statuses = {status.value: status for status in InvoiceStatus}
-        return [
-            DueReminder(
-                id=reminder_id,
-                key=ReminderKey(step, occurrence),
-                due_at=_moment(due_at),
-                target=ReminderTarget(
-                    practice_id=PracticeId(practice_id),
-                    invoice_id=InvoiceId(invoice_id),
-                    status=statuses[status],
-                    due_date=due if isinstance(due, date) else date.fromisoformat(due),
-                    has_address=_has_address(sent_to, email),
-                    paused=paused is not None,
-                    has_pay_link=token is not None,
+        with closing(self._cursor()) as cursor:
+            _claim(self._dialect).run(cursor, now=now, limit=limit)
+            rows = cursor.fetchall()
+        # Reminders of one batch share a few steps, moments and due dates: each is read once.
+        keys: dict[tuple[str, int], ReminderKey] = {}
+        moments: dict[Any, datetime] = {}
+        days: dict[Any, date] = {}
+        statuses = _STATUSES
+        tuple_new = tuple.__new__
+        claimed: list[DueReminder] = []
+        for (
+            reminder_id,
+            step,
+            occurrence,
+            due_at,
+            practice_id,
+            invoice_id,
+            status,
+            due,
+            token,
+            sent_to,
+            email,
+            paused,
+        ) in rows:
+            key = keys.get((step, occurrence))
+            if key is None:
+                key = keys[step, occurrence] = ReminderKey(step, occurrence)
+            moment = moments.get(due_at)
+            if moment is None:
+                moment = moments[due_at] = _moment(due_at)
+            day = days.get(due)
+            if day is None:
+                day = days[due] = due if isinstance(due, date) else date.fromisoformat(due)
+            # Named tuples made from their fields in order (`tuple.__new__`), without the
+            # Python-level constructor a named tuple's call goes through.
+            target = tuple_new(
+                ReminderTarget,
+                (
+                    practice_id,
+                    invoice_id,
+                    statuses[status],
+                    day,
+                    bool((sent_to and sent_to.strip()) or (email and email.strip())),
+                    paused is not None,
+                    token is not None,
                 ),
             )
-            for (
-                reminder_id,
-                step,
-                occurrence,
-                due_at,
-                practice_id,
-                invoice_id,
-                status,
-                due,
-                token,
-                sent_to,
-                email,
-                paused,
-            ) in rows
-        ]
+            claimed.append(tuple_new(DueReminder, (reminder_id, key, moment, target)))
+        return claimed
 
     def settle(self, settled: Sequence[SettledReminder]) -> int:
         # One UPDATE per outcome (mostly one: "sent"), each naming its reminders: far cheaper
@@ -310,16 +386,13 @@ class SqlReminderRepository:
         groups: dict[tuple[ReminderState, SkipReason | None, datetime], list[str]] = {}
         for item in settled:
             groups.setdefault((item.state, item.reason, item.decided_at), []).append(item.id)
+        update = _settle(self._dialect)
         changed = 0
-        connection = self._session.connection()
-        for (state, reason, at), ids in groups.items():
-            for start in range(0, len(ids), _IN_CHUNKS * 2):
-                result = connection.execute(
-                    update(ReminderRow)
-                    .where(ReminderRow.id.in_(ids[start : start + _IN_CHUNKS * 2]), _SCHEDULED)
-                    .values(state=state.value, reason=reason.value if reason else "", decided_at=at)
+        with closing(self._cursor()) as cursor:
+            for (state, reason, at), ids in groups.items():
+                changed += update.run(
+                    cursor, ids, (state.value, reason.value if reason else "", at)
                 )
-                changed += int(result.rowcount)
         return changed
 
     def skip_sent(

@@ -26,8 +26,10 @@ from domain.usecases.reminders import (
     AlreadyRemindedToday,
     PauseReminders,
     RemindNow,
+    RemindOverdue,
     pause_reminders,
     remind_now,
+    remind_overdue,
     send_due_reminders,
 )
 from domain.usecases.settings import ConfigureReminders, configure_reminders
@@ -215,6 +217,26 @@ def test_remind_now_sends_once_a_day(engine, new_uow, env, clock, practice):
     by_hand = [e for e in history(new_uow(), practice.id, invoice.id) if e.key.step == "now"]
     assert [(e.state, e.actor) for e in by_hand] == [(ReminderState.SENT, ACTOR)] * 2
     assert len(_outbox_reminders(engine)) == 2
+
+
+def test_remind_all_30_plus_reminds_each_once_a_day_leaving_out_those_reminded_today(
+    engine, new_uow, env, clock, practice
+):
+    long_overdue = date(2026, 4, 20)  # 42 days before Monday 1 June
+    invoices = [an_open_invoice(new_uow(), env, practice, long_overdue) for _ in range(3)]
+    recent = an_open_invoice(new_uow(), env, practice, date(2026, 5, 25))
+    remind_now(RemindNow(practice.id, ACTOR, invoices[1].id), new_uow(), env)
+
+    first = remind_overdue(RemindOverdue(practice.id, ACTOR), new_uow(), env)
+    again = remind_overdue(RemindOverdue(practice.id, ACTOR), new_uow(), env)
+
+    assert (first.sent, first.already_today) == (2, 1)
+    assert (again.sent, again.already_today) == (0, 3)
+    for invoice in invoices:
+        by_hand = [e for e in history(new_uow(), practice.id, invoice.id) if e.key.step == "now"]
+        assert [e.state for e in by_hand] == [ReminderState.SENT]
+    assert [e for e in history(new_uow(), practice.id, recent.id) if e.key.step == "now"] == []
+    assert sorted(_outbox_reminders(engine).values()) == [1, 1, 1]
 
 
 def test_remind_now_refuses_a_paid_invoice_saying_so(engine, new_uow, env, practice):

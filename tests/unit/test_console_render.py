@@ -5,8 +5,11 @@ errors appear, and anything unknown is a visible "unsupported" box, never droppe
 
 from __future__ import annotations
 
+import ast
+import re
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -594,6 +597,20 @@ def test_mrkdwn_emoji_shortcodes_become_emoji_or_stay_readable() -> None:
     (drawn,) = find(html, "span", role="img")
     assert drawn["aria-label"] == ":white_check_mark:"
     assert len(find(html, "svg")) == 1
+
+
+def test_every_emoji_shortcode_the_app_writes_is_shown_as_an_emoji() -> None:
+    written: set[str] = set()
+    for module in (Path(__file__).resolve().parents[2] / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                written |= set(re.findall(r":([a-z][a-z0-9_]+):", node.value))
+
+    shown_as_text = [
+        code for code in sorted(written) if f":{code}:" in shown_text(mrkdwn(f":{code}:"))
+    ]
+
+    assert shown_as_text == []
 
 
 def test_an_emoji_written_as_a_character_is_drawn_like_its_shortcode() -> None:

@@ -21,6 +21,7 @@ from bot.invoice_card import (
     VOID,
     card_blocks,
     card_text,
+    history_modal,
 )
 from bot.invoice_form import (
     LINE_PRICE,
@@ -34,8 +35,15 @@ from bot.invoice_form import (
 )
 from domain.errors import ValidationError
 from domain.ports import Env
-from domain.usecases.invoice_screens import InvoiceCard, invoice_card, new_invoice_form
+from domain.usecases.invoice_screens import (
+    InvoiceCard,
+    invoice_card,
+    invoice_history,
+    new_invoice_form,
+)
 from domain.usecases.invoicing import issue_invoice, preview_lines, void_invoice
+from domain.usecases.pay_links import SendPaymentLink, send_payment_link
+from domain.usecases.reminders import PauseReminders, pause_reminders
 from factories import ACTOR, a_client, a_line, a_practice, a_service, a_tax_rate, an_invoice
 from fakes import FakeUnitOfWork
 
@@ -159,3 +167,23 @@ def test_the_form_starts_from_its_prefill(uow: FakeUnitOfWork, env: Env) -> None
     assert draft.client is not None and draft.client[0] == client.id
     assert draft.issue_date == env.today_at(practice) and draft.lines == ()
     assert draft.issue_date <= draft.due_date
+
+
+def test_the_history_says_in_words_what_was_done_to_the_invoice(
+    uow: FakeUnitOfWork, env: Env
+) -> None:
+    card = _card(uow, env, state="open")
+    practice_id, invoice_id = card.invoice.practice_id, card.invoice.id
+    send_payment_link(
+        SendPaymentLink(practice_id, ACTOR, invoice_id, "Grace Hopper", "grace@example.org"),
+        uow,
+        env,
+    )
+    pause_reminders(PauseReminders(practice_id, ACTOR, invoice_id, True), uow, env)
+    invoice, events = invoice_history(practice_id, invoice_id, uow, env)
+
+    shown = _shown(history_modal(invoice, events, card.zone, "en_GB").blocks)
+
+    for words in ("Created", "Issued", "Payment link sent", "Reminders paused"):
+        assert f"*{words}*" in shown
+    assert "payment_link.sent" not in shown

@@ -326,7 +326,7 @@ def a_due(status: InvoiceStatus = InvoiceStatus.OPEN, **changes: object) -> DueR
         id="r1",
         key=ReminderKey("0"),
         due_at=datetime(2026, 6, 15, 8, 0, tzinfo=UTC),
-        target=replace(target, **changes),  # type: ignore[arg-type]
+        target=target._replace(**changes),  # type: ignore[arg-type]
     )
 
 

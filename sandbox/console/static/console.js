@@ -442,6 +442,13 @@
     chooser.value = "";
   }
 
+  // The app's clock moves on and whatever fell due goes out; the sidebar saying what time it
+  // is for the app is drawn with the page, so the page is drawn again.
+  async function skipTime(seconds) {
+    const answer = await post("/clock", { seconds });
+    if (answer.ok) window.location.reload();
+  }
+
   // -- wiring ----------------------------------------------------------------------------------
 
   document.addEventListener("click", (event) => {
@@ -468,6 +475,11 @@
     if (react) {
       const message = react.closest("[data-ts]");
       post("/react", { ts: message.dataset.ts, reaction: react.dataset.react });
+      return;
+    }
+    const skip = target.closest("[data-skip-seconds]");
+    if (skip) {
+      skipTime(Number(skip.dataset.skipSeconds));
       return;
     }
     const hint = target.closest(".command-hint");
