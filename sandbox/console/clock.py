@@ -4,8 +4,10 @@ out now.
 
 The app reads its clock through `gateways.system.ShiftedClock`, whose file holds how many
 seconds it runs ahead (``TEST_CLOCK_FILE``); a skip rewrites that file and then runs the
-reminder sweep at once, rather than at its next minute. Slack's and Stripe's stand-ins keep
-the real time: request signatures are checked against it, as Slack's are.
+reminder sweep at once, rather than at its next minute. Slack's stand-in keeps the real
+time, which request signatures are checked against, as Slack's are; Stripe's follows the
+app's clock (`sandbox.console.mode`), so that a Checkout the app asks for, expiring a day
+after its own now, is one the stand-in takes.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ at ``/console`` on the app's own port.
 
 Time can be skipped ahead from the console (`sandbox.console.clock`): the app runs on a clock
 shifted through ``TEST_CLOCK_FILE``, a file in the temporary folder unless one is named, so
-that reminders planned for days ahead can be seen going out.
+that reminders planned for days ahead can be seen going out; the Stripe stand-in keeps the
+same time.
 
 Card payments work offline too: unless a Stripe key is configured (which is then used as
 is), the Stripe stand-in runs in the same process on a port of its own, the app's
@@ -51,6 +52,7 @@ from billing_bot.settings import Settings
 from bot.edge.auth import REDIRECT_PATH
 from bot.web import create_web_app
 from domain.outbox import OutboxKind, OutboxMessage
+from gateways.system import ShiftedClock
 from sandbox.console.app import mount_console
 from sandbox.console.clock import SandboxTime
 from sandbox.console.demo import APP_EVENTS, SUPPORT_WORKSPACE, seed_demo
@@ -162,7 +164,15 @@ def _start(settings: Settings, port: int, folder: tempfile.TemporaryDirectory[st
     stripe = None
     try:
         if settings.stripe_secret_key is None:
-            stripe = StripeStandIn(deliver_to=f"{url}{WEBHOOK_PATH}", host=HOST).start()
+            # On the app's clock, however far the console skipped it: Stripe checks a
+            # Checkout's expiry, which the app sets a day from its own now, against its own.
+            # (Webhook signatures still carry the real time, which the app checks them by.)
+            app_clock = ShiftedClock(clock_file)
+            stripe = StripeStandIn(
+                deliver_to=f"{url}{WEBHOOK_PATH}",
+                host=HOST,
+                clock=lambda: app_clock.now().timestamp(),
+            ).start()
         mail_dir = Path(folder.name) / "mail"
         container = build_container(
             _sandbox_settings(

@@ -2,13 +2,15 @@
 billing admin: reminders turned on in Settings → Reminders, a step's wording rewritten and
 previewed, an invoice issued from #billing and its pay link sent, the app's time skipped ahead
 in the console until the invoice's first reminder falls due and its e-mail arrives in Mail,
-"Remind now" on the card, the reminders in its History, and pausing and resuming them.
+"Remind now" on the card, the reminders in its History, pausing and resuming them, and the
+client paying from the reminder two weeks on (Stripe's stand-in keeps the app's time).
 Screenshots of each step land in tests/artifacts/console-reminders-*.png."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from console_sandbox import Sandbox
@@ -47,6 +49,78 @@ def shot(page: Page, step: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"console-reminders-{step}.png"))
 
 
+# -- what a person does ----------------------------------------------------------------------
+
+
+def set_up_stripe(context: BrowserContext, page: Page) -> None:
+    """Home → Stripe → the stand-in's onboarding in a new tab, finished."""
+    home(page).locator("button[data-action-id=stripe_setup_open]").click()
+    dialog = page.get_by_role("dialog")
+    with context.expect_page() as opened:
+        dialog.get_by_role("button", name="Complete Stripe setup").click()
+    onboarding = opened.value
+    onboarding.get_by_role("button", name="Finish onboarding").click()
+    expect(onboarding.get_by_role("heading", name="Stripe is set up.")).to_be_visible()
+    onboarding.close()
+    close_dialog(page, "Done")
+    expect(home(page)).to_contain_text("Card payments are on", timeout=LATER_MS)
+
+
+def turn_reminders_on(page: Page) -> None:
+    """Settings → Reminders: on, the first step's wording rewritten and previewed, saved."""
+    home(page).get_by_role("button", name="Settings").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Billing settings")).to_be_visible()
+    dialog.locator('[data-block-id="reminders_open"]').get_by_role("button").click()
+    expect(dialog.get_by_role("heading", name="Reminders")).to_be_visible()
+    dialog.get_by_text("Send payment reminders by e-mail").click()
+    dialog.get_by_label("3 days before the due date · Friendly reminder").fill(WORDING)
+    dialog.get_by_role("button", name="Update preview").click()
+    preview = dialog.locator('[data-block-id="wording_preview:-3"]')
+    expect(preview).to_contain_text("Hi Alex, a gentle nudge: INV-0042 (£120.00) is due on")
+    expect(dialog.locator('[data-block-id="reminders_schedule"]')).to_contain_text(
+        "Clients with an unpaid invoice get a reminder 3 days before the due date"
+    )
+    preview.scroll_into_view_if_needed()
+    shot(page, "01-settings-wording-preview")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("heading", name="Billing settings")).to_be_visible()
+    close_dialog(page, "Done")
+    step = home(page).locator(".bk-section", has_text="Automatic payment reminders")
+    expect(step.get_by_role("button", name="Edit")).to_be_visible()
+
+
+def issue_an_invoice(page: Page) -> str:
+    """/invoice new in #billing: one session, issued at once; its number."""
+    go_to_channel(page, "billing")
+    composer = page.get_by_role("textbox", name="Message")
+    composer.fill("/invoice new grace")
+    composer.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
+    dialog.locator('select[data-action-id="line_service"]').select_option(index=1)
+    expect(dialog.locator('input[data-action-id="line_unit_price"]')).to_have_value("80.00")
+    dialog.get_by_role("button", name="Add line").click()
+    expect(dialog.get_by_role("heading", name="Lines (1)")).to_be_visible()
+    dialog.get_by_text("Issue it now").click()
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
+    dialog.get_by_role("button", name="OK").click()
+    found = re.search(r"INV-\d+", card_in(page, "INV-").inner_text())
+    assert found is not None
+    return found.group(0)
+
+
+def send_payment_link(page: Page, card: Locator) -> None:
+    card.get_by_role("button", name="Send payment link").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("textbox", name="E-mail")).to_have_value(CLIENT_EMAIL)
+    dialog.get_by_role("button", name="Send").click()
+    expect(dialog).to_contain_text(CLIENT_EMAIL)
+    dialog.get_by_role("button", name=re.compile("Done|OK|Close")).first.click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
 def sandbox_time(page: Page) -> Locator:
     return page.locator("#sandbox-time")
 
@@ -71,64 +145,45 @@ def close_dialog(page: Page, name: str) -> None:
     expect(page.get_by_role("dialog")).to_have_count(0)
 
 
-def test_reminders_turned_on_fall_due_and_are_sent_paused_and_resumed_in_the_console(
-    context: BrowserContext, sandbox: Sandbox, tmp_path
+def pay_from_the_opened_mail(context: BrowserContext, page: Page) -> None:
+    """The e-mail's pay button → the pay page → the stand-in's Checkout, paid by card."""
+    frame = page.frame_locator("iframe.mail-html")
+    with context.expect_page() as opened:
+        frame.get_by_role("link", name=re.compile(r"Pay £80\.00")).click()
+    pay_page = opened.value
+    pay_page.get_by_role("button", name=re.compile(r"Pay £80\.00")).click()
+    checkout = pay_page.get_by_role("form", name="Pay with card")
+    expect(checkout).to_be_visible()
+    if checkout.get_by_label("Email").count():
+        checkout.get_by_label("Email").fill(CLIENT_EMAIL)
+    checkout.get_by_label("Card number").fill("4242 4242 4242 4242")
+    checkout.get_by_label("Expiration date (MM / YY)").fill("12 / 34")
+    checkout.get_by_label("Security code (CVC)").fill("123")
+    checkout.get_by_label("Name on card").fill(CLIENT)
+    checkout.get_by_role("button", name=re.compile(r"Pay £80\.00")).click()
+    expect(pay_page.locator("body")).to_contain_text("Thank you")
+    pay_page.close()
+
+
+# -- the story -------------------------------------------------------------------------------
+
+
+def test_reminders_fall_due_are_sent_by_hand_paused_resumed_and_paid_from_in_the_console(
+    context: BrowserContext, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     seed_client_and_service(tmp_path)
     page = context.new_page()
     page.goto(sandbox.console_url)
     expect(home(page)).to_contain_text("Automatic payment reminders")
-
-    # Settings → Reminders: on, with the first step's wording rewritten and previewed.
-    home(page).get_by_role("button", name="Settings").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name="Billing settings")).to_be_visible()
-    dialog.locator('[data-block-id="reminders_open"]').get_by_role("button").click()
-    expect(dialog.get_by_role("heading", name="Reminders")).to_be_visible()
-    dialog.get_by_text("Send payment reminders by e-mail").click()
-    friendly = dialog.get_by_label("3 days before the due date · Friendly reminder")
-    friendly.fill(WORDING)
-    dialog.get_by_role("button", name="Update preview").click()
-    preview = dialog.locator('[data-block-id="wording_preview:-3"]')
-    expect(preview).to_contain_text("Hi Alex, a gentle nudge: INV-0042 (£120.00) is due on")
-    expect(dialog.locator('[data-block-id="reminders_schedule"]')).to_contain_text(
-        "Clients with an unpaid invoice get a reminder 3 days before the due date"
-    )
-    preview.scroll_into_view_if_needed()
-    shot(page, "01-settings-wording-preview")
-    dialog.get_by_role("button", name="Save").click()
-    expect(dialog.get_by_role("heading", name="Billing settings")).to_be_visible()
-    close_dialog(page, "Done")
-    step = home(page).locator(".bk-section", has_text="Automatic payment reminders")
-    expect(step.get_by_role("button", name="Edit")).to_be_visible()
+    set_up_stripe(context, page)
+    turn_reminders_on(page)
 
     # An invoice issued from #billing, and its pay link sent to the client.
-    go_to_channel(page, "billing")
-    composer = page.get_by_role("textbox", name="Message")
-    composer.fill("/invoice new grace")
-    composer.press("Enter")
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
-    dialog.locator('select[data-action-id="line_service"]').select_option(index=1)
-    expect(dialog.locator('input[data-action-id="line_unit_price"]')).to_have_value("80.00")
-    dialog.get_by_role("button", name="Add line").click()
-    expect(dialog.get_by_role("heading", name="Lines (1)")).to_be_visible()
-    dialog.get_by_text("Issue it now").click()
-    dialog.get_by_role("button", name="Create").click()
-    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
-    dialog.get_by_role("button", name="OK").click()
-    found = re.search(r"INV-\d+", card_in(page, "INV-").inner_text())
-    assert found is not None
-    number = found.group(0)
+    number = issue_an_invoice(page)
     card = card_in(page, number)
     expect(card.get_by_role("button", name="Remind now")).to_be_visible()
     expect(card.get_by_role("button", name="Pause reminders")).to_be_visible()
-    card.get_by_role("button", name="Send payment link").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("textbox", name="E-mail")).to_have_value(CLIENT_EMAIL)
-    dialog.get_by_role("button", name="Send").click()
-    expect(dialog).to_contain_text(CLIENT_EMAIL)
-    dialog.get_by_role("button", name=re.compile("Done|OK|Close")).first.click()
+    send_payment_link(page, card)
     expect(page.locator("#mail-count")).to_have_text("1", timeout=LATER_MS)
     shot(page, "02-invoice-card")
 
@@ -153,7 +208,7 @@ def test_reminders_turned_on_fall_due_and_are_sent_paused_and_resumed_in_the_con
     expect(text).to_contain_text("/pay/")
     shot(page, "04-mail-reminder")
 
-    # "Remind now" on the card: confirmed, then a reminder by hand, and a third e-mail.
+    # "Remind now" on the card: confirmed, then a reminder by hand.
     go_to_channel(page, "billing")
     card_in(page, number).get_by_role("button", name="Remind now").click()
     confirm = page.get_by_role("alertdialog")
@@ -171,15 +226,14 @@ def test_reminders_turned_on_fall_due_and_are_sent_paused_and_resumed_in_the_con
     # History: the reminder the schedule sent, the one sent by hand, and the next one.
     dialog = history(page, card_in(page, number))
     expect(dialog).to_contain_text("Reminder 3 days before · sent", timeout=LATER_MS)
-    expect(dialog).to_contain_text("Sent by hand")
-    expect(dialog).to_contain_text("scheduled")
+    expect(dialog).to_contain_text("Sent by hand · @Ada Lovelace · sent")
+    expect(dialog).to_contain_text("· scheduled")
     shot(page, "07-history-reminders")
     close_dialog(page, "Close")
 
     # Pause, then resume, the invoice's reminders from its card.
     card_in(page, number).get_by_role("button", name="Pause reminders").click()
-    resume = card_in(page, number).get_by_role("button", name="Resume reminders")
-    expect(resume).to_be_visible()
+    expect(card_in(page, number).get_by_role("button", name="Resume reminders")).to_be_visible()
     dialog = history(page, card_in(page, number))
     expect(dialog).to_contain_text("Automatic reminders are paused.")
     expect(dialog).to_contain_text("not sent while paused")
@@ -193,3 +247,15 @@ def test_reminders_turned_on_fall_due_and_are_sent_paused_and_resumed_in_the_con
     expect(dialog).not_to_contain_text("Automatic reminders are paused")
     expect(dialog).to_contain_text("· scheduled")
     shot(page, "09-resumed")
+    close_dialog(page, "Close")
+
+    # The client pays from the reminder, two weeks on: Stripe's stand-in keeps the app's
+    # time, so the Checkout the app asks for, expiring in its own day, is one it accepts.
+    open_mail(page)
+    mail_list(page).filter(has_text="Reminder: invoice").first.click()
+    pay_from_the_opened_mail(context, page)
+    expect(mail_list(page)).to_have_count(4, timeout=LATER_MS)
+    expect(mail_list(page).first).to_contain_text("Receipt")
+    go_to_channel(page, "billing")
+    expect(card_in(page, number)).to_contain_text("Paid", timeout=LATER_MS)
+    shot(page, "10-paid-from-the-reminder")
