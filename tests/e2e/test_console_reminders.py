@@ -22,6 +22,7 @@ from test_console_payments import (
     LATER_MS,
     card_in,
     go_to_channel,
+    issue_an_invoice_in_billing,
     mail_list,
     open_mail,
     seed_client_and_service,
@@ -88,27 +89,6 @@ def turn_reminders_on(page: Page) -> None:
     close_dialog(page, "Done")
     step = home(page).locator(".bk-section", has_text="Automatic payment reminders")
     expect(step.get_by_role("button", name="Edit")).to_be_visible()
-
-
-def issue_an_invoice(page: Page) -> str:
-    """/invoice new in #billing: one session, issued at once; its number."""
-    go_to_channel(page, "billing")
-    composer = page.get_by_role("textbox", name="Message")
-    composer.fill("/invoice new grace")
-    composer.press("Enter")
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name="New invoice")).to_be_visible()
-    dialog.locator('select[data-action-id="line_service"]').select_option(index=1)
-    expect(dialog.locator('input[data-action-id="line_unit_price"]')).to_have_value("80.00")
-    dialog.get_by_role("button", name="Add line").click()
-    expect(dialog.get_by_role("heading", name="Lines (1)")).to_be_visible()
-    dialog.get_by_text("Issue it now").click()
-    dialog.get_by_role("button", name="Create").click()
-    expect(dialog.get_by_role("heading", name="Invoice created")).to_be_visible()
-    dialog.get_by_role("button", name="OK").click()
-    found = re.search(r"INV-\d+", card_in(page, "INV-").inner_text())
-    assert found is not None
-    return found.group(0)
 
 
 def send_payment_link(page: Page, card: Locator) -> None:
@@ -179,7 +159,7 @@ def test_reminders_fall_due_are_sent_by_hand_paused_resumed_and_paid_from_in_the
     turn_reminders_on(page)
 
     # An invoice issued from #billing, and its pay link sent to the client.
-    number = issue_an_invoice(page)
+    number = issue_an_invoice_in_billing(page)
     card = card_in(page, number)
     expect(card.get_by_role("button", name="Remind now")).to_be_visible()
     expect(card.get_by_role("button", name="Pause reminders")).to_be_visible()
