@@ -109,6 +109,47 @@ class RolledBack(SqlAlchemyUnitOfWork):
 # -- seeding ----------------------------------------------------------------------------------
 
 
+#: The columns the benchmarks' bulk seeding writes (reminders_bench, webhook_bench), in the
+#: order of their rows.
+CLIENT_COLUMNS = (
+    "id",
+    "practice_id",
+    "name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "notes",
+    "version",
+    "name_key",
+    "email_key",
+)
+INVOICE_COLUMNS = (
+    "id",
+    "practice_id",
+    "number",
+    "sequence",
+    "client_id",
+    "currency",
+    "issue_date",
+    "due_date",
+    "state",
+    "status",
+    "total_minor",
+    "paid_minor",
+    "created_at",
+    "created_by",
+    "issued_at",
+    "voided_at",
+    "void_reason",
+    "version",
+)
+
+
 def bulk_insert(
     engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[tuple]
 ) -> None:
@@ -183,23 +224,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
     bulk_insert(
         engine,
         "clients",
-        (
-            "id",
-            "practice_id",
-            "name",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "notes",
-            "version",
-            "name_key",
-            "email_key",
-        ),
+        CLIENT_COLUMNS,
         (
             (
                 f"c{n:031d}",
@@ -258,26 +283,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
     bulk_insert(
         engine,
         "invoices",
-        (
-            "id",
-            "practice_id",
-            "number",
-            "sequence",
-            "client_id",
-            "currency",
-            "issue_date",
-            "due_date",
-            "state",
-            "status",
-            "total_minor",
-            "paid_minor",
-            "created_at",
-            "created_by",
-            "issued_at",
-            "voided_at",
-            "void_reason",
-            "version",
-        ),
+        INVOICE_COLUMNS,
         invoice_rows(),
     )
     if lines:

@@ -90,7 +90,13 @@ from domain.usecases.stripe_setup import (  # noqa: E402
 from gateways.stripe_payments import StripeGateway  # noqa: E402
 from gateways.system import RandomIds, SystemClock  # noqa: E402
 from loadgen import http_request  # noqa: E402
-from reminders_bench import bulk_insert, postgres_url, sqlite_value  # noqa: E402
+from reminders_bench import (  # noqa: E402
+    CLIENT_COLUMNS,
+    INVOICE_COLUMNS,
+    bulk_insert,
+    postgres_url,
+    sqlite_value,
+)
 from sandbox.slack.standin import SlackStandIn  # noqa: E402
 from sandbox.stripe import StripeStandIn  # noqa: E402
 from sandbox.stripe.signing import signature_header  # noqa: E402
@@ -177,23 +183,7 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
     bulk_insert(
         engine,
         "clients",
-        (
-            "id",
-            "practice_id",
-            "name",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "notes",
-            "version",
-            "name_key",
-            "email_key",
-        ),
+        CLIENT_COLUMNS,
         (
             (
                 _id("c", n),
@@ -218,26 +208,7 @@ def seed(engine: Engine, practice_id: str, number_prefix: str, history: int, fre
     bulk_insert(
         engine,
         "invoices",
-        (
-            "id",
-            "practice_id",
-            "number",
-            "sequence",
-            "client_id",
-            "currency",
-            "issue_date",
-            "due_date",
-            "state",
-            "status",
-            "total_minor",
-            "paid_minor",
-            "created_at",
-            "created_by",
-            "issued_at",
-            "voided_at",
-            "void_reason",
-            "version",
-        ),
+        INVOICE_COLUMNS,
         (
             (
                 _id("i", n),
