@@ -150,10 +150,6 @@ class PayPage:
     client: Client | None
     state: PayPageState
 
-    @property
-    def has_logo(self) -> bool:
-        return self.practice.invoice_settings.logo_ref is not None
-
 
 def pay_page(token: str, uow: UnitOfWork) -> PayPage:
     """Reads only: a GET (mail scanners prefetch links) never creates anything."""
