@@ -4,6 +4,7 @@ ids."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -351,8 +352,8 @@ class Outbox(Protocol):
         """The practice's message with that dedupe key, in whatever state it is."""
         ...
 
-    def add_all(self, messages: Sequence[OutboxMessage]) -> int:
-        """`add` for many messages at once (one statement); returns how many were new."""
+    def add_all(self, messages: Sequence[OutboxMessage]) -> None:
+        """`add` for many messages at once (one statement)."""
         ...
 
 
@@ -639,3 +640,8 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def writes_together(self) -> AbstractContextManager[None]:
+        """A block of writes with nothing read in between, which the store may send together
+        when the block ends (one round trip instead of one each): a write that finds its
+        record changed meanwhile may raise StaleEdit only then."""
+        ...

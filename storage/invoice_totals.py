@@ -17,14 +17,16 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from domain.ids import PracticeId
 from domain.invoices import Invoice, InvoiceStatus, ListedTotals
 from domain.money import Currency
 from storage.orm import InvoiceTotalsRow
+from storage.rendered import RenderedStatement
 
 _Bucket = tuple[str, date, str]
 """(status, first day of the issue month, currency code): the rollup's key in a practice."""
@@ -45,19 +47,25 @@ def _contribution(invoice: Invoice) -> tuple[_Bucket, tuple[int, int, int]]:
     return bucket, (1, total, total - invoice.amount_paid.minor_units)
 
 
-@functools.cache
-def _upsert(dialect: str) -> Insert:
-    """INSERT of one bucket's changes that adds them to the row already there."""
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = dialect_insert(InvoiceTotalsRow)
-    return statement.on_conflict_do_update(
-        index_elements=[
-            InvoiceTotalsRow.practice_id,
-            InvoiceTotalsRow.status,
-            InvoiceTotalsRow.issue_month,
-            InvoiceTotalsRow.currency,
-        ],
-        set_={name: getattr(InvoiceTotalsRow, name) + statement.excluded[name] for name in _SUMS},
+_KEY = ("practice_id", "status", "issue_month", "currency")
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert(dialect: Dialect) -> RenderedStatement:
+    """INSERT of one bucket's changes that adds them to the row already there; rendered once
+    and run on the driver's cursor (`storage.rendered`), as every payment moves two buckets."""
+    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(InvoiceTotalsRow).values(
+        {name: bindparam(name) for name in (*_KEY, *_SUMS)}
+    )
+    return RenderedStatement(
+        statement.on_conflict_do_update(
+            index_elements=[getattr(InvoiceTotalsRow, name) for name in _KEY],
+            set_={
+                name: getattr(InvoiceTotalsRow, name) + statement.excluded[name] for name in _SUMS
+            },
+        ),
+        dialect,
     )
 
 
@@ -86,7 +94,9 @@ def move_totals(
         if any(moved)
     ]
     if rows:
-        session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
+        upsert = _upsert(session.get_bind().dialect)
+        for row in rows:
+            upsert.in_session(session, **row)
 
 
 def rollup_answers(issued_from: date | None, issued_to: date | None) -> bool:

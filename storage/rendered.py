@@ -1,5 +1,5 @@
 """SQLAlchemy statements rendered once into the driver's SQL and run on its own cursor, for
-the few statements every Slack request runs.
+the statements every Slack request or Stripe payment runs.
 
 SQLAlchemy's execution path (cache key, parameter building, result wrapping) costs more
 than such a statement does at the database: measured on PostgreSQL, running `/invoice`'s
@@ -14,9 +14,12 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
-from sqlalchemy import Delete, Insert
+from sqlalchemy import Delete, Insert, Update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect, Select
+
+from storage.together import RowcountCheck, in_batch, session_cursor
 
 
 class RenderedStatement:
@@ -24,7 +27,9 @@ class RenderedStatement:
     its rows, each a named tuple of the statement's columns, converted by their types."""
 
     def __init__(
-        self, statement: Select[Any] | CompoundSelect[Any] | Insert | Delete, dialect: Dialect
+        self,
+        statement: Select[Any] | CompoundSelect[Any] | Insert | Update | Delete,
+        dialect: Dialect,
     ) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
@@ -43,8 +48,12 @@ class RenderedStatement:
         self._order = tuple(compiled.positiontup or ()) if dialect.positional else None
         self._row: Any = None
         self._read: list[tuple[int, Callable[[Any], Any]]] = []
+        columns: list[Any] = []
         if isinstance(statement, Select | CompoundSelect):
             columns = list(statement.selected_columns)
+        else:  # what RETURNING gives back, if anything
+            columns = list(statement.exported_columns)
+        if columns:
             self._row = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
             for index, column in enumerate(columns):
                 convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -63,15 +72,34 @@ class RenderedStatement:
             return named
         return tuple(named[name] for name in self._order)
 
-    def run(self, cursor: Any, **values: Any) -> None:
+    def run(self, cursor: Any, **values: Any) -> int:
+        """Runs the statement; the rows it changed (for an INSERT, UPDATE or DELETE)."""
         cursor.execute(self.sql, self.parameters(values))
+        return int(cursor.rowcount)
+
+    def in_session(
+        self, session: Session, *, check: RowcountCheck | None = None, **values: Any
+    ) -> int | None:
+        """`run` inside the session's transaction; None inside `sent_together`, where the
+        rowcount is known only when the block ends (and given to `check` then)."""
+        batched = in_batch(session)
+        with session_cursor(session, check) as cursor:
+            cursor.execute(self.sql, self.parameters(values))
+            return None if batched else int(cursor.rowcount)
+
+    def rows_in_session(self, session: Session, **values: Any) -> list[Any]:
+        """`rows` inside the session's transaction."""
+        return self.rows(session.connection().connection, **values)
 
     def rows(self, connection: Any, **values: Any) -> list[Any]:
         """The statement's rows, read on a DBAPI `connection` (the caller's, so inside its
         transaction)."""
         with closing(connection.cursor()) as cursor:
             cursor.execute(self.sql, self.parameters(values))
-            fetched = cursor.fetchall()
+            return self.made(cursor.fetchall())
+
+    def made(self, fetched: list[Any]) -> list[Any]:
+        """Rows as the driver fetched them, made into the statement's named tuples."""
         make, read = self._row._make, self._read
         if not read:
             return [make(row) for row in fetched]
@@ -82,3 +110,25 @@ class RenderedStatement:
                 converted[index] = convert(converted[index])
             rows.append(make(converted))
         return rows
+
+
+def rows_together(
+    session: Session, *reads: tuple[RenderedStatement, dict[str, Any]]
+) -> list[list[Any]]:
+    """The rows of each read, in the session's transaction; on PostgreSQL all of them in
+    one round trip (with the transaction's BEGIN, when they are its first statements)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return [statement.rows(connection.connection, **values) for statement, values in reads]
+    cursors = [connection.connection.cursor() for _ in reads]
+    try:
+        with connection.connection.driver_connection.pipeline():
+            for cursor, (statement, values) in zip(cursors, reads, strict=True):
+                cursor.execute(statement.sql, statement.parameters(values))
+        return [
+            statement.made(cursor.fetchall())
+            for cursor, (statement, _) in zip(cursors, reads, strict=True)
+        ]
+    finally:
+        for cursor in cursors:
+            cursor.close()

@@ -3,6 +3,7 @@ webhook or job run."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
@@ -33,6 +34,7 @@ from storage.repositories.stripe import (
     SqlStripeEventLog,
 )
 from storage.repositories.support import SqlSupportConversations, SqlSupportSettings
+from storage.together import sent_together
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -118,3 +120,8 @@ class SqlAlchemyUnitOfWork:
     def rollback(self) -> None:
         if self._session is not None:
             self._session.rollback()
+
+    def writes_together(self) -> AbstractContextManager[None]:
+        if self._session is None:
+            raise RuntimeError("writes_together() outside the unit of work's with-block")
+        return sent_together(self._session)

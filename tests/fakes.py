@@ -11,6 +11,7 @@ record whose stored version moved is refused.
 from __future__ import annotations
 
 from collections.abc import Collection, Container, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
@@ -779,8 +780,9 @@ class FakeOutbox(_Repository):
     def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
         return self._state.outbox.get((practice_id, dedupe_key))
 
-    def add_all(self, messages: Sequence[OutboxMessage]) -> int:
-        return sum(self.add(message) for message in messages)
+    def add_all(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            self.add(message)
 
 
 @dataclass(frozen=True)
@@ -1231,6 +1233,10 @@ class FakeUnitOfWork:
     def rollback(self) -> None:
         self.staged()
         self._staged = self._committed.copy()
+
+    def writes_together(self) -> AbstractContextManager[None]:
+        self.staged()
+        return nullcontext()
 
     def staged(self) -> FakeState:
         """The transaction's working copy; repositories are unusable outside `with`."""

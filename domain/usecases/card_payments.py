@@ -481,27 +481,30 @@ def _stored(
     """An invoice with a new card payment or refund (made from `replacing`, as read in this
     transaction): stored, audited, its card redrawn and the billing channel told, with the
     `also` messages, all in the caller's transaction."""
-    audit(
-        uow,
-        env,
-        invoice.practice_id,
-        STRIPE,
-        f"{entry.kind.value}.recorded",
-        "invoice",
-        invoice.id,
-        payment_id=entry.id,
-        method="card",
-        amount_minor=str(entry.amount.minor_units),
-        currency=entry.amount.currency.code,
-    )
     news_message = _effects.billing_channel_message(
         env, invoice.practice_id, news, news_key, invoice_id=invoice.id, payment_id=entry.id
     )
-    # One statement for every message of the change.
-    uow.outbox.add_all([*_effects.invoice_changed_messages(env, invoice), news_message, *also])
-    # Last: storing the invoice moves the practice's totals rollup, whose few rows every
-    # payment of the month writes, so concurrent payments queue on them until this commits.
-    uow.invoices.update(invoice, replacing=replacing)
+    # Nothing is read between these writes, so they may travel to the database together.
+    with uow.writes_together():
+        audit(
+            uow,
+            env,
+            invoice.practice_id,
+            STRIPE,
+            f"{entry.kind.value}.recorded",
+            "invoice",
+            invoice.id,
+            payment_id=entry.id,
+            method="card",
+            amount_minor=str(entry.amount.minor_units),
+            currency=entry.amount.currency.code,
+        )
+        # One statement for every message of the change.
+        uow.outbox.add_all([*_effects.invoice_changed_messages(env, invoice), news_message, *also])
+        # Last: storing the invoice moves the practice's totals rollup, whose few rows every
+        # payment of the month writes, so concurrent payments queue on them until this
+        # commits.
+        uow.invoices.update(invoice, replacing=replacing)
 
 
 def _locale(uow: UnitOfWork, invoice: Invoice) -> str:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import cast
+from functools import lru_cache
 
-from sqlalchemy import (
-    Table,
-    insert,
-    select,
-)
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from domain.audit import AuditEvent
@@ -19,9 +16,18 @@ from domain.ids import (
 from storage.orm import (
     AuditEventRow,
 )
+from storage.rendered import RenderedStatement
 
-# Built once, its values given as parameters: most changes write an entry.
-_RECORD = insert(cast(Table, AuditEventRow.__table__))
+_COLUMNS = ("id", "practice_id", "actor", "action", "subject_type", "subject_id", "at", "details")
+
+
+@lru_cache(maxsize=8)
+def _record(dialect: Dialect) -> RenderedStatement:
+    """Rendered once, its values given as parameters, and run on the driver's cursor
+    (`storage.rendered`): most changes write an entry, every payment among them."""
+    return RenderedStatement(
+        insert(AuditEventRow).values({name: bindparam(name) for name in _COLUMNS}), dialect
+    )
 
 
 class SqlAuditLog:
@@ -29,18 +35,16 @@ class SqlAuditLog:
         self._session = session
 
     def record(self, event: AuditEvent) -> None:
-        self._session.execute(
-            _RECORD,
-            {
-                "id": event.id,
-                "practice_id": event.practice_id,
-                "actor": event.actor,
-                "action": event.action,
-                "subject_type": event.subject_type,
-                "subject_id": event.subject_id,
-                "at": event.at,
-                "details": dict(event.details),
-            },
+        _record(self._session.get_bind().dialect).in_session(
+            self._session,
+            id=event.id,
+            practice_id=event.practice_id,
+            actor=event.actor,
+            action=event.action,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
+            at=event.at,
+            details=dict(event.details),
         )
 
     def for_subject(self, practice_id: PracticeId, subject_id: str) -> list[AuditEvent]:

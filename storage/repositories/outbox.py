@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import closing
 from operator import attrgetter
 from typing import Any, cast
 
@@ -17,6 +16,7 @@ from storage.orm import OutboxRow
 from storage.repositories.inserts import (
     insert_ignoring_duplicates,
 )
+from storage.together import session_cursor
 
 
 class SqlOutbox:
@@ -34,17 +34,17 @@ class SqlOutbox:
             self._session, OutboxRow, _values(message), ["practice_id", "dedupe_key"]
         )
 
-    def add_all(self, messages: Sequence[OutboxMessage]) -> int:
+    def add_all(self, messages: Sequence[OutboxMessage]) -> None:
         if not messages:
-            return 0
+            return
         # On the driver's cursor (`storage.bulk`): a sweep's batch writes a thousand, and
         # SQLAlchemy's execution path cost more than the database took to store them.
-        connection = self._session.connection()
-        insert = rows_insert(_OUTBOX, _COLUMNS, ("practice_id", "dedupe_key"), connection.dialect)
+        dialect = self._session.get_bind().dialect
+        insert = rows_insert(_OUTBOX, _COLUMNS, ("practice_id", "dedupe_key"), dialect)
         columns = [list(map(attrgetter(name), messages)) for name in _COLUMNS]
         columns[_KIND] = list(map(str, columns[_KIND]))
-        with closing(connection.connection.cursor()) as cursor:
-            return insert.run(cursor, columns)
+        with session_cursor(self._session) as cursor:
+            insert.run(cursor, columns)
 
     def get(self, practice_id: PracticeId, dedupe_key: str) -> OutboxMessage | None:
         row = self._session.scalar(

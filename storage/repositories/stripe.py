@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from domain.errors import StaleEdit
@@ -15,15 +18,55 @@ from domain.money import Currency
 from domain.online_payments import CheckoutState, PayLink, StoredCheckout
 from domain.stripe_connect import AccountStatus, StripeConnection
 from storage.orm import CheckoutSessionRow, PayLinkRow, StripeConnectionRow, StripeEventRow
+from storage.rendered import RenderedStatement, rows_together
 from storage.repositories.inserts import (
     insert_ignoring_duplicates,
     insert_many_ignoring_duplicates,
 )
 
-# The table's row rather than an ORM object, which costs more to make than the read.
-_FOR_ACCOUNT = select(*cast(Table, StripeConnectionRow.__table__).columns).where(
-    StripeConnectionRow.account_id == bindparam("account_id")
-)
+
+# Every Stripe event runs these three, on the driver's cursor (`storage.rendered`): through
+# SQLAlchemy's execution path each cost three times its round trip to the database.
+@lru_cache(maxsize=8)
+def _for_account(dialect: Dialect) -> RenderedStatement:
+    return RenderedStatement(
+        select(*cast(Table, StripeConnectionRow.__table__).columns).where(
+            StripeConnectionRow.account_id == bindparam("account_id")
+        ),
+        dialect,
+    )
+
+
+@lru_cache(maxsize=8)
+def _remember_event(dialect: Dialect) -> RenderedStatement:
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    return RenderedStatement(
+        insert(StripeEventRow)
+        .values(
+            event_id=bindparam("event_id"),
+            type=bindparam("type"),
+            received_at=bindparam("received_at"),
+        )
+        .on_conflict_do_nothing(index_elements=[StripeEventRow.event_id])
+        # Whether it was stored is read from the row coming back, as with psycopg an
+        # INSERT's rowcount is not always what was inserted.
+        .returning(StripeEventRow.event_id),
+        dialect,
+    )
+
+
+@lru_cache(maxsize=8)
+def _end_checkout(dialect: Dialect) -> RenderedStatement:
+    return RenderedStatement(
+        update(CheckoutSessionRow)
+        .where(
+            CheckoutSessionRow.id == bindparam("checkout"),
+            CheckoutSessionRow.practice_id == bindparam("practice"),
+            CheckoutSessionRow.state == CheckoutState.OPEN.value,
+        )
+        .values(state=bindparam("ended")),
+        dialect,
+    )
 
 
 class SqlStripeConnectionRepository:
@@ -35,9 +78,11 @@ class SqlStripeConnectionRepository:
         return None if row is None else _connection(row)
 
     def for_account(self, account_id: str) -> StripeConnection | None:
-        # Every Stripe event starts here.
-        row = self._session.execute(_FOR_ACCOUNT, {"account_id": account_id}).first()
-        return None if row is None else _connection(row)
+        # Every Stripe event starts here: on PostgreSQL in one round trip with its BEGIN.
+        session = self._session
+        statement = _for_account(session.get_bind().dialect)
+        (rows,) = rows_together(session, (statement, {"account_id": account_id}))
+        return _connection(rows[0]) if rows else None
 
     def all_connected(self) -> list[StripeConnection]:
         rows = self._session.scalars(
@@ -116,12 +161,11 @@ class SqlStripeEventLog:
         self._session = session
 
     def remember(self, event_id: str, event_type: str, received_at: datetime) -> bool:
-        return insert_ignoring_duplicates(
-            self._session,
-            StripeEventRow,
-            {"event_id": event_id, "type": event_type, "received_at": received_at},
-            ["event_id"],
+        session = self._session
+        stored = _remember_event(session.get_bind().dialect).rows_in_session(
+            session, event_id=event_id, type=event_type, received_at=received_at
         )
+        return bool(stored)
 
 
 class SqlPayLinkRepository:
@@ -253,23 +297,11 @@ class SqlCheckoutRepository:
     def end(self, practice_id: PracticeId, checkout_id: str, state: CheckoutState) -> bool:
         # One conditional UPDATE rather than a read and a write: every paid checkout's
         # webhook ends its session.
-        result = self._session.execute(
-            _END_CHECKOUT,
-            {"checkout": checkout_id, "practice": practice_id, "ended": state.value},
+        session = self._session
+        changed = _end_checkout(session.get_bind().dialect).in_session(
+            session, checkout=checkout_id, practice=practice_id, ended=state.value
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-_END_CHECKOUT = (
-    update(CheckoutSessionRow)
-    .where(
-        CheckoutSessionRow.id == bindparam("checkout"),
-        CheckoutSessionRow.practice_id == bindparam("practice"),
-        CheckoutSessionRow.state == CheckoutState.OPEN.value,
-    )
-    .values(state=bindparam("ended"))
-    .execution_options(synchronize_session=False)
-)
+        return bool(changed)  # None (not known yet) only inside `sent_together`
 
 
 def _checkout(row: CheckoutSessionRow) -> StoredCheckout:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import functools
+from functools import lru_cache
 from typing import cast
 
-from sqlalchemy import Table, Update, bindparam, update
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from domain.errors import StaleEdit
 from storage.orm import AppointmentRow, ClientRow, InvoiceRow, ServiceTypeRow
+from storage.rendered import RenderedStatement
 
 
 def update_versioned(
@@ -24,31 +26,39 @@ def update_versioned(
     """Write a changed record only if nobody stored another change since it was read.
 
     The domain moves `version` on each change; the row must still hold the one before.
+    Inside `storage.together.sent_together`, StaleEdit comes when the block ends.
     """
-    statement = _update(cast(Table, table.__table__))
-    # The columns to set are the parameters named after them.
-    result = session.execute(
-        statement,
-        {
-            **values,
-            "version": new_version,
-            "record_id": record_id,
-            "record_practice_id": practice_id,
-            "old_version": new_version - 1,
-        },
+
+    def one_row_changed(changed: int) -> None:
+        if changed != 1:
+            raise StaleEdit(
+                f"This {what} was changed by someone else meanwhile. Reopen it and try again."
+            )
+
+    statement = _update(session.get_bind().dialect, cast(Table, table.__table__), tuple(values))
+    statement.in_session(
+        session,
+        check=one_row_changed,
+        **values,
+        version=new_version,
+        record_id=record_id,
+        record_practice_id=practice_id,
+        old_version=new_version - 1,
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleEdit(
-            f"This {what} was changed by someone else meanwhile. Reopen it and try again."
+
+
+@lru_cache(maxsize=32)
+def _update(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> RenderedStatement:
+    """Rendered once per table and set of columns, the values given as parameters, and run on
+    the driver's cursor (`storage.rendered`): every payment and edit writes one, and building
+    it with its values, or running it through SQLAlchemy, cost more than the database took."""
+    return RenderedStatement(
+        update(table)
+        .where(
+            table.c.id == bindparam("record_id"),
+            table.c.practice_id == bindparam("record_practice_id"),
+            table.c.version == bindparam("old_version"),
         )
-
-
-@functools.cache
-def _update(table: Table) -> Update:
-    """Built once per table, the values given as parameters: building it with its values on
-    every call cost more than running it."""
-    return update(table).where(
-        table.c.id == bindparam("record_id"),
-        table.c.practice_id == bindparam("record_practice_id"),
-        table.c.version == bindparam("old_version"),
+        .values({name: bindparam(name) for name in (*columns, "version")}),
+        dialect,
     )
