@@ -641,7 +641,8 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
     def writes_together(self) -> AbstractContextManager[None]:
-        """A block of writes with nothing read in between, which the store may send together
-        when the block ends (one round trip instead of one each): a write that finds its
-        record changed meanwhile may raise StaleEdit only then."""
+        """A block of writes, with nothing read in between, that the store may hold back and
+        send together when the block ends (one round trip instead of one each). A write that
+        finds its record changed meanwhile may then raise StaleEdit only when the block
+        ends."""
         ...

@@ -18,6 +18,8 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from storage.together import refuse_statements_in_batches
+
 log = logging.getLogger(__name__)
 
 #: How long a SQLite writer waits for another writer's lock before giving up.
@@ -246,6 +248,7 @@ def _postgres_engine(url: URL, *, pool_size: int, ping_after_idle: float) -> Eng
             # The pool drops this connection and checks out (or opens) another.
             raise DisconnectionError(str(error)) from error
 
+    refuse_statements_in_batches(engine)
     return engine
 
 

@@ -48,15 +48,18 @@ def _contribution(invoice: Invoice) -> tuple[_Bucket, tuple[int, int, int]]:
 
 
 _KEY = ("practice_id", "status", "issue_month", "currency")
+_COLUMNS = (*_KEY, *_SUMS)
 
 
 @functools.lru_cache(maxsize=8)
-def _upsert(dialect: Dialect) -> RenderedStatement:
-    """INSERT of one bucket's changes that adds them to the row already there; rendered once
-    and run on the driver's cursor (`storage.rendered`), as every payment moves two buckets."""
+def _upsert(dialect: Dialect, buckets: int) -> RenderedStatement:
+    """INSERT of the changes of `buckets` buckets that adds them to the rows already there,
+    in one statement (a payment moves two); rendered once and run on the driver's cursor
+    (`storage.rendered`). The database takes VALUES rows in order, so the buckets are
+    still touched in key order."""
     dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     statement = dialect_insert(InvoiceTotalsRow).values(
-        {name: bindparam(name) for name in (*_KEY, *_SUMS)}
+        [{name: bindparam(f"{name}_{number}") for name in _COLUMNS} for number in range(buckets)]
     )
     return RenderedStatement(
         statement.on_conflict_do_update(
@@ -82,21 +85,16 @@ def move_totals(
         moved = changes.setdefault(bucket, [0, 0, 0])
         for at, value in enumerate(sums):
             moved[at] += sign * value
-    rows = [
-        {
-            "practice_id": practice_id,
-            "status": status,
-            "issue_month": month,
-            "currency": currency,
-            **dict(zip(_SUMS, moved, strict=True)),
-        }
-        for (status, month, currency), moved in sorted(changes.items())
-        if any(moved)
-    ]
-    if rows:
-        upsert = _upsert(session.get_bind().dialect)
-        for row in rows:
-            upsert.in_session(session, **row)
+    values: dict[str, object] = {}
+    buckets = 0
+    for (status, month, currency), moved in sorted(changes.items()):
+        if not any(moved):
+            continue
+        row = (practice_id, status, month, currency, *moved)
+        values |= {f"{name}_{buckets}": value for name, value in zip(_COLUMNS, row, strict=True)}
+        buckets += 1
+    if buckets:
+        _upsert(session.get_bind().dialect, buckets).in_session(session, **values)
 
 
 def rollup_answers(issued_from: date | None, issued_to: date | None) -> bool:

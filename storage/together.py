@@ -1,6 +1,6 @@
 """Writes sent to the database together: inside `sent_together`, the statements run on the
-driver's cursor (`session_cursor`) reach PostgreSQL in one round trip, psycopg's pipeline
-mode, instead of one round trip each.
+driver's cursor (`session_cursor`) reach PostgreSQL when the block ends, in one round trip
+(psycopg's pipeline mode) instead of one round trip each.
 
 A card payment writes its audit entry, outbox messages, invoice, ledger entry and totals
 rollup one after the other with nothing read in between. Each round trip cost the serving
@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 
 RowcountCheck = Callable[[int], None]
@@ -28,14 +29,17 @@ _BATCH = "storage.together"
 
 @contextmanager
 def sent_together(session: Session) -> Iterator[None]:
-    """The writes inside go to PostgreSQL together when the block ends (nothing inside may
-    read what they wrote); their rowcount checks run then, in order."""
+    """The writes inside go to PostgreSQL together when the block ends; their rowcount
+    checks run then, in order. Only statements run through `session_cursor` may run inside:
+    one through SQLAlchemy would read its answer at once, before it has come
+    (`refuse_statements_in_batches` makes that an error)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql" or _BATCH in session.info:
         yield
         return
     batch: list[tuple[Any, RowcountCheck | None]] = []
     session.info[_BATCH] = batch
+    connection.info[_BATCH] = True
     try:
         try:
             with connection.connection.driver_connection.pipeline():
@@ -49,6 +53,7 @@ def sent_together(session: Session) -> Iterator[None]:
         _check(batch, answered_only=False)
     finally:
         del session.info[_BATCH]
+        del connection.info[_BATCH]
         for cursor, _ in batch:
             cursor.close()
 
@@ -60,6 +65,20 @@ def _check(batch: list[tuple[Any, RowcountCheck | None]], *, answered_only: bool
         if answered_only and cursor.rowcount < 0:
             return
         check(cursor.rowcount)
+
+
+def refuse_statements_in_batches(engine: Engine) -> None:
+    """Make a statement run through SQLAlchemy inside `sent_together` an error rather than a
+    wrong answer: SQLAlchemy reads a statement's rowcount and rows as soon as it is sent,
+    which in pipeline mode is before they have come back."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse(connection: Connection, *_: Any) -> None:
+        if connection.info.get(_BATCH):
+            raise RuntimeError(
+                "a statement ran through SQLAlchemy inside sent_together(); "
+                "only session_cursor() statements may"
+            )
 
 
 def in_batch(session: Session) -> bool:
