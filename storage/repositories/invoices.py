@@ -213,26 +213,20 @@ class _OneInvoice(NamedTuple):
 @lru_cache(maxsize=8)
 def _one_invoice(dialect: Dialect) -> _OneInvoice:
     """The reads of one invoice by id, rendered once per dialect."""
+
+    def in_order(table: type[InvoiceLineRow] | type[LedgerEntryRow]) -> RenderedStatement:
+        return RenderedStatement(
+            select(*_columns(table))
+            .where(
+                table.practice_id == bindparam("practice_id"),
+                table.invoice_id == bindparam("invoice_id"),
+            )
+            .order_by(table.position),
+            dialect,
+        )
+
     return _OneInvoice(
-        RenderedStatement(_ONE, dialect),
-        RenderedStatement(
-            select(*_columns(InvoiceLineRow))
-            .where(
-                InvoiceLineRow.practice_id == bindparam("practice_id"),
-                InvoiceLineRow.invoice_id == bindparam("invoice_id"),
-            )
-            .order_by(InvoiceLineRow.position),
-            dialect,
-        ),
-        RenderedStatement(
-            select(*_columns(LedgerEntryRow))
-            .where(
-                LedgerEntryRow.practice_id == bindparam("practice_id"),
-                LedgerEntryRow.invoice_id == bindparam("invoice_id"),
-            )
-            .order_by(LedgerEntryRow.position),
-            dialect,
-        ),
+        RenderedStatement(_ONE, dialect), in_order(InvoiceLineRow), in_order(LedgerEntryRow)
     )
 
 

@@ -221,10 +221,18 @@ def test_requests_drawer_lists_the_command_and_the_apps_web_api_calls(page: Page
     expect(opened.locator("pre").first).to_contain_text('"trigger_id"')
 
 
+#: Rendering the settings' sample invoice and uploading it can take seconds on a busy machine.
+PREVIEW_MS = 30_000
+
+
 def test_logo_goes_through_the_file_chooser_and_is_checked_by_content(page: Page) -> None:
     home(page).locator("button[data-action-id=invoice_settings_open]").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading", name="Invoice settings")).to_be_visible()
+    # The preview is drawn after the modal opens and replaces the view when it comes, as
+    # Slack's views.update does, which clears a Save's field errors: a person sees it arrive
+    # before they are done choosing a file; the test waits for it as they would.
+    expect(dialog.locator('[data-block-id="preview"] img')).to_be_visible(timeout=PREVIEW_MS)
 
     dialog.get_by_label("Logo").set_input_files(
         {"name": "logo.png", "mimeType": "image/png", "buffer": b"%PDF-1.7 not an image"}

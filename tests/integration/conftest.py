@@ -28,6 +28,18 @@ def env() -> Env:
     return Env(clock=_Clock(), ids=_Ids())
 
 
+class _ShortIds:
+    # A practice's workspace id is made from one, and a workspace id holds 32 characters.
+    def new_id(self) -> str:
+        return uuid.uuid4().hex[:20]
+
+
+@pytest.fixture
+def short_ids_env(env: Env) -> Env:
+    """`env` with ids short enough for the factories' workspace ids on PostgreSQL."""
+    return Env(clock=env.clock, ids=_ShortIds())
+
+
 @pytest.fixture
 def new_uow(engine: Engine) -> Callable[[], SqlAlchemyUnitOfWork]:
     """Each call is a fresh unit of work, as each Slack request or webhook gets one."""

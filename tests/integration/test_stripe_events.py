@@ -13,7 +13,6 @@ import json
 import random
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,15 +48,9 @@ DELIVERY_ATTEMPTS = 10
 NewUow = Callable[[], SqlAlchemyUnitOfWork]
 
 
-class _ShortIds:
-    # Workspace ids are made from these, and a workspace id holds 32 characters.
-    def new_id(self) -> str:
-        return uuid.uuid4().hex[:20]
-
-
 @pytest.fixture
-def env(env: Env) -> Env:
-    return Env(clock=env.clock, ids=_ShortIds())
+def env(short_ids_env: Env) -> Env:
+    return short_ids_env
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ not run inside the block is an error rather than a wrong answer."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -24,15 +23,9 @@ from storage.unit_of_work import SqlAlchemyUnitOfWork
 NewUow = Callable[[], SqlAlchemyUnitOfWork]
 
 
-class _ShortIds:
-    # Workspace ids are made from these, and a workspace id holds 32 characters.
-    def new_id(self) -> str:
-        return uuid.uuid4().hex[:20]
-
-
 @pytest.fixture
-def env(env: Env) -> Env:
-    return Env(clock=env.clock, ids=_ShortIds())
+def env(short_ids_env: Env) -> Env:
+    return short_ids_env
 
 
 def _card_payment(invoice: Invoice, payment_id: str, intent: str) -> Invoice:
