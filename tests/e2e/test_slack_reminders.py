@@ -82,11 +82,14 @@ def _client(world: SlackWorld, seat: Seat, name: str, email: str) -> Client:
 
 
 def _invoice(world: SlackWorld, seat: Seat, client: Client, days_overdue: int) -> Invoice:
-    due = datetime.now(UTC).date() - timedelta(days=days_overdue)
+    practice = world.practice(seat.workspace)
+    # Overdue by the practice's calendar (Berlin), as the digest counts: in the last hour of
+    # a UTC day, Berlin is already on the next one.
+    due = world.env.today_at(practice) - timedelta(days=days_overdue)
     return an_issued_invoice(
         world.uow(),
         world.env,
-        world.practice(seat.workspace),
+        practice,
         client=client,
         lines=1,
         price="80.00",
