@@ -84,8 +84,8 @@ class RenderedStatement:
         rowcount is known only when the block ends (and given to `check` then)."""
         batched = in_batch(session)
         with session_cursor(session, check) as cursor:
-            cursor.execute(self.sql, self.parameters(values))
-            return None if batched else int(cursor.rowcount)
+            changed = self.run(cursor, **values)
+        return None if batched else changed
 
     def rows_in_session(self, session: Session, **values: Any) -> list[Any]:
         """`rows` inside the session's transaction."""
@@ -124,7 +124,7 @@ def rows_together(
     try:
         with connection.connection.driver_connection.pipeline():
             for cursor, (statement, values) in zip(cursors, reads, strict=True):
-                cursor.execute(statement.sql, statement.parameters(values))
+                statement.run(cursor, **values)
         return [
             statement.made(cursor.fetchall())
             for cursor, (statement, _) in zip(cursors, reads, strict=True)

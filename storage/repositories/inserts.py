@@ -6,9 +6,12 @@ import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import Insert, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
+
+from storage.rendered import RenderedStatement
 
 
 def insert_ignoring_duplicates(
@@ -58,6 +61,17 @@ def insert_many_ignoring_duplicates(
         (returning,),
     )
     return list(session.connection().execute(statement, list(rows)).scalars())
+
+
+@functools.lru_cache(maxsize=8)
+def rendered_insert_ignoring_duplicates(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], conflict: tuple[str, ...]
+) -> RenderedStatement:
+    """The statement of `insert_ignoring_duplicates` for these columns, rendered for the
+    driver's cursor (`storage.rendered`), for an insert on a hot path: its rows are those
+    inserted. A refusal then comes as the driver's own exception, not SQLAlchemy's."""
+    statement = _statement(dialect.name, table, conflict, conflict)
+    return RenderedStatement(statement.values({name: bindparam(name) for name in columns}), dialect)
 
 
 @functools.cache

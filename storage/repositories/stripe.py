@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,11 @@ from storage.rendered import RenderedStatement
 from storage.repositories.inserts import (
     insert_ignoring_duplicates,
     insert_many_ignoring_duplicates,
+    rendered_insert_ignoring_duplicates,
 )
+
+_STRIPE_EVENTS = cast(Table, StripeEventRow.__table__)
+_EVENT_COLUMNS = ("event_id", "type", "received_at")
 
 
 # Every Stripe event runs these three, on the driver's cursor (`storage.rendered`): through
@@ -33,24 +36,6 @@ def _for_account(dialect: Dialect) -> RenderedStatement:
         select(*cast(Table, StripeConnectionRow.__table__).columns).where(
             StripeConnectionRow.account_id == bindparam("account_id")
         ),
-        dialect,
-    )
-
-
-@lru_cache(maxsize=8)
-def _remember_event(dialect: Dialect) -> RenderedStatement:
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    return RenderedStatement(
-        insert(StripeEventRow)
-        .values(
-            event_id=bindparam("event_id"),
-            type=bindparam("type"),
-            received_at=bindparam("received_at"),
-        )
-        .on_conflict_do_nothing(index_elements=[StripeEventRow.event_id])
-        # Whether it was stored is read from the row coming back, as with psycopg an
-        # INSERT's rowcount is not always what was inserted.
-        .returning(StripeEventRow.event_id),
         dialect,
     )
 
@@ -164,7 +149,10 @@ class SqlStripeEventLog:
 
     def remember(self, event_id: str, event_type: str, received_at: datetime) -> bool:
         session = self._session
-        stored = _remember_event(session.get_bind().dialect).rows_in_session(
+        statement = rendered_insert_ignoring_duplicates(
+            session.get_bind().dialect, _STRIPE_EVENTS, _EVENT_COLUMNS, ("event_id",)
+        )
+        stored = statement.rows_in_session(
             session, event_id=event_id, type=event_type, received_at=received_at
         )
         return bool(stored)
