@@ -248,7 +248,10 @@ def test_logo_goes_through_the_file_chooser_and_is_checked_by_content(page: Page
     expect(dialog).to_have_count(0)
 
     home(page).locator("button[data-action-id=invoice_settings_open]").click()
-    expect(page.get_by_role("dialog").get_by_text("Remove the current logo")).to_be_visible()
+    reopened = page.get_by_role("dialog")
+    expect(reopened.get_by_text("Remove the current logo")).to_be_visible()
+    # Its preview drawn too, so that no render is still in flight when the sandbox stops.
+    expect(reopened.locator('[data-block-id="preview"] img')).to_be_visible(timeout=PREVIEW_MS)
 
 
 def test_tax_rates_menu_pushes_and_updates_the_modal(page: Page) -> None:
