@@ -4,7 +4,7 @@ second end to end through the outbox to a real SMTP server with one and two serv
 
     .venv/bin/python bench/reminders_bench.py [--invoices 100000] [--small 10000]
         [--due 30000] [--batch 1000] [--rounds 5] [--e2e 500]
-        [--postgres-url URL | --no-postgres] [--no-sqlite]
+        [--postgres-url URL | --no-postgres] [--no-sqlite] [--layout created|spread]
 
 The README's figures come from `--invoices 1000000`. Each database is fresh (a SQLite file,
 a PostgreSQL database the script creates and drops) and seeded in bulk SQL: `--invoices`
@@ -20,9 +20,11 @@ process's CPU time (on SQLite that is all of the work, and a busy machine's othe
 do not count in it; on PostgreSQL the server's share is missing):
 
 - *bare claim*: the claim's statement typed by hand and run on the driver's cursor: due
-  reminders joined with their invoices, clients, pay links and pauses, oldest first, LIMIT
-  1,000 (``FOR NO KEY UPDATE OF reminders, invoices SKIP LOCKED`` on PostgreSQL), then the
-  compare-and-set UPDATE marking them sent;
+  reminders, each with its invoice's due date (read from the invoice only for a row stored
+  without one), oldest first, LIMIT 1,000 (``FOR NO KEY UPDATE SKIP LOCKED`` on
+  PostgreSQL), then the compare-and-set UPDATE marking them sent (on SQLite by rowid, read
+  with them). The claim reads no invoice, client, pay link or pause: those are read when
+  each e-mail is written;
 - *app claim*: the same through the repository (`claim_due`, `settle`): SQLAlchemy, the rows
   turned into domain objects;
 - *bare batch*: the bare claim plus what the batch writes, by hand: 1,000 outbox rows and
@@ -188,9 +190,17 @@ def sqlite_value(value: Any) -> Any:
     return value
 
 
-def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]:
+def seed(
+    url: str, invoices: int, due: int, *, lines: bool = False, layout: str = "created"
+) -> list[str]:
     """Practices through the domain (reminders on, planned), then clients, invoices, pay
-    links and reminders in bulk. Returns the practice ids."""
+    links and reminders in bulk. Returns the practice ids.
+
+    `layout` "created" stores the reminders as the app would have: random ids, in the order
+    they were planned, a practice's due ones sharing its send moment. "spread" is this
+    benchmark's earlier data: ids in invoice order, every due reminder a second from the
+    next, stored in invoice order, so that a batch's 1,000 lie one in thirty among the due
+    ones, each on a page of its own."""
     engine = create_engine_for(url)
     upgrade(engine)
     sessions = session_factory(engine)
@@ -255,10 +265,13 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
     def reminded_now(n: int) -> bool:
         return n % unpaid_every == 0 and n // unpaid_every < due
 
+    def issued_on(n: int) -> date:
+        return today - timedelta(days=11 if reminded_now(n) else 20 + n % 300)
+
     def invoice_rows() -> Iterator[tuple]:
         for n in range(invoices):
             unpaid = n % unpaid_every == 0
-            issued = today - timedelta(days=11 if reminded_now(n) else 20 + n % 300)
+            issued = issued_on(n)
             yield (
                 f"i{n:031d}",
                 owner(n),
@@ -325,29 +338,52 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
         ((owner(n), f"i{n:031d}", f"t{n:031d}", now, 0) for n in range(invoices)),
     )
 
-    def reminder_rows() -> Iterator[tuple]:
-        for n in range(invoices):
-            step = "0"
-            if reminded_now(n):
-                step, state = "-3", "scheduled"
-                at, decided = due_at - timedelta(seconds=n % 600), None
-            elif n % unpaid_every == 0:
-                state, at, decided = "scheduled", now + timedelta(days=1 + n % 20), None
+    def reminder_row(n: int) -> tuple:
+        # Scheduled reminders carry their invoice's due date, as the app stores them.
+        step, invoice_due = "0", None
+        if n % unpaid_every == 0:
+            invoice_due = issued_on(n) + timedelta(days=14)
+        if reminded_now(n):
+            step, state, decided = "-3", "scheduled", None
+            if layout == "spread":
+                at = due_at - timedelta(seconds=n % 600)
             else:
-                state, at, decided = "sent", now - timedelta(days=30), now - timedelta(days=30)
-            yield (
-                f"r{n:031d}",
-                owner(n),
-                f"i{n:031d}",
-                step,
-                0,
-                at,
-                state,
-                "",
-                ACTOR,
-                now,
-                decided,
-            )
+                # A practice's reminders of a day share its send moment; ten moments a minute
+                # apart stand for the practices' time zones and send times.
+                at = due_at - timedelta(minutes=practice_ids.index(owner(n)) % 10)
+        elif n % unpaid_every == 0:
+            state, at, decided = "scheduled", now + timedelta(days=1 + n % 20), None
+        else:
+            state, at, decided = "sent", now - timedelta(days=30), now - timedelta(days=30)
+        return (
+            f"r{n:031d}" if layout == "spread" else uuid.uuid4().hex,
+            owner(n),
+            f"i{n:031d}",
+            step,
+            0,
+            at,
+            invoice_due,
+            state,
+            "",
+            ACTOR,
+            now,
+            decided,
+        )
+
+    def reminder_rows() -> Iterator[tuple]:
+        if layout == "spread":
+            yield from map(reminder_row, range(invoices))
+            return
+        # In the order the app would have stored them: the history, then the due ones (each
+        # stored when its invoice was issued, eleven days ago), then the later ones (each
+        # planned when its invoice's previous step went out).
+        yield from (reminder_row(n) for n in range(invoices) if n % unpaid_every)
+        yield from (reminder_row(n) for n in range(invoices) if reminded_now(n))
+        yield from (
+            reminder_row(n)
+            for n in range(invoices)
+            if n % unpaid_every == 0 and not reminded_now(n)
+        )
 
     bulk_insert(
         engine,
@@ -359,6 +395,7 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
             "step",
             "occurrence",
             "due_at",
+            "invoice_due_date",
             "state",
             "reason",
             "actor",
@@ -381,13 +418,11 @@ def seed(url: str, invoices: int, due: int, *, lines: bool = False) -> list[str]
 # -- the claim, by hand and through the app ----------------------------------------------------
 
 _SELECT = """
-SELECT r.id, r.step, r.occurrence, r.due_at, i.practice_id, i.id, i.status, i.due_date,
-       pl.token, pl.last_sent_to, c.email, rp.invoice_id
+SELECT r.id, r.step, r.occurrence, r.due_at, r.practice_id, r.invoice_id,
+       coalesce(r.invoice_due_date, (SELECT i.due_date FROM invoices i
+                                     WHERE i.practice_id = r.practice_id AND i.id = r.invoice_id))
+       {rowid}
 FROM reminders r
-JOIN invoices i ON i.practice_id = r.practice_id AND i.id = r.invoice_id
-JOIN clients c ON c.practice_id = i.practice_id AND c.id = i.client_id
-LEFT JOIN pay_links pl ON pl.practice_id = i.practice_id AND pl.invoice_id = i.id
-LEFT JOIN reminder_pauses rp ON rp.practice_id = i.practice_id AND rp.invoice_id = i.id
 WHERE r.state = 'scheduled' AND r.due_at <= {now}
 ORDER BY r.due_at, r.id
 LIMIT {limit}
@@ -411,12 +446,15 @@ def bare(engine: Engine, limit: int, *, writes: bool) -> Timed:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
+        # The transaction's start is timed, as the app's is (psycopg starts one by itself at
+        # the first statement).
+        started, cpu = time.perf_counter(), time.thread_time()
         if not postgres:
             cursor.execute("BEGIN IMMEDIATE")
-        started, cpu = time.perf_counter(), time.thread_time()
-        statement = _SELECT.format(now=mark, limit=limit)
+        # SQLite: each row's rowid too, which the UPDATE finds it by, as the app's does.
+        statement = _SELECT.format(now=mark, limit=limit, rowid="" if postgres else ", r.rowid")
         if postgres:
-            statement += " FOR NO KEY UPDATE OF r, i SKIP LOCKED"
+            statement += " FOR NO KEY UPDATE SKIP LOCKED"
         cursor.execute(statement, (when,))
         rows = cursor.fetchall()
         ids = [row[0] for row in rows]
@@ -428,9 +466,9 @@ def bare(engine: Engine, limit: int, *, writes: bool) -> Timed:
             )
         else:
             cursor.execute(
-                f"UPDATE reminders SET state = 'sent', decided_at = ? WHERE id IN "
+                f"UPDATE reminders SET state = 'sent', decided_at = ? WHERE rowid IN "
                 f"({', '.join('?' for _ in ids)}) AND state = 'scheduled'",
-                (when, *ids),
+                (when, *(row[7] for row in rows)),
             )
         assert cursor.rowcount == len(ids) == limit
         if writes:
@@ -458,6 +496,7 @@ def bare(engine: Engine, limit: int, *, writes: bool) -> Timed:
                     "0",
                     0,
                     when,
+                    row[6],
                     "scheduled",
                     "",
                     "schedule",
@@ -475,8 +514,8 @@ def bare(engine: Engine, limit: int, *, writes: bool) -> Timed:
                 ),
                 (
                     "reminders",
-                    "id, practice_id, invoice_id, step, occurrence, due_at, state, "
-                    "reason, actor, created_at, decided_at",
+                    "id, practice_id, invoice_id, step, occurrence, due_at, invoice_due_date, "
+                    "state, reason, actor, created_at, decided_at",
                     following,
                 ),
             ):
@@ -544,9 +583,11 @@ def app_batch(engine: Engine, limit: int) -> Timed:
     return elapsed
 
 
-def claim_rounds(label: str, url: str, invoices: int, due: int, limit: int, rounds: int):
+def claim_rounds(
+    label: str, url: str, invoices: int, due: int, limit: int, rounds: int, layout: str
+):
     started = time.monotonic()
-    seed(url, invoices, due)
+    seed(url, invoices, due, layout=layout)
     print(f"  seeded {invoices:,} invoices ({due:,} due) in {time.monotonic() - started:.0f} s")
     engine = create_engine_for(url)
     try:
@@ -710,6 +751,12 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--layout",
+        choices=("created", "spread"),
+        default="created",
+        help="how the reminders lie in their table (see `seed`)",
+    )
     arguments = parser.parse_args()
     small_due = max(arguments.batch, arguments.small * 3 // 100)
     due = min(arguments.due, arguments.invoices // 10)
@@ -729,7 +776,13 @@ def main() -> None:
                     if url is None:
                         break
                     medians[size] = claim_rounds(
-                        label, url, size, size_due, arguments.batch, arguments.rounds
+                        label,
+                        url,
+                        size,
+                        size_due,
+                        arguments.batch,
+                        arguments.rounds,
+                        arguments.layout,
                     )
             if len(medians) == 2:
                 small, large = medians[arguments.small], medians[arguments.invoices]

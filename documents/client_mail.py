@@ -15,7 +15,11 @@ from domain.outbox import Attachment, EmailMessage, PermanentDeliveryError
 from domain.ports import Env, UnitOfWork
 from domain.reminders import SkipReason
 from domain.usecases.pay_links import invoice_for_mail
-from domain.usecases.reminders import reminder_mail, skip_undelivered_reminder
+from domain.usecases.reminders import (
+    reminder_mail,
+    reminder_pay_link,
+    skip_undelivered_reminder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +126,16 @@ def _reminder(
     writer: Callable[[], UnitOfWork] | None,
 ) -> EmailMessage | None:
     reminder_id = str(payload["reminder_id"])
-    found = reminder_mail(practice_id, InvoiceId(str(payload["invoice_id"])), reminder_id, uow, env)
+    invoice_id = InvoiceId(str(payload["invoice_id"]))
+    found = reminder_mail(practice_id, invoice_id, reminder_id, uow, env)
     if isinstance(found, SkipReason):
         if writer is not None:
-            skip_undelivered_reminder(practice_id, reminder_id, found, writer(), env)
+            skip_undelivered_reminder(practice_id, invoice_id, reminder_id, found, writer(), env)
         return None
-    if found.pay_link is None:
-        raise PermanentDeliveryError("the invoice has no pay link")
-    pay_url = f"{public_base_url}/pay/{found.pay_link.token}"
+    link = found.pay_link or reminder_pay_link(
+        practice_id, invoice_id, (writer or (lambda: uow))(), env
+    )
+    pay_url = f"{public_base_url}/pay/{link.token}"
     return reminder_email(
         found.practice,
         found.invoice,

@@ -335,16 +335,17 @@ class ReminderTarget(NamedTuple):
 
 
 class DueReminder(NamedTuple):
-    """A scheduled reminder whose moment came, claimed for this transaction."""
+    """A scheduled reminder whose moment came, claimed for this transaction. The claim reads
+    the reminder alone (its invoice's due date is kept on it): whether the invoice is still
+    open, paused or has an address is decided when the e-mail is written
+    (`skip_reason`), from the records as they are then."""
 
     id: str
     key: ReminderKey
     due_at: datetime
-    target: ReminderTarget
-
-    @property
-    def practice_id(self) -> PracticeId:
-        return self.target.practice_id
+    practice_id: PracticeId
+    invoice_id: InvoiceId
+    due_date: date
 
 
 class NewReminder(NamedTuple):
@@ -355,6 +356,8 @@ class NewReminder(NamedTuple):
     invoice_id: InvoiceId
     key: ReminderKey
     due_at: datetime
+    due_date: date
+    """The invoice's (fixed once it is issued): the next step is planned from it."""
     state: ReminderState
     actor: str
     created_at: datetime
@@ -420,28 +423,33 @@ def skip_reason(
 
 
 def decide(due: DueReminder, practice: Practice | None, now: datetime) -> Decision:
-    """Send the reminder unless the invoice is paid, void, paused or has nowhere to send it
-    to (or reminders are off); plan the next one while the invoice stays open and is not
-    paused. A partly paid invoice is reminded of its balance."""
-    target = due.target
-    reason = skip_reason(
-        practice, target.status, paused=target.paused, has_address=target.has_address
-    )
-    if reason is None and practice is not None and not practice.reminder_policy.enabled:
+    """Send the reminder unless the practice is gone or has reminders off, and plan the
+    invoice's next one. What concerns the invoice itself (paid, void, paused, no address) is
+    decided when the e-mail is written (`skip_reason`): a reminder sent for an
+    invoice paid meanwhile is skipped then, and its invoice's next one dropped."""
+    reason = None
+    if practice is None or not practice.active:
+        reason = SkipReason.UNINSTALLED
+    elif not practice.reminder_policy.enabled:
         reason = SkipReason.REMINDERS_OFF
-    state = ReminderState.SKIPPED if reason is not None else ReminderState.SENT
-    carries_on = reason is None or reason is SkipReason.NO_ADDRESS
-    following = None
-    if carries_on and practice is not None:
-        following = plan_next(
-            practice.reminder_policy,
-            practice.billing.time_zone,
-            target.due_date,
-            after=due.due_at,
-            not_before=now,
-            used=(due.key,),
-        )
-    return Decision(due, state, reason, following)
+    if reason is not None or practice is None:
+        return Decision(due, ReminderState.SKIPPED, reason, None)
+    following = plan_next(
+        practice.reminder_policy,
+        practice.billing.time_zone,
+        due.due_date,
+        after=due.due_at,
+        not_before=now,
+        used=(due.key,),
+    )
+    return Decision(due, ReminderState.SENT, None, following)
+
+
+def stops_the_schedule(reason: SkipReason) -> bool:
+    """Whether a reminder skipped for `reason` ends its invoice's schedule (the invoice is
+    settled, paused or its practice gone); one skipped for want of an address does not: the
+    client may have one by the next step."""
+    return reason not in (SkipReason.NO_ADDRESS, SkipReason.DUPLICATE)
 
 
 # -- what the card and history show -----------------------------------------------------------

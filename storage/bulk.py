@@ -138,9 +138,15 @@ class RowsInsert:
         return inserted
 
 
+#: SQLite's own key of a row: found without an index, where a text primary key is one more
+#: index to search per row.
+SQLITE_ROWID = "rowid"
+
+
 class UpdateByIds:
     """``UPDATE table SET columns WHERE key IN (ids) AND condition``, for one dialect: the
-    same values for every id, and only rows still meeting `condition` change."""
+    same values for every id, and only rows still meeting `condition` change. `key` is a
+    column of the table, or `SQLITE_ROWID`."""
 
     def __init__(
         self,
@@ -158,7 +164,7 @@ class UpdateByIds:
         self._head = (
             f"UPDATE {dialect.identifier_preparer.format_table(table)} SET "  # noqa: S608
             f"{', '.join(f'{quote(table.c[name].name)} = {self._mark}' for name in columns)} "
-            f"WHERE {quote(table.c[key].name)}"
+            f"WHERE {key if key == SQLITE_ROWID else quote(table.c[key].name)}"
         )
         self._tail = f" AND {where}"
         self._convert = [_converter(table, name, dialect) for name in columns]

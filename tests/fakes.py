@@ -792,6 +792,7 @@ class StoredReminder:
     practice_id: PracticeId
     invoice_id: InvoiceId
     entry: ReminderEntry
+    due_date: date
 
 
 class FakeReminderRepository(_Repository):
@@ -816,6 +817,7 @@ class FakeReminderRepository(_Repository):
                     actor=reminder.actor,
                     decided_at=reminder.decided_at,
                 ),
+                reminder.due_date,
             )
             stored.add(reminder.id)
         return stored
@@ -845,12 +847,12 @@ class FakeReminderRepository(_Repository):
             ),
             key=lambda r: (r.entry.due_at, r.entry.id),
         )[:limit]
-        claimed = []
-        for r in due:
-            target = self._target(r.practice_id, r.invoice_id)
-            assert target is not None
-            claimed.append(DueReminder(r.entry.id, r.entry.key, r.entry.due_at, target))
-        return claimed
+        return [
+            DueReminder(
+                r.entry.id, r.entry.key, r.entry.due_at, r.practice_id, r.invoice_id, r.due_date
+            )
+            for r in due
+        ]
 
     def settle(self, settled: Sequence[SettledReminder]) -> int:
         changed = 0

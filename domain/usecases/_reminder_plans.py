@@ -58,6 +58,7 @@ def schedule_next(
                     item.invoice_id,
                     item.planned.key,
                     item.planned.at,
+                    item.due_date,
                     ReminderState.SCHEDULED,
                     SCHEDULE_ACTOR,
                     now,

@@ -19,9 +19,9 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from domain.clients import Client
-from domain.errors import Conflict, InvalidValue, InvoiceIsVoid, InvoiceStateConflict
+from domain.errors import Conflict, InvalidValue, InvoiceIsVoid, InvoiceStateConflict, NotFound
 from domain.ids import InvoiceId, PracticeId
-from domain.invoices import Invoice, InvoiceState, InvoiceStatus
+from domain.invoices import Invoice
 from domain.online_payments import PayLink
 from domain.outbox import OutboxKind, OutboxMessage
 from domain.ports import Env, UnitOfWork
@@ -54,6 +54,7 @@ from domain.reminders import (
     plan_fingerprint,
     preview_schedule,
     skip_reason,
+    stops_the_schedule,
     tone_of,
     wording_of,
 )
@@ -156,43 +157,42 @@ def reminder_email(
 
 
 def _missing_links(env: Env, targets: Sequence[ReminderTarget], now: datetime) -> list[PayLink]:
-    # One per invoice, though two reminders of one invoice might be in a batch.
-    wanted = {(t.practice_id, t.invoice_id) for t in targets if not t.has_pay_link}
     return [
-        PayLink(practice_id, invoice_id, PayLinkToken.new(), created_at=now)
-        for practice_id, invoice_id in sorted(wanted)
+        PayLink(target.practice_id, target.invoice_id, PayLinkToken.new(), created_at=now)
+        for target in targets
+        if not target.has_pay_link
     ]
 
 
 def send_due_reminders(limit: int, uow: UnitOfWork, env: Env) -> SentBatch:
     """Claim up to `limit` due reminders and, in the same transaction, write each one's
-    e-mail to the outbox (a pay link is made for an invoice that has none) or record why it
-    was skipped, and plan each invoice's next reminder. Raises ReminderClaimLost, with
-    nothing kept, if another transaction settled one of them meanwhile."""
+    e-mail to the outbox or record why it was skipped, and plan each invoice's next
+    reminder. Raises ReminderClaimLost, with nothing kept, if another transaction settled one
+    of them meanwhile.
+
+    Only the reminders are read (see `decide`): a claim costs the same among a million
+    invoices as among ten thousand. The e-mail is written from the invoice when the outbox
+    delivers it (`reminder_mail`), which skips it then if the invoice was paid or paused."""
     with uow:
         now = env.clock.now()
         due = uow.reminders.claim_due(now, limit)
         if not due:
             return SentBatch(0, 0, 0)
-        practices = uow.practices.get_many({item.target.practice_id for item in due})
+        practices = uow.practices.get_many({item.practice_id for item in due})
         decisions = []
         seen: set[InvoiceId] = set()
         for item in due:
-            target = item.target
-            if target.invoice_id in seen:
+            if item.invoice_id in seen:
                 # Two due reminders of one invoice (planned by two processes at one moment):
                 # the client gets one.
                 decisions.append(Decision(item, ReminderState.SKIPPED, SkipReason.DUPLICATE, None))
                 continue
-            seen.add(target.invoice_id)
-            decisions.append(decide(item, practices.get(target.practice_id), now))
+            seen.add(item.invoice_id)
+            decisions.append(decide(item, practices.get(item.practice_id), now))
         sent = [d.reminder for d in decisions if d.state is ReminderState.SENT]
-        uow.pay_links.add_all(_missing_links(env, [reminder.target for reminder in sent], now))
         uow.outbox.add_all(
             [
-                reminder_email(
-                    env, reminder.target.practice_id, reminder.target.invoice_id, reminder.id, now
-                )
+                reminder_email(env, reminder.practice_id, reminder.invoice_id, reminder.id, now)
                 for reminder in sent
             ]
         )
@@ -215,12 +215,11 @@ def _plan_following(
     for reminder, _, _, planned in decisions:
         if planned is None:
             continue
-        target = reminder.target
-        practice = practices.get(target.practice_id)
+        practice = practices.get(reminder.practice_id)
         if practice is not None:
             wanted.append(
                 WantedReminder(
-                    practice, target.invoice_id, target.due_date, planned, (reminder.key,)
+                    practice, reminder.invoice_id, reminder.due_date, planned, (reminder.key,)
                 )
             )
     schedule_next(uow, env, wanted, now)
@@ -289,6 +288,7 @@ def _send_by_hand(
                 invoice_id=target.invoice_id,
                 key=key,
                 due_at=now,
+                due_date=target.due_date,
                 state=ReminderState.SENT,
                 actor=actor,
                 created_at=now,
@@ -501,21 +501,39 @@ def reminder_mail(
     practice_id: PracticeId, invoice_id: InvoiceId, reminder_id: str, uow: UnitOfWork, env: Env
 ) -> ReminderMail | SkipReason:
     """The records a reminder's e-mail is written from, as they are now; or why it must not
-    be written after all (the invoice was paid or voided since the reminder was claimed)."""
+    be written after all: the invoice was paid or voided, its reminders paused or its
+    client has no address (the claim decides none of these, see `send_due_reminders`)."""
     with uow:
         practice = load_practice(uow, practice_id)
         invoice = load_invoice(uow, practice_id, invoice_id)
         entry = uow.reminders.get(practice_id, reminder_id)
         client = uow.clients.get(practice_id, invoice.client_id)
         link = uow.pay_links.for_invoice(practice_id, invoice_id)
-    if invoice.state is not InvoiceState.ISSUED or invoice.status is InvoiceStatus.PAID:
-        return SkipReason.SETTLED_BEFORE_DELIVERY
+        paused = uow.reminders.is_paused(practice_id, invoice_id)
     to = (link.last_sent_to if link else None) or (client.email if client else "")
-    if not to:
-        return SkipReason.NO_ADDRESS
+    reason = skip_reason(practice, invoice.status, paused=paused, has_address=bool(to.strip()))
+    if reason is not None:
+        return reason
     today = env.today_at(practice)
     tone, wording = _wording(practice, invoice, entry, today)
     return ReminderMail(practice, invoice, client, link, to, tone, wording, today)
+
+
+def reminder_pay_link(
+    practice_id: PracticeId, invoice_id: InvoiceId, uow: UnitOfWork, env: Env
+) -> PayLink:
+    """The invoice's pay link for its reminder, made now if it has none (an invoice whose
+    link was never sent): the claim leaves that to the e-mail, as it reads no invoice."""
+    with uow:
+        uow.pay_links.add_all(
+            [PayLink(practice_id, invoice_id, PayLinkToken.new(), created_at=env.clock.now())]
+        )
+        # Another delivery may have made one first: its link is the invoice's.
+        link = uow.pay_links.for_invoice(practice_id, invoice_id)
+        uow.commit()
+    if link is None:
+        raise NotFound("pay link of invoice", invoice_id)
+    return link
 
 
 def _wording(
@@ -542,11 +560,20 @@ def _wording(
 
 
 def skip_undelivered_reminder(
-    practice_id: PracticeId, reminder_id: str, reason: SkipReason, uow: UnitOfWork, env: Env
+    practice_id: PracticeId,
+    invoice_id: InvoiceId,
+    reminder_id: str,
+    reason: SkipReason,
+    uow: UnitOfWork,
+    env: Env,
 ) -> None:
-    """Record that a sent reminder's e-mail was not written after all."""
+    """Record that a sent reminder's e-mail was not written after all; unless the reason
+    may pass (no address yet), the invoice's next reminder goes too: a paid or paused
+    invoice has no schedule (resuming or reopening it plans one afresh)."""
     with uow:
         uow.reminders.skip_sent(practice_id, reminder_id, reason, env.clock.now())
+        if stops_the_schedule(reason):
+            uow.reminders.drop_scheduled(practice_id, [invoice_id])
         uow.commit()
 
 

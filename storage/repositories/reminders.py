@@ -1,16 +1,15 @@
 """Payment reminders in SQL: the claim of due reminders, their history, paused invoices and
 the sweep's plan per practice (`domain.ports.ReminderRepository`).
 
-The claim reads due reminders with the facts of their invoices in one statement. On
-PostgreSQL it locks the reminder and invoice rows it returns with ``FOR NO KEY UPDATE ...
-SKIP LOCKED``: two sweeps at once take different reminders without waiting for each other,
-and a reminder whose invoice a payment is updating at that moment is left for the next
-sweep, which then sees it paid. (NO KEY: rows that merely reference an invoice, a ledger
-entry being added, do not hold it up.) On SQLite the unit of work's transaction holds the
-database's write lock from its start (``BEGIN IMMEDIATE``), so no other writer runs until it
-ends. Either way `settle` then changes only reminders still scheduled (compare and set) and
-says how many, so a claim that lost a row to another transaction is rolled back whole.
-"""
+The claim reads due reminders alone, in the order of their partial index (each carries its
+invoice's due date), so it costs as much among a million invoices as among ten thousand;
+whether the invoice is still open is decided when the e-mail is written. On PostgreSQL it
+locks the reminder rows it returns with ``FOR NO KEY UPDATE ... SKIP LOCKED``: two sweeps at
+once take different reminders without waiting for each other. On SQLite the unit of work's
+transaction holds the database's write lock from its start (``BEGIN IMMEDIATE``), so no
+other writer runs until it ends. Either way `settle` then changes only reminders still
+scheduled (compare and set) and says how many, so a claim that lost a row to another
+transaction is rolled back whole."""
 
 from __future__ import annotations
 
@@ -28,7 +27,9 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     literal_column,
+    null,
     or_,
     select,
     type_coerce,
@@ -57,7 +58,7 @@ from domain.reminders import (
     SettledReminder,
     SkipReason,
 )
-from storage.bulk import RowsInsert, UpdateByIds, rows_insert
+from storage.bulk import SQLITE_ROWID, RowsInsert, UpdateByIds, rows_insert
 from storage.orm import (
     ClientRow,
     InvoiceRow,
@@ -80,7 +81,14 @@ _IN_CHUNKS = 500
 REMINDER_MAIL_KEY = literal_column("'mail:reminder:'", String)
 _STATUSES = {status.value: status for status in InvoiceStatus}
 # How `add` reads the columns of `_COLUMNS` off a `NewReminder`, around its state and reason.
-_FROM_PRACTICE_TO_DUE = ("practice_id", "invoice_id", "key.step", "key.occurrence", "due_at")
+_FROM_PRACTICE_TO_DUE = (
+    "practice_id",
+    "invoice_id",
+    "key.step",
+    "key.occurrence",
+    "due_at",
+    "due_date",
+)
 _STATE = attrgetter("state")
 _FROM_ACTOR = ("actor", "created_at", "decided_at")
 _REMINDERS = cast(Table, ReminderRow.__table__)
@@ -91,6 +99,7 @@ _COLUMNS = (
     "step",
     "occurrence",
     "due_at",
+    "invoice_due_date",
     "state",
     "reason",
     "actor",
@@ -154,30 +163,29 @@ def _joined(statement: Any) -> Any:
 
 
 def _claim_statement() -> Any:
-    # The two dates come back as the driver gives them and are read by `claim_due`: each
-    # value through its type, one by one, cost more than the statement on SQLite.
+    # The dates come back as the driver gives them and are read by `claim_due`: each value
+    # through its type, one by one, cost more than the statement on SQLite.
+    invoice_due = (
+        select(InvoiceRow.due_date)
+        .where(
+            InvoiceRow.practice_id == ReminderRow.practice_id,
+            InvoiceRow.id == ReminderRow.invoice_id,
+        )
+        .scalar_subquery()
+    )
     return (
-        _joined(
-            select(
-                ReminderRow.id,
-                ReminderRow.step,
-                ReminderRow.occurrence,
-                type_coerce(ReminderRow.due_at, NullType()).label("due_at"),
-                InvoiceRow.practice_id,
-                InvoiceRow.id.label("invoice_id"),
-                InvoiceRow.status,
-                type_coerce(InvoiceRow.due_date, NullType()).label("due_date"),
-                PayLinkRow.token,
-                PayLinkRow.last_sent_to,
-                ClientRow.email,
-                ReminderPauseRow.invoice_id.label("paused"),
-            ).join(
-                InvoiceRow,
-                and_(
-                    InvoiceRow.practice_id == ReminderRow.practice_id,
-                    InvoiceRow.id == ReminderRow.invoice_id,
-                ),
-            )
+        select(
+            ReminderRow.id,
+            ReminderRow.step,
+            ReminderRow.occurrence,
+            type_coerce(ReminderRow.due_at, NullType()).label("due_at"),
+            ReminderRow.practice_id,
+            ReminderRow.invoice_id,
+            # Rows planned before revision 0016 carry no due date: their invoice's is read
+            # (both databases evaluate COALESCE's second argument only when needed).
+            type_coerce(func.coalesce(ReminderRow.invoice_due_date, invoice_due), NullType()).label(
+                "due_date"
+            ),
         )
         .where(_SCHEDULED, ReminderRow.due_at <= bindparam("now"))
         .order_by(ReminderRow.due_at, ReminderRow.id)
@@ -192,14 +200,19 @@ def _claim(dialect: Dialect) -> RenderedStatement:
     statement = _claim_statement()
     if dialect.name == "postgresql":
         statement = statement.with_for_update(
-            skip_locked=True, key_share=True, of=[ReminderRow, InvoiceRow]
+            skip_locked=True, key_share=True, of=ReminderRow
+        ).add_columns(null().label(SQLITE_ROWID))
+    else:
+        # `settle` finds the claimed rows again by it (see there).
+        statement = statement.add_columns(
+            literal_column(f"reminders.{SQLITE_ROWID}").label(SQLITE_ROWID)
         )
     return RenderedStatement(statement, dialect)
 
 
-@lru_cache(maxsize=4)
-def _settle(dialect: Dialect) -> UpdateByIds:
-    return UpdateByIds(_REMINDERS, "id", ("state", "reason", "decided_at"), _SCHEDULED, dialect)
+@lru_cache(maxsize=8)
+def _settle(dialect: Dialect, key: str = "id") -> UpdateByIds:
+    return UpdateByIds(_REMINDERS, key, ("state", "reason", "decided_at"), _SCHEDULED, dialect)
 
 
 def _insert(dialect: Dialect) -> RowsInsert:
@@ -286,6 +299,8 @@ class SqlReminderRepository:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        # SQLite: the rowids of the reminders the last claim read, and its transaction.
+        self._claimed: tuple[object, dict[str, int]] = (None, {})
 
     @property
     def _postgres(self) -> bool:
@@ -333,27 +348,15 @@ class SqlReminderRepository:
         with closing(self._cursor()) as cursor:
             _claim(self._dialect).run(cursor, now=now, limit=limit)
             rows = cursor.fetchall()
+        if rows and rows[0][7] is not None:  # SQLite: each row's rowid last
+            self._claimed = (self._session.get_transaction(), {row[0]: row[7] for row in rows})
         # Reminders of one batch share a few steps, moments and due dates: each is read once.
         keys: dict[tuple[str, int], ReminderKey] = {}
         moments: dict[Any, datetime] = {}
         days: dict[Any, date] = {}
-        statuses = _STATUSES
         tuple_new = tuple.__new__
         claimed: list[DueReminder] = []
-        for (
-            reminder_id,
-            step,
-            occurrence,
-            due_at,
-            practice_id,
-            invoice_id,
-            status,
-            due,
-            token,
-            sent_to,
-            email,
-            paused,
-        ) in rows:
+        for reminder_id, step, occurrence, due_at, practice_id, invoice_id, due, _ in rows:
             key = keys.get((step, occurrence))
             if key is None:
                 key = keys[step, occurrence] = ReminderKey(step, occurrence)
@@ -363,36 +366,39 @@ class SqlReminderRepository:
             day = days.get(due)
             if day is None:
                 day = days[due] = due if isinstance(due, date) else date.fromisoformat(due)
-            # Named tuples made from their fields in order (`tuple.__new__`), without the
+            # A named tuple made from its fields in order (`tuple.__new__`), without the
             # Python-level constructor a named tuple's call goes through.
-            target = tuple_new(
-                ReminderTarget,
-                (
-                    practice_id,
-                    invoice_id,
-                    statuses[status],
-                    day,
-                    bool((sent_to and sent_to.strip()) or (email and email.strip())),
-                    paused is not None,
-                    token is not None,
-                ),
+            claimed.append(
+                tuple_new(DueReminder, (reminder_id, key, moment, practice_id, invoice_id, day))
             )
-            claimed.append(tuple_new(DueReminder, (reminder_id, key, moment, target)))
         return claimed
+
+    def _rowids(self, ids: list[str]) -> list[int] | None:
+        """The rowids of `ids` if this transaction's claim read them all (on SQLite): the
+        transaction holds the database's write lock, so they still name the same rows."""
+        transaction, rowids = self._claimed
+        if transaction is None or transaction is not self._session.get_transaction():
+            return None
+        found = [rowids.get(reminder_id) for reminder_id in ids]
+        return None if None in found else cast(list[int], found)
 
     def settle(self, settled: Sequence[SettledReminder]) -> int:
         # One UPDATE per outcome (mostly one: "sent"), each naming its reminders: far cheaper
-        # than an UPDATE per reminder.
+        # than an UPDATE per reminder. On SQLite by rowid, when the claim read them: among a
+        # million reminders, searching the primary key's index for each id cost more than the
+        # rest of the claim.
         groups: dict[tuple[ReminderState, SkipReason | None, datetime], list[str]] = {}
         for item in settled:
             groups.setdefault((item.state, item.reason, item.decided_at), []).append(item.id)
-        update = _settle(self._dialect)
         changed = 0
         with closing(self._cursor()) as cursor:
             for (state, reason, at), ids in groups.items():
-                changed += update.run(
-                    cursor, ids, (state.value, reason.value if reason else "", at)
-                )
+                values = (state.value, reason.value if reason else "", at)
+                rowids = self._rowids(ids)
+                if rowids is None:
+                    changed += _settle(self._dialect).run(cursor, ids, values)
+                else:
+                    changed += _settle(self._dialect, SQLITE_ROWID).run(cursor, rowids, values)
         return changed
 
     def skip_sent(

@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from domain.outbox import Attachment, EmailMessage
 from gateways.mail_folder import FileMailer
 from sandbox.console.app import mount_console
+from sandbox.console.clock import SandboxTime
 from sandbox.console.session import Console
 from sandbox.slack import SlackStandIn, User
 
@@ -95,6 +96,8 @@ def mail_world(tmp_path: Path) -> Iterator[MailWorld]:
         practice = slack.create_workspace("Practice A")
         ada = slack.create_user(practice, "ada", real_name="Ada Lovelace", tz="Europe/London")
         clock = _Clock()
+        # The list shows a time for today's e-mails: "today" is the app's day, not the machine's.
+        console.time = SandboxTime(tmp_path / "shift", clock, lambda: None)
         mailer = FileMailer(console.mail_dir, "Billing Bot <billing-bot@localhost>", clock)
         url = f"http://127.0.0.1:{server.server_port}/console"
         yield MailWorld(console, mailer, clock, url, ada)

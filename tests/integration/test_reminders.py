@@ -1,7 +1,7 @@
 """Payment reminders on SQLite and PostgreSQL: planned from the practice's policy, each due
-reminder claimed once and written to the outbox in the same transaction, skipped when the
-invoice is paid, void or paused (even when paid in the same second), shared by concurrent
-sweeps and surviving a process killed mid-claim."""
+reminder claimed once and written to the outbox in the same transaction, its e-mail not
+written when the invoice is paid, void or paused by then (even when paid in the same
+second), shared by concurrent sweeps and surviving a process killed mid-claim."""
 
 from __future__ import annotations
 
@@ -16,11 +16,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 
+from documents.client_mail import compose_client_email
 from domain.errors import Conflict
 from domain.outbox import OutboxKind
 from domain.ports import Env
 from domain.practice import Practice
-from domain.reminders import DeliveryState, ReminderKey, ReminderState, SkipReason
+from domain.reminders import (
+    DeliveryState,
+    ReminderKey,
+    ReminderState,
+    SettledReminder,
+    SkipReason,
+)
 from domain.usecases.invoicing import void_invoice
 from domain.usecases.reminders import (
     AlreadyRemindedToday,
@@ -53,6 +60,7 @@ FRIDAY = date(2026, 6, 5)
 # 09:00 BST on Tuesday 2 June: the -3 step of an invoice due Friday.
 TUESDAY_NINE = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
 SWEEP_SCRIPT = Path(__file__).with_name("reminder_sweep_process.py")
+BASE = "https://billing.example.com"
 
 
 class _Ids:
@@ -85,6 +93,24 @@ def _outbox_reminders(engine: Engine) -> Counter[str]:
         return Counter(str(p["reminder_id"]) for p in payloads if p.get("template") == "reminder")
 
 
+def _written(engine: Engine, new_uow, env: Env) -> dict[str, str]:
+    """Writes each reminder e-mail in the outbox as its delivery does (the invoice read as it
+    is now, a skipped one recorded): to whom each one that is written goes, by reminder."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(OutboxRow.practice_id, OutboxRow.payload).where(
+                OutboxRow.kind == str(OutboxKind.CLIENT_EMAIL)
+            )
+        ).all()
+    written = {}
+    for practice_id, payload in rows:
+        if payload.get("template") == "reminder":
+            email = compose_client_email(practice_id, payload, new_uow(), env, BASE, new_uow)
+            if email is not None:
+                written[str(payload["reminder_id"])] = email.to_address
+    return written
+
+
 def test_a_due_reminder_goes_to_the_outbox_once_and_the_next_step_is_planned(
     engine, new_uow, env, clock, practice
 ):
@@ -115,11 +141,12 @@ def test_a_due_reminder_goes_to_the_outbox_once_and_the_next_step_is_planned(
         "invoice_id": invoice.id,
         "reminder_id": after[0].id,
     }
+    assert _outbox_reminders(engine) == {after[0].id: 1}
+    assert _written(engine, new_uow, env) == {after[0].id: "ada@example.com"}
     uow = new_uow()
     with uow:
         link = uow.pay_links.for_invoice(practice.id, invoice.id)
-    assert link is not None, "a reminder makes the invoice's pay link when it has none"
-    assert _outbox_reminders(engine) == {after[0].id: 1}
+    assert link is not None, "a reminder's e-mail makes the invoice's pay link when it has none"
 
 
 def test_a_reminder_due_while_the_invoice_is_paid_in_the_same_second_is_not_sent(
@@ -130,12 +157,53 @@ def test_a_reminder_due_while_the_invoice_is_paid_in_the_same_second_is_not_sent
     clock.set(TUESDAY_NINE)
 
     a_payment(new_uow(), env, practice, invoice, "100.00")
+    sweep(new_uow, env)
+
+    assert _written(engine, new_uow, env) == {}
+    # Skipped when its e-mail was to be written, and the invoice's next step dropped.
+    [entry] = history(new_uow(), practice.id, invoice.id)
+    assert (entry.state, entry.reason) == (ReminderState.SKIPPED, SkipReason.PAID)
+    assert sweep(new_uow, env).sent == 0
+
+
+def test_a_reminder_planned_without_its_invoices_due_date_is_planned_on_from_the_invoice(
+    engine, new_uow, env, clock, practice
+):
+    invoice = an_open_invoice(new_uow(), env, practice, FRIDAY)
+    sweep(new_uow, env)
+    # As a process still running the release before the column was added stores it.
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE reminders SET invoice_due_date = NULL"))
+    clock.set(TUESDAY_NINE)
+
     report = sweep(new_uow, env)
 
-    [entry] = history(new_uow(), practice.id, invoice.id)
-    assert report.sent == 0
-    assert (entry.state, entry.reason) == (ReminderState.SKIPPED, SkipReason.PAID)
-    assert _outbox_reminders(engine) == {}
+    assert report.sent == 1
+    following = history(new_uow(), practice.id, invoice.id)[1]
+    assert (following.key, following.due_at) == (
+        ReminderKey("0"),
+        datetime(2026, 6, 5, 8, 0, tzinfo=UTC),
+    )
+
+
+def test_settling_a_claim_changes_only_the_reminders_still_scheduled(
+    engine, new_uow, env, clock, practice
+):
+    for _ in range(3):
+        an_open_invoice(new_uow(), env, practice, FRIDAY)
+    sweep(new_uow, env)
+    clock.set(TUESDAY_NINE)
+    now = clock.now()
+    uow = new_uow()
+    with uow:
+        due = uow.reminders.claim_due(now, 10)
+        # Settled from under the claim (another sweep's work, were the claim not holding it).
+        first = uow.reminders.settle([SettledReminder(due[0].id, ReminderState.SENT, None, now)])
+        rest = uow.reminders.settle(
+            [SettledReminder(item.id, ReminderState.SENT, None, now) for item in due]
+        )
+
+    assert (len(due), first, rest) == (3, 1, 2)
 
 
 def test_a_partly_paid_invoice_is_reminded_of_its_balance(engine, new_uow, env, clock, practice):
@@ -160,9 +228,11 @@ def test_void_and_paused_invoices_get_no_reminder_and_resuming_carries_on_from_n
     void_invoice(practice.id, void.id, "Entered twice", ACTOR, new_uow(), env)
     clock.set(TUESDAY_NINE)
     sweep(new_uow, env)
+    written = _written(engine, new_uow, env)
     clock.set(datetime(2026, 6, 3, 10, 0, tzinfo=UTC))
     pause_reminders(PauseReminders(practice.id, ACTOR, paused.id, False), new_uow(), env)
 
+    assert written == {}
     paused_history = history(new_uow(), practice.id, paused.id)
     assert [(e.key, e.state, e.reason) for e in paused_history] == [
         (ReminderKey("-3"), ReminderState.SKIPPED, SkipReason.PAUSED),
@@ -170,7 +240,6 @@ def test_void_and_paused_invoices_get_no_reminder_and_resuming_carries_on_from_n
     ]
     [voided] = history(new_uow(), practice.id, void.id)
     assert (voided.state, voided.reason) == (ReminderState.SKIPPED, SkipReason.VOID)
-    assert _outbox_reminders(engine) == {}
 
 
 def test_a_changed_schedule_plans_every_open_invoice_again_from_now(
@@ -307,7 +376,7 @@ def test_two_sweeps_at_once_send_each_of_300_due_reminders_once(
     assert states == {("-3", "sent"): 300, ("0", "scheduled"): 300}
 
 
-def test_a_sweep_waits_out_or_passes_over_a_payment_in_progress_and_never_sends_it(
+def test_a_sweep_during_a_payment_in_progress_never_sends_the_paid_invoice_a_reminder(
     engine, backend, new_uow, env, clock, practice
 ):
     invoice = an_open_invoice(new_uow(), env, practice, FRIDAY)
@@ -337,24 +406,22 @@ def test_a_sweep_waits_out_or_passes_over_a_payment_in_progress_and_never_sends_
     claimer = threading.Thread(target=claim)
     claimer.start()
     if backend == "postgresql":
-        # The invoice's row is held: the claim passes the reminder over instead of waiting.
+        # The claim reads no invoice: it goes ahead without waiting for the payment.
         claimer.join(30)
-        passed_over = outcome["batch"]
+        assert not claimer.is_alive()
     else:
         # SQLite: the payment holds the write lock; the claim waits for it.
         claimer.join(0.5)
         assert claimer.is_alive()
-        passed_over = None
     finish_payment.set()
     payer.join(30)
     claimer.join(30)
-    sweep(new_uow, env)
 
-    if passed_over is not None:
-        assert passed_over.claimed == 0  # type: ignore[attr-defined]
+    assert outcome["batch"].claimed == 1  # type: ignore[attr-defined]
+    # The e-mail is written after the payment committed: it finds the invoice paid.
+    assert _written(engine, new_uow, env) == {}
     [entry] = history(new_uow(), practice.id, invoice.id)
     assert (entry.state, entry.reason) == (ReminderState.SKIPPED, SkipReason.PAID)
-    assert _outbox_reminders(engine) == {}
 
 
 def test_a_sweep_process_killed_mid_claim_loses_and_doubles_nothing(

@@ -3,12 +3,13 @@ client's details, the balance as it is then, and nothing at all once the invoice
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from documents.client_mail import compose_client_email
 from domain.outbox import OutboxKind
 from domain.reminders import ReminderState, SkipReason
-from domain.usecases.reminders import RemindNow, remind_now
+from domain.usecases.reminders import PauseReminders, RemindNow, pause_reminders, remind_now
 from domain.usecases.settings import ConfigureReminders, configure_reminders
 from factories import ACTOR, a_client, a_payment, a_practice, an_env, an_issued_invoice
 from fakes import FakeUnitOfWork
@@ -78,19 +79,74 @@ def test_the_balance_is_the_one_on_the_day_the_email_is_written() -> None:
     assert email is not None and "for $100.00 is due" in email.text
 
 
-def test_an_invoice_paid_before_the_email_is_written_gets_none_and_it_is_recorded() -> None:
+def test_an_invoice_paid_before_the_email_is_written_gets_none_and_no_further_reminder() -> None:
     uow, env, practice, invoice, entry, message = _one_reminder_sent()
     a_payment(uow, env, practice, invoice, "120.00")
 
     email = compose_client_email(practice.id, message.payload, uow, env, BASE, lambda: uow)
 
     assert email is None
-    [after, *_] = history(uow, practice.id, invoice.id)
+    # The step planned after it when it was claimed goes too: a paid invoice has no schedule.
+    [after] = history(uow, practice.id, invoice.id)
     assert (after.id, after.state, after.reason) == (
         entry.id,
         ReminderState.SKIPPED,
-        SkipReason.SETTLED_BEFORE_DELIVERY,
+        SkipReason.PAID,
     )
+
+
+def test_reminders_paused_before_the_email_is_written_stop_until_resumed() -> None:
+    uow, env, practice, invoice, entry, message = _one_reminder_sent()
+    pause_reminders(PauseReminders(practice.id, ACTOR, invoice.id, paused=True), uow, env)
+
+    email = compose_client_email(practice.id, message.payload, uow, env, BASE, lambda: uow)
+
+    assert email is None
+    [after] = history(uow, practice.id, invoice.id)
+    assert (after.id, after.state, after.reason) == (
+        entry.id,
+        ReminderState.SKIPPED,
+        SkipReason.PAUSED,
+    )
+    pause_reminders(PauseReminders(practice.id, ACTOR, invoice.id, paused=False), uow, env)
+    assert [e.state for e in history(uow, practice.id, invoice.id)] == [
+        ReminderState.SKIPPED,
+        ReminderState.SCHEDULED,
+    ]
+
+
+def test_a_client_without_an_address_misses_this_reminder_but_not_the_next() -> None:
+    uow, env, practice, invoice, entry, message = _one_reminder_sent()
+    # A client record from before addresses were required (the form asks for one now).
+    with uow:
+        client = uow.clients.get(practice.id, invoice.client_id)
+        assert client is not None
+        uow.staged().clients[client.id] = replace(client, email="")
+        uow.commit()
+
+    email = compose_client_email(practice.id, message.payload, uow, env, BASE, lambda: uow)
+
+    assert email is None
+    [after, following] = history(uow, practice.id, invoice.id)
+    assert (after.id, after.state, after.reason) == (
+        entry.id,
+        ReminderState.SKIPPED,
+        SkipReason.NO_ADDRESS,
+    )
+    assert following.state is ReminderState.SCHEDULED
+
+
+def test_an_invoice_whose_link_was_never_sent_gets_one_when_its_reminder_is_written() -> None:
+    uow, env, practice, invoice, _entry, message = _one_reminder_sent()
+    assert (practice.id, invoice.id) not in uow.committed.pay_links
+
+    email = compose_client_email(practice.id, message.payload, uow, env, BASE, lambda: uow)
+    again = compose_client_email(practice.id, message.payload, uow, env, BASE, lambda: uow)
+
+    link = uow.committed.pay_links[(practice.id, invoice.id)]
+    assert email is not None and again is not None
+    assert f"{BASE}/pay/{link.token}" in email.text
+    assert f"{BASE}/pay/{link.token}" in again.text
 
 
 def test_a_reminder_by_hand_reads_as_the_invoices_place_in_its_schedule() -> None:

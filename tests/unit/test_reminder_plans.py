@@ -36,6 +36,7 @@ class _SweepInBetween(FakeReminderRepository):
                         invoice,
                         ReminderKey("+7"),
                         datetime(2026, 6, 12, 8, 0, tzinfo=UTC),
+                        date(2026, 6, 5),
                         ReminderState.SCHEDULED,
                         "schedule",
                         datetime(2026, 6, 1, 11, 0, tzinfo=UTC),

@@ -24,7 +24,6 @@ from domain.reminders import (
     OverdueInvoice,
     ReminderKey,
     ReminderState,
-    ReminderTarget,
     SkipReason,
     decide,
     next_digest_at,
@@ -33,6 +32,8 @@ from domain.reminders import (
     preview_schedule,
     schedule,
     send_moment,
+    skip_reason,
+    stops_the_schedule,
     tone_of,
 )
 
@@ -312,55 +313,27 @@ def test_a_policy_that_cannot_be_kept_is_refused(changes: dict[str, object], mes
 # -- a due reminder --------------------------------------------------------------------------
 
 
-def a_due(status: InvoiceStatus = InvoiceStatus.OPEN, **changes: object) -> DueReminder:
-    target = ReminderTarget(
-        practice_id=PracticeId("p1"),
-        invoice_id=InvoiceId("i1"),
-        status=status,
-        due_date=date(2026, 6, 15),
-        has_address=True,
-        paused=False,
-        has_pay_link=True,
-    )
+def a_due() -> DueReminder:
     return DueReminder(
         id="r1",
         key=ReminderKey("0"),
         due_at=datetime(2026, 6, 15, 8, 0, tzinfo=UTC),
-        target=target._replace(**changes),  # type: ignore[arg-type]
+        practice_id=PracticeId("p1"),
+        invoice_id=InvoiceId("i1"),
+        due_date=date(2026, 6, 15),
     )
 
 
 NOW = datetime(2026, 6, 15, 8, 0, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("status", [InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID])
-def test_an_unpaid_invoice_is_reminded_and_its_next_step_planned(status: InvoiceStatus) -> None:
+def test_a_due_reminder_is_sent_and_its_invoices_next_step_planned() -> None:
     practice = a_practice_in(LONDON, a_policy(send_time=time(9, 0)))
 
-    decision = decide(a_due(status), practice, NOW)
+    decision = decide(a_due(), practice, NOW)
 
     assert decision.state is ReminderState.SENT and decision.reason is None
     assert decision.next is not None and decision.next.key == ReminderKey("+7")
-
-
-@pytest.mark.parametrize(
-    ("status", "changes", "reason", "carries_on"),
-    [
-        (InvoiceStatus.PAID, {}, SkipReason.PAID, False),
-        (InvoiceStatus.VOID, {}, SkipReason.VOID, False),
-        (InvoiceStatus.OPEN, {"paused": True}, SkipReason.PAUSED, False),
-        (InvoiceStatus.OPEN, {"has_address": False}, SkipReason.NO_ADDRESS, True),
-    ],
-)
-def test_a_reminder_the_invoice_no_longer_needs_is_skipped(
-    status: InvoiceStatus, changes: dict[str, object], reason: SkipReason, carries_on: bool
-) -> None:
-    practice = a_practice_in(LONDON, a_policy(send_time=time(9, 0)))
-
-    decision = decide(a_due(status, **changes), practice, NOW)
-
-    assert decision.state is ReminderState.SKIPPED and decision.reason is reason
-    assert (decision.next is not None) is carries_on
 
 
 def test_reminders_turned_off_skip_what_was_already_scheduled() -> None:
@@ -369,6 +342,36 @@ def test_reminders_turned_off_skip_what_was_already_scheduled() -> None:
     decision = decide(a_due(), practice, NOW)
 
     assert decision.reason is SkipReason.REMINDERS_OFF and decision.next is None
+
+
+def test_a_practice_gone_sends_nothing_more() -> None:
+    practice = replace(a_practice_in(LONDON, a_policy()), active=False)
+
+    assert decide(a_due(), practice, NOW).reason is SkipReason.UNINSTALLED
+    assert decide(a_due(), None, NOW).reason is SkipReason.UNINSTALLED
+
+
+@pytest.mark.parametrize(
+    ("status", "paused", "has_address", "reason"),
+    [
+        (InvoiceStatus.OPEN, False, True, None),
+        (InvoiceStatus.PARTIALLY_PAID, False, True, None),
+        (InvoiceStatus.PAID, False, True, SkipReason.PAID),
+        (InvoiceStatus.VOID, False, True, SkipReason.VOID),
+        (InvoiceStatus.DRAFT, False, True, SkipReason.NOT_ISSUED),
+        (InvoiceStatus.OPEN, True, True, SkipReason.PAUSED),
+        (InvoiceStatus.OPEN, False, False, SkipReason.NO_ADDRESS),
+    ],
+)
+def test_a_reminder_the_invoice_no_longer_needs_is_skipped_when_written(
+    status: InvoiceStatus, paused: bool, has_address: bool, reason: SkipReason | None
+) -> None:
+    practice = a_practice_in(LONDON, a_policy())
+
+    assert skip_reason(practice, status, paused=paused, has_address=has_address) is reason
+    if reason is not None:
+        # Only a missing address leaves the invoice's next step in place.
+        assert stops_the_schedule(reason) is (reason is not SkipReason.NO_ADDRESS)
 
 
 def test_the_digest_comes_at_the_practices_morning_time() -> None:
