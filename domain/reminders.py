@@ -57,6 +57,7 @@ class SkipReason(enum.StrEnum):
     REMINDERS_OFF = "reminders_off"
     UNINSTALLED = "uninstalled"
     NOT_ISSUED = "not_issued"
+    # No longer recorded (the e-mail now says which: paid, void); kept for the rows that are.
     SETTLED_BEFORE_DELIVERY = "settled_before_delivery"
     DUPLICATE = "duplicate"
 
