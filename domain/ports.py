@@ -3,7 +3,7 @@ ids."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -386,6 +386,14 @@ class StripeEventLog(Protocol):
         effects, so a retry after a failed transaction is handled afresh."""
         ...
 
+    def remember_later(
+        self, event_id: str, event_type: str, received_at: datetime
+    ) -> Callable[[], bool]:
+        """`remember`, which inside `UnitOfWork.writes_together` may travel with the next
+        read: the function returned says whether this was the first time once that read
+        (or the block) is over."""
+        ...
+
 
 class PayLinkRepository(Protocol):
     def for_invoice(self, practice_id: PracticeId, invoice_id: InvoiceId) -> PayLink | None: ...
@@ -641,8 +649,9 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
     def writes_together(self) -> AbstractContextManager[None]:
-        """A block of writes, with nothing read in between, that the store may hold back and
-        send together when the block ends (one round trip instead of one each). A write that
-        finds its record changed meanwhile may then raise StaleEdit only when the block
-        ends."""
+        """A block whose writes the store may hold back and send together with the next read,
+        or when the block ends if nothing reads first (one round trip instead of one each).
+        A write that finds its record changed meanwhile may then raise StaleEdit only at that
+        read or when the block ends, and what a held write returns (a rowcount, whether it
+        changed anything) is not known inside the block."""
         ...

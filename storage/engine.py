@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from storage.together import refuse_statements_in_batches
+from storage.together import send_held_before_statements
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ def _postgres_engine(url: URL, *, pool_size: int, ping_after_idle: float) -> Eng
             # The pool drops this connection and checks out (or opens) another.
             raise DisconnectionError(str(error)) from error
 
-    refuse_statements_in_batches(engine)
+    send_held_before_statements(engine)
     return engine
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect, Select
 
-from storage.together import RowcountCheck, in_batch, session_cursor
+from storage.together import RowcountCheck, in_batch, read_together, session_cursor
 
 
 class RenderedStatement:
@@ -88,8 +88,10 @@ class RenderedStatement:
         return None if batched else changed
 
     def rows_in_session(self, session: Session, **values: Any) -> list[Any]:
-        """`rows` inside the session's transaction."""
-        return self.rows(session.connection().connection, **values)
+        """`rows` inside the session's transaction (inside `sent_together`, with the writes
+        held back)."""
+        [rows] = rows_together(session, (self, values))
+        return rows
 
     def rows(self, connection: Any, **values: Any) -> list[Any]:
         """The statement's rows, read on a DBAPI `connection` (the caller's, so inside its
@@ -116,15 +118,27 @@ def rows_together(
     session: Session, *reads: tuple[RenderedStatement, dict[str, Any]]
 ) -> list[list[Any]]:
     """The rows of each read, in the session's transaction; on PostgreSQL all of them in
-    one round trip (with the transaction's BEGIN, when they are its first statements)."""
+    one round trip, with the writes `sent_together` holds back and the transaction's BEGIN
+    when they are its first statements. (One read alone, with nothing held back, goes on its
+    own: pipeline mode cost more than the round trip it saved.)"""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [statement.rows(connection.connection, **values) for statement, values in reads]
-    cursors = [connection.connection.cursor() for _ in reads]
+    cursors = read_together(session, [_runner(statement, values) for statement, values in reads])
+    if cursors is None:
+        if len(reads) == 1:
+            [(statement, values)] = reads
+            return [statement.rows(connection.connection, **values)]
+        cursors = [connection.connection.cursor() for _ in reads]
+        try:
+            with connection.connection.driver_connection.pipeline():
+                for cursor, (statement, values) in zip(cursors, reads, strict=True):
+                    statement.run(cursor, **values)
+        except BaseException:
+            for cursor in cursors:
+                cursor.close()
+            raise
     try:
-        with connection.connection.driver_connection.pipeline():
-            for cursor, (statement, values) in zip(cursors, reads, strict=True):
-                statement.run(cursor, **values)
         return [
             statement.made(cursor.fetchall())
             for cursor, (statement, _) in zip(cursors, reads, strict=True)
@@ -132,3 +146,10 @@ def rows_together(
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def _runner(statement: RenderedStatement, values: dict[str, Any]) -> Callable[[Any], None]:
+    def run(cursor: Any) -> None:
+        statement.run(cursor, **values)
+
+    return run

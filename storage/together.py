@@ -1,20 +1,24 @@
-"""Writes sent to the database together: inside `sent_together`, the statements run on the
-driver's cursor (`session_cursor`) reach PostgreSQL when the block ends, in one round trip
-(psycopg's pipeline mode) instead of one round trip each.
+"""Writes sent to the database together: inside `sent_together`, the writes run on the
+driver's cursor (`session_cursor`) are held back and reach PostgreSQL in one round trip
+(psycopg's pipeline mode) with the next read, or when the block ends if nothing reads
+first, instead of one round trip each.
 
-A card payment writes its audit entry, outbox messages, invoice, ledger entry and totals
-rollup one after the other with nothing read in between. Each round trip cost the serving
-process about 50 µs of CPU and PostgreSQL about 35 µs (the send, the wait, the answer);
-sent together, the six cost about half as much on both sides (bench/webhook_bench.py).
+A card payment ends its Checkout Session and then reads the invoice; it writes its audit
+entry, outbox messages, invoice, ledger entry and totals rollup one after the other with
+nothing read in between. Each round trip cost the serving process about 50 µs of CPU and
+PostgreSQL about 35 µs (the send, the wait, the answer), and let another thread of the
+process take the GIL; sent together, they cost about half as much on both sides
+(bench/webhook_bench.py).
 
-What a statement's rowcount says is known only when the block ends, so a statement that
-must change a row registers a check, run then; and a database error among them is raised
-by the block's end rather than by the statement. SQLite runs in the same process and has
-no round trips: there the block changes nothing."""
+What a write's rowcount says is known only once it is sent, so a write that must change a
+row registers a check, run then; and a database error among the writes is raised then
+rather than by the statement. A read through SQLAlchemy inside the block first sends what
+is held back, on its own, then runs as always. SQLite runs in the same process and has no
+round trips: there the block changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,39 +31,93 @@ RowcountCheck = Callable[[int], None]
 _BATCH = "storage.together"
 
 
+class HeldCursor:
+    """Stands in for a cursor inside `sent_together`: keeps what is run on it until the batch
+    is sent. Its rowcount is unknown (-1) meanwhile."""
+
+    rowcount = -1
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, Any]] = []
+
+    def execute(self, sql: str, parameters: Any = None) -> None:
+        self.runs.append((sql, parameters))
+
+    def close(self) -> None:
+        pass
+
+
+class _Batch:
+    """The writes a block holds back, each with its check."""
+
+    def __init__(self, raw_connection: Any, dbapi_error: type[Exception]) -> None:
+        self.raw = raw_connection
+        self.dbapi_error = dbapi_error
+        self.held: list[tuple[HeldCursor, RowcountCheck | None]] = []
+
+    def send(self, reads: Sequence[Callable[[Any], None]] = ()) -> list[Any]:
+        """The held writes and then `reads` (each given a cursor to run its statement on),
+        in one round trip; the writes' checks, then the reads' cursors, whose rows have come
+        (the caller fetches and closes them)."""
+        held, self.held = self.held, []
+        sent: list[tuple[Any, RowcountCheck | None]] = []
+        cursors: list[Any] = []
+        try:
+            try:
+                with self.raw.driver_connection.pipeline():
+                    for recorded, check in held:
+                        cursor = self.raw.cursor()
+                        sent.append((cursor, check))
+                        for sql, parameters in recorded.runs:
+                            cursor.execute(sql, parameters)
+                    for read in reads:
+                        cursor = self.raw.cursor()
+                        cursors.append(cursor)
+                        read(cursor)
+            except self.dbapi_error:
+                # A statement failed, and those after it were never run. A failed check among
+                # the writes before it says why better than the error does: two payments of
+                # one invoice at once fail a check (StaleEdit) before their ledger entries
+                # clash.
+                _check(sent, answered_only=True)
+                raise
+            _check(sent, answered_only=False)
+        except BaseException:
+            for cursor in cursors:
+                cursor.close()
+            raise
+        finally:
+            for cursor, _ in sent:
+                cursor.close()
+        return cursors
+
+
 @contextmanager
 def sent_together(session: Session) -> Iterator[None]:
-    """The writes inside go to PostgreSQL together when the block ends; their rowcount
-    checks run then, in order. Only statements run through `session_cursor` may run inside:
-    one through SQLAlchemy would read its answer at once, before it has come
-    (`refuse_statements_in_batches` makes that an error)."""
+    """Inside, the writes run through `session_cursor` are held back and sent with the next
+    read (`read_together`) or when the block ends, whichever comes first; their rowcount
+    checks run then, in order. Nested blocks join the outermost."""
     connection = session.connection()
     if connection.dialect.name != "postgresql" or _BATCH in session.info:
         yield
         return
-    batch: list[tuple[Any, RowcountCheck | None]] = []
+    batch = _Batch(connection.connection, connection.dialect.loaded_dbapi.Error)
     session.info[_BATCH] = batch
-    connection.info[_BATCH] = True
+    connection.info[_BATCH] = batch
     try:
-        try:
-            with connection.connection.driver_connection.pipeline():
-                yield
-        except connection.dialect.loaded_dbapi.Error:
-            # A statement failed, and those after it were never run. A failed check among
-            # the statements before it says why better than the error does: two payments of
-            # one invoice at once fail a check (StaleEdit) before their ledger entries clash.
-            _check(batch, answered_only=True)
-            raise
-        _check(batch, answered_only=False)
+        yield
+        if batch.held:
+            batch.send()
     finally:
+        # Written or not, nothing held outlives the block: after an error the caller rolls
+        # the transaction back.
+        batch.held.clear()
         del session.info[_BATCH]
         del connection.info[_BATCH]
-        for cursor, _ in batch:
-            cursor.close()
 
 
-def _check(batch: list[tuple[Any, RowcountCheck | None]], *, answered_only: bool) -> None:
-    for cursor, check in batch:
+def _check(sent: list[tuple[Any, RowcountCheck | None]], *, answered_only: bool) -> None:
+    for cursor, check in sent:
         if check is None:
             continue
         if answered_only and cursor.rowcount < 0:
@@ -67,35 +125,44 @@ def _check(batch: list[tuple[Any, RowcountCheck | None]], *, answered_only: bool
         check(cursor.rowcount)
 
 
-def refuse_statements_in_batches(engine: Engine) -> None:
-    """Make a statement run through SQLAlchemy inside `sent_together` an error rather than a
-    wrong answer: SQLAlchemy reads a statement's rowcount and rows as soon as it is sent,
-    which in pipeline mode is before they have come back."""
+def send_held_before_statements(engine: Engine) -> None:
+    """A statement run through SQLAlchemy inside `sent_together` first sends what the block
+    holds back, so that it reads what was written before it."""
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _refuse(connection: Connection, *_: Any) -> None:
-        if connection.info.get(_BATCH):
-            raise RuntimeError(
-                "a statement ran through SQLAlchemy inside sent_together(); "
-                "only session_cursor() statements may"
-            )
+    def _send_held(connection: Connection, *_: Any) -> None:
+        batch = connection.info.get(_BATCH)
+        if batch is not None and batch.held:
+            batch.send()
 
 
 def in_batch(session: Session) -> bool:
-    """Whether statements run now are sent together later (and their rowcounts unknown)."""
+    """Whether writes run now are held back (and their rowcounts unknown)."""
     return _BATCH in session.info
+
+
+def read_together(session: Session, reads: Sequence[Callable[[Any], None]]) -> list[Any] | None:
+    """Inside `sent_together` with writes held back: they and `reads` (each given a cursor
+    to run its statement on) in one round trip, and the reads' cursors, answered (the caller
+    fetches and closes them). None otherwise: the caller reads as it would anyway."""
+    batch: _Batch | None = session.info.get(_BATCH)
+    if batch is None or not batch.held:
+        return None
+    return batch.send(reads)
 
 
 @contextmanager
 def session_cursor(session: Session, check: RowcountCheck | None = None) -> Iterator[Any]:
-    """A DBAPI cursor inside the session's transaction. `check` gets the rowcount of what
-    the cursor ran: when the block ends, or inside `sent_together`, when that one ends."""
-    cursor = session.connection().connection.cursor()
+    """A DBAPI cursor inside the session's transaction (inside `sent_together`, one that
+    holds its statements back). `check` gets the rowcount of what the cursor ran: when the
+    block ends, or inside `sent_together`, when the writes are sent."""
     batch = session.info.get(_BATCH)
     if batch is not None:
-        yield cursor
-        batch.append((cursor, check))
+        held = HeldCursor()
+        yield held
+        batch.held.append((held, check))
         return
+    cursor = session.connection().connection.cursor()
     try:
         yield cursor
         if check is not None:

@@ -10,7 +10,7 @@ record whose stored version moved is refused.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -708,6 +708,12 @@ class FakeStripeEventLog(_Repository):
             return False
         self._state.stripe_events[event_id] = event_type
         return True
+
+    def remember_later(
+        self, event_id: str, event_type: str, received_at: datetime
+    ) -> Callable[[], bool]:
+        first = self.remember(event_id, event_type, received_at)
+        return lambda: first
 
 
 class FakePayLinkRepository(_Repository):

@@ -79,12 +79,20 @@ def apply_stripe_event(
         payment = gateway.card_payment(connection.account_id, intent_id)
         with uow:
             return _remembered_and_applied(handler, _Context(event, connection, payment), uow, env)
-    # Nothing to ask Stripe first: the account is found in the event's own transaction.
+    # Nothing to ask Stripe first: the account is found in the event's own transaction. Its
+    # writes may travel with the reads that follow them: the event's id with the account's
+    # lookup, a checkout's end with the invoice's reads, the payment's writes together.
     with uow:
-        connection = _connection(event, uow)
-        if connection is None:
-            return EventOutcome.IGNORED
-        return _remembered_and_applied(handler, _Context(event, connection, None), uow, env)
+        with uow.writes_together():
+            first_time = uow.stripe_events.remember_later(event.id, event.type, env.clock.now())
+            connection = _connection(event, uow)
+            if connection is None:
+                return EventOutcome.IGNORED  # the id goes with the transaction, uncommitted
+            if not first_time():
+                return EventOutcome.DUPLICATE
+            outcome = handler(_Context(event, connection, None), uow, env)
+        uow.commit()
+        return outcome
 
 
 def _connection(event: StripeEvent, uow: UnitOfWork) -> StripeConnection | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -23,6 +23,7 @@ from storage.repositories.inserts import (
     insert_many_ignoring_duplicates,
     rendered_insert_ignoring_duplicates,
 )
+from storage.together import in_batch
 
 _STRIPE_EVENTS = cast(Table, StripeEventRow.__table__)
 _EVENT_COLUMNS = ("event_id", "type", "received_at")
@@ -148,14 +149,37 @@ class SqlStripeEventLog:
         self._session = session
 
     def remember(self, event_id: str, event_type: str, received_at: datetime) -> bool:
-        session = self._session
-        statement = rendered_insert_ignoring_duplicates(
-            session.get_bind().dialect, _STRIPE_EVENTS, _EVENT_COLUMNS, ("event_id",)
-        )
-        stored = statement.rows_in_session(
-            session, event_id=event_id, type=event_type, received_at=received_at
+        stored = self._remembering().rows_in_session(
+            self._session, event_id=event_id, type=event_type, received_at=received_at
         )
         return bool(stored)
+
+    def remember_later(
+        self, event_id: str, event_type: str, received_at: datetime
+    ) -> Callable[[], bool]:
+        if not in_batch(self._session):
+            first = self.remember(event_id, event_type, received_at)
+            return lambda: first
+        inserted: list[int] = []
+        self._remembering().in_session(
+            self._session,
+            check=inserted.append,
+            event_id=event_id,
+            type=event_type,
+            received_at=received_at,
+        )
+
+        def first() -> bool:
+            if not inserted:
+                raise RuntimeError("the event's id has not reached the database yet")
+            return inserted[0] > 0
+
+        return first
+
+    def _remembering(self) -> RenderedStatement:
+        return rendered_insert_ignoring_duplicates(
+            self._session.get_bind().dialect, _STRIPE_EVENTS, _EVENT_COLUMNS, ("event_id",)
+        )
 
 
 class SqlPayLinkRepository:

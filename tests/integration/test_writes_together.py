@@ -1,7 +1,8 @@
 """Writes sent together (`UnitOfWork.writes_together`, PostgreSQL's pipeline mode): what a
-block writes is stored as if written one by one, a write over a record changed meanwhile
-still refuses (StaleEdit) and leaves nothing of its transaction, and a statement that could
-not run inside the block is an error rather than a wrong answer."""
+block writes is stored as if written one by one, a read inside the block reads what was
+written before it (the writes travel with it), and a write over a record changed meanwhile
+still refuses (StaleEdit), at that read or at the block's end, and leaves nothing of its
+transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
 
 from domain.audit import AuditEvent
 from domain.errors import StaleEdit
@@ -108,20 +108,55 @@ def test_a_payment_over_one_stored_meanwhile_is_refused_and_leaves_nothing(
     assert "audit-late" not in _audited(new_uow, invoice)
 
 
-@pytest.mark.postgres
-def test_a_statement_through_sqlalchemy_inside_the_block_is_an_error(
-    backend: str, new_uow: NewUow
-) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite sends nothing together")
+def test_a_read_inside_the_block_reads_the_writes_held_before_it(new_uow: NewUow, env: Env) -> None:
+    invoice = _an_open_invoice(new_uow, env)
+    paid = _card_payment(invoice, "pay-read", "pi_read")
     with new_uow() as uow:
-        session = uow.invoices._session  # what a careless repository would use
+        with uow.writes_together():
+            uow.audit.record(_audit(invoice, "audit-read"))
+            uow.invoices.update(paid, replacing=invoice)
+            # On the driver's cursor: sent with the writes, in one round trip.
+            read_back = uow.invoices.get(invoice.practice_id, invoice.id)
+            uow.audit.record(_audit(invoice, "audit-after"))
+            # Through SQLAlchemy: the writes held back go first, on their own.
+            audited = [e.id for e in uow.audit.for_subject(invoice.practice_id, invoice.id)]
+        uow.commit()
 
-        def read_inside() -> None:
+    assert read_back == paid
+    assert {"audit-read", "audit-after"} <= set(audited)
+    assert {"audit-read", "audit-after"} <= set(_audited(new_uow, invoice))
+
+
+def test_a_write_over_a_record_changed_meanwhile_is_refused_at_the_read_it_travels_with(
+    new_uow: NewUow, env: Env
+) -> None:
+    invoice = _an_open_invoice(new_uow, env)
+    with new_uow() as first:
+        first.invoices.update(_card_payment(invoice, "pay-one", "pi_one"), replacing=invoice)
+        first.commit()
+
+    def pay_and_read(late: SqlAlchemyUnitOfWork) -> None:
+        with late.writes_together():
+            late.invoices.update(_card_payment(invoice, "pay-two", "pi_two"), replacing=invoice)
+            late.invoices.get(invoice.practice_id, invoice.id)
+            pytest.fail("the read returned as if the write had gone in")
+
+    with new_uow() as late, pytest.raises(StaleEdit):
+        pay_and_read(late)
+
+
+def test_an_event_remembered_inside_the_block_is_known_after_the_next_read(
+    new_uow: NewUow, env: Env
+) -> None:
+    practice = a_practice(new_uow(), env)
+    at = datetime(2026, 11, 25, 15, 31, tzinfo=UTC)
+    answers = []
+    for _ in range(2):
+        with new_uow() as uow:
             with uow.writes_together():
-                session.execute(text("SELECT 1"))
+                first_time = uow.stripe_events.remember_later("evt_later", "x.y", at)
+                assert uow.practices.get(practice.id) is not None
+                answers.append(first_time())
+            uow.commit()
 
-        with pytest.raises(RuntimeError, match="inside sent_together"):
-            read_inside()
-        # The block is over: SQLAlchemy's statements work again.
-        assert session.execute(text("SELECT 1")).scalar() == 1
+    assert answers == [True, False]
