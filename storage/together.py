@@ -1,20 +1,21 @@
 """Writes sent to the database together: inside `sent_together`, the writes run on the
 driver's cursor (`session_cursor`) are held back and reach PostgreSQL in one round trip
-(psycopg's pipeline mode) with the next read, or when the block ends if nothing reads
-first, instead of one round trip each.
+(psycopg's pipeline mode) with the next read, with the transaction's COMMIT
+(`commit_together`), or when the block ends, instead of one round trip each.
 
-A card payment ends its Checkout Session and then reads the invoice; it writes its audit
-entry, outbox messages, invoice, ledger entry and totals rollup one after the other with
-nothing read in between. Each round trip cost the serving process about 50 µs of CPU and
-PostgreSQL about 35 µs (the send, the wait, the answer), and let another thread of the
-process take the GIL; sent together, they cost about half as much on both sides
-(bench/webhook_bench.py).
+A Stripe event remembers its id and then looks up the account; a card payment ends its
+Checkout Session and then reads the invoice; it writes its audit entry, outbox messages,
+invoice, ledger entry and totals rollup one after the other and commits. Each round trip
+cost the serving process about 50 µs of CPU and PostgreSQL about 35 µs (the send, the wait,
+the answer), and let another thread of the process take the GIL; sent together, a payment
+makes four round trips instead of seven (bench/webhook_bench.py).
 
 What a write's rowcount says is known only once it is sent, so a write that must change a
 row registers a check, run then; and a database error among the writes is raised then
-rather than by the statement. A read through SQLAlchemy inside the block first sends what
-is held back, on its own, then runs as always. SQLite runs in the same process and has no
-round trips: there the block changes nothing."""
+rather than by the statement. Sent with COMMIT, a check runs too late to stop it: such a
+write must fail in the database itself (`REFUSED_BY_GUARD`). A statement run through
+SQLAlchemy inside the block first sends what is held back, on its own, then runs as always.
+SQLite runs in the same process and has no round trips: there the block changes nothing."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ RowcountCheck = Callable[[int], None]
 """Called with the rows a statement changed; raises if that is not what the caller needs."""
 
 _BATCH = "storage.together"
+#: The SQLSTATE (division_by_zero) a guarded write raises when it changed no row: held back
+#: and sent with COMMIT, it must fail in the database, or the COMMIT would keep the rest of
+#: the transaction (see `storage.repositories.versioned`).
+REFUSED_BY_GUARD = "22012"
 
 
 class HeldCursor:
@@ -50,15 +55,30 @@ class HeldCursor:
 class _Batch:
     """The writes a block holds back, each with its check."""
 
-    def __init__(self, raw_connection: Any, dbapi_error: type[Exception]) -> None:
-        self.raw = raw_connection
-        self.dbapi_error = dbapi_error
+    def __init__(self, session: Session, connection: Connection) -> None:
+        self.raw = connection.connection
+        self.dbapi_error: type[Exception] = connection.dialect.loaded_dbapi.Error
         self.held: list[tuple[HeldCursor, RowcountCheck | None]] = []
+        # Where the batch is found: the session's, and the pooled connection's (which
+        # SQLAlchemy's statements see), each until the batch ends.
+        self._homes = (session.info, connection.info)
+        for home in self._homes:
+            home[_BATCH] = self
 
-    def send(self, reads: Sequence[Callable[[Any], None]] = ()) -> list[Any]:
+    def end(self) -> None:
+        """Nothing held outlives the batch, and the connection, which may go back to the pool
+        as soon as the transaction commits, forgets it."""
+        self.held.clear()
+        for home in self._homes:
+            if home.get(_BATCH) is self:
+                del home[_BATCH]
+
+    def send(
+        self, reads: Sequence[Callable[[Any], None]] = (), *, commit: bool = False
+    ) -> list[Any]:
         """The held writes and then `reads` (each given a cursor to run its statement on),
-        in one round trip; the writes' checks, then the reads' cursors, whose rows have come
-        (the caller fetches and closes them)."""
+        or COMMIT, in one round trip; the writes' checks, then the reads' cursors, whose rows
+        have come (the caller fetches and closes them)."""
         held, self.held = self.held, []
         sent: list[tuple[Any, RowcountCheck | None]] = []
         cursors: list[Any] = []
@@ -74,12 +94,16 @@ class _Batch:
                         cursor = self.raw.cursor()
                         cursors.append(cursor)
                         read(cursor)
-            except self.dbapi_error:
+                    if commit:
+                        # Queued behind the writes: if one of them fails, PostgreSQL skips
+                        # it and the transaction stays open, to be rolled back.
+                        self.raw.driver_connection.commit()
+            except self.dbapi_error as error:
                 # A statement failed, and those after it were never run. A failed check among
                 # the writes before it says why better than the error does: two payments of
                 # one invoice at once fail a check (StaleEdit) before their ledger entries
-                # clash.
-                _check(sent, answered_only=True)
+                # clash. A guarded write (`REFUSED_BY_GUARD`) failed its own check.
+                _check(sent, answered_only=True, refused=_sqlstate(error))
                 raise
             _check(sent, answered_only=False)
         except BaseException:
@@ -101,28 +125,48 @@ def sent_together(session: Session) -> Iterator[None]:
     if connection.dialect.name != "postgresql" or _BATCH in session.info:
         yield
         return
-    batch = _Batch(connection.connection, connection.dialect.loaded_dbapi.Error)
-    session.info[_BATCH] = batch
-    connection.info[_BATCH] = batch
+    batch = _Batch(session, connection)
     try:
         yield
         if batch.held:
             batch.send()
     finally:
-        # Written or not, nothing held outlives the block: after an error the caller rolls
-        # the transaction back.
-        batch.held.clear()
-        del session.info[_BATCH]
-        del connection.info[_BATCH]
+        # Written or not: after an error the caller rolls the transaction back.
+        batch.end()
 
 
-def _check(sent: list[tuple[Any, RowcountCheck | None]], *, answered_only: bool) -> None:
+def _check(
+    sent: list[tuple[Any, RowcountCheck | None]], *, answered_only: bool, refused: str = ""
+) -> None:
     for cursor, check in sent:
-        if check is None:
-            continue
         if answered_only and cursor.rowcount < 0:
+            # The first statement not answered is the one that failed.
+            if check is not None and refused == REFUSED_BY_GUARD:
+                check(0)
             return
-        check(cursor.rowcount)
+        if check is not None:
+            check(cursor.rowcount)
+
+
+def _sqlstate(error: Exception) -> str:
+    return str(getattr(error, "sqlstate", "") or "")
+
+
+def commit_together(session: Session) -> bool:
+    """Inside `sent_together` with writes held back (PostgreSQL): they and COMMIT in one
+    round trip, their checks run; whether that happened (if not, the caller commits as
+    always). A write whose check must hold for the COMMIT to count has to be guarded in the
+    database itself (`REFUSED_BY_GUARD`): the COMMIT is sent before any check can run."""
+    batch: _Batch | None = session.info.get(_BATCH)
+    if batch is None or not batch.held:
+        return False
+    try:
+        batch.send(commit=True)
+    finally:
+        # The transaction is over (or must be rolled back): what the block runs after it
+        # runs as always, and the connection may go back to the pool.
+        batch.end()
+    return True
 
 
 def send_held_before_statements(engine: Engine) -> None:

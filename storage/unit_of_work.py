@@ -34,7 +34,7 @@ from storage.repositories.stripe import (
     SqlStripeEventLog,
 )
 from storage.repositories.support import SqlSupportConversations, SqlSupportSettings
-from storage.together import sent_together
+from storage.together import commit_together, sent_together
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -115,6 +115,9 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         if self._session is None:
             raise RuntimeError("commit() outside the unit of work's with-block")
+        # Inside writes_together, what it holds back goes with the COMMIT; the session's own
+        # commit then finds the transaction over and sends nothing.
+        commit_together(self._session)
         self._session.commit()
 
     def rollback(self) -> None:

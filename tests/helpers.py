@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -39,11 +40,34 @@ SETTINGS_VARIABLES = tuple(name.upper() for name in Settings.model_fields)
 
 
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now.
+
+    Chosen below the kernel's range for outgoing connections' local ports: a port from that
+    range (what binding to port 0 gives) may be handed to a connection to PostgreSQL or a
+    stand-in between this probe and the server's own bind ("Address already in use")."""
+    for _ in range(50):
+        port = random.randint(*_BELOW_EPHEMERAL)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        found: int = probe.getsockname()[1]
+        return found
+
+
+def _ports_below_ephemeral() -> tuple[int, int]:
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return (min(20_000, low - 1_000), low - 1)
+
+
+_BELOW_EPHEMERAL = _ports_below_ephemeral()
 
 
 def wait_until(

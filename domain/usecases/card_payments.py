@@ -80,8 +80,8 @@ def apply_stripe_event(
         with uow:
             return _remembered_and_applied(handler, _Context(event, connection, payment), uow, env)
     # Nothing to ask Stripe first: the account is found in the event's own transaction. Its
-    # writes may travel with the reads that follow them: the event's id with the account's
-    # lookup, a checkout's end with the invoice's reads, the payment's writes together.
+    # writes may travel with what follows them: the event's id with the account's lookup, a
+    # checkout's end with the invoice's reads, the payment's writes with the commit.
     with uow:
         with uow.writes_together():
             first_time = uow.stripe_events.remember_later(event.id, event.type, env.clock.now())
@@ -91,7 +91,7 @@ def apply_stripe_event(
             if not first_time():
                 return EventOutcome.DUPLICATE
             outcome = handler(_Context(event, connection, None), uow, env)
-        uow.commit()
+            uow.commit()  # with the writes held back: one round trip
         return outcome
 
 

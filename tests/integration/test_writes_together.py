@@ -145,6 +145,35 @@ def test_a_write_over_a_record_changed_meanwhile_is_refused_at_the_read_it_trave
         pay_and_read(late)
 
 
+def test_writes_held_back_go_with_the_commit_and_a_stale_one_leaves_nothing_committed(
+    new_uow: NewUow, env: Env
+) -> None:
+    invoice = _an_open_invoice(new_uow, env)
+    with new_uow() as first, first.writes_together():
+        first.audit.record(_audit(invoice, "audit-first"))
+        paid = _card_payment(invoice, "pay-first", "pi_first")
+        first.invoices.update(paid, replacing=invoice)
+        first.commit()
+
+    def void_and_commit(late: SqlAlchemyUnitOfWork) -> None:
+        # A void adds no ledger entry to clash with the payment's: the stale write is the one
+        # thing wrong, and the COMMIT sent with it must not keep the audit entry.
+        voided = invoice.void(datetime(2026, 11, 25, 15, 32, tzinfo=UTC), "late", locale="en_US")
+        with late.writes_together():
+            late.audit.record(_audit(invoice, "audit-late"))
+            late.invoices.update(voided, replacing=invoice)
+            late.commit()
+
+    with new_uow() as late, pytest.raises(StaleEdit):
+        void_and_commit(late)
+    with new_uow() as uow:
+        stored = uow.invoices.get(invoice.practice_id, invoice.id)
+    assert stored == paid
+    audited = _audited(new_uow, invoice)
+    assert "audit-first" in audited
+    assert "audit-late" not in audited
+
+
 def test_an_event_remembered_inside_the_block_is_known_after_the_next_read(
     new_uow: NewUow, env: Env
 ) -> None:
