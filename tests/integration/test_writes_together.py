@@ -60,6 +60,15 @@ def _audited(new_uow: NewUow, invoice: Invoice) -> list[str]:
         return [event.id for event in uow.audit.for_subject(invoice.practice_id, invoice.id)]
 
 
+def _paid_by_another(new_uow: NewUow, invoice: Invoice, payment_id: str) -> Invoice:
+    """The invoice as another transaction stored it with a card payment, committed."""
+    paid = _card_payment(invoice, payment_id, f"pi_{payment_id}")
+    with new_uow() as first:
+        first.invoices.update(paid, replacing=invoice)
+        first.commit()
+    return paid
+
+
 def _an_open_invoice(new_uow: NewUow, env: Env) -> Invoice:
     practice = a_practice(new_uow(), env)
     return an_issued_invoice(new_uow(), env, practice, lines=1)
@@ -131,9 +140,7 @@ def test_a_write_over_a_record_changed_meanwhile_is_refused_at_the_read_it_trave
     new_uow: NewUow, env: Env
 ) -> None:
     invoice = _an_open_invoice(new_uow, env)
-    with new_uow() as first:
-        first.invoices.update(_card_payment(invoice, "pay-one", "pi_one"), replacing=invoice)
-        first.commit()
+    _paid_by_another(new_uow, invoice, "pay-one")
 
     def pay_and_read(late: SqlAlchemyUnitOfWork) -> None:
         with late.writes_together():

@@ -41,6 +41,13 @@ def _one_reminder_sent(wording: str | None = None):
     return uow, env, practice, invoice, entry, message
 
 
+def _skipped_then(uow, practice, invoice, entry, reason: SkipReason) -> list:
+    """The invoice's history after `entry`, which must be there first, skipped for `reason`."""
+    [after, *rest] = history(uow, practice.id, invoice.id)
+    assert (after.id, after.state, after.reason) == (entry.id, ReminderState.SKIPPED, reason)
+    return rest
+
+
 def test_a_reminder_reads_its_steps_default_wording_with_the_clients_details() -> None:
     uow, env, practice, invoice, entry, message = _one_reminder_sent()
 
@@ -87,12 +94,7 @@ def test_an_invoice_paid_before_the_email_is_written_gets_none_and_no_further_re
 
     assert email is None
     # The step planned after it when it was claimed goes too: a paid invoice has no schedule.
-    [after] = history(uow, practice.id, invoice.id)
-    assert (after.id, after.state, after.reason) == (
-        entry.id,
-        ReminderState.SKIPPED,
-        SkipReason.PAID,
-    )
+    assert _skipped_then(uow, practice, invoice, entry, SkipReason.PAID) == []
 
 
 def test_reminders_paused_before_the_email_is_written_stop_until_resumed() -> None:
@@ -102,12 +104,7 @@ def test_reminders_paused_before_the_email_is_written_stop_until_resumed() -> No
     email = compose_client_email(practice.id, message.payload, uow, env, BASE, lambda: uow)
 
     assert email is None
-    [after] = history(uow, practice.id, invoice.id)
-    assert (after.id, after.state, after.reason) == (
-        entry.id,
-        ReminderState.SKIPPED,
-        SkipReason.PAUSED,
-    )
+    assert _skipped_then(uow, practice, invoice, entry, SkipReason.PAUSED) == []
     pause_reminders(PauseReminders(practice.id, ACTOR, invoice.id, paused=False), uow, env)
     assert [e.state for e in history(uow, practice.id, invoice.id)] == [
         ReminderState.SKIPPED,
@@ -127,12 +124,7 @@ def test_a_client_without_an_address_misses_this_reminder_but_not_the_next() -> 
     email = compose_client_email(practice.id, message.payload, uow, env, BASE, lambda: uow)
 
     assert email is None
-    [after, following] = history(uow, practice.id, invoice.id)
-    assert (after.id, after.state, after.reason) == (
-        entry.id,
-        ReminderState.SKIPPED,
-        SkipReason.NO_ADDRESS,
-    )
+    [following] = _skipped_then(uow, practice, invoice, entry, SkipReason.NO_ADDRESS)
     assert following.state is ReminderState.SCHEDULED
 
 
