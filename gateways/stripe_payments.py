@@ -53,6 +53,11 @@ RATE_LIMIT_PAUSES_S = (0.5, 1.0, 2.0)
 _Result = TypeVar("_Result")
 
 
+#: Tries after the first for a Checkout Session, which a client waits for (the other requests
+#: keep the client's default, three).
+CHECKOUT_RETRIES = 1
+
+
 class StripeGateway:
     def __init__(
         self,
@@ -150,6 +155,9 @@ class StripeGateway:
                 {
                     "idempotency_key": request.idempotency_key,
                     "stripe_account": request.account_id,
+                    # A client is waiting on the Pay button: one more try, not three, so a
+                    # hung Stripe keeps them about two timeouts before "try again", not four.
+                    "max_network_retries": CHECKOUT_RETRIES,
                 },
             )
         )

@@ -204,12 +204,15 @@ def test_stripe_failing_while_making_the_checkout_asks_the_client_to_try_again_l
     stripe = stripe_of(world)
     before = _what_is_stored(world)
 
+    tried_before = len(stripe.requests("/v1/checkout/sessions", method="POST"))
     stripe.faults.outage(times=None, path="/v1/checkout/sessions")
     try:
         failing = _pay(url)
     finally:
         stripe.faults.clear()
     after_outage = _what_is_stored(world)
+    # The client is waiting: one try and one more, not the SDK's four.
+    tried = len(stripe.requests("/v1/checkout/sessions", method="POST")) - tried_before
     # Slow: Stripe makes the session but its answer comes after the app stopped waiting.
     stripe.faults.delay(STRIPE_TIMEOUT * 3, times=None, path="/v1/checkout/sessions")
     try:
@@ -219,6 +222,7 @@ def test_stripe_failing_while_making_the_checkout_asks_the_client_to_try_again_l
     after_timeout = _what_is_stored(world)
     recovered = _pay(url)
 
+    assert tried == 2
     for answer in (failing, slow):
         assert answer.status_code == 503
         assert "Please try again in a minute" in answer.text
