@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable
 from contextlib import closing
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Delete, Insert, Update
@@ -124,7 +125,9 @@ def rows_together(
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [statement.rows(connection.connection, **values) for statement, values in reads]
-    cursors = read_together(session, [_runner(statement, values) for statement, values in reads])
+    cursors = read_together(
+        session, [partial(statement.run, **values) for statement, values in reads]
+    )
     if cursors is None:
         if len(reads) == 1:
             [(statement, values)] = reads
@@ -146,10 +149,3 @@ def rows_together(
     finally:
         for cursor in cursors:
             cursor.close()
-
-
-def _runner(statement: RenderedStatement, values: dict[str, Any]) -> Callable[[Any], None]:
-    def run(cursor: Any) -> None:
-        statement.run(cursor, **values)
-
-    return run

@@ -74,7 +74,7 @@ class _Batch:
                 del home[_BATCH]
 
     def send(
-        self, reads: Sequence[Callable[[Any], None]] = (), *, commit: bool = False
+        self, reads: Sequence[Callable[[Any], object]] = (), *, commit: bool = False
     ) -> list[Any]:
         """The held writes and then `reads` (each given a cursor to run its statement on),
         or COMMIT, in one round trip; the writes' checks, then the reads' cursors, whose rows
@@ -185,7 +185,7 @@ def in_batch(session: Session) -> bool:
     return _BATCH in session.info
 
 
-def read_together(session: Session, reads: Sequence[Callable[[Any], None]]) -> list[Any] | None:
+def read_together(session: Session, reads: Sequence[Callable[[Any], object]]) -> list[Any] | None:
     """Inside `sent_together` with writes held back: they and `reads` (each given a cursor
     to run its statement on) in one round trip, and the reads' cursors, answered (the caller
     fetches and closes them). None otherwise: the caller reads as it would anyway."""

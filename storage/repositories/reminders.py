@@ -79,7 +79,6 @@ _SCHEDULED = literal_column("reminders.state") == literal_column("'scheduled'")
 _IN_CHUNKS = 500
 #: The outbox's dedupe key of a reminder's e-mail is this and the reminder's id.
 REMINDER_MAIL_KEY = literal_column("'mail:reminder:'", String)
-_STATUSES = {status.value: status for status in InvoiceStatus}
 # How `add` reads the columns of `_COLUMNS` off a `NewReminder`, around its state and reason.
 _FROM_PRACTICE_TO_DUE = (
     "practice_id",
